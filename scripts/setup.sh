@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what hapb needs on a Debian machine and builds it. Safe to re-run.
+#  - Debian packages (as root): nginx, keepalived, nftables, OpenSSH, systemd-nspawn,
+#    debootstrap, iproute2, sudo. Services are not started on this machine.
+#  - npm ci and the TypeScript build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd-container
+      debootstrap iproute2 sudo curl procps psmisc ca-certificates)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: missing Debian packages: ${missing[*]}; run as root or install them with apt-get" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}" >&2
+  # Never start the packaged services on this machine (nginx on :80 and so on).
+  # The lab runs them inside its own machines.
+  created_policy=0
+  if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+    created_policy=1
+  fi
+  apt-get update -q >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
+  if ((created_policy)); then rm -f /usr/sbin/policy-rc.d; fi
+fi
+
+if [[ ! -d node_modules ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "setup: npm ci" >&2
+  npm ci --no-audit --no-fund >&2
+fi
+echo "setup: building" >&2
+npm run -s build >&2

@@ -1,0 +1,35 @@
+/** The resolved inventory: hosts, groups and their variables, with source positions. */
+import type { SourcePos } from '../errors/index.js';
+import type { Vars } from '../engine/types.js';
+
+export interface Host {
+  name: string;
+  /** the host's own variables (inventory `hosts:` entry, then host_vars/NAME.yml) */
+  vars: Vars;
+  /** groups that list this host directly */
+  groups: string[];
+  pos?: SourcePos;
+}
+
+export interface Group {
+  name: string;
+  /** the group's own variables (`vars:`, then group_vars/NAME.yml) */
+  vars: Vars;
+  children: string[];
+  hosts: string[];
+  pos?: SourcePos;
+}
+
+export interface Inventory {
+  /** path of the inventory file (or directory) it was loaded from */
+  source: string;
+  /** in order of first definition */
+  hosts: Map<string, Host>;
+  /** always holds `all` and `ungrouped` */
+  groups: Map<string, Group>;
+  /**
+   * Where the variable `key` that is in effect for `host` was defined (the
+   * winning definition under precedence), for error messages.
+   */
+  varPos(host: string, key: string): SourcePos | undefined;
+}

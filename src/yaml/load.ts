@@ -1,0 +1,111 @@
+/**
+ * YAML loading that remembers where every value came from, so any later
+ * error (schema, inventory, template) can name file:line:column.
+ *
+ * Built on the `yaml` package, which keeps a source range on every node.
+ */
+import { readFileSync } from 'node:fs';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { SchemaError, type SourcePos } from '../errors/index.js';
+
+/** A parsed YAML document plus positions, addressed by JSON pointer. */
+export interface Located<T = unknown> {
+  file: string;
+  value: T;
+  /** position of the value at `pointer` ("" is the root, "/tasks/0/name") */
+  pos(pointer: string): SourcePos | undefined;
+  /** position of the key at `pointer` (the key `name` of "/tasks/0/name"); falls back to pos() */
+  keyPos(pointer: string): SourcePos | undefined;
+}
+
+export function escapePointer(segment: string | number): string {
+  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+export function joinPointer(base: string, ...segments: (string | number)[]): string {
+  return base + segments.map((s) => '/' + escapePointer(s)).join('');
+}
+
+/** Parse YAML text. Throws SchemaError (exit 4) on a syntax error, with the position. */
+export function loadYaml<T = unknown>(text: string, file: string): Located<T> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const at = (offset: number): SourcePos => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+  const first = doc.errors[0];
+  if (first) {
+    const detail = first.message.split('\n')[0] ?? first.message;
+    throw new SchemaError(`YAML syntax error: ${detail}`, at(first.pos[0]), yamlHint(first.code));
+  }
+  const values = new Map<string, SourcePos>();
+  const keys = new Map<string, SourcePos>();
+  const walk = (node: unknown, pointer: string): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as Node;
+    if (n.range) values.set(pointer, at(n.range[0]));
+    if (isMap(n)) {
+      for (const pair of n.items) {
+        if (!isPair(pair)) continue;
+        const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
+        const child = joinPointer(pointer, k);
+        const keyNode = pair.key as Node | null;
+        if (keyNode && keyNode.range) keys.set(child, at(keyNode.range[0]));
+        if (pair.value && (pair.value as Node).range) walk(pair.value, child);
+        else if (keyNode && keyNode.range) values.set(child, at(keyNode.range[0]));
+      }
+    } else if (isSeq(n)) {
+      n.items.forEach((item, i) => walk(item, joinPointer(pointer, i)));
+    }
+  };
+  walk(doc.contents, '');
+  const value = doc.toJS({ maxAliasCount: 1000 }) as T;
+  const nearest = (map: Map<string, SourcePos>, pointer: string): SourcePos | undefined => {
+    let p = pointer;
+    for (;;) {
+      const hit = map.get(p) ?? values.get(p);
+      if (hit) return hit;
+      if (p === '') return { file, line: 1, col: 1 };
+      p = p.slice(0, p.lastIndexOf('/'));
+    }
+  };
+  return {
+    file,
+    value,
+    pos: (pointer) => nearest(values, pointer),
+    keyPos: (pointer) => nearest(keys, pointer),
+  };
+}
+
+/** Read and parse a YAML file. A missing or unreadable file is a SchemaError. */
+export function loadYamlFile<T = unknown>(file: string): Located<T> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new SchemaError(
+      code === 'ENOENT' ? 'file not found' : `cannot read file (${code ?? String(err)})`,
+      { file, line: 0, col: 0 },
+      code === 'ENOENT' ? 'check the path; relative paths are taken from the current directory' : undefined,
+    );
+  }
+  return loadYaml<T>(text, file);
+}
+
+function yamlHint(code: string): string | undefined {
+  switch (code) {
+    case 'DUPLICATE_KEY':
+      return 'a key appears twice in the same mapping; remove or rename one';
+    case 'BAD_INDENT':
+    case 'MISSING_CHAR':
+      return 'check the indentation: nested keys need more spaces than their parent, and tabs are not allowed';
+    case 'TAB_AS_INDENT':
+      return 'YAML does not allow tabs for indentation; use spaces';
+    case 'BLOCK_AS_IMPLICIT_KEY':
+      return 'a value that starts with {{ must be quoted: "{{ var }}"';
+    default:
+      return 'see the YAML around this position';
+  }
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 180_000,
+    // Integration tests boot real machines and namespaces: keep files serial.
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
