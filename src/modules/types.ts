@@ -27,6 +27,8 @@ export interface ModuleContext {
   findFile(kind: 'templates' | 'files', name: string): string;
   /** render a template file (a local path) with the host's vars */
   renderTemplate(path: string): string;
+  /** evaluate a Jinja expression (assert's `that`, debug's `var`) to a native value */
+  evaluate(expression: string): unknown;
   warn(message: string): void;
 }
 
