@@ -41,6 +41,7 @@ export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle 
   const records: RequestRecord[] = [];
   const listeners: ((r: RequestRecord) => void)[] = [];
   let stderrTail = '';
+  let sent: number | undefined;
   let resolveT0: (t: number) => void = () => undefined;
   let rejectT0: (e: Error) => void = () => undefined;
   const t0Epoch = new Promise<number>((res, rej) => {
@@ -53,6 +54,10 @@ export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle 
     const msg = parseLoadLine(line);
     if (!msg) return;
     if (msg.type === 'start') resolveT0(msg.t0Epoch);
+    else if (msg.type === 'end') {
+      sent = msg.sent;
+      if (msg.stopReason) how.onStderr?.(`load generator stopped early: ${msg.stopReason}`);
+    }
     else if (msg.type === 'req') {
       const { type: _type, ...rec } = msg;
       records.push(rec);
@@ -71,8 +76,14 @@ export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle 
       reject(new HapbError(`load generator did not start: ${err.message}`, { cause: err }));
     });
     child.on('close', (code, signal) => {
-      if (code === 0) {
+      if (code === 0 && sent !== undefined && sent === records.length) {
         resolve(records.sort((a, b) => a.seq - b.seq));
+        return;
+      }
+      if (code === 0) {
+        const err = new HapbError(`load generator sent ${sent ?? '?'} requests but reported ${records.length}`, { hint: stderrTail.trim() });
+        rejectT0(err);
+        reject(err);
         return;
       }
       const err = new HapbError(`load generator exited with ${code ?? signal}`, { hint: stderrTail.trim() });

@@ -25,13 +25,11 @@ async function main(): Promise<number> {
     emit({ type: 'req', ...r });
   });
   emit({ type: 'start', t0Epoch: load.t0Epoch, options: opts, planned: load.planned });
-  const stop = (): void => load.stop();
-  process.once('SIGTERM', stop);
-  process.once('SIGINT', stop);
+  process.once('SIGTERM', () => load.stop('SIGTERM'));
+  process.once('SIGINT', () => load.stop('SIGINT'));
   if (watchStdin) {
     process.stdin.on('data', () => undefined);
-    process.stdin.once('end', stop);
-    process.stdin.once('close', stop);
+    process.stdin.once('end', () => load.stop('stdin closed'));
   }
   const started = Date.now();
   const tick = setInterval(() => {

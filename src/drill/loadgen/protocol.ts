@@ -7,7 +7,7 @@ import type { LoadOptions, RequestRecord } from '../types.js';
 export type LoadLine =
   | { type: 'start'; t0Epoch: number; options: LoadOptions; planned: number }
   | ({ type: 'req' } & RequestRecord)
-  | { type: 'end'; sent: number; stoppedEarly: boolean };
+  | { type: 'end'; sent: number; stoppedEarly: boolean; stopReason?: string };
 
 /** Parse one line; undefined for a blank or foreign line (never throws). */
 export function parseLoadLine(line: string): LoadLine | undefined {

@@ -7,30 +7,41 @@ export interface RunningLoad {
   /** epoch ms of t0 */
   t0Epoch: number;
   planned: number;
-  stop(): void;
-  done: Promise<{ sent: number; stoppedEarly: boolean }>;
+  /** stop early; the reason ends up in the `end` line */
+  stop(reason: string): void;
+  done: Promise<{ sent: number; stoppedEarly: boolean; stopReason?: string }>;
 }
 
 export function runLoad(opts: LoadOptions, onRecord: (r: RequestRecord) => void, clock: Clock = realClock): RunningLoad {
   const client = createClient(opts);
   const planned = plannedCount(opts);
   let stoppedEarly = false;
+  let stopReason: string | undefined;
   const schedule = runSchedule(
     opts,
     async (seq, scheduled, t0) => {
-      onRecord(await client.send(seq, scheduled, t0));
+      const started = clock.now() - t0;
+      let rec: RequestRecord;
+      try {
+        rec = await client.send(seq, scheduled, t0);
+      } catch (err) {
+        // a request is never lost: a bug of ours is recorded as `other`
+        rec = { seq, scheduled, started, latency: clock.now() - t0 - started, kind: 'other', code: `HAPB_INTERNAL: ${String(err)}` };
+      }
+      onRecord(rec);
     },
     clock,
   );
   const t0Epoch = Math.round(Date.now() - (clock.now() - schedule.t0));
   const done = schedule.done.then(async () => {
     await client.close();
-    return { sent: schedule.started(), stoppedEarly };
+    return { sent: schedule.started(), stoppedEarly, ...(stopReason ? { stopReason } : {}) };
   });
   return {
     t0Epoch,
     planned,
-    stop: () => {
+    stop: (reason) => {
+      stopReason ??= reason;
       stoppedEarly = schedule.started() < planned;
       schedule.stop();
     },
