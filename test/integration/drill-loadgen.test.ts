@@ -3,81 +3,31 @@
  * network namespaces of our own (nothing touches the root namespace):
  * successes, refusals once nginx is stopped, timeouts behind an nftables drop.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnLoad } from '../../src/drill/load-process.js';
+import { buildLoadgen, Testbed } from '../../src/drill/testbed.js';
 import type { LoadOptions, RequestRecord } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 
 const tag = `hapb-t-drill-${process.pid}`;
-const nsClient = `${tag}-c`;
-const nsServer = `${tag}-s`;
-const vethC = `hdc${process.pid}`.slice(0, 15);
-const vethS = `hds${process.pid}`.slice(0, 15);
-const clientAddr = '10.199.0.1';
-const serverAddr = '10.199.0.2';
-const url = `http://${serverAddr}/`;
+const bed = new Testbed(tag);
+const { serverAddr, url } = bed;
 const repo = resolve(import.meta.dirname, '../..');
 const buildDir = join(repo, 'out', tag);
-const tmp = join('/tmp', tag);
-const loadgenPath = join(buildDir, 'drill', 'loadgen', 'main.js');
+let loadgenPath = '';
 
 const ready = canUseNamespaces && hasCommand('nginx') && hasCommand('nft');
-
-function sh(argv: string[]): string {
-  const [cmd, ...rest] = argv;
-  if (!cmd) throw new Error('empty argv');
-  return execFileSync(cmd, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
-function inServer(argv: string[]): string {
-  return sh(['ip', 'netns', 'exec', nsServer, ...argv]);
-}
+const inServer = (argv: string[]): string => bed.inServer(argv);
+const startNginx = (): Promise<void> => bed.startNginx();
+const stopNginx = (): Promise<void> => bed.stopNginx();
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-let nginx: ChildProcess | undefined;
-
-async function startNginx(): Promise<void> {
-  const conf = join(tmp, 'nginx.conf');
-  writeFileSync(
-    conf,
-    [
-      'worker_processes 1;',
-      `pid ${join(tmp, 'nginx.pid')};`,
-      `error_log ${join(tmp, 'error.log')} warn;`,
-      'events { worker_connections 1024; }',
-      'http {',
-      '  access_log off;',
-      `  client_body_temp_path ${tmp}/body; proxy_temp_path ${tmp}/proxy; fastcgi_temp_path ${tmp}/fcgi;`,
-      `  uwsgi_temp_path ${tmp}/uwsgi; scgi_temp_path ${tmp}/scgi;`,
-      `  server { listen ${serverAddr}:80; location / { add_header X-Backend web1; return 200 "hello from web1\\n"; } }`,
-      '}',
-      '',
-    ].join('\n'),
-  );
-  // ip netns exec execs nginx in place: the child's PID is nginx's master
-  nginx = spawn('ip', ['netns', 'exec', nsServer, 'nginx', '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (inServer(['ss', '-ltnH', 'sport = :80']).includes(':80')) return;
-    await sleep(50);
-  }
-  throw new Error('nginx did not listen');
-}
-
-async function stopNginx(): Promise<void> {
-  const p = nginx;
-  nginx = undefined;
-  if (!p || p.exitCode !== null || p.pid === undefined) return;
-  const exited = new Promise((r) => p.once('exit', r));
-  process.kill(p.pid, 'SIGTERM');
-  await exited;
-}
 
 function run(opts: Partial<LoadOptions>, during?: (t0Epoch: number) => Promise<void>): Promise<{ records: RequestRecord[]; t0: number }> {
   const handle = spawnLoad(
     { url, rate: 100, timeoutMs: 5000, durationMs: 2000, keepalive: 0, ...opts },
-    { prefix: ['ip', 'netns', 'exec', nsClient], loadgenPath },
+    { prefix: bed.clientPrefix, loadgenPath },
   );
   return (async () => {
     const t0 = await handle.t0Epoch;
@@ -88,30 +38,13 @@ function run(opts: Partial<LoadOptions>, during?: (t0Epoch: number) => Promise<v
 
 describe.skipIf(!ready)('load generator in a network namespace against real nginx', () => {
   beforeAll(async () => {
-    mkdirSync(tmp, { recursive: true });
-    sh(['npx', 'tsc', '-p', join(repo, 'tsconfig.build.json'), '--outDir', buildDir]);
-    sh(['ip', 'netns', 'add', nsClient]);
-    sh(['ip', 'netns', 'add', nsServer]);
-    sh(['ip', '-n', nsClient, 'link', 'add', vethC, 'type', 'veth', 'peer', 'name', vethS, 'netns', nsServer]);
-    sh(['ip', '-n', nsClient, 'addr', 'add', `${clientAddr}/24`, 'dev', vethC]);
-    sh(['ip', '-n', nsServer, 'addr', 'add', `${serverAddr}/24`, 'dev', vethS]);
-    for (const [ns, dev] of [[nsClient, vethC], [nsServer, vethS]] as const) {
-      sh(['ip', '-n', ns, 'link', 'set', 'lo', 'up']);
-      sh(['ip', '-n', ns, 'link', 'set', dev, 'up']);
-    }
+    loadgenPath = buildLoadgen(repo, buildDir);
+    await bed.create();
     await startNginx();
   });
 
   afterAll(async () => {
-    await stopNginx().catch(() => undefined);
-    for (const ns of [nsClient, nsServer]) {
-      try {
-        sh(['ip', 'netns', 'del', ns]);
-      } catch {
-        // already gone
-      }
-    }
-    rmSync(tmp, { recursive: true, force: true });
+    await bed.destroy();
     rmSync(buildDir, { recursive: true, force: true });
   });
 
@@ -138,7 +71,7 @@ describe.skipIf(!ready)('load generator in a network namespace against real ngin
       const { records } = await run({ rate: 50, durationMs: 2000, keepalive: 2 }, async (t0) => {
         await sleep(Math.max(0, t0 + 700 - Date.now()));
         // the client's open connections, by source port; new connections get new ports
-        const ports = sh(['ip', 'netns', 'exec', nsClient, 'ss', '-tnH', 'state', 'established', 'dst', `${serverAddr}:80`])
+        const ports = bed.inClient(['ss', '-tnH', 'state', 'established', 'dst', `${serverAddr}:80`])
           .split('\n')
           .map((l) => /:(\d+)\s/.exec(l)?.[1])
           .filter((p): p is string => p !== undefined);
