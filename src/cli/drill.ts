@@ -1,7 +1,8 @@
 /** `hapb drill`: the failover drill under load, with a summary, JSON, a Markdown report and SVG timelines. */
 import type { Command } from 'commander';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
-import { openLab as defaultOpenLab, type OpenLab } from '../drill/open-lab.js';
+import type { ConvergeLike } from '../drill/lab-adapter.js';
+import { openLabWith, type OpenLab } from '../drill/open-lab.js';
 import { parseDrillOptions, type RawDrillOptions } from '../drill/options.js';
 import { listrProgress, plainProgress } from '../drill/progress.js';
 import { writeReport } from '../drill/report/files.js';
@@ -11,6 +12,9 @@ import { runDrill } from '../drill/run-drill.js';
 import { plans, scenarios } from '../drill/scenarios/catalog.js';
 
 export interface DrillCommandDeps {
+  /** the engine's converge hook (the same one `hapb lab` gets): applyProfile converges with it */
+  converge?: ConvergeLike;
+  /** open a lab by name (tests pass their own) */
   openLab?: OpenLab;
 }
 
@@ -54,7 +58,8 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         }
         const opts = parseDrillOptions(raw);
         const list = resolveScenarios(names);
-        const lab = await (deps.openLab ?? defaultOpenLab)(opts.name);
+        const open = deps.openLab ?? openLabWith(deps.converge ? { converge: deps.converge } : {});
+        const lab = await open(opts.name);
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;
         try {

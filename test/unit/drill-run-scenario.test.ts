@@ -4,67 +4,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { noFailedRequests, vipMovedWithin } from '../../src/drill/assertions.js';
-import type { LabControl, LoadHandle } from '../../src/drill/lab-control.js';
 import { runDrill } from '../../src/drill/run-drill.js';
 import { runScenario } from '../../src/drill/scenarios/run-scenario.js';
 import type { Scenario } from '../../src/drill/scenarios/types.js';
-import type { LoadOptions, Profile, RequestRecord } from '../../src/drill/types.js';
-
-/** directors lb1/lb2; powering lb1 off moves the VIP to lb2 after `moveMs`; requests fail while nobody holds it */
-class MemoryLab implements LabControl {
-  readonly name = 'mem';
-  readonly topology = { directors: ['lb1', 'lb2'] as [string, string], backends: ['web1', 'web2'], client: 'client', vip: '10.199.0.100', url: 'http://10.199.0.100/' };
-  holders: string[] = ['lb1'];
-  log: string[] = [];
-  constructor(private moveMs: number) {}
-  async exec(host: string, argv: string[]) {
-    this.log.push(`${host}: ${argv.join(' ')}`);
-    return { rc: host === 'broken' ? 1 : 0, stdout: '', stderr: 'no such unit' };
-  }
-  async poweroff(host: string) {
-    this.log.push(`poweroff ${host}`);
-    this.holders = this.holders.filter((h) => h !== host);
-    setTimeout(() => (this.holders = ['lb2']), this.moveMs);
-  }
-  async poweron(host: string) {
-    this.log.push(`poweron ${host}`);
-  }
-  async cut() {}
-  async uncut() {}
-  async partition() {}
-  async heal() {}
-  async vipHolders() {
-    return [...this.holders];
-  }
-  async applyProfile(p: Profile) {
-    this.log.push(`profile ${p}`);
-  }
-  startLoad(opts: LoadOptions): LoadHandle {
-    const records: RequestRecord[] = [];
-    const listeners: ((r: RequestRecord) => void)[] = [];
-    const t0 = Date.now();
-    let seq = 0;
-    let stop = false;
-    const done = new Promise<RequestRecord[]>((resolve) => {
-      const timer = setInterval(() => {
-        const started = Date.now() - t0;
-        if (stop || started >= opts.durationMs) {
-          clearInterval(timer);
-          resolve(records);
-          return;
-        }
-        const up = this.holders.length === 1;
-        const r: RequestRecord = up
-          ? { seq, scheduled: seq * 10, started, latency: 2, kind: 'ok', status: 200, backend: seq % 2 ? 'web2' : 'web1' }
-          : { seq, scheduled: seq * 10, started, latency: 1, kind: 'refused', code: 'ECONNREFUSED' };
-        seq++;
-        records.push(r);
-        for (const l of listeners) l(r);
-      }, 10);
-    });
-    return { t0Epoch: Promise.resolve(t0), onRecord: (cb) => listeners.push(cb), stop: () => (stop = true), done };
-  }
-}
+import { MemoryLab } from '../golden/drill/memory-lab.js';
 
 const poweroffScenario: Scenario = {
   name: 'test-poweroff',
