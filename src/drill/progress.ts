@@ -32,7 +32,7 @@ function liveLine(l: Live): string {
 function resultLine(r: ScenarioResult): string {
   const s = r.summary;
   const head = r.error ? 'ERROR' : r.pass ? 'pass' : 'FAIL';
-  return `${head}: ${s.total} requests, ${s.failed} failed (${describeFailures(s)}), slowest ${formatMs(s.max)}${r.error ? ` — ${r.error.split('\n')[0] ?? ''}` : ''}`;
+  return `${head}: ${s.total} requests, ${s.failed ? `${s.failed} failed (${describeFailures(s)})` : '0 failed'}, slowest ${formatMs(s.max)}${r.error ? ` — ${r.error.split('\n')[0] ?? ''}` : ''}`;
 }
 
 function newLive(): Live {

@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { noFailedRequests, vipMovedWithin } from '../../src/drill/assertions.js';
 import { runDrill } from '../../src/drill/run-drill.js';
 import { runScenario } from '../../src/drill/scenarios/run-scenario.js';
+import { restoreHealthy } from '../../src/drill/scenarios/steps.js';
+import type { DrillState } from '../../src/drill/scenarios/types.js';
 import type { Scenario } from '../../src/drill/scenarios/types.js';
 import { MemoryLab } from '../golden/drill/memory-lab.js';
 
@@ -72,5 +74,22 @@ describe('runScenario over an in-memory lab', () => {
     expect(t?.pass).toBe(true);
     expect(h?.pass).toBe(false); // the in-memory lab refuses while the VIP moves
     expect(report.pass).toBe(false);
+  });
+});
+
+describe('restoreHealthy', () => {
+  it('undoes whatever an interrupted scenario left, in a safe order, then waits for one VIP holder', async () => {
+    const lab = new MemoryLab(100);
+    const state: DrillState = { partitioned: true, linkCut: 'web1', keepalivedDown: 'lb1', poweredOff: 'web2', nginxDown: 'lb1', backendStopped: 'web1' };
+    await restoreHealthy({ lab, state });
+    expect(lab.log).toEqual([
+      'heal',
+      'uncut web1',
+      'lb1: sh -c systemctl reset-failed keepalived.service 2>/dev/null; systemctl restart keepalived.service',
+      'poweron web2',
+      'lb1: sh -c systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service',
+      'web1: sh -c systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service',
+    ]);
+    expect(state).toEqual({});
   });
 });

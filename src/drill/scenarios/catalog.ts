@@ -206,10 +206,12 @@ const backendPoweroff: Scenario = {
     ctx.facts.host = b;
     await ctx.at(faultAt);
     ctx.facts.faultT = ctx.mark('fault', `${b} powered off`);
+    ctx.state.poweredOff = b;
     await ctx.lab.poweroff(b);
     await ctx.at(faultAt + 8000);
     ctx.mark('recover', `${b} powered on`);
     await ctx.lab.poweron(b);
+    delete ctx.state.poweredOff;
     ctx.mark('note', `${b} booted`);
   },
   verdicts: (i) => [
@@ -231,10 +233,12 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
       await ctx.at(faultAt);
       const t = ctx.mark('fault', `${h} link cut`);
       ctx.facts.faultT = t;
+      ctx.state.linkCut = h;
       await ctx.lab.cut(h);
       ctx.window(t, t + 8000, `${h} link cut`);
       await ctx.at(faultAt + 8000);
       await ctx.lab.uncut(h);
+      delete ctx.state.linkCut;
       ctx.mark('recover', `${h} link back`);
     },
     verdicts: (i) => [
@@ -255,10 +259,12 @@ const keepalivedKilled: Scenario = {
     const h = await ctx.vipHolder();
     await ctx.at(faultAt);
     const t = ctx.mark('fault', `keepalived killed on ${h}`);
+    ctx.state.keepalivedDown = h;
     await run(ctx.lab, h, [...cmd.killKeepalived], 'killing keepalived');
     ctx.window(t, t + 6000, `keepalived killed on ${h}`);
     await ctx.at(faultAt + 6000);
     await run(ctx.lab, h, [...cmd.restartKeepalived], 'restarting keepalived');
+    delete ctx.state.keepalivedDown;
     ctx.mark('recover', `keepalived restarted on ${h}`);
   },
   verdicts: (i) => [
@@ -278,9 +284,11 @@ const lbPartition: Scenario = {
     const [a, b] = ctx.lab.topology.directors;
     await ctx.at(faultAt);
     ctx.mark('fault', `partition ${a} | ${b}`);
+    ctx.state.partitioned = true;
     await ctx.lab.partition([a], [b]);
     await ctx.at(faultAt + 8000);
     await ctx.lab.heal();
+    delete ctx.state.partitioned;
     ctx.mark('recover', 'partition healed');
   },
   verdicts: (i) => [

@@ -37,8 +37,20 @@ export async function waitSingleHolder(lab: LabControl, limitMs = 20_000): Promi
 }
 
 /** undo what earlier scenarios left broken, then wait for one VIP holder */
-export async function restoreHealthy(ctx: ScenarioContext): Promise<void> {
+export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>): Promise<void> {
   const { lab, state } = ctx;
+  if (state.partitioned) {
+    await lab.heal();
+    delete state.partitioned;
+  }
+  if (state.linkCut) {
+    await lab.uncut(state.linkCut);
+    delete state.linkCut;
+  }
+  if (state.keepalivedDown) {
+    await run(lab, state.keepalivedDown, [...cmd.restartKeepalived], 'restarting keepalived');
+    delete state.keepalivedDown;
+  }
   if (state.poweredOff) {
     await lab.poweron(state.poweredOff);
     delete state.poweredOff;

@@ -10,6 +10,10 @@ export interface DrillState {
   nginxDown?: string;
   backendStopped?: string;
   poweredOff?: string;
+  /** set before a fault is made and cleared once undone, so a failed step is still repaired */
+  linkCut?: string;
+  partitioned?: boolean;
+  keepalivedDown?: string;
 }
 
 export interface ScenarioContext {

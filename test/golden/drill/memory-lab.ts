@@ -28,10 +28,18 @@ export class MemoryLab implements LabControl {
   async poweron(host: string) {
     this.log.push(`poweron ${host}`);
   }
-  async cut() {}
-  async uncut() {}
-  async partition() {}
-  async heal() {}
+  async cut(host: string) {
+    this.log.push(`cut ${host}`);
+  }
+  async uncut(host: string) {
+    this.log.push(`uncut ${host}`);
+  }
+  async partition(a: string[], b: string[]) {
+    this.log.push(`partition ${a.join(',')}|${b.join(',')}`);
+  }
+  async heal() {
+    this.log.push('heal');
+  }
   async vipHolders() {
     return [...this.holders];
   }
