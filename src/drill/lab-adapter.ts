@@ -3,6 +3,7 @@
  * described here structurally, so the drill builds and tests without the lab,
  * and the adapter can be unit-tested with a recording stand-in.
  */
+import { spawn } from 'node:child_process';
 import { HapbError } from '../errors/index.js';
 import type { ExecResult, LabControl, LabTopology } from './lab-control.js';
 import { spawnLoad } from './load-process.js';
@@ -103,6 +104,18 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
       const on = now.machines.filter((m) => topology.directors.includes(m.host) && m.power === 'on');
       const held = await Promise.all(on.map(async (m) => ((await api.addressesIn(m.netns)).includes(topology.vip) ? m.host : '')));
       return held.filter((h) => h !== '');
+    },
+    onAddressChange: (wake) => {
+      // one `ip monitor address` per director namespace; any line means "look again"
+      const monitors = topology.directors.map((host) => {
+        const child = spawn('ip', ['-n', machine(host).netns, 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        child.stdout.on('data', wake);
+        child.on('error', () => undefined);
+        return child;
+      });
+      return () => {
+        for (const c of monitors) if (c.exitCode === null) c.kill('SIGTERM');
+      };
     },
     startLoad: (load) =>
       spawnLoad(load, {

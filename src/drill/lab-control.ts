@@ -52,6 +52,12 @@ export interface LabControl {
   heal(): Promise<void>;
   /** the directors that hold the VIP right now (0, 1 or 2 of them) */
   vipHolders(): Promise<string[]>;
+  /**
+   * optional: call `wake` whenever the directors' addresses may have changed
+   * (e.g. from `ip monitor address`); returns the unsubscribe. Without it the
+   * VIP is only polled.
+   */
+  onAddressChange?(wake: () => void): () => void;
   /** start the load generator inside the client machine */
   startLoad(opts: LoadOptions): LoadHandle;
   /**

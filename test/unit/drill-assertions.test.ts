@@ -103,3 +103,40 @@ describe('verdicts', () => {
     expect(allBackendsAnswered(records, ['web1', 'web2', 'web3'])).toMatchObject({ pass: false });
   });
 });
+
+describe('VIP watcher', () => {
+  it('records the first holders, then each change; a wake-up checks at once instead of waiting for the poll', async () => {
+    const { watchVip } = await import('../../src/drill/vip-watcher.js');
+    let holders = ['lb1'];
+    let wake: () => void = () => undefined;
+    let unsubscribed = false;
+    const events: TimelineEvent[] = [];
+    let t = 0;
+    const w = watchVip(
+      async () => holders,
+      () => t,
+      (e) => events.push(e),
+      60_000,
+      (cb) => {
+        wake = cb;
+        return () => (unsubscribed = true);
+      },
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    holders = ['lb1', 'lb2'];
+    t = 2000;
+    wake();
+    await new Promise((r) => setTimeout(r, 20));
+    holders = ['lb2'];
+    t = 3000;
+    wake();
+    await new Promise((r) => setTimeout(r, 20));
+    await w.stop();
+    expect(events).toEqual([
+      { t: 0, kind: 'vip', label: 'VIP on lb1', holders: ['lb1'] },
+      { t: 2000, kind: 'vip', label: 'VIP on lb1 + lb2 (split brain)', holders: ['lb1', 'lb2'], from: ['lb1'] },
+      { t: 3000, kind: 'vip', label: 'VIP on lb2', holders: ['lb2'], from: ['lb1', 'lb2'] },
+    ]);
+    expect(unsubscribed).toBe(true);
+  });
+});

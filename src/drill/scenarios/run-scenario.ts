@@ -82,7 +82,13 @@ export async function runScenario(
     const handle = lab.startLoad(load);
     if (listener.record) handle.onRecord(listener.record);
     t0Epoch = await handle.t0Epoch;
-    const watcher = watchVip(() => lab.vipHolders(), now, (e) => events.push(e), opts.vipPollMs ?? 100);
+    const watcher = watchVip(
+      () => lab.vipHolders(),
+      now,
+      (e) => events.push(e),
+      opts.vipPollMs ?? 100,
+      lab.onAddressChange ? (wake) => lab.onAddressChange?.(wake) ?? (() => undefined) : undefined,
+    );
     let stepError: unknown;
     try {
       await scenario.run(ctx);
