@@ -24,7 +24,7 @@ export const panelWidth = 960;
 export const panelHeight = 470;
 
 const left = 70;
-const right = panelWidth - 20;
+const right = panelWidth - 28;
 const plotTop = 78;
 const plotBottom = 290;
 const failTop = 302;
@@ -54,12 +54,14 @@ export function badgeOf(r: ScenarioResult): { text: string; color: string } {
   if (r.error) return { text: 'ERROR', color: failureColor };
   if (!r.pass) return { text: 'FAIL', color: failureColor };
   const missed = r.verdicts.filter((v) => !v.pass).length;
-  if (missed) return { text: `misses ${missed} target${missed > 1 ? 's' : ''} (informational)`, color: '#E69F00' };
+  if (missed) return { text: `MISSES ${missed}`, color: '#E69F00' };
   return { text: 'PASS', color: recoverColor };
 }
 
 export function subtitleOf(r: ScenarioResult): string {
   const parts = [r.description];
+  const missedInfo = r.verdicts.filter((v) => !v.pass && v.informational).length;
+  if (missedInfo && r.pass) parts.push(`${missedInfo} target${missedInfo > 1 ? 's' : ''} missed (informational)`);
   const f = describeFailures(r.summary);
   if (f !== 'none') parts.push(`failed: ${f}`);
   const move = r.verdicts.find((v) => v.id === 'vip-move');
@@ -89,7 +91,8 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
   const dur = Math.max(1, r.durationMs);
   const x = linear(0, dur, left, right);
   const maxLat = Math.max(r.load.timeoutMs, r.summary.max, 10);
-  const y = log(1, maxLat, plotBottom, plotTop);
+  const minLat = 0.1;
+  const y = log(minLat, maxLat, plotBottom, plotTop);
   const backends = backendsOf(r);
   const directors = directorsOf(r.events);
   const badge = badgeOf(r);
@@ -111,7 +114,7 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
 
   // latency grid
   out.push(`<g stroke="#e5e5e5" stroke-width="1">`);
-  const grid = [1, 10, 100, 1000, 10_000, 100_000].filter((v) => v <= maxLat);
+  const grid = [0.1, 1, 10, 100, 1000, 10_000, 100_000].filter((v) => v <= maxLat);
   for (const g of grid) out.push(`<line x1="${left}" x2="${right}" y1="${n(y(g))}" y2="${n(y(g))}"/>`);
   out.push(`</g>`);
   for (const g of grid) out.push(text(left - 6, y(g) + 4, g >= 1000 ? `${g / 1000} s` : `${g} ms`, 'text-anchor="end" fill="#666"'));
@@ -164,7 +167,8 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
   out.push(text(left - 6, bandTop + 13, 'VIP', 'text-anchor="end" font-weight="bold"'));
   const vip = r.events.filter((e) => e.kind === 'vip');
   vip.forEach((e, i) => {
-    const from = Math.max(0, e.t);
+    // the first observation stands for the state at t0
+    const from = i === 0 ? 0 : Math.max(0, e.t);
     const next = vip[i + 1];
     const to = Math.min(dur, next ? next.t : dur);
     if (to <= from) return;
