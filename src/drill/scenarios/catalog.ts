@@ -301,7 +301,7 @@ const lbPartition: Scenario = {
 const convergeUnderLoad: Scenario = {
   name: 'converge-under-load',
   description: 'the playbook converges the cluster again while the load runs',
-  durationMs: 60_000,
+  durationMs: 90_000,
   prepare: restoreHealthy,
   run: async (ctx) => {
     await ctx.at(faultAt);
