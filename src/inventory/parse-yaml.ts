@@ -28,6 +28,17 @@ const hostEntrySchema = { type: ['object', 'null'] };
 
 type Mapping = Record<string, unknown>;
 
+/** Characters that host patterns give a meaning to (or that are plainly accidental). */
+const BAD_GROUP_CHAR = /[\s,:!&~*?[\]{}\0]/;
+const BAD_HOST_CHAR = /[\s,!&~*?[\]{}\0]/;
+
+function describeChar(c: string): string {
+  if (c === ' ') return 'a space';
+  if (/\s/.test(c)) return 'a line break or tab';
+  if (c === '\0') return 'a NUL byte';
+  return `'${c}'`;
+}
+
 function isMapping(v: unknown): v is Mapping {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -79,6 +90,15 @@ class FileParser {
     const pos = this.doc.keyPos(ptr);
     if (name.trim() === '') {
       this.error('a group name is empty', pos, 'give the group a name');
+      return;
+    }
+    const badChar = BAD_GROUP_CHAR.exec(name)?.[0];
+    if (badChar !== undefined) {
+      this.error(
+        `group name ${JSON.stringify(name)} contains ${describeChar(badChar)}`,
+        pos,
+        'use letters, digits, _ (and - or .): host patterns cannot name such a group',
+      );
       return;
     }
     let group = this.draft.groups.get(name);
@@ -141,6 +161,17 @@ class FileParser {
       for (const name of expanded.names) {
         if (name.trim() === '') {
           this.error('a host name is empty', keyPos, 'give the host a name');
+          continue;
+        }
+        const badChar = BAD_HOST_CHAR.exec(name)?.[0];
+        if (badChar !== undefined) {
+          this.error(
+            `host name ${JSON.stringify(name)} contains ${describeChar(badChar)}`,
+            keyPos,
+            badChar === '[' || badChar === ']'
+              ? 'a host range is written web[1:3]'
+              : 'a host name is a DNS name or an address; set ansible_host for the address to connect to',
+          );
           continue;
         }
         let host = this.draft.hosts.get(name);
