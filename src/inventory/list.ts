@@ -69,6 +69,26 @@ export function inventoryList(inv: Inventory, opts: ListOptions = {}): Inventory
   return listing;
 }
 
+/**
+ * `ansible-inventory --graph [GROUP]`: the group tree, children before hosts,
+ * in definition order; a group appears under every parent; `all` shows no hosts.
+ */
+export function inventoryGraph(inv: Inventory, top = 'all'): string {
+  if (!inv.groups.has(top)) throw unknownName(inv, top, 'group', [...inv.groups.keys()]);
+  const lines: string[] = [];
+  const name = (text: string, depth: number): string => (depth > 0 ? '  |'.repeat(depth) + '--' + text : text);
+  const walk = (groupName: string, depth: number, path: Set<string>): void => {
+    const group = inv.groups.get(groupName);
+    if (!group || path.has(groupName)) return;
+    lines.push(name(`@${groupName}:`, depth));
+    const inner = new Set(path).add(groupName);
+    for (const child of group.children) walk(child, depth + 1, inner);
+    if (groupName !== 'all') for (const h of group.hosts) lines.push(name(h, depth + 1));
+  };
+  walk(top, 0, new Set());
+  return lines.join('\n');
+}
+
 /** `ansible-inventory --host NAME`: the host's merged variables. */
 export function inventoryHost(inv: Inventory, name: string): Vars {
   if (!inv.hosts.has(name)) throw unknownName(inv, name, 'host', [...inv.hosts.keys()]);

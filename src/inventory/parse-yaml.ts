@@ -10,7 +10,7 @@ import { joinPointer, type Located } from '../yaml/load.js';
 import { validateAt } from '../yaml/validate.js';
 import { emptyGroup, emptyHost, type Draft } from './draft.js';
 import { expandHostKey } from './host-pattern.js';
-import { hasOwn, setOwn } from './vars.js';
+import { setOwn } from './vars.js';
 
 const SECTION_TYPES = ['object', 'string', 'null'];
 
@@ -71,7 +71,7 @@ class FileParser {
       );
       return;
     }
-    if (hasOwn(root, 'plugin')) {
+    if (typeof root.plugin === 'string') {
       this.error(
         "this is an inventory plugin configuration ('plugin:'), not a YAML inventory",
         this.doc.keyPos('/plugin'),
@@ -274,13 +274,15 @@ function asSection(v: unknown): Mapping | undefined {
   return isMapping(v) ? v : undefined;
 }
 
-function isCircular(value: unknown, stack: object[] = []): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  if (stack.includes(value)) return true;
-  stack.push(value);
+/** Whether a value contains itself; shared (aliased) parts are walked once. */
+function isCircular(value: unknown, stack = new Set<object>(), done = new WeakSet<object>()): boolean {
+  if (typeof value !== 'object' || value === null || done.has(value)) return false;
+  if (stack.has(value)) return true;
+  stack.add(value);
   const items: unknown[] = Array.isArray(value) ? value : Object.values(value);
-  const found = items.some((v) => isCircular(v, stack));
-  stack.pop();
+  const found = items.some((v) => isCircular(v, stack, done));
+  stack.delete(value);
+  if (!found) done.add(value);
   return found;
 }
 

@@ -6,6 +6,7 @@
  * Regular parts are applied first in order, then `&` parts, then `!` parts;
  * hosts come out in pattern order, then inventory order.
  */
+import { readFileSync } from 'node:fs';
 import { ExitCode, HapbError } from '../errors/index.js';
 import { closest } from '../yaml/validate.js';
 import { hostsOfGroup } from './graph.js';
@@ -65,11 +66,32 @@ export function selectHosts(inv: Inventory, pattern: string | readonly string[])
   return hosts;
 }
 
-/** `--limit`: keep the hosts of `hosts` that `limit` selects. */
+/**
+ * `--limit`: keep the hosts of `hosts` that `limit` selects. As in Ansible, a
+ * part `@FILE` stands for the host names listed in FILE, one per line (a retry file).
+ */
 export function applyLimit(inv: Inventory, hosts: readonly string[], limit: string | undefined): string[] {
   if (limit === undefined || limit.trim() === '') return [...hosts];
-  const allowed = new Set(selectHosts(inv, limit));
+  const parts = splitPattern(limit).flatMap((p) => (p.startsWith('@') ? limitFile(p.slice(1)) : [p]));
+  const allowed = new Set(selectHosts(inv, parts));
   return hosts.filter((h) => allowed.has(h));
+}
+
+function limitFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new HapbError(`cannot read limit file ${path} (${code})`, {
+      exitCode: ExitCode.invalidInput,
+      hint: '--limit @FILE reads host names from FILE, one per line',
+    });
+  }
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 export interface UnmatchedPart {

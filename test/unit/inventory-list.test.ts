@@ -3,6 +3,7 @@ import { HapbError } from '../../src/errors/index.js';
 import {
   formatInventoryJson,
   inventoryFromYaml,
+  inventoryGraph,
   inventoryHost,
   inventoryList,
   loadInventory,
@@ -100,5 +101,34 @@ describe('inventoryHost (ansible-inventory --host)', () => {
     expect((err as HapbError).message).toBe(message);
     expect((err as HapbError).hint).toMatch(hint);
     expect((err as HapbError).exitCode).toBe(4);
+  });
+});
+
+describe('inventoryGraph (ansible-inventory --graph)', () => {
+  it('draws the seed', () => {
+    expect(inventoryGraph(seed)).toBe(
+      [
+        '@all:',
+        '  |--@ungrouped:',
+        '  |--@directors:',
+        '  |  |--master',
+        '  |  |--backup',
+        '  |--@web:',
+        '  |  |--web1',
+        '  |  |--web2',
+        '  |--@clients:',
+        '  |  |--client',
+      ].join('\n'),
+    );
+  });
+
+  it('shows a group under each parent, children before hosts, from a given top', () => {
+    const inv = inventoryFromYaml(
+      'prod:\n  hosts: {p1: null}\n  children:\n    web:\n      hosts: {web1: null}\ndev:\n  children:\n    web:\n',
+      'i.yml',
+    );
+    expect(inventoryGraph(inv, 'prod')).toBe(['@prod:', '  |--@web:', '  |  |--web1', '  |--p1'].join('\n'));
+    expect(inventoryGraph(inv).split('\n').filter((l) => l.endsWith('@web:'))).toHaveLength(2);
+    expect(() => inventoryGraph(inv, 'prdo')).toThrow(/unknown group 'prdo'/);
   });
 });

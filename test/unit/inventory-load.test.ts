@@ -259,6 +259,18 @@ describe('bad inventories: one SchemaError each, at file:line:col with a hint', 
     expect((e as InputErrors).exitCode).toBe(4);
   });
 
+  it('turns a YAML alias bomb into an input error, quickly', () => {
+    const lines = ['web:', '  hosts: {h: null}', '  vars:', '    a: &a [x, x, x, x, x, x, x, x, x, x]'];
+    let prev = 'a';
+    for (const n of ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i']) {
+      lines.push(`    ${n}: &${n} [${Array(10).fill('*' + prev).join(', ')}]`);
+      prev = n;
+    }
+    const e = thrown(() => inventoryFromYaml(lines.join('\n') + '\n', 'bomb.yml'));
+    expect(e).toBeInstanceOf(SchemaError);
+    expect((e as SchemaError).message).toMatch(/^bomb\.yml:1:1: cannot read YAML: Excessive alias count/);
+  });
+
   it('names a missing inventory file', () => {
     const e = thrown(() => loadInventory('/nonexistent/hapb/inventory.yml'));
     expect(e).toBeInstanceOf(SchemaError);

@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { HapbError } from '../../src/errors/index.js';
 import {
   applyLimit,
@@ -142,5 +145,21 @@ describe('applyLimit', () => {
     ['prod', 'nope', []],
   ])('hosts %j limited to %j', (play, limit, want) => {
     expect(applyLimit(inv, selectHosts(inv, play), limit)).toEqual(want);
+  });
+});
+
+describe('applyLimit with @FILE', () => {
+  const dir = mkdtempSync(join(tmpdir(), `hapb-t-inventory-${process.pid}-`));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('reads host names from the file, one per line, with other parts', () => {
+    const file = join(dir, 'site.retry');
+    writeFileSync(file, 'web2\n\n  backup  \n');
+    expect(applyLimit(inv, everyone, `@${file}`)).toEqual(['backup', 'web2']);
+    expect(applyLimit(inv, everyone, `@${file},client`)).toEqual(['backup', 'web2', 'client']);
+  });
+
+  it('names a missing file as an input error', () => {
+    expect(() => applyLimit(inv, everyone, `@${join(dir, 'missing.retry')}`)).toThrow(/cannot read limit file .*missing\.retry \(ENOENT\)/);
   });
 });
