@@ -4,10 +4,10 @@
  * file:line:col; all are collected and thrown together (InputErrors when more
  * than one).
  */
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
 import { formatPos, InputErrors, SchemaError } from '../errors/index.js';
-import { loadYaml, loadYamlFile, type Located } from '../yaml/load.js';
+import { loadYaml, type Located } from '../yaml/load.js';
 import { newDraft, type Draft } from './draft.js';
 import { parseInventoryDoc } from './parse-yaml.js';
 import type { Inventory, VarSource } from './types.js';
@@ -35,14 +35,15 @@ export function loadInventory(path: string): Inventory {
     throw new SchemaError('no inventory files (.yml, .yaml, .json) in this directory', { file: path, line: 0, col: 0 });
   }
   for (const file of files) {
-    let doc: Located;
+    let text: string;
     try {
-      doc = loadYamlFile(file);
+      text = readFileSync(file, 'utf8');
     } catch (err) {
-      draft.errors.push(asSchemaError(err, file));
+      const code = (err as NodeJS.ErrnoException).code ?? String(err);
+      draft.errors.push(new SchemaError(`cannot read inventory (${code})`, { file, line: 0, col: 0 }));
       continue;
     }
-    parseInventoryDoc(draft, doc);
+    parseText(draft, text, file);
   }
   return finish(draft, isDir ? path : dirname(path));
 }
@@ -50,13 +51,35 @@ export function loadInventory(path: string): Inventory {
 /** Build an inventory from YAML text (no group_vars/host_vars unless `varsDir` is given). */
 export function inventoryFromYaml(text: string, file: string, varsDir?: string): Inventory {
   const draft = newDraft(file);
-  try {
-    parseInventoryDoc(draft, loadYaml(text, file));
-  } catch (err) {
-    draft.errors.push(asSchemaError(err, file));
-  }
+  parseText(draft, text, file);
   return finish(draft, varsDir);
 }
+
+function parseText(draft: Draft, text: string, file: string): void {
+  const ini = INI_SECTION.exec(text);
+  if (ini) {
+    const line = text.slice(0, ini.index).split('\n').length;
+    draft.errors.push(
+      new SchemaError(
+        `this looks like an INI inventory (section ${ini[0].trim()})`,
+        { file, line, col: 1 },
+        'hapb reads YAML inventories; `ansible-inventory -i FILE --list -y` converts one',
+      ),
+    );
+    return;
+  }
+  let doc: Located;
+  try {
+    doc = loadYaml(text, file);
+  } catch (err) {
+    draft.errors.push(asSchemaError(err, file));
+    return;
+  }
+  parseInventoryDoc(draft, doc);
+}
+
+/** An INI section header alone on a line (`[web]`, `[web:vars]`): never a YAML inventory. */
+const INI_SECTION = /^\[[A-Za-z0-9_.:-]+\][ \t]*$/m;
 
 function inventoryFilesIn(dir: string): string[] {
   return readdirSync(dir)
