@@ -17,6 +17,7 @@ export const helper = {
   truthy: '__hapb_truthy',
   output: '__hapb_out',
   capture: '__hapb_capture',
+  test: '__hapb_test',
 } as const;
 
 const LENIENT_TESTS = new Set(['defined', 'undefined']);
@@ -190,8 +191,11 @@ class Rewriter {
         const right = node.right as AstNode;
         const test = String(right.typename === 'FunCall' ? (right.name as AstNode).value : right.value);
         node.left = this.expr(node.left as AstNode, lenient || LENIENT_TESTS.has(test));
-        if (right.typename === 'FunCall') this.list(right.args as AstNode);
-        return node;
+        if (right.typename !== 'FunCall') return node;
+        // nunjucks compiles `x is t(a, k=v)` wrongly: call the test through a helper instead
+        const args = right.args as AstNode;
+        this.list(args);
+        return call(node, helper.test, [lit(node, test), node.left as AstNode, ...(args.children ?? [])]);
       }
       case 'Or':
       case 'And': {

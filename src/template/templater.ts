@@ -11,7 +11,7 @@ import { closest } from '../yaml/validate.js';
 import { RenderFault, TemplateError } from './errors.js';
 import { registerFilters } from './filters.js';
 import { RecursiveVariable, Session } from './lazy-vars.js';
-import { compileAst, nodes, parseTemplate, SafeString, templateFromCode, type AstNode } from './nunjucks-internals.js';
+import { compileAst, nodes, parseTemplate, SafeString, templateFromCode, testRegistry, type AstNode } from './nunjucks-internals.js';
 import { isTruthy, pyGetAttr, pyStr } from './python.js';
 import { helper, strictify, strictifyExpression } from './strict-ast.js';
 import { registerTests } from './tests.js';
@@ -168,6 +168,9 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     },
   );
 
+  env.addGlobal(helper.test, (name: string, value: unknown, ...args: unknown[]) =>
+    isTruthy(testRegistry(env).getTest(name)(value, ...args)),
+  );
   env.addGlobal(helper.truthy, (value: unknown) => isTruthy(value));
   env.addGlobal(helper.output, (value: unknown) => (value instanceof SafeString ? String(value) : pyStr(value)));
   env.addGlobal(helper.capture, (value: unknown) => {
