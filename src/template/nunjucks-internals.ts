@@ -27,6 +27,7 @@ interface NodeClasses {
   NodeList: NodeCtor;
   InlineIf: NodeCtor;
   Not: NodeCtor;
+  Array: NodeCtor;
 }
 
 interface Internals {

@@ -18,6 +18,11 @@ export const helper = {
   output: '__hapb_out',
   capture: '__hapb_capture',
   test: '__hapb_test',
+  add: '__hapb_add',
+  mul: '__hapb_mul',
+  mod: '__hapb_mod',
+  concat: '__hapb_concat',
+  compare: '__hapb_compare',
 } as const;
 
 const LENIENT_TESTS = new Set(['defined', 'undefined']);
@@ -214,11 +219,22 @@ class Rewriter {
         node.body = this.expr(node.body as AstNode, lenient);
         if (node.else_) node.else_ = this.expr(node.else_ as AstNode, lenient);
         return node;
-      case 'Compare':
-        node.expr = this.expr(node.expr as AstNode, lenient);
-        for (const op of (node.ops as AstNode[] | null) ?? []) op.expr = this.expr(op.expr as AstNode, lenient);
-        return node;
+      case 'Compare': {
+        const chain = [this.expr(node.expr as AstNode, lenient)];
+        for (const op of (node.ops as AstNode[] | null) ?? []) chain.push(lit(op, op.type), this.expr(op.expr as AstNode, lenient));
+        return call(node, helper.compare, chain);
+      }
+      case 'Add':
+      case 'Mul':
+      case 'Mod':
+      case 'Concat': {
+        const fn = { Add: helper.add, Mul: helper.mul, Mod: helper.mod, Concat: helper.concat }[node.typename];
+        return call(node, fn, [this.expr(node.left as AstNode, lenient), this.expr(node.right as AstNode, lenient)]);
+      }
       case 'Group':
+        this.list(node);
+        // a tuple `(a, b)` is a list; nunjucks would give JavaScript's comma operator
+        return (node.children?.length ?? 0) > 1 ? new nodes.Array(node.lineno, node.colno, node.children) : node;
       case 'Array':
         this.list(node);
         return node;

@@ -12,6 +12,7 @@ import { RenderFault, TemplateError } from './errors.js';
 import { registerFilters } from './filters.js';
 import { RecursiveVariable, Session } from './lazy-vars.js';
 import { compileAst, nodes, parseTemplate, SafeString, templateFromCode, testRegistry, type AstNode } from './nunjucks-internals.js';
+import { pyAdd, pyCompare, pyConcat, pyMod, pyMul } from './operators.js';
 import { isTruthy, pyGetAttr, pyStr } from './python.js';
 import { helper, strictify, strictifyExpression } from './strict-ast.js';
 import { registerTests } from './tests.js';
@@ -171,6 +172,11 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   env.addGlobal(helper.test, (name: string, value: unknown, ...args: unknown[]) =>
     isTruthy(testRegistry(env).getTest(name)(value, ...args)),
   );
+  env.addGlobal(helper.add, pyAdd);
+  env.addGlobal(helper.mul, pyMul);
+  env.addGlobal(helper.mod, pyMod);
+  env.addGlobal(helper.concat, pyConcat);
+  env.addGlobal(helper.compare, pyCompare);
   env.addGlobal(helper.truthy, (value: unknown) => isTruthy(value));
   env.addGlobal(helper.output, (value: unknown) => (value instanceof SafeString ? String(value) : pyStr(value)));
   env.addGlobal(helper.capture, (value: unknown) => {

@@ -64,6 +64,24 @@ describe('evaluate: expressions to native values', () => {
     ["{'k': n}", { k: 3 }],
     ['none', null],
     ['l | length', 2],
+    // Python operators
+    ["groups['web'] + l", ['w1', 'w2', 1, 2]],
+    ["'a' + s", 'aup'],
+    ["'-' * 3", '---'],
+    ['l * 2', [1, 2, 1, 2]],
+    ["'%s:%d' % (s, n)", 'up:3'],
+    ["'%05.1f|%-4s|%x' % (3.14159, 'ab', 255)", '003.1|ab  |ff'],
+    ["'%(a)s=%(b)s' % {'a': 1, 'b': 'x'}", '1=x'],
+    ["'%s%%' % 50", '50%'],
+    ['-7 % 3', 2],
+    ["s ~ '-' ~ true", 'up-True'],
+    ['l == [1, 2]', true],
+    ["d == {'a': {'b': true} }", true],
+    ['l != [1, 2]', false],
+    ['1 < n < 5', true],
+    ['1 < n < 2', false],
+    ['1 == 1.0', true],
+    ["'a' < 'b'", true],
   ])('%s', (expression, expected) => {
     expect(t.evaluate(expression, vars)).toEqual(expected);
   });
@@ -189,6 +207,8 @@ describe('errors: template, line, column, did-you-mean', () => {
     ['{{ 1 | no_such_filter }}', 't.j2', undefined],
     ["{{ x | mandatory }}", "t.j2:1:4: mandatory variable 'x' is not defined", undefined],
     ["{{ x | mandatory('set x in group_vars') }}", 't.j2:1:4: set x in group_vars', undefined],
+    ["{{ 'a' + 1 }}", "t.j2:1:4: unsupported operand types for +: 'str' and 'int'", undefined],
+    ["{{ '%s %s' % ['a'] }}", 't.j2:1:4: not enough arguments for format string', undefined],
   ])('%s', (source, message, hint) => {
     const err = catchError(() => t.renderString(source, vars, 't.j2'));
     expect(err.message.startsWith(message)).toBe(true);
