@@ -10,6 +10,7 @@ import { arg, splitArgs, type Args } from './args.js';
 import { ipaddr } from './ipaddr.js';
 import { testRegistry } from './nunjucks-internals.js';
 import type { Session } from './lazy-vars.js';
+import { pyMod } from './operators.js';
 import { isPlainObject, isTruthy, pyGetAttr, pyStr } from './python.js';
 
 type Filter = (value: unknown, a: Args) => unknown;
@@ -405,10 +406,12 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
       if (isPlainObject(v)) return 'dict';
       return { string: 'str', number: Number.isInteger(v) ? 'int' : 'float', boolean: 'bool' }[typeof v as string] ?? typeof v;
     },
+    format: (v, a) => pyMod(pyStr(v), Object.keys(a.kw).length ? a.kw : a.pos),
     ipaddr: (v, a) => ipaddr(v, a.pos[0]),
     ipv4: (v, a) => ipaddr(v, a.pos[0]),
   };
   filters.d = filters.default as Filter;
+  filters.tojson = filters.to_json as Filter;
 
   for (const [name, fn] of Object.entries(filters)) {
     env.addFilter(name, (value: unknown, ...rest: unknown[]) => fn(value, splitArgs(rest)));

@@ -7,8 +7,24 @@
 import type { Vars } from '../engine/types.js';
 import { isPlainObject } from './python.js';
 
-/** Does the value (deeply) hold a string with Jinja markup? */
+const unsafe = new WeakSet<object>();
+
+/**
+ * Mark data that must never be templated (Ansible's "unsafe"): registered
+ * results, facts, command output that may contain `{{`. Returns the value.
+ */
+export function markUnsafe<T>(value: T): T {
+  if (typeof value === 'object' && value !== null) unsafe.add(value);
+  return value;
+}
+
+export function isUnsafe(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && unsafe.has(value);
+}
+
+/** Does the value (deeply) hold a string with Jinja markup (outside data marked unsafe)? */
 export function containsTemplate(value: unknown): boolean {
+  if (isUnsafe(value)) return false;
   if (typeof value === 'string') return value.includes('{{') || value.includes('{%') || value.includes('{#');
   if (Array.isArray(value)) return value.some(containsTemplate);
   if (isPlainObject(value)) return Object.values(value).some(containsTemplate);

@@ -23,6 +23,7 @@ export const helper = {
   mod: '__hapb_mod',
   concat: '__hapb_concat',
   compare: '__hapb_compare',
+  iterate: '__hapb_iter',
 } as const;
 
 const LENIENT_TESTS = new Set(['defined', 'undefined']);
@@ -109,6 +110,8 @@ class Rewriter {
       case 'AsyncEach':
       case 'AsyncAll':
         node.arr = this.expr(node.arr as AstNode, false);
+        // Python iterates a dict's keys and a string's characters
+        if ((node.name as AstNode).typename === 'Symbol') node.arr = call(node.arr as AstNode, helper.iterate, [node.arr as AstNode]);
         this.statement(node.body as AstNode);
         this.statement(node.else_ as AstNode | null);
         return;

@@ -10,10 +10,10 @@ import type { Vars } from '../engine/types.js';
 import { closest } from '../yaml/validate.js';
 import { RenderFault, TemplateError } from './errors.js';
 import { registerFilters } from './filters.js';
-import { RecursiveVariable, Session } from './lazy-vars.js';
+import { isUnsafe, RecursiveVariable, Session } from './lazy-vars.js';
 import { compileAst, nodes, parseTemplate, SafeString, templateFromCode, testRegistry, type AstNode } from './nunjucks-internals.js';
 import { pyAdd, pyCompare, pyConcat, pyMod, pyMul } from './operators.js';
-import { isTruthy, pyGetAttr, pyStr } from './python.js';
+import { isPlainObject, isTruthy, pyGetAttr, pyStr } from './python.js';
 import { helper, strictify, strictifyExpression } from './strict-ast.js';
 import { registerTests } from './tests.js';
 
@@ -172,6 +172,9 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   env.addGlobal(helper.test, (name: string, value: unknown, ...args: unknown[]) =>
     isTruthy(testRegistry(env).getTest(name)(value, ...args)),
   );
+  env.addGlobal(helper.iterate, (value: unknown) =>
+    isPlainObject(value) ? Object.keys(value) : typeof value === 'string' ? [...value] : value,
+  );
   env.addGlobal(helper.add, pyAdd);
   env.addGlobal(helper.mul, pyMul);
   env.addGlobal(helper.mod, pyMod);
@@ -301,6 +304,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
       if (SINGLE_EXPR.test(value)) return evaluateIn(value, vars, name, quote);
       return renderString(value, vars, name, quote);
     }
+    if (isUnsafe(value)) return value;
     if (Array.isArray(value)) return value.map((v) => templateValueIn(v, vars, name, quote));
     if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
       const out: Record<string, unknown> = {};

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode, HapbError } from '../../src/errors/index.js';
-import { createTemplater, isTruthy, TemplateError } from '../../src/template/index.js';
+import { createTemplater, isTruthy, markUnsafe, TemplateError } from '../../src/template/index.js';
 
 const t = createTemplater();
 
@@ -36,6 +36,10 @@ describe('renderString: environment like Ansible', () => {
     ['loop variables', '{% for x in l %}{{ loop.index }}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}', { l: ['a', 'b'] }, '1a,2b'],
     ['set and macros', '{% set q = n * 2 %}{% macro m(x, y=1) %}[{{ x }}{{ y }}]{% endmacro %}{{ m(q) }}', { n: 2 }, '[41]'],
     ['inline if', "{{ 'y' if l else 'n' }}", { l: [] }, 'n'],
+    ['for over a dict iterates its keys', '{% for k in d %}{{ k }},{% endfor %}', { d: { b: 2, a: 1 } }, 'b,a,'],
+    ['for k, v over dictsort', '{% for k, v in d | dictsort %}{{ k }}={{ v }},{% endfor %}', { d: { b: 2, a: 1 } }, 'a=1,b=2,'],
+    ['call blocks and caller()', '{% macro w(x) %}<{{ caller() }}{{ x }}>{% endmacro %}{% call w(1) %}in{% endcall %}', {}, '<in1>'],
+    ['format filter', "{{ '%-4s|%03d' | format('ab', 7) }}", {}, 'ab  |007'],
   ])('%s', (_name, source, vars, expected) => {
     expect(t.renderString(source, vars)).toBe(expected);
   });
@@ -139,6 +143,15 @@ describe('templateValue', () => {
   });
 });
 
+describe('unsafe data is never templated', () => {
+  it('a registered result holding {{ stays text', () => {
+    const vars = { r: markUnsafe({ stdout: 'server {{ name }};', rc: 0 }) };
+    expect(t.renderString('{{ r.stdout }}', vars)).toBe('server {{ name }};');
+    expect(t.evaluate('r', vars)).toEqual({ stdout: 'server {{ name }};', rc: 0 });
+    expect(t.templateValue(vars.r, {})).toBe(vars.r);
+  });
+});
+
 describe('lazy variables', () => {
   const vars = {
     vip: '10.0.0.10',
@@ -231,12 +244,24 @@ describe('renderFile with includes', () => {
     writeFileSync(join(dir, 'shared', 'common.j2'), 'name {{ name }}\n');
     writeFileSync(join(dir, 'templates', 'bad.j2'), 'line1\n{% include "badpart.j2" %}\n');
     writeFileSync(join(dir, 'templates', 'badpart.j2'), 'x\ny\n  {{ porrt }}\n');
+    writeFileSync(join(dir, 'templates', 'base.j2'), 'B[{% block body %}base{% endblock %}]');
+    writeFileSync(join(dir, 'templates', 'child.j2'), '{% extends "base.j2" %}{% block body %}child+{{ super() }}{{ v }}{% endblock %}');
+    writeFileSync(join(dir, 'shared', 'macros.j2'), '{% macro hi(n) %}hi {{ n }}{% endmacro %}');
+    writeFileSync(join(dir, 'templates', 'use.j2'), '{% import "macros.j2" as m %}{{ m.hi(v) }} {% from "macros.j2" import hi %}{{ hi(2) }}');
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('renders includes from the template folder and the search paths', () => {
     const ft = createTemplater({ searchPaths: [join(dir, 'shared')] });
     expect(ft.renderFile(join(dir, 'templates', 'main.conf.j2'), { port: 80, name: 'lb' })).toBe('# main\nport 80\nname lb\n');
+  });
+
+  it.each([
+    ['child.j2', 'B[child+base1]'],
+    ['use.j2', 'hi 1 hi 2'],
+  ])('extends/import: %s', (file, expected) => {
+    const ft = createTemplater({ searchPaths: [join(dir, 'shared')] });
+    expect(ft.renderFile(join(dir, 'templates', file), { v: 1 })).toBe(expected);
   });
 
   it('an error inside an included file names that file and line', () => {
