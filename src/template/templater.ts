@@ -7,13 +7,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Vars } from '../engine/types.js';
-import { closest } from '../yaml/validate.js';
-import { RenderFault, TemplateError } from './errors.js';
+import { TemplateError, toTemplateError, withSource } from './errors.js';
 import { registerFilters } from './filters.js';
-import { isUnsafe, RecursiveVariable, Session } from './lazy-vars.js';
-import { compileAst, nodes, parseTemplate, SafeString, templateFromCode, testRegistry, type AstNode } from './nunjucks-internals.js';
-import { pyAdd, pyCompare, pyConcat, pyMod, pyMul } from './operators.js';
-import { isPlainObject, isTruthy, pyGetAttr, pyStr } from './python.js';
+import { isUnsafe, Session } from './lazy-vars.js';
+import { compileAst, nodes, parseTemplate, templateFromCode, type AstNode } from './nunjucks-internals.js';
+import { registerHelpers, type Frame } from './runtime-helpers.js';
 import { helper, strictify, strictifyExpression } from './strict-ast.js';
 import { registerTests } from './tests.js';
 
@@ -38,16 +36,8 @@ export interface TemplaterOptions {
 
 type Code = Record<string, unknown>;
 
-interface Frame {
-  session: Session;
-  vars: Vars;
-  captured?: { value: unknown };
-}
-
 const PARSE_OPTS = { trimBlocks: true, lstripBlocks: false };
 const CACHE_MAX = 1000;
-/** Variables of the play, not of one host: also visible when templating another host's hostvars. */
-const PLAY_MAGIC = new Set(['hostvars', 'groups', 'omit', 'playbook_dir', 'inventory_dir', 'ansible_check_mode', 'ansible_diff_mode']);
 const SINGLE_EXPR = /^\{\{((?:(?!\{\{|\}\}).)*)\}\}$/s;
 
 export function createTemplater(opts: TemplaterOptions = {}): Templater {
@@ -112,111 +102,9 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     return templateValueIn(raw, scope, 'variable', false);
   }
 
-  env.addGlobal(
-    helper.variable,
-    (name: string, value: unknown, lenient: boolean, tpl: string, line: number, col: number): unknown => {
-      const frame = top();
-      if (value === undefined && frame.vars !== frame.session.vars && PLAY_MAGIC.has(name)) {
-        value = frame.session.vars[name];
-        if (value !== undefined) return value;
-      }
-      if (value === undefined) {
-        if (lenient) {
-          frame.session.lastUndefined = name;
-          return undefined;
-        }
-        const guess = closest(name, Object.keys(frame.vars));
-        throw new RenderFault(`undefined variable '${name}'`, tpl, line, col, guess ? `did you mean '${guess}'?` : undefined);
-      }
-      if (Object.hasOwn(frame.vars, name) && frame.vars[name] === value) {
-        return resolveLazy(frame, frame.vars, name, value, lenient, tpl, line, col);
-      }
-      return value;
-    },
-  );
-
-  env.addGlobal(
-    helper.attribute,
-    (target: unknown, key: unknown, lenient: boolean, label: string, tpl: string, line: number, col: number): unknown => {
-      const frame = top();
-      const whole = `${label}.${String(key)}`;
-      if (target === undefined || target === null) {
-        if (lenient) {
-          frame.session.lastUndefined = whole;
-          return undefined;
-        }
-        const what = target === null ? 'None' : 'undefined';
-        throw new RenderFault(`'${label}' is ${what}, it has no attribute '${String(key)}'`, tpl, line, col);
-      }
-      const value = pyGetAttr(target, key);
-      if (value === undefined) {
-        if (lenient) {
-          frame.session.lastUndefined = whole;
-          return undefined;
-        }
-        const keys = typeof target === 'object' && !Array.isArray(target) ? Object.keys(target) : [];
-        const guess = closest(String(key), keys);
-        throw new RenderFault(
-          `'${label}' has no attribute '${String(key)}'`,
-          tpl,
-          line,
-          col,
-          guess ? `did you mean '${guess}'?` : undefined,
-        );
-      }
-      if (frame.session.isScope(target)) return resolveLazy(frame, target, String(key), value, lenient, tpl, line, col);
-      return value;
-    },
-  );
-
-  env.addGlobal(helper.test, (name: string, value: unknown, ...args: unknown[]) =>
-    isTruthy(testRegistry(env).getTest(name)(value, ...args)),
-  );
-  env.addGlobal(helper.iterate, (value: unknown) =>
-    isPlainObject(value) ? Object.keys(value) : typeof value === 'string' ? [...value] : value,
-  );
-  env.addGlobal(helper.add, pyAdd);
-  env.addGlobal(helper.mul, pyMul);
-  env.addGlobal(helper.mod, pyMod);
-  env.addGlobal(helper.concat, pyConcat);
-  env.addGlobal(helper.compare, pyCompare);
-  env.addGlobal(helper.truthy, (value: unknown) => isTruthy(value));
-  env.addGlobal(helper.output, (value: unknown) => (value instanceof SafeString ? String(value) : pyStr(value)));
-  env.addGlobal(helper.capture, (value: unknown) => {
-    top().captured = { value };
-    return '';
-  });
-
+  registerHelpers(env, top, renderIn);
   registerFilters(env, () => top().session);
   registerTests(env);
-
-  /** A lazily templated variable; in `is defined`/`default` one that cannot resolve is undefined, as in Ansible. */
-  function resolveLazy(
-    frame: Frame,
-    scope: Vars,
-    key: string,
-    raw: unknown,
-    lenient: boolean,
-    tpl: string,
-    line: number,
-    col: number,
-  ): unknown {
-    try {
-      return frame.session.resolve(scope, key, raw, renderIn);
-    } catch (err) {
-      if (err instanceof RecursiveVariable) throw new RenderFault(err.message, tpl, line, col);
-      if (err instanceof TemplateError) {
-        if (lenient && !err.detail.startsWith('recursive loop')) {
-          frame.session.lastUndefined = key;
-          return undefined;
-        }
-        if (err.detail.startsWith('recursive loop')) throw new RenderFault(err.detail, tpl, line, col, err.hint);
-        const shown = typeof raw === 'string' ? ` ('${raw}')` : '';
-        throw new RenderFault(`in variable '${key}'${shown}: ${err.detail}`, tpl, line, col, err.hint);
-      }
-      throw err;
-    }
-  }
 
   /** Run `fn` with `vars` as the current scope (reusing the session of an enclosing render). */
   function within<T>(vars: Vars, fn: (frame: Frame) => T): T {
@@ -320,34 +208,4 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     evaluate: (expression, vars, name) => evaluateIn(expression, vars, name),
     templateValue: (value, vars, name) => templateValueIn(value, vars, name),
   };
-}
-
-/** Errors of a one-line inline template quote it instead of giving `label:1:col`. */
-function withSource(err: unknown, source: string, label: string): unknown {
-  if (!(err instanceof TemplateError) || err.template !== label || source.includes('\n') || !err.pos) return err;
-  return new TemplateError(`${err.detail} in '${source}'`, label, undefined, undefined, err.hint);
-}
-
-/** Turn whatever a render threw into a TemplateError naming the template and position. */
-function toTemplateError(err: unknown, name: string, colOffset = 0): TemplateError {
-  if (err instanceof TemplateError) return err;
-  const cause = (err as { cause?: unknown } | null)?.cause;
-  for (const e of [err, cause]) {
-    if (e instanceof TemplateError) return e;
-    if (e instanceof RenderFault) {
-      const col = e.template === name && e.line === 1 ? e.col - colOffset : e.col;
-      return new TemplateError(e.detail, e.template, e.line, col, e.hint);
-    }
-  }
-  const e = err as { message?: string; lineno?: number; colno?: number };
-  const message = String(e.message ?? err);
-  const paths = [...message.matchAll(/^\s*\(([^)\n]*)\)/gm)].map((m) => m[1]);
-  const innermost = paths[paths.length - 1];
-  const template = innermost && innermost !== 'unknown path' ? innermost : name;
-  const detail =
-    cause instanceof Error ? cause.message : message.split('\n').map((l) => l.trim()).filter((l) => l && !/^\(.*\)/.test(l)).join(' ') || message;
-  const line = typeof e.lineno === 'number' ? e.lineno + 1 : undefined;
-  let col = typeof e.colno === 'number' ? e.colno + 1 : undefined;
-  if (col !== undefined && line === 1 && template === name) col = Math.max(1, col - colOffset);
-  return new TemplateError(detail, template, line, col);
 }
