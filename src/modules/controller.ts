@@ -14,7 +14,7 @@ export function truthy(v: unknown): boolean {
 }
 
 export type AssertArgs = {
-  that: string | string[];
+  that: string | boolean | (string | boolean)[];
   fail_msg?: string;
   msg?: string;
   success_msg?: string;

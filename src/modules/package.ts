@@ -124,32 +124,37 @@ export const packageModule: Module<PackageArgs> = {
     }
     const facts = await queryPackages(ctx, mgr, names, state === 'latest');
     const data: Record<string, unknown> = { manager: mgr, cache_updated: cacheUpdated };
-    let command: string | undefined;
+    const commands: string[] = [];
     let todo: string[] = [];
     if (state === 'absent') {
       todo = facts.filter((f) => f.installed).map((f) => f.name);
-      if (todo.length) command = removeCommand(mgr, todo);
+      if (todo.length) commands.push(removeCommand(mgr, todo));
     } else {
-      const missing = facts.filter((f) => !f.installed);
-      const unknown = missing.filter((f) => !f.available).map((f) => f.name);
+      const missing = facts.filter((f) => !f.installed).map((f) => f.name);
+      const unknown = facts.filter((f) => !f.installed && !f.available).map((f) => f.name);
       if (unknown.length) return failedPlan(`No package matching '${unknown.join("', '")}' is available`, data);
       const upgrade = state === 'latest' ? facts.filter((f) => f.installed && f.upgradable).map((f) => f.name) : [];
-      todo = [...missing.map((f) => f.name), ...upgrade];
-      if (todo.length) command = installCommand(mgr, todo);
+      todo = [...missing, ...upgrade];
+      if (mgr === 'apt') {
+        // apt-get install upgrades an installed package to its candidate
+        if (todo.length) commands.push(installCommand(mgr, todo));
+      } else {
+        if (missing.length) commands.push(installCommand(mgr, missing));
+        if (upgrade.length) commands.push(`dnf -y upgrade -- ${shellJoin(upgrade)}`);
+      }
     }
-    if (command === undefined) return { changed: false, data: { ...data, packages: [] } };
-    const cmd = command;
+    if (commands.length === 0) return { changed: false, data: { ...data, packages: [] } };
     return {
       changed: true,
       msg: `${state === 'absent' ? 'remove' : 'install'}: ${todo.join(', ')}`,
       data: { ...data, packages: todo },
       diff: [{ path: `packages (${mgr})`, before: '', after: todo.map((n) => `${state === 'absent' ? '-' : '+'} ${n}\n`).join('') }],
       apply: async () => {
-        const r = await ctx.run(cmd, { timeoutMs: 1_800_000 });
-        const out: Record<string, unknown> = { rc: r.rc, stdout: r.stdout, stderr: r.stderr };
-        if (r.rc !== 0) {
-          out.failed = true;
-          out.msg = `'${cmd}' failed: ${firstLine(r.stderr)}`;
+        const out: Record<string, unknown> = {};
+        for (const cmd of commands) {
+          const r = await ctx.run(cmd, { timeoutMs: 1_800_000 });
+          Object.assign(out, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
+          if (r.rc !== 0) return { ...out, failed: true, msg: `'${cmd}' failed: ${firstLine(r.stderr)}` };
         }
         return out;
       },
