@@ -179,8 +179,8 @@ function attrCommands(path: string, attrs: FileAttrs, recurse = false, noDeref =
 }
 
 /** Run a command that must succeed; throw a ModuleError saying what was being done. */
-export async function mustRun(ctx: ModuleContext, command: string, doing: string): Promise<string> {
-  const r = await ctx.run(command);
+export async function mustRun(ctx: ModuleContext, command: string, doing: string, stdin?: Buffer): Promise<string> {
+  const r = await ctx.run(command, stdin === undefined ? {} : { stdin });
   if (r.rc !== 0) {
     throw new ModuleError(`${doing} failed: ${firstLine(r.stderr) || `rc ${r.rc}`}`, {
       host: ctx.host,
@@ -228,17 +228,25 @@ export async function writeFileAtomic(
   const tmp = tempName(dir, base);
   const q = shellQuote(tmp);
   const d = shellQuote(dest);
-  // Without become the login user writes beside the destination directly;
-  // with become it may not be allowed to, so upload to /tmp and copy as the become user.
-  const upload = ctx.become ? `/tmp/.hapb-upload-${randomBytes(8).toString('hex')}` : tmp;
+  // Without become the login user writes beside the destination directly.
+  // With become to root the login user may not write there: upload to /tmp
+  // (mode 0600) and copy it beside the destination as root. An unprivileged
+  // become user cannot read that upload: the content is streamed to it on stdin instead.
+  const becomeUser = ctx.become ? (ctx.become.user ?? 'root') : undefined;
+  const viaStdin = becomeUser !== undefined && becomeUser !== 'root';
+  const upload = becomeUser === 'root' ? `/tmp/.hapb-upload-${randomBytes(8).toString('hex')}` : tmp;
   const cleanup = async (): Promise<void> => {
     await ctx.run(`rm -f -- ${q}`);
     if (upload !== tmp) await ctx.conn.exec(`rm -f -- ${shellQuote(upload)}`);
   };
   try {
-    await ctx.conn.put(content, upload, { mode: '0600' });
     const prep: string[] = [];
-    if (upload !== tmp) prep.push(`cp -- ${shellQuote(upload)} ${q}`);
+    if (viaStdin) {
+      await mustRun(ctx, `umask 077 && cat > ${q}`, `writing ${tmp}`, content);
+    } else {
+      await ctx.conn.put(content, upload, { mode: '0600' });
+      if (upload !== tmp) prep.push(`cp -- ${shellQuote(upload)} ${q}`);
+    }
     const defaults: string[] = [];
     // keep the destination's attributes unless new ones are asked for
     defaults.push(

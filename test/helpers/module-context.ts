@@ -2,7 +2,7 @@
  * Build a ModuleContext for tests: become applied to run(), templates
  * rendered with plain nunjucks, expressions evaluated through nunjucks.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { BecomeOptions, Connection } from '../../src/connection/types.js';
@@ -40,7 +40,7 @@ export function makeContext(conn: Connection, o: TestContextOptions = {}): Modul
       return existsSync(inKind) ? inKind : join(base, name);
     },
     renderTemplate(path) {
-      return env.render(path, vars);
+      return env.renderString(readFileSync(path, 'utf8'), vars);
     },
     evaluate(expression) {
       const out = env.renderString(`{{ (${expression}) | dump }}`, vars);
