@@ -27,7 +27,7 @@ const MARK = '\n__HAPB_URI__';
 export function curlCommand(args: UriArgs, hasBody: boolean, contentType: string | undefined): string {
   const method = (args.method ?? 'GET').toUpperCase();
   const argv = ['curl', '-sS', '-X', method, '--max-time', String(toInt(args.timeout, 'timeout', 30))];
-  argv.push('-D', '/dev/stderr', '-w', `${MARK}%{http_code}`);
+  argv.push('-D', 'HEADERS', '-w', `${MARK}%{http_code}`);
   if (!toBool(args.validate_certs, 'validate_certs', true)) argv.push('-k');
   const follow = args.follow_redirects;
   if (follow === undefined || follow === 'safe' || follow === 'all' || follow === true || follow === 'yes') {
@@ -40,7 +40,10 @@ export function curlCommand(args: UriArgs, hasBody: boolean, contentType: string
   }
   if (hasBody) argv.push('--data-binary', '@-');
   argv.push('--', args.url);
-  return shellJoin(argv);
+  // headers go to a temp file on the host and then to stderr after curl's own messages
+  // (curl 7.88 crashes writing -D /dev/stderr when stderr is a pipe)
+  const line = shellJoin(argv).replace(' -D HEADERS ', ' -D "$h" ');
+  return `h=$(mktemp) || exit 1; ${line}; rc=$?; cat "$h" >&2; rm -f "$h"; exit $rc`;
 }
 
 function parseHeaders(text: string): Record<string, string> {

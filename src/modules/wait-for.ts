@@ -22,7 +22,7 @@ export type WaitForArgs = {
   msg?: string;
 };
 
-/** The shell loop that waits; exits 0 when the condition holds, 3 on timeout. Prints the elapsed seconds. */
+/** The shell loop that waits; exits 0 when the condition holds, 3 on timeout. */
 export function waitScript(a: {
   probe: string;
   wantUp: boolean;
@@ -31,13 +31,12 @@ export function waitScript(a: {
   sleep: number;
 }): string {
   return [
-    `start=$(date +%s)`,
     a.delay > 0 ? `sleep ${a.delay}` : ':',
     `end=$(( $(date +%s) + ${a.timeout} ))`,
     `while :; do`,
     `  if ${a.probe}; then up=1; else up=0; fi`,
-    `  if [ "$up" = ${a.wantUp ? 1 : 0} ]; then echo $(( $(date +%s) - start )); exit 0; fi`,
-    `  if [ "$(date +%s)" -ge "$end" ]; then echo $(( $(date +%s) - start )); exit 3; fi`,
+    `  if [ "$up" = ${a.wantUp ? 1 : 0} ]; then exit 0; fi`,
+    `  if [ "$(date +%s)" -ge "$end" ]; then exit 3; fi`,
     `  sleep ${a.sleep}`,
     `done`,
   ].join('\n');
@@ -94,8 +93,10 @@ export const waitForModule: Module<WaitForArgs> = {
       return failedPlan('wait_for needs port or path (or a delay)');
     }
     const script = waitScript({ probe, wantUp, timeout, delay, sleep });
+    const start = Date.now();
     const r = await ctx.run(script, { timeoutMs: (timeout + delay + connectTimeout + 30) * 1000 });
-    const elapsed = Number(r.stdout.trim().split('\n').pop() ?? '0') || 0;
+    // seconds, measured on the controller (tenths: the host's date has whole seconds only)
+    const elapsed = Math.round((Date.now() - start) / 100) / 10;
     const data: Record<string, unknown> = { elapsed, state, ...(args.port !== undefined ? { port: toInt(args.port, 'port', 0) } : {}), ...(args.path ? { path: args.path } : {}) };
     if (r.rc === 0) return { changed: false, data };
     if (r.rc === 3) return failedPlan(args.msg ?? `Timeout when waiting for ${what}`, data);
