@@ -3,7 +3,7 @@
  * host's manager, found on the host: apt (apt-get, dpkg-query) or dnf (rpm).
  */
 import { shellJoin } from '../connection/command.js';
-import { boolSchema, objectSchema, stringOrListSchema, toBool, toList } from './args.js';
+import { boolSchema, intSchema, objectSchema, stringOrListSchema, toBool, toInt, toList } from './args.js';
 import { firstLine } from './files.js';
 import { failedPlan } from './result.js';
 import type { Module, ModuleContext } from './types.js';
@@ -12,6 +12,8 @@ export type PackageArgs = {
   name: string | string[];
   state?: 'present' | 'absent' | 'latest' | 'installed' | 'removed';
   update_cache?: boolean | string;
+  cache_valid_time?: number | string;
+  install_recommends?: boolean | string;
   use?: 'auto' | 'apt' | 'dnf';
 };
 
@@ -83,15 +85,27 @@ export async function queryPackages(
   return facts;
 }
 
-function installCommand(mgr: Manager, names: string[]): string {
+function installCommand(mgr: Manager, names: string[], recommends: boolean | undefined): string {
   if (mgr === 'apt') {
-    return `${APT_ENV} apt-get install ${APT_OPTS} -- ${shellJoin(names)}`;
+    const rec = recommends === undefined ? '' : recommends ? '--install-recommends ' : '--no-install-recommends ';
+    return `${APT_ENV} apt-get install ${APT_OPTS} ${rec}-- ${shellJoin(names)}`;
   }
   return `dnf -y install -- ${shellJoin(names)}`;
 }
 
 function removeCommand(mgr: Manager, names: string[]): string {
   return mgr === 'apt' ? `${APT_ENV} apt-get remove ${APT_OPTS} -- ${shellJoin(names)}` : `dnf -y remove -- ${shellJoin(names)}`;
+}
+
+/** apt's index is younger than `validSeconds` (cache_valid_time); 0 means always update */
+async function cacheFresh(ctx: ModuleContext, mgr: Manager, validSeconds: number): Promise<boolean> {
+  if (mgr !== 'apt' || validSeconds <= 0) return false;
+  const r = await ctx.run(
+    'for f in /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/partial /var/lib/apt/lists; do ' +
+      '[ -e "$f" ] && { echo $(( $(date +%s) - $(stat -c %Y "$f") )); exit 0; }; done; echo -1',
+  );
+  const age = Number(r.stdout.trim());
+  return Number.isFinite(age) && age >= 0 && age < validSeconds;
 }
 
 function updateCommand(mgr: Manager): string {
@@ -106,6 +120,8 @@ export const packageModule: Module<PackageArgs> = {
       name: stringOrListSchema,
       state: { enum: ['present', 'absent', 'latest', 'installed', 'removed'] },
       update_cache: boolSchema,
+      cache_valid_time: intSchema,
+      install_recommends: boolSchema,
       use: { enum: ['auto', 'apt', 'dnf'] },
     },
     { required: ['name'] },
@@ -115,8 +131,9 @@ export const packageModule: Module<PackageArgs> = {
     const state = args.state === 'installed' ? 'present' : args.state === 'removed' ? 'absent' : (args.state ?? 'present');
     const mgr = args.use && args.use !== 'auto' ? args.use : await detectManager(ctx);
     if (!mgr) return failedPlan('no supported package manager (apt-get or dnf) found on the host');
+    const recommends = args.install_recommends === undefined ? undefined : toBool(args.install_recommends, 'install_recommends', true);
     let cacheUpdated = false;
-    if (toBool(args.update_cache, 'update_cache', false) && !ctx.check) {
+    if (toBool(args.update_cache, 'update_cache', false) && !ctx.check && !(await cacheFresh(ctx, mgr, toInt(args.cache_valid_time, 'cache_valid_time', 0)))) {
       // refreshing the index changes nothing installed: Ansible reports it as cache_updated, not changed
       const r = await ctx.run(updateCommand(mgr), { timeoutMs: 600_000 });
       if (r.rc !== 0) return failedPlan(`Failed to update the package cache: ${firstLine(r.stderr)}`, { rc: r.rc, stderr: r.stderr });
@@ -137,9 +154,9 @@ export const packageModule: Module<PackageArgs> = {
       todo = [...missing, ...upgrade];
       if (mgr === 'apt') {
         // apt-get install upgrades an installed package to its candidate
-        if (todo.length) commands.push(installCommand(mgr, todo));
+        if (todo.length) commands.push(installCommand(mgr, todo, recommends));
       } else {
-        if (missing.length) commands.push(installCommand(mgr, missing));
+        if (missing.length) commands.push(installCommand(mgr, missing, recommends));
         if (upgrade.length) commands.push(`dnf -y upgrade -- ${shellJoin(upgrade)}`);
       }
     }

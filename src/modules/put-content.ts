@@ -41,11 +41,13 @@ export async function planContent(
   if (!contentChanged && !hasAttrChanges(attrs)) return { changed: false, data };
 
   const diff: FileDiff[] = [];
-  if (contentChanged) diff.push(contentDiff(dest, st, content));
-  else diff.push(attrDiff(dest, st, attrs));
+  // the old content is only fetched for --diff
+  if (contentChanged) {
+    if (ctx.diff || (st.exists && st.content !== undefined)) diff.push(contentDiff(dest, st, content));
+  } else diff.push(attrDiff(dest, st, attrs));
   return {
     changed: true,
-    diff,
+    ...(diff.length ? { diff } : {}),
     data,
     apply: guarded(async () => {
       if (contentChanged) {

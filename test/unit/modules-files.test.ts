@@ -15,14 +15,14 @@ interface Fake {
 }
 
 /** the reply of statFile's script for a file with these facts */
-function statReply(f: Fake | undefined): { stdout: string } {
+function statReply(f: Fake | undefined, withContent = true): { stdout: string } {
   if (!f) return { stdout: 'absent\n' };
   const kind = f.kind ?? 'regular file';
   const body = Buffer.from(f.content ?? '');
   const head = `${kind}|${f.mode ?? '644'}|${f.owner ?? 'root'}|${f.group ?? 'root'}|${body.length}\n`;
   if (kind === 'symbolic link') return { stdout: `${head}${f.target ?? ''}\n` };
   if (kind === 'directory') return { stdout: head };
-  return { stdout: `${head}${sha1(body)}\n${body.toString('base64')}` };
+  return { stdout: `${head}${sha1(body)}\n${withContent ? body.toString('base64') : ''}` };
 }
 
 function host(files: Record<string, Fake>, extra: Rule[] = []): RecordingConnection {
@@ -30,7 +30,8 @@ function host(files: Record<string, Fake>, extra: Rule[] = []): RecordingConnect
     ...extra,
     {
       match: /^if \[ ! -e /,
-      reply: (cmd) => statReply(files[/^if \[ ! -e (\S+) \]/.exec(cmd)?.[1]?.replace(/'/g, '') ?? '']),
+      reply: (cmd) =>
+        statReply(files[/^if \[ ! -e (\S+) \]/.exec(cmd)?.[1]?.replace(/'/g, '') ?? ''], cmd.includes('base64')),
     },
     { match: /.*/, reply: {} },
   ]);
@@ -56,6 +57,14 @@ describe('copy plans', () => {
     if (diff) expect([plan.diff?.[0]?.before, plan.diff?.[0]?.after]).toEqual(diff);
     // checking only reads
     expect(conn.puts).toEqual([]);
+  });
+
+  it('without --diff fetches no old content and returns no content diff', async () => {
+    const conn = host({ '/etc/x.conf': { content: 'b\n' } });
+    const plan = await copyModule.check(makeContext(conn, { diff: false }), { dest: '/etc/x.conf', content: 'a\n' });
+    expect(plan.changed).toBe(true);
+    expect(plan.diff).toBeUndefined();
+    expect(conn.commands[0]).not.toContain('base64');
   });
 
   it('writes beside the destination, then renames, without become', async () => {

@@ -80,6 +80,26 @@ describe('package (apt)', () => {
     expect(dry.commands.some((c) => c.includes('apt-get update'))).toBe(false);
   });
 
+  it.each([
+    [3600, '120', false],
+    [3600, '7200', true],
+    [0, '5', true],
+  ])('cache_valid_time %s with an index %s s old updates: %s', async (valid, age, updates) => {
+    const conn = aptHost(pkgs).script({ match: '/var/lib/apt/periodic', reply: { stdout: `${age}\n` } });
+    await packageModule.check(makeContext(conn), { name: 'nginx-light', update_cache: true, cache_valid_time: valid });
+    expect(conn.commands.some((c) => c.includes('apt-get update'))).toBe(updates);
+  });
+
+  it.each([
+    [false, '--no-install-recommends -- hello'],
+    [true, '--install-recommends -- hello'],
+  ])('install_recommends %s', async (rec, tail) => {
+    const conn = aptHost(pkgs);
+    const plan = await packageModule.check(makeContext(conn), { name: 'hello', install_recommends: rec });
+    await plan.apply?.();
+    expect(conn.commands[conn.commands.length - 1]?.endsWith(tail)).toBe(true);
+  });
+
   it('reports a failed install', async () => {
     const conn = aptHost(pkgs).script({ match: 'apt-get install', reply: { rc: 100, stderr: 'E: Unable to lock\n' } });
     const plan = await packageModule.check(makeContext(conn), { name: 'hello' });
