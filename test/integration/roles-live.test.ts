@@ -135,6 +135,23 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
     expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
   });
 
+  it('nginx flapping on the master (down/up every second): the VIP stays on the backup, then returns once', async () => {
+    writeFileSync(downFile('master'), '1\n');
+    expect(await until(async () => (await hasVip('backup')) && !(await hasVip('master')), 3_000), diag()).toBe(true);
+    let masterHeldIt = false;
+    for (let i = 0; i < 8; i++) {
+      writeFileSync(downFile('master'), i % 2 === 0 ? '0\n' : '1\n');
+      const end = Date.now() + 1_000;
+      while (Date.now() < end) {
+        if (await hasVip('master')) masterHeldIt = true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(masterHeldIt, 'preempt_delay should keep the VIP on the backup while nginx flaps').toBe(false);
+    writeFileSync(downFile('master'), '0\n');
+    expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
+  });
+
   it('a SYN to the VIP with no listener is dropped, not refused', async () => {
     // no nginx runs: without the rule the kernel would answer RST (curl exit 7)
     const r = await run('ip', ['netns', 'exec', nsOf('client'), 'curl', '-sS', '--connect-timeout', '1.5', `http://${VIP}/`]);
