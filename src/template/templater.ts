@@ -205,7 +205,9 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   return {
     renderString: (source, vars, name) => renderString(source, vars, name, name === undefined),
     renderFile,
-    evaluate: (expression, vars, name) => evaluateIn(expression, vars, name),
+    // YAML may hand over `when: true` or `that: 1`: a non-string is already a value
+    evaluate: (expression, vars, name) =>
+      typeof expression === 'string' ? evaluateIn(expression, vars, name) : (expression as unknown),
     templateValue: (value, vars, name) => templateValueIn(value, vars, name),
   };
 }

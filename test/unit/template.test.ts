@@ -97,6 +97,11 @@ describe('evaluate: expressions to native values', () => {
     expect(err).toBeInstanceOf(HapbError);
   });
 
+  it('a YAML boolean or number is already a value', () => {
+    expect(t.evaluate(true as unknown as string, vars)).toBe(true);
+    expect(t.evaluate(0 as unknown as string, vars)).toBe(0);
+  });
+
   it('rejects text that is not a single expression', () => {
     expect(catchError(() => t.evaluate('a }} b {{ c', vars)).detail).toMatch(/single expression|syntax error/);
   });
