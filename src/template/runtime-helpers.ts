@@ -92,6 +92,10 @@ export function registerHelpers(
   env.addGlobal(helper.test, (name: string, value: unknown, ...args: unknown[]) =>
     isTruthy(testRegistry(env).getTest(name)(value, ...args)),
   );
+  env.addGlobal(helper.callable, (value: unknown, label: string, tpl: string, line: number, col: number) => {
+    if (typeof value !== 'function') throw new RenderFault(`'${label}' is not callable`, tpl, line, col);
+    return value;
+  });
   env.addGlobal(helper.iterate, (value: unknown) =>
     isPlainObject(value) ? Object.keys(value) : typeof value === 'string' ? [...value] : value,
   );

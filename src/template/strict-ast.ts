@@ -24,6 +24,7 @@ export const helper = {
   concat: '__hapb_concat',
   compare: '__hapb_compare',
   iterate: '__hapb_iter',
+  callable: '__hapb_callable',
 } as const;
 
 const LENIENT_TESTS = new Set(['defined', 'undefined']);
@@ -182,7 +183,10 @@ class Rewriter {
         return this.at(node, helper.attribute, [target, val, lit(node, lenient), lit(node, describe(node.target as AstNode))]);
       }
       case 'FunCall':
-        node.name = this.expr(node.name as AstNode, false);
+        node.name = this.at(node.name as AstNode, helper.callable, [
+          this.expr(node.name as AstNode, false),
+          lit(node, describe(node.name as AstNode)),
+        ]);
         this.list(node.args as AstNode);
         return node;
       case 'Filter': {

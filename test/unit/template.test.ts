@@ -205,7 +205,7 @@ describe('lazy variables', () => {
 });
 
 describe('errors: template, line, column, did-you-mean', () => {
-  const vars = { vrrp_priority: 100, peers: { dir1: { ip: '10.0.0.1' } } };
+  const vars = { vrrp_priority: 100, peers: { dir1: { ip: '10.0.0.1' } }, x: 1 };
 
   it('undefined variable with position and hint', () => {
     const source = 'vrrp_instance VI_1 {\n    priority {{ vrrp_priorty }}\n}\n';
@@ -222,9 +222,12 @@ describe('errors: template, line, column, did-you-mean', () => {
     ['{% if missing %}x{% endif %}', "t.j2:1:7: undefined variable 'missing'", undefined],
     ['{% for x in missing %}{% endfor %}', "t.j2:1:13: undefined variable 'missing'", undefined],
     ['a\nb {{ 1 + }}', 't.j2:2:10: syntax error: unexpected token: }}', undefined],
-    ['{{ 1 | no_such_filter }}', 't.j2', undefined],
-    ["{{ x | mandatory }}", "t.j2:1:4: mandatory variable 'x' is not defined", undefined],
-    ["{{ x | mandatory('set x in group_vars') }}", 't.j2:1:4: set x in group_vars', undefined],
+    ['a\n{{ x | to_jsn }}', 't.j2:2:8: filter not found: to_jsn', "did you mean 'to_json'?"],
+    ['{{ x is defind }}', 't.j2:1:4: test not found: defind', "did you mean 'defined'?"],
+    ['{{ x() }}', "t.j2:1:4: 'x' is not callable", undefined],
+    ['{{ nofunc(1) }}', "t.j2:1:4: undefined variable 'nofunc'", undefined],
+    ["{{ y | mandatory }}", "t.j2:1:4: mandatory variable 'y' is not defined", undefined],
+    ["{{ y | mandatory('set y in group_vars') }}", 't.j2:1:4: set y in group_vars', undefined],
     ["{{ 'a' + 1 }}", "t.j2:1:4: unsupported operand types for +: 'str' and 'int'", undefined],
     ["{{ '%s %s' % ['a'] }}", 't.j2:1:4: not enough arguments for format string', undefined],
   ])('%s', (source, message, hint) => {
