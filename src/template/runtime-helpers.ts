@@ -9,7 +9,7 @@ import { closest } from '../yaml/validate.js';
 import { RenderFault, TemplateError } from './errors.js';
 import { RecursiveVariable, type Session } from './lazy-vars.js';
 import { SafeString, testRegistry } from './nunjucks-internals.js';
-import { pyAdd, pyCompare, pyConcat, pyMod, pyMul } from './operators.js';
+import { pyAdd, pyCompare, pyConcat, pyIn, pyMod, pyMul } from './operators.js';
 import { isPlainObject, isTruthy, pyGetAttr, pyStr } from './python.js';
 import { helper } from './strict-ast.js';
 
@@ -99,6 +99,7 @@ export function registerHelpers(
   env.addGlobal(helper.iterate, (value: unknown) =>
     isPlainObject(value) ? Object.keys(value) : typeof value === 'string' ? [...value] : value,
   );
+  env.addGlobal(helper.in, pyIn);
   env.addGlobal(helper.add, pyAdd);
   env.addGlobal(helper.mul, pyMul);
   env.addGlobal(helper.mod, pyMod);

@@ -24,6 +24,7 @@ export const helper = {
   concat: '__hapb_concat',
   compare: '__hapb_compare',
   iterate: '__hapb_iter',
+  in: '__hapb_in',
   callable: '__hapb_callable',
 } as const;
 
@@ -231,11 +232,12 @@ class Rewriter {
         for (const op of (node.ops as AstNode[] | null) ?? []) chain.push(lit(op, op.type), this.expr(op.expr as AstNode, lenient));
         return call(node, helper.compare, chain);
       }
+      case 'In':
       case 'Add':
       case 'Mul':
       case 'Mod':
       case 'Concat': {
-        const fn = { Add: helper.add, Mul: helper.mul, Mod: helper.mod, Concat: helper.concat }[node.typename];
+        const fn = { In: helper.in, Add: helper.add, Mul: helper.mul, Mod: helper.mod, Concat: helper.concat }[node.typename];
         return call(node, fn, [this.expr(node.left as AstNode, lenient), this.expr(node.right as AstNode, lenient)]);
       }
       case 'Group':

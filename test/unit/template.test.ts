@@ -86,6 +86,10 @@ describe('evaluate: expressions to native values', () => {
     ['1 < n < 2', false],
     ['1 == 1.0', true],
     ["'a' < 'b'", true],
+    ["{'b': true} in [d.a]", true],
+    ["'constructor' in d", false],
+    ["'p' in s", true],
+    ["'w3' not in groups.web", true],
   ])('%s', (expression, expected) => {
     expect(t.evaluate(expression, vars)).toEqual(expected);
   });
