@@ -117,6 +117,12 @@ describe('YAML inventory structure', () => {
     expect(inv.hosts.get('web3')?.vars).toEqual({ role: 'web' });
   });
 
+  it('reads the keys of a group in the order written', () => {
+    const inv = inventoryFromYaml('web:\n  children:\n    sub:\n      hosts: {a: null}\n  hosts: {b: null}\n', 'i.yml');
+    expect([...inv.hosts.keys()]).toEqual(['a', 'b']);
+    expect([...inv.groups.keys()]).toEqual(['all', 'ungrouped', 'web', 'sub']);
+  });
+
   it('accepts the same value for a variable given twice', () => {
     const text = 'a:\n  hosts:\n    h:\n      x: 1\nb:\n  hosts:\n    h:\n      x: 1\n';
     expect(inventoryFromYaml(text, 'i.yml').hosts.get('h')?.vars).toEqual({ x: 1 });
