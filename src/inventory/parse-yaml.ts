@@ -95,6 +95,16 @@ class FileParser {
       this.error('a group name is empty', pos, 'give the group a name');
       return;
     }
+    if (name === 'hosts' || name === 'children' || name === 'vars') {
+      this.error(
+        `'${name}' is in the place of a group name`,
+        pos,
+        ptr.lastIndexOf('/') === 0
+          ? `put ${name}: under a group, e.g. \`all:\` then \`  ${name}:\``
+          : `check the indentation: ${name}: belongs directly under a group, beside hosts:/children:/vars:`,
+      );
+      return;
+    }
     const badChar = BAD_GROUP_CHAR.exec(name)?.[0];
     if (badChar !== undefined) {
       this.error(
