@@ -218,3 +218,12 @@ describe('lineinfile', () => {
     expect(readFileSync(p, 'utf8')).toBe('a\n');
   });
 });
+
+describe('errors', () => {
+  it('a destination directory that does not exist fails cleanly', async () => {
+    const { plan, result } = await run('copy', { content: 'x', dest: join(dir, 'no-such-dir', 'f') });
+    expect(plan.changed).toBe(true);
+    expect(result).toMatchObject({ failed: true });
+    expect(String(result.msg)).toMatch(/uploading .* failed/);
+  });
+});
