@@ -227,3 +227,13 @@ describe('errors', () => {
     expect(String(result.msg)).toMatch(/uploading .* failed/);
   });
 });
+
+describe('awkward paths', () => {
+  it.each([`it's a "file" $HOME`, 'semi;colon & amp', '-leading-dash'])('copy and lineinfile converge on %j', async (name) => {
+    const dest = join(dir, name);
+    await converges('copy', { content: 'a\n', dest, mode: '0600' });
+    await converges('lineinfile', { path: dest, line: 'b' });
+    expect(readFileSync(dest, 'utf8')).toBe('a\nb\n');
+    expect(leftovers(dir)).toEqual([]);
+  });
+});
