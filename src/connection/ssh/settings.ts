@@ -179,7 +179,7 @@ function resolveWith(input: ResolveInput, config: SSHConfig, env: SshEnv): SshTa
   const hostnameRaw = opt('hostname');
   const hostname = hostnameRaw ? expandTokens(hostnameRaw, { h: input.destination }) : input.destination;
   const portStr = opt('port');
-  const port = input.port ?? (portStr ? parsePort(portStr, `${input.name}: Port`) : 22);
+  const port = input.port ?? (portStr ? parsePort(portStr, 'Port') : 22);
   const user = input.user ?? opt('user') ?? env.localUser;
   const tokens: Record<string, string> = {
     h: hostname,
@@ -253,7 +253,7 @@ export function resolveHostTarget(host: string, vars: Record<string, unknown>, c
       name: host,
       destination,
       args,
-      ...(portVar !== undefined ? { port: parsePort(portVar, `${host}: ansible_port`) } : {}),
+      ...(portVar !== undefined ? { port: parsePort(portVar, 'ansible_port') } : {}),
       ...(user !== undefined ? { user } : {}),
       ...(keyFile !== undefined ? { keyFile } : {}),
     },
