@@ -105,6 +105,15 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
 
     makeNetns(netns);
     nsMade = true;
+    // 10.213.9.1: an address of the namespace where nothing listens; 10.213.10.0/24: routed
+    // to a veth whose peer is down, so nothing ever answers (sealed inside the namespace)
+    const ipn = (...a: string[]): string => execFileSync('ip', ['-n', netns, ...a], { encoding: 'utf8' });
+    ipn('link', 'add', 'hv-up', 'type', 'veth', 'peer', 'name', 'hv-down');
+    ipn('addr', 'add', '10.213.9.1/24', 'dev', 'hv-up');
+    ipn('link', 'set', 'hv-up', 'up');
+    ipn('addr', 'add', '10.213.10.1/24', 'dev', 'hv-down');
+    ipn('link', 'set', 'hv-down', 'up');
+    ipn('link', 'set', 'hv-up', 'down');
     nsSshd = await startSshd({ dir: join(dir, 'ns-sshd'), netns });
     nsSshd.authorize('root', plainKey.pub);
     nsTarget = await startSshd({ dir: join(dir, 'ns-target'), netns, port: 2222 });
@@ -239,6 +248,16 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
     expect(again.recordedHostKeys).toHaveLength(0);
   });
 
+  it('connects to several hosts at once, recording a new host key once', async () => {
+    const file = join(dir, 'kh-parallel');
+    writeFileSync(file, '');
+    const many = Array.from({ length: 6 }, () => conn({}, { knownHostsFile: file, acceptNewHostKeys: true }));
+    const out = await Promise.all(many.map((c, i) => c.exec(`echo host${i}`)));
+    expect(out.map((r) => r.stdout)).toEqual(many.map((_, i) => `host${i}\n`));
+    expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1);
+    expect(many.reduce((n, c) => n + c.recordedHostKeys.length, 0)).toBe(1);
+  });
+
   describe('become through sudo as a non-root user', () => {
     it('becomes root without a password (sudo -n)', async () => {
       const c = conn({ ansible_user: userName });
@@ -343,6 +362,23 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
       const err = await caught(c.connect());
       expect(err).toBeInstanceOf(UnreachableError);
       expect(err.message).toContain('timed out after 800 ms connecting to');
+    });
+
+    it.each([
+      ['nothing listens on a namespace address', '10.213.9.1', /ProxyCommand failed .*ECONNREFUSED/],
+      ['a namespace address is black-holed (no neighbour answers)', '10.213.10.9', /timed out after 1500 ms connecting to/],
+    ])('reports unreachable when %s', async (_case, address, want) => {
+      const c = conn(
+        {
+          ansible_host: address,
+          ansible_port: 22,
+          ansible_ssh_common_args: `-o ProxyCommand="${netnsBridgeCommand(dir, netns)}"`,
+        },
+        { knownHostsFile: nsKnownHosts(), timeoutMs: 1500 },
+      );
+      const err = await caught(c.connect());
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toMatch(want);
     });
 
     it('reports a connection lost in the middle of a command as unreachable', async () => {

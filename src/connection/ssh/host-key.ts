@@ -14,6 +14,20 @@ import {
   readKnownHosts,
 } from '../known-hosts.js';
 
+/** appends to one known_hosts file, one at a time (several hosts connect at once) */
+const fileLocks = new Map<string, Promise<unknown>>();
+
+function withFileLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
+  const prev = fileLocks.get(file) ?? Promise.resolve();
+  const next = prev.then(fn, fn);
+  const settled = next.catch(() => undefined);
+  fileLocks.set(file, settled);
+  void settled.then(() => {
+    if (fileLocks.get(file) === settled) fileLocks.delete(file);
+  });
+  return next;
+}
+
 export interface HostKeyFailure {
   message: string;
   hint: string;
@@ -105,8 +119,14 @@ export class HostKeyVerifier {
         return false;
       case 'unknown':
         if (this.policy.acceptNew) {
-          this.recorded = await appendKnownHost(file, this.lookupName, key);
-          return true;
+          // check again under the lock: another connection may have just recorded this host
+          return withFileLock(file, async () => {
+            const again = checkHostKey((await readKnownHosts(file)).entries, [this.lookupName], key);
+            if (again.status === 'match') return true;
+            if (again.status !== 'unknown') return this.check(key);
+            this.recorded = await appendKnownHost(file, this.lookupName, key);
+            return true;
+          });
         }
         this.failure = {
           message: `unknown host key for ${this.display}: ${type} ${fp} is not in ${file}`,

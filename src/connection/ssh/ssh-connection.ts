@@ -69,6 +69,7 @@ export class SshConnection implements Connection {
   private readonly ask: AskSecret | undefined;
   private client: SshClient | undefined;
   private readonly jumpClients: SshClient[] = [];
+  private readonly proxies: ProxyCommandStream[] = [];
   private connecting: Promise<void> | undefined;
   private lost: UnreachableError | undefined;
   private closed = false;
@@ -136,6 +137,7 @@ export class SshConnection implements Connection {
     let proxy: ProxyCommandStream | undefined;
     if (target.proxyCommand) {
       proxy = new ProxyCommandStream(target.proxyCommand);
+      this.proxies.push(proxy);
       sock = proxy;
     } else if (target.proxyJump.length > 0) {
       sock = await this.jumpTo(target, depth);
@@ -461,6 +463,13 @@ export class SshConnection implements Connection {
     this.client?.end();
     this.client = undefined;
     for (const j of this.jumpClients.splice(0).reverse()) j.end();
+    // a ProxyCommand that does not exit when its stdin closes is stopped
+    const proxies = this.proxies.splice(0);
+    if (proxies.length > 0) {
+      setTimeout(() => {
+        for (const p of proxies) p.destroy();
+      }, 1000).unref();
+    }
   }
 
   async close(): Promise<void> {
