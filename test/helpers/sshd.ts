@@ -70,6 +70,8 @@ export interface SshdOptions {
   port?: number;
   /** run inside this network namespace (made with makeNetns) */
   netns?: string;
+  /** offer the SFTP subsystem (default true) */
+  sftp?: boolean;
 }
 
 export async function startSshd(opts: SshdOptions): Promise<Sshd> {
@@ -97,7 +99,7 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
       'PubkeyAuthentication yes',
       'PermitRootLogin prohibit-password',
       'AllowTcpForwarding yes',
-      'Subsystem sftp internal-sftp',
+      ...(opts.sftp === false ? [] : ['Subsystem sftp internal-sftp']),
       'LogLevel VERBOSE',
       'MaxStartups 100',
       '',

@@ -55,6 +55,7 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
   let encKey: KeyPair;
   let agentKey: KeyPair;
   let user: TempUser | undefined;
+
   let knownHosts = '';
   const userPassword = `pw-${process.pid}-Zq7`;
   const userName = `${PREFIX}`;
@@ -326,6 +327,27 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
       await c.put(Buffer.from('second'), path);
       expect((await c.get(path))?.toString()).toBe('second');
       expect(await c.get(join(dir, 'does-not-exist'))).toBeNull();
+    });
+
+    it('falls back to cat when the host has no SFTP subsystem', async () => {
+      const bare = await startSshd({ dir: join(dir, 'sshd-nosftp'), sftp: false });
+      try {
+        bare.authorize('root', plainKey.pub);
+        const file = join(dir, 'kh-nosftp');
+        writeFileSync(file, bare.knownHostsLine(`[127.0.0.1]:${bare.port}`) + '\n');
+        const c = conn({ ansible_port: bare.port }, { knownHostsFile: file });
+        const path = join(dir, 'put-nosftp');
+        const content = Buffer.from([0, 255, 1, 10, 0x80]);
+        await c.put(content, path, { mode: '0600' });
+        expect(readFileSync(path).equals(content)).toBe(true);
+        expect((await c.exec(`stat -c %a ${path}`)).stdout.trim()).toBe('600');
+        expect((await c.get(path))?.equals(content)).toBe(true);
+        expect(await c.get(join(dir, 'missing-nosftp'))).toBeNull();
+        expect(bare.log()).toMatch(/subsystem request for sftp .*failed|refused|not found/i);
+        await c.close();
+      } finally {
+        await bare.stop();
+      }
     });
 
     it('writes as the login user: a root-only folder is an error, not unreachable', async () => {

@@ -370,6 +370,14 @@ export class SshConnection implements Connection {
     const user = become.user ?? 'root';
     const as = `sudo to ${user} as ${this.loginUser}`;
     const detail = stderr.trim();
+    if (r.becomeStuck) {
+      return new BecomeError(
+        this.host,
+        `${as}: sudo neither started the command nor asked for the password with hapb's prompt`,
+        detail,
+        'a sudoers passprompt_override or a PAM module may be prompting on its own; allow NOPASSWD for this user',
+      );
+    }
     if (r.prompts > 0 && become.password === undefined) {
       return new BecomeError(this.host, `${as}: sudo needs a password`, detail, 'use --ask-become-pass or set ansible_become_password');
     }
@@ -387,13 +395,6 @@ export class SshConnection implements Connection {
     }
     if (/terminal is required|must have a tty/i.test(detail)) {
       return new BecomeError(this.host, `${as}: sudo requires a terminal`, detail, 'disable `Defaults requiretty` for this user');
-    }
-    if (r.becomeStuck) {
-      return new BecomeError(
-        this.host,
-        `${as}: sudo did not start the command (it may be asking for a password with its own prompt)`,
-        detail,
-      );
     }
     const first = detail.split('\n')[0] ?? '';
     return new BecomeError(this.host, `${as} failed (rc ${r.rc ?? 'none'})${first ? `: ${first}` : ''}`, detail);
