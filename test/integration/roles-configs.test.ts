@@ -169,6 +169,34 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     expect(r.signal).toBe('SIGTERM');
   });
 
+  it('hapb: the check script, run as keepalived_script, passes while nginx answers and fails once it is gone', async () => {
+    const files = render(profileVars('hapb'));
+    const conf = put(fileOf(files, 'master', '/etc/nginx/nginx.conf'), 'live');
+    const script = fileOf(files, 'master', '/etc/keepalived/hapb-check-nginx.sh');
+    const r = await inNamespace(
+      [
+        // nginx's pid file and logs go to private tmpfs mounts; nginx is stopped by its own pid on exit
+        'mount -t tmpfs hapb-t-roles /run',
+        'mount -t tmpfs hapb-t-roles /var/log/nginx',
+        'mount -t tmpfs -o mode=0755 hapb-t-roles /etc/keepalived',
+        `mount --bind '${passwd}' /etc/passwd`,
+        `cp '${put(script, 'live')}' '${script.dest}'; chmod 0755 '${script.dest}'`,
+        `trap 'test -s /run/nginx.pid && kill $(cat /run/nginx.pid)' EXIT`,
+        `nginx -c '${conf}'`,
+        'set +e',
+        `setpriv --reuid=keepalived_script --regid=nogroup --clear-groups '${script.dest}'; echo "up=$?"`,
+        'curl -s -o /dev/null -w "remote=%{http_code}\\n" http://192.168.0.40/hapb-health',
+        'kill $(cat /run/nginx.pid); for i in 1 2 3 4 5 6 7 8 9 10; do test -e /run/nginx.pid || break; sleep 0.2; done',
+        `setpriv --reuid=keepalived_script --regid=nogroup --clear-groups '${script.dest}'; echo "down=$?"`,
+      ].join('\n'),
+    );
+    expect(r.out).toMatch(/^up=0$/m);
+    // the health page answers only on loopback (elsewhere the path goes to the backends, absent here)
+    expect(r.out).toMatch(/^remote=\d+$/m);
+    expect(r.out).not.toMatch(/^remote=200$/m);
+    expect(r.out).toMatch(/^down=[1-9]\d*$/m);
+  });
+
   describe('nginx settings other than the profiles\'', () => {
     it.each([
       ['least_conn, weights and a backup server', { nginx_director_balance: 'least_conn', nginx_director_weights: { web1: 3 }, nginx_director_backup_servers: ['web2'] }, 0],
