@@ -7,9 +7,9 @@
  * scripts at /etc/keepalived and the keepalived_script user.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewFiles, type PreviewFile } from '../../src/cluster/preview.js';
@@ -145,6 +145,35 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     const f = fileOf(render(profileVars('hapb')), host, '/etc/hapb/director.nft');
     expect(f.validate).toBe('nft -c -f %s');
     const r = await inNamespace((f.validate ?? '').replace('%s', put(f, 'hapb')));
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it.each(directors)('hapb %s: the systemd units and drop-ins pass systemd-analyze verify without a warning', async (host) => {
+    const units = render(profileVars('hapb')).filter((f) => f.host === host && f.dest.startsWith('/etc/systemd/system/'));
+    expect(units.map((u) => u.dest).sort()).toEqual([
+      '/etc/systemd/system/hapb-firewall.service',
+      '/etc/systemd/system/keepalived.service.d/hapb.conf',
+      '/etc/systemd/system/nginx.service.d/hapb-keepalived.conf',
+    ]);
+    // a unit path of our own: the packaged units plus the rendered files, nothing installed on this machine
+    const dir = mkdtempSync(join(tmp, 'units-'));
+    for (const name of ['nginx.service', 'keepalived.service']) {
+      writeFileSync(join(dir, name), readFileSync(join('/lib/systemd/system', name), 'utf8'));
+    }
+    for (const u of units) {
+      const path = join(dir, u.dest.slice('/etc/systemd/system/'.length));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, u.content);
+    }
+    const r = await new Promise<Run>((resolve) => {
+      execFile(
+        'systemd-analyze',
+        ['verify', 'nginx.service', 'keepalived.service', 'hapb-firewall.service'],
+        { cwd: dir, env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` }, timeout: 30_000 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, signal: undefined, out: `${stdout}${stderr}` }),
+      );
+    });
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
   });
