@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewFiles, type PreviewFile } from '../../src/cluster/preview.js';
-import { readYamlInventory } from '../../src/cluster/yaml-inventory.js';
+import { loadInventory } from '../../src/inventory/index.js';
 import type { Vars } from '../../src/engine/types.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
 import { canUseNamespaces } from '../helpers/env.js';
@@ -48,7 +48,7 @@ function profileVars(profile: string): Vars {
 }
 
 function render(extraVars: Vars): PreviewFile[] {
-  const inventory = readYamlInventory(join(root, 'inventory', 'seed.yml'));
+  const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
   return previewFiles({ root, playbook: join(root, 'playbooks', 'site.yml'), inventory, extraVars });
 }
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { previewFiles } from '../../src/cluster/preview.js';
-import { parseYamlInventory } from '../../src/cluster/yaml-inventory.js';
+import { inventoryFromYaml } from '../../src/inventory/index.js';
 
 const root = mkdtempSync(join(tmpdir(), `hapb-t-roles-${process.pid}-preview-`));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -29,7 +29,7 @@ write(
   ].join('\n'),
 );
 write('roles/r/templates/a.j2', '{{ level }} {{ who }} {{ from_play }} {{ groups["g"] | join(",") }} {{ hostvars["h2"]["ansible_host"] }} {{ "10.0.0.9/8" | ipaddr("network") }}\n');
-const inventory = parseYamlInventory(
+const inventory = inventoryFromYaml(
   'all:\n  children:\n    g:\n      vars: {level: group}\n      hosts:\n        h1: {level: host}\n        h2: {ansible_host: 10.0.0.2}\n',
   'inv.yml',
 );
@@ -55,6 +55,6 @@ describe('previewFiles', () => {
 
   it('names the host, role and template when a variable is undefined', () => {
     write('roles/r/templates/a.j2', '{{ missing_var }}\n');
-    expect(() => previewFiles({ root, playbook: join(root, 'site.yml'), inventory })).toThrow(/h1: role r, task 'a file', template a.j2/);
+    expect(() => previewFiles({ root, playbook: join(root, 'site.yml'), inventory })).toThrow(/^h1: role r, task 'a file': .*a\.j2.*missing_var/s);
   });
 });
