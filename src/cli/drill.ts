@@ -20,11 +20,12 @@ export interface DrillCommandDeps {
 
 const examples = `
 Examples:
-  hapb drill                              every scenario against profile hapb
-  hapb drill lb-poweroff --profile both   tutorial vs hapb, side by side
-  hapb drill seed-plan --report out/drill the prior art's sequence, report.md + SVGs in out/drill
-  hapb drill baseline --rate 50 -o json   one scenario, the records as JSON on stdout
-  hapb drill lb-nginx-killed --keepalive  4 keep-alive connections, browser-like retries
+  hapb drill                                  every scenario against profile hapb
+  hapb drill lb-poweroff --profile both       tutorial vs hapb, side by side
+  hapb drill seed-plan --report out/drill     the prior art's faults; report.md + SVGs in out/drill
+  hapb drill baseline --rate 50 -o json       one scenario, the whole report as JSON on stdout
+  hapb drill lb-nginx-killed --keepalive      4 keep-alive connections, browser-like retries
+  hapb drill --list                           what each scenario does
 
 Scenarios: ${scenarioNames().join(', ')}
 Exit code: 0 when every verdict passed, 2 when one failed, 4 on bad input.`;
@@ -41,7 +42,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .command('drill')
     .description('kill machines of the lab under load and prove no request fails')
     .argument('[scenario...]', 'scenarios or plans to run (default: all)')
-    .option('--name <lab>', 'lab name', 'hapb')
+    .option('--name <lab>', 'lab name (as in hapb lab up --name)', 'default')
     .option('--profile <profile>', 'hapb, tutorial or both (side by side)', 'hapb')
     .option('--rate <n>', 'requests per second, open loop', '200')
     .option('--timeout <s>', 'per-request timeout in seconds', '5')

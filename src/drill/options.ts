@@ -49,7 +49,7 @@ export function parseDrillOptions(raw: RawDrillOptions): DrillOptions {
         ? 4
         : Math.floor(num('--keepalive', raw.keepalive, 4, 1, 64));
   const out: DrillOptions = {
-    name: raw.name ?? 'hapb',
+    name: raw.name ?? 'default',
     profiles,
     rate: num('--rate', raw.rate, 200, 1, 5000),
     timeoutMs: Math.round(num('--timeout', raw.timeout, 5, 0.1, 120) * 1000),

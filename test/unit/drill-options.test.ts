@@ -14,8 +14,8 @@ function exitCodeOf(f: () => unknown): number | undefined {
 }
 
 describe('drill options', () => {
-  it('defaults: lab hapb, profile hapb, 200 req/s, 5 s, a new connection per request, text', () => {
-    expect(parseDrillOptions({})).toEqual({ name: 'hapb', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false });
+  it('defaults: lab default, profile hapb, 200 req/s, 5 s, a new connection per request, text', () => {
+    expect(parseDrillOptions({})).toEqual({ name: 'default', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false });
   });
 
   it.each([
