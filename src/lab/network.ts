@@ -3,6 +3,7 @@
  * machine created straight between the switch namespace and the machine's
  * namespace (never in the root namespace), no default route anywhere.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { BRIDGE } from './names.js';
 import { run, runOk } from './run.js';
@@ -30,6 +31,8 @@ export async function plugMachine(switchNs: string, m: MachineState): Promise<vo
   await run(['ip', '-n', switchNs, 'link', 'del', m.port]);
   await ip(switchNs, 'link', 'add', m.port, 'type', 'veth', 'peer', 'name', m.iface, 'netns', m.netns);
   await ip(switchNs, 'link', 'set', m.port, 'master', BRIDGE);
+  // a machine keeps its MAC across power cycles, as a real NIC does (neighbours' ARP caches stay right)
+  await ip(m.netns, 'link', 'set', m.iface, 'address', machineMac(m.netns));
   await ip(m.netns, 'addr', 'add', `${m.address}/${m.prefixLen}`, 'dev', m.iface);
   await ip(m.netns, 'link', 'set', m.iface, 'up');
   await ip(switchNs, 'link', 'set', m.port, m.cut ? 'down' : 'up');
@@ -39,6 +42,13 @@ export async function plugMachine(switchNs: string, m: MachineState): Promise<vo
 export async function unplugMachine(switchNs: string, m: MachineState): Promise<void> {
   if (netnsExists(switchNs)) await run(['ip', '-n', switchNs, 'link', 'del', m.port]);
   if (netnsExists(m.netns)) await runOk(['ip', 'netns', 'del', m.netns]);
+}
+
+/** a stable, locally administered unicast MAC derived from a name */
+export function machineMac(name: string): string {
+  const h = createHash('sha256').update(name).digest();
+  const bytes = [0x02, h[0] ?? 0, h[1] ?? 0, h[2] ?? 0, h[3] ?? 0, h[4] ?? 0];
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 export async function setPort(switchNs: string, port: string, up: boolean): Promise<void> {

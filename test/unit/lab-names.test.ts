@@ -83,3 +83,13 @@ describe('known_hosts', () => {
     expect(knownHostsText([{ host: 'm', address: '10.0.0.1', pubKey: 'ssh-ed25519 AAAA root@m' }])).toBe('10.0.0.1,m ssh-ed25519 AAAA\n');
   });
 });
+
+describe('machine MAC', () => {
+  it('is stable, unicast and locally administered, and differs per name', async () => {
+    const { machineMac } = await import('../../src/lab/network.js');
+    const a = machineMac('hapb-x-web1');
+    expect(a).toBe(machineMac('hapb-x-web1'));
+    expect(a).toMatch(/^02(:[0-9a-f]{2}){5}$/);
+    expect(machineMac('hapb-y-web1')).not.toBe(a);
+  });
+});
