@@ -21,6 +21,7 @@ import {
   labStatus,
   labUp,
   listLabs,
+  labsOnImage,
   loadLab,
   partition,
   poweroff,
@@ -88,6 +89,7 @@ Examples:
           task: async (_ctx, task): Promise<void> => {
             const img = await ensureImage({
               rebuild: o.rebuild ?? false,
+              inUse: labsOnImage,
               onProgress: (l) => {
                 task.output = l;
                 log(l);

@@ -10,6 +10,7 @@ import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { imagesDir } from './paths.js';
 import { runOk } from './run.js';
+import { LabError } from './errors.js';
 
 export const IMAGE_SUITE = 'bookworm';
 export const IMAGE_VARIANT = 'minbase';
@@ -110,6 +111,8 @@ export function aptMirror(suite = IMAGE_SUITE): string {
 
 export interface BuildOptions {
   rebuild?: boolean;
+  /** labs whose machines run on an image: a rebuild must not pull it from under them */
+  inUse?: (hash: string) => string[];
   recipe?: ImageRecipe;
   /** one line per step, for the progress display */
   onProgress?: (line: string) => void;
@@ -140,6 +143,12 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
   const root = imagePath(hash);
   const progress = opts.onProgress ?? ((): void => undefined);
   if (imageReady(hash) && !opts.rebuild) return { hash, root, built: false };
+  const users = existsSync(root) ? (opts.inUse?.(hash) ?? []) : [];
+  if (users.length > 0) {
+    throw new LabError(`cannot rebuild image ${hash}: lab ${users.join(', ')} runs on it`, {
+      hint: users.map((u) => `hapb lab down --name ${u}`).join('; '),
+    });
+  }
 
   await mkdir(imagesDir(), { recursive: true });
   const tmp = join(imagesDir(), `.tmp-${hash}-${process.pid}`);

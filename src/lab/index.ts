@@ -6,7 +6,7 @@ export { labUp, convergeLab, writeLabInventory, DEFAULT_INVENTORY, DEFAULT_PLAYB
 export { labDown, type DownResult } from './down.js';
 export { execIn, type ExecInOptions } from './exec.js';
 export { poweroff, poweron, cut, uncut, partition, heal } from './faults.js';
-export { vipHolders, labStatus, listLabs, addressesIn, type LabStatus, type MachineStatus, type LabSummary } from './status.js';
+export { vipHolders, labStatus, listLabs, labsOnImage, addressesIn, type LabStatus, type MachineStatus, type LabSummary } from './status.js';
 export { labInventoryPath, labKeyPath, labKnownHostsPath } from './paths.js';
 export { proxyArgv, proxyCommand } from './proxy.js';
 export { ensureImage, recipeHash, defaultRecipe, type Image } from './image.js';

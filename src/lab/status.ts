@@ -115,3 +115,11 @@ export function listLabs(): LabSummary[] {
   }
   return out;
 }
+
+/** labs on this box whose state says they use image `hash` (running or not: their overlays sit on it) */
+export function labsOnImage(hash: string): string[] {
+  return listLabs()
+    .map((l) => readState(l.name))
+    .filter((s): s is LabState => s !== undefined && s.image.hash === hash)
+    .map((s) => s.name);
+}

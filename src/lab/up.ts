@@ -12,6 +12,7 @@ import { proxyCommand, writeProxyScript } from './proxy.js';
 import { ensureLabKey, writeKnownHosts } from './ssh-files.js';
 import { loadLab, readState, writeState, type LabState, type MachineState } from './state.js';
 import { labDown } from './down.js';
+import { labsOnImage } from './status.js';
 import { LabError } from './errors.js';
 import type { ConvergeFn, Profile } from './types.js';
 
@@ -75,7 +76,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
     await labDown(name);
   }
 
-  const image = await ensureImage({ rebuild: opts.rebuild ?? false, onProgress: progress });
+  const image = await ensureImage({ rebuild: opts.rebuild ?? false, onProgress: progress, inUse: labsOnImage });
   const state = planLab(name, spec, opts.profile ?? 'hapb', { hash: image.hash, root: image.root });
   try {
     await mkdir(labDir(name), { recursive: true });
