@@ -4,7 +4,7 @@
  * the tests of this file (booting takes about a second once the image is cached;
  * the first image build takes about a minute).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Command } from 'commander';
@@ -21,6 +21,7 @@ import {
   labUp,
   loadLab,
   partition,
+  readState,
   poweroff,
   poweron,
   proxyCommand,
@@ -38,6 +39,8 @@ const LAB2 = `t-lab2-${process.pid}`;
 const seed = new URL('../fixtures/lab/seed.yml', import.meta.url).pathname;
 const pair = new URL('../fixtures/lab/pair.yml', import.meta.url).pathname;
 const VIP = '192.168.0.150';
+const viteNode = new URL('../../node_modules/.bin/vite-node', import.meta.url).pathname;
+const childScript = new URL('../fixtures/lab/up-child.ts', import.meta.url).pathname;
 
 async function sh(lab: string, host: string, script: string): Promise<{ rc: number | null; out: string }> {
   const r = await execIn(lab, host, ['sh', '-c', script]);
@@ -205,6 +208,28 @@ describe.skipIf(!canRun)('lab machines', () => {
     await labDown(LAB2);
     expect(leftovers(LAB2)).toEqual([]);
     expect((await sh(LAB, 'client', 'curl -s -m 2 http://192.168.0.40/')).out).toBe('one');
+  });
+
+  it('refuses to bring up a lab that is already up', async () => {
+    await expect(labUp({ name: LAB, inventory: seed, converge: false })).rejects.toThrow(/already up/);
+  });
+
+  it('down removes a lab whose creating process was killed during boot', async () => {
+    const name = `t-lab3-${process.pid}`;
+    const child = spawn(viteNode, [childScript, name, pair], { stdio: 'ignore' });
+    try {
+      // kill it as soon as every machine has been started (it is then waiting for them to boot)
+      await expect
+        .poll(() => readState(name)?.machines.every((m) => m.pid !== undefined) ?? false, { timeout: 60_000, interval: 20 })
+        .toBe(true);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      expect(readState(name)?.machines.some((m) => m.pid !== undefined && findMachineNspawns(m.machine).length > 0)).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      expect((await labDown(name)).removed).toBe(true);
+    }
+    expect(leftovers(name)).toEqual([]);
   });
 
   it('down leaves no namespace, mount, process, cgroup, veth or dir behind, also without the run-time state', async () => {
