@@ -162,6 +162,48 @@ describe.skipIf(!canRun)('lab machines', () => {
     expect(await vipHolders(LAB)).toEqual({ [VIP]: [] });
   });
 
+  it('keepalived VRRP works on the switch: the VIP moves to backup when master\'s nginx dies', async () => {
+    const conf = (prio: number): string => `global_defs {
+  enable_script_security
+  script_user root
+}
+vrrp_script chk_nginx {
+  script "/usr/bin/killall -0 nginx"
+  interval 1
+  fall 1
+  rise 1
+}
+vrrp_instance VI_1 {
+  state BACKUP
+  interface ens33
+  virtual_router_id 51
+  priority ${prio}
+  advert_int 1
+  virtual_ipaddress {
+    ${VIP}/24
+  }
+  track_script {
+    chk_nginx
+  }
+}
+`;
+    for (const [h, prio] of [
+      ['master', 150],
+      ['backup', 100],
+    ] as const) {
+      const r = await execIn(LAB, h, ['sh', '-c', 'cat > /etc/keepalived/keepalived.conf && systemctl start nginx keepalived'], { input: conf(prio) });
+      expect(r.rc).toBe(0);
+    }
+    await expect.poll(() => vipHolders(LAB), { timeout: 15_000, interval: 200 }).toEqual({ [VIP]: ['master'] });
+    expect((await sh(LAB, 'client', `curl -s -m 2 -o /dev/null -w "%{http_code}" http://${VIP}/`)).out).toBe('200');
+    await execIn(LAB, 'master', ['killall', 'nginx']);
+    await expect.poll(() => vipHolders(LAB), { timeout: 15_000, interval: 200 }).toEqual({ [VIP]: ['backup'] });
+    expect((await sh(LAB, 'client', `curl -s -m 2 -o /dev/null -w "%{http_code}" http://${VIP}/`)).out).toBe('200');
+    for (const h of ['master', 'backup']) await sh(LAB, h, 'systemctl stop keepalived');
+    await expect.poll(() => vipHolders(LAB), { timeout: 5_000 }).toEqual({ [VIP]: [] });
+    await sh(LAB, 'master', 'systemctl start nginx');
+  });
+
   it('cut takes a machine off the switch while it keeps running; uncut brings it back', async () => {
     expect(await reaches(LAB, 'client', '192.168.0.40')).toBe(true);
     await cut(LAB, 'master');
