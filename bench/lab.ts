@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureImage, labDown, labStatus, labUp } from '../src/lab/index.js';
 
-const seed = new URL('../test/fixtures/lab/seed.yml', import.meta.url).pathname;
+const seed = new URL('../inventory/seed.yml', import.meta.url).pathname;
 
 function bigInventory(backends: number): string {
   const web = Array.from({ length: backends }, (_, i) => `        web${i + 1}: { ansible_host: 192.168.0.${100 + i} }`);

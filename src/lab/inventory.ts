@@ -3,10 +3,10 @@
  * address and interface, the groups, and the VIPs. Also renders the lab's own
  * inventory: the original plus connection variables through the lab's switch.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { isMap, parseDocument, type Document, type YAMLMap } from 'yaml';
-import { loadYaml } from '../yaml/load.js';
-import { SchemaError } from '../errors/index.js';
+import { SchemaError, type SourcePos } from '../errors/index.js';
+import { groupsOf, hostVars, inventoryFromYaml, loadInventory, type Inventory } from '../inventory/index.js';
 import { checkHostName } from './names.js';
 
 export interface LabHostSpec {
@@ -26,101 +26,79 @@ export interface LabSpec {
   vips: string[];
 }
 
-type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /** variable names that may name the machine's interface, first found wins */
-export const IFACE_VARS = ['lab_interface', 'vrrp_interface', 'keepalived_interface', 'interface'] as const;
+export const IFACE_VARS = ['lab_interface', 'keepalived_interface', 'vrrp_interface', 'interface'] as const;
+/** variable names that hold a VIP (address or address/prefix) or a list of them */
+export const VIP_VARS = ['keepalived_vip', 'vip', 'keepalived_vips', 'vips'] as const;
 export const DEFAULT_IFACE = 'eth0';
 export const DEFAULT_PREFIX_LEN = 24;
 
 const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const IFACE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
 
-interface Collected {
-  vars: Obj[];
-  groups: string[];
+/** Parse inventory text (file name for messages; group_vars/host_vars read from `varsDir`). */
+export function parseLabInventory(text: string, file: string, varsDir?: string): LabSpec {
+  return labSpecOf(inventoryFromYaml(text, file, varsDir));
 }
 
-/** Parse inventory text (file name for messages). Throws SchemaError with positions. */
-export function parseLabInventory(text: string, file: string): LabSpec {
-  const doc = loadYaml<unknown>(text, file);
-  const root = doc.value;
-  if (!isObj(root)) throw new SchemaError('an inventory must be a mapping of groups', doc.pos(''), 'start with `all:`');
-  const hosts = new Map<string, { hostVars: Obj; chain: Collected[]; pointer: string }>();
-  const order: string[] = [];
-  // walk groups depth-first, remembering the chain of group vars (outer first)
-  const walk = (name: string, group: unknown, pointer: string, chain: Collected[]): void => {
-    if (group === null || group === undefined) return;
-    if (!isObj(group)) throw new SchemaError(`group "${name}" must be a mapping`, doc.pos(pointer));
-    const here: Collected = { vars: isObj(group['vars']) ? [group['vars']] : [], groups: [name] };
-    const next = [...chain, here];
-    const hs = group['hosts'];
-    if (hs !== undefined && hs !== null) {
-      if (!isObj(hs)) throw new SchemaError(`hosts of group "${name}" must be a mapping`, doc.pos(`${pointer}/hosts`));
-      for (const [h, hv] of Object.entries(hs)) {
-        const prev = hosts.get(h);
-        const hostVars = { ...(prev?.hostVars ?? {}), ...(isObj(hv) ? hv : {}) };
-        if (!prev) order.push(h);
-        hosts.set(h, { hostVars, chain: [...(prev?.chain ?? []), ...next], pointer: prev?.pointer ?? `${pointer}/hosts/${h}` });
-      }
-    }
-    const children = group['children'];
-    if (isObj(children)) {
-      for (const [c, cg] of Object.entries(children)) walk(c, cg, `${pointer}/children/${c}`, next);
-    }
+/**
+ * The lab's view of a resolved inventory. A host without an interface variable
+ * gets the one named for other hosts (the seed names ens33 for the directors:
+ * every machine then has ens33, like the tutorial's VMs), else eth0.
+ */
+export function labSpecOf(inv: Inventory): LabSpec {
+  const names = [...inv.hosts.keys()];
+  if (names.length === 0) throw new SchemaError('the inventory has no hosts', { file: inv.source, line: 1, col: 1 });
+  const varsOf = new Map(names.map((n) => [n, hostVars(inv, n)]));
+  const ifaceOf = (v: Record<string, unknown>): string | undefined => {
+    const found = IFACE_VARS.map((k) => v[k]).find((x) => typeof x === 'string');
+    return typeof found === 'string' ? found : undefined;
   };
-  for (const [g, group] of Object.entries(root)) walk(g, group, `/${g}`, []);
-  if (order.length === 0) throw new SchemaError('the inventory has no hosts', doc.pos(''));
-
+  const labIface = names.map((n) => ifaceOf(varsOf.get(n) ?? {})).find((x) => x !== undefined) ?? DEFAULT_IFACE;
   const vips = new Set<string>();
-  const result: LabHostSpec[] = [];
-  for (const name of order) {
-    const entry = hosts.get(name);
-    if (!entry) continue;
-    const pos = doc.pos(entry.pointer);
+  const hosts: LabHostSpec[] = [];
+  const byAddress = new Map<string, string>();
+  for (const name of names) {
+    const host = inv.hosts.get(name);
+    const vars = varsOf.get(name) ?? {};
+    const pos = (key: string): SourcePos => inv.varPos(name, key) ?? host?.pos ?? { file: inv.source, line: 1, col: 1 };
     try {
       checkHostName(name);
     } catch {
-      throw new SchemaError(`host name "${name}" cannot name a lab machine`, pos, 'use letters, digits, _ and -');
+      throw new SchemaError(`host name "${name}" cannot name a lab machine`, pos(''), 'use letters, digits, _ and -');
     }
-    const merged: Obj = {};
-    for (const c of entry.chain) for (const v of c.vars) Object.assign(merged, v);
-    Object.assign(merged, entry.hostVars);
-    const address = merged['ansible_host'] ?? name;
+    const address = vars['ansible_host'] ?? name;
     if (typeof address !== 'string' || !IPV4_RE.test(address)) {
-      throw new SchemaError(`host "${name}" needs ansible_host: an IPv4 address for the lab`, pos, 'e.g. ansible_host: 192.168.0.40');
+      throw new SchemaError(`host "${name}" needs ansible_host: an IPv4 address for the lab`, pos('ansible_host'), 'e.g. ansible_host: 192.168.0.40');
     }
-    const ifaceVar = IFACE_VARS.map((k) => merged[k]).find((v) => typeof v === 'string');
-    const iface = typeof ifaceVar === 'string' ? ifaceVar : DEFAULT_IFACE;
-    if (!IFACE_RE.test(iface)) throw new SchemaError(`host "${name}": invalid interface name "${iface}"`, pos, 'at most 15 characters');
-    const plen = merged['lab_prefix_len'] ?? DEFAULT_PREFIX_LEN;
+    const iface = ifaceOf(vars) ?? labIface;
+    if (!IFACE_RE.test(iface)) {
+      throw new SchemaError(`host "${name}": invalid interface name "${iface}"`, pos(IFACE_VARS.find((k) => k in vars) ?? ''), 'at most 15 characters');
+    }
+    const plen = vars['lab_prefix_len'] ?? DEFAULT_PREFIX_LEN;
     if (typeof plen !== 'number' || !Number.isInteger(plen) || plen < 8 || plen > 30) {
-      throw new SchemaError(`host "${name}": lab_prefix_len must be an integer 8-30`, pos);
+      throw new SchemaError(`host "${name}": lab_prefix_len must be an integer 8-30`, pos('lab_prefix_len'));
     }
-    const groups = [...new Set(entry.chain.flatMap((c) => c.groups))].filter((g) => g !== 'all');
-    for (const v of [merged['vip'], ...(Array.isArray(merged['vips']) ? merged['vips'] : [])]) {
-      if (typeof v === 'string' && IPV4_RE.test(v.split('/')[0] ?? '')) vips.add(v.split('/')[0] ?? v);
+    for (const key of VIP_VARS) {
+      const v = vars[key];
+      for (const item of Array.isArray(v) ? v : [v]) {
+        const ip = typeof item === 'string' ? item.split('/')[0] : undefined;
+        if (ip && IPV4_RE.test(ip)) vips.add(ip);
+      }
     }
-    result.push({ name, address, prefixLen: plen, iface, groups });
+    const other = byAddress.get(address);
+    if (other) throw new SchemaError(`hosts "${other}" and "${name}" share the address ${address}`, pos('ansible_host'));
+    byAddress.set(address, name);
+    hosts.push({ name, address, prefixLen: plen, iface, groups: groupsOf(inv, name).filter((g) => g !== 'all' && g !== 'ungrouped') });
   }
-  const seen = new Map<string, string>();
-  for (const h of result) {
-    const other = seen.get(h.address);
-    if (other) throw new SchemaError(`hosts "${other}" and "${h.name}" share the address ${h.address}`, doc.pos(hosts.get(h.name)?.pointer ?? ''));
-    seen.set(h.address, h.name);
-  }
-  return { source: file, hosts: result, vips: [...vips] };
+  return { source: inv.source, hosts, vips: [...vips] };
 }
 
 export function readLabInventory(file: string): LabSpec {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new SchemaError(`cannot read the inventory: ${(err as Error).message}`, { file, line: 1, col: 1 }, 'pass one with -i');
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new SchemaError('the lab needs an inventory file, not a directory', { file, line: 0, col: 0 }, 'pass one YAML file with -i');
   }
-  return parseLabInventory(text, file);
+  return labSpecOf(loadInventory(file));
 }
 
 const ipToInt = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);

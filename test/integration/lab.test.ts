@@ -36,7 +36,7 @@ import { registerLabCommands } from '../../src/cli/lab.js';
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-lab-${process.pid}`;
 const LAB2 = `t-lab2-${process.pid}`;
-const seed = new URL('../fixtures/lab/seed.yml', import.meta.url).pathname;
+const seed = new URL('../../inventory/seed.yml', import.meta.url).pathname;
 const pair = new URL('../fixtures/lab/pair.yml', import.meta.url).pathname;
 const VIP = '192.168.0.150';
 const viteNode = new URL('../../node_modules/.bin/vite-node', import.meta.url).pathname;

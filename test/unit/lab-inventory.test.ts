@@ -19,7 +19,25 @@ describe('parseLabInventory', () => {
     expect(spec.vips).toEqual(['192.168.0.150']);
   });
 
-  it('defaults the interface to eth0 and lets a host override a group', () => {
+  it('reads the project seed inventory (keepalived_vip with a prefix, keepalived_interface for the directors)', () => {
+    const text = readFileSync(new URL('../../inventory/seed.yml', import.meta.url), 'utf8');
+    const spec = parseLabInventory(text, 'inventory/seed.yml');
+    expect(Object.fromEntries(spec.hosts.map((h) => [h.name, `${h.address} ${h.iface}`]))).toEqual({
+      master: '192.168.0.40 ens33',
+      backup: '192.168.0.41 ens33',
+      web1: '192.168.0.42 ens33',
+      web2: '192.168.0.43 ens33',
+      client: '192.168.0.10 ens33',
+    });
+    expect(spec.vips).toEqual(['192.168.0.150']);
+  });
+
+  it('defaults the interface to eth0 when no host names one', () => {
+    const spec = parseLabInventory('all:\n  hosts:\n    h1: { ansible_host: 10.0.0.1 }\n', 'x.yml');
+    expect(spec.hosts.map((h) => h.iface)).toEqual(['eth0']);
+  });
+
+  it('gives hosts without an interface variable the one named for others; a host may override a group', () => {
     const text = `all:
   vars: { interface: eth7 }
   children:
@@ -32,13 +50,13 @@ b:
     h3: { ansible_host: 10.0.0.3 }
 `;
     const spec = parseLabInventory(text, 'x.yml');
-    expect(spec.hosts.map((h) => `${h.name}:${h.iface}`)).toEqual(['h1:eth7', 'h2:lan0', 'h3:eth0']);
+    expect(spec.hosts.map((h) => `${h.name}:${h.iface}`)).toEqual(['h1:eth7', 'h2:lan0', 'h3:eth7']);
   });
 
   it.each([
     ['no address', 'all:\n  hosts:\n    h1: {}\n', /h1" needs ansible_host/, 3],
     ['bad address', 'all:\n  hosts:\n    h1: { ansible_host: 10.0.0.300 }\n', /needs ansible_host/, 3],
-    ['bad host name', 'all:\n  hosts:\n    "a b": { ansible_host: 10.0.0.1 }\n', /cannot name a lab machine/, 3],
+    ['bad host name', 'all:\n  hosts:\n    "a b": { ansible_host: 10.0.0.1 }\n', /host name "a b"/, 3],
     ['shared address', 'all:\n  hosts:\n    a: { ansible_host: 10.0.0.1 }\n    b: { ansible_host: 10.0.0.1 }\n', /share the address/, 4],
     ['no hosts', 'all:\n  vars: { x: 1 }\n', /no hosts/, 1],
     ['long interface', 'all:\n  hosts:\n    a: { ansible_host: 10.0.0.1, interface: abcdefghijklmnop }\n', /invalid interface/, 3],
