@@ -177,6 +177,11 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' },
     });
     await writeFile(join(tmp, MARKER), JSON.stringify({ hash, recipe, mirror, built: new Date().toISOString() }, null, 2));
+    if (!opts.rebuild && imageReady(hash)) {
+      // another process built the same image meanwhile: keep theirs (a lab may already sit on it)
+      await rm(tmp, { recursive: true, force: true });
+      return { hash, root, built: false };
+    }
     if (existsSync(root)) {
       const old = join(imagesDir(), `.old-${hash}-${process.pid}`);
       await rename(root, old);
