@@ -35,11 +35,15 @@ import {
   type Profile,
 } from '../lab/index.js';
 import { convergeLab } from '../lab/up.js';
+import { cliConverge } from '../lab/converge.js';
 import { usageError } from '../lab/errors.js';
 import { machineOf } from '../lab/state.js';
 
 export interface LabCommandHooks {
-  /** runs the engine (runPlaybook) on the lab inventory; without it `lab up` cannot converge */
+  /**
+   * runs the engine (runPlaybook) on the lab inventory; without it `lab up` runs
+   * `hapb run` of this build as a child process (src/lab/converge.ts)
+   */
   converge?: ConvergeFn;
 }
 
@@ -119,12 +123,13 @@ Examples:
     );
     await tasks.run();
     if (o.converge) {
-      if (!hooks.converge) {
+      const converge = hooks.converge ?? cliConverge();
+      if (!converge) {
         process.stderr.write(
           `lab ${o.name}: no engine wired in this build; converge yourself:\n  hapb run -i ${labInventoryPath(o.name)} ${o.playbook}\n`,
         );
       } else {
-        await convergeLab(o.name, hooks.converge, { playbook: o.playbook, profile: o.profile });
+        await convergeLab(o.name, converge, { playbook: o.playbook, profile: o.profile });
       }
     }
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);

@@ -95,3 +95,13 @@ describe('formatStatus', () => {
     expect(out).toMatch(/backup +192\.168\.0\.41 +off\n/);
   });
 });
+
+describe('default converge', () => {
+  it.each(['hapb', 'tutorial'] as const)('runs hapb run with the lab inventory and profile %s', async (profile) => {
+    const { convergeArgv, packageRoot } = await import('../../src/lab/converge.js');
+    const argv = convergeArgv({ lab: 'x', inventory: '/v/labs/x/inventory.yml', playbook: 'playbooks/site.yml', profile });
+    expect(argv.slice(0, 2)).toEqual([join(packageRoot(), 'bin', 'hapb'), 'run']);
+    expect(argv.slice(2, 5)).toEqual(['playbooks/site.yml', '-i', '/v/labs/x/inventory.yml']);
+    expect(argv.slice(5)).toEqual(['-e', `@profiles/${profile}.yml`]);
+  });
+});
