@@ -71,10 +71,11 @@ function leftovers(lab: string): string[] {
 }
 
 describe.skipIf(!canRun)('lab machines', () => {
+  // the first run on a box builds the image (debootstrap: one to three minutes)
   beforeAll(async () => {
     await labDown(LAB);
     await labUp({ name: LAB, inventory: seed, converge: false });
-  });
+  }, 600_000);
   afterAll(async () => {
     await labDown(LAB2);
     await labDown(LAB);
