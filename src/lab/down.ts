@@ -11,6 +11,7 @@ import { deleteNetns, unplugMachine } from './network.js';
 import { labDir, labRunDir } from './paths.js';
 import { findMachineNspawns } from './procs.js';
 import { readState } from './state.js';
+import { requireRoot } from './errors.js';
 
 export interface DownResult {
   /** false when there was nothing to remove */
@@ -19,6 +20,7 @@ export interface DownResult {
 }
 
 export async function labDown(name: string): Promise<DownResult> {
+  requireRoot();
   checkLabName(name);
   const state = readState(name);
   const hadDirs = existsSync(labDir(name)) || existsSync(labRunDir(name));

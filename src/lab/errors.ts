@@ -24,3 +24,10 @@ export class CommandFailedError extends LabError {
 export function usageError(message: string, hint?: string): LabError {
   return new LabError(message, { exitCode: ExitCode.invalidInput, ...(hint ? { hint } : {}) });
 }
+
+/** The lab makes namespaces, mounts and machines: root only. */
+export function requireRoot(): void {
+  if (typeof process.getuid === 'function' && process.getuid() !== 0) {
+    throw new LabError('hapb lab needs root (namespaces, mounts, systemd-nspawn)', { hint: 'run it with sudo' });
+  }
+}

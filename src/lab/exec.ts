@@ -1,6 +1,6 @@
 /** Run a command inside a lab machine: nsenter into all its namespaces. */
 import { spawn } from 'node:child_process';
-import { LabError } from './errors.js';
+import { LabError, requireRoot } from './errors.js';
 import { findLeader, machineAlive, machineEnv } from './machine.js';
 import { run, type RunResult } from './run.js';
 import { loadLab, machineOf, type MachineState } from './state.js';
@@ -25,6 +25,7 @@ export function nsenterArgv(leader: number, argv: string[]): string[] {
 
 /** Run argv in `host` of `lab`. Resolves with the exit code (never throws for rc != 0). */
 export async function execIn(lab: string, host: string, argv: string[], opts: ExecInOptions = {}): Promise<RunResult> {
+  requireRoot();
   const m = machineOf(loadLab(lab), host);
   const full = nsenterArgv(leaderOf(lab, m), argv);
   if (opts.stdio === 'inherit') {

@@ -13,7 +13,7 @@ import { ensureLabKey, writeKnownHosts } from './ssh-files.js';
 import { loadLab, readState, writeState, type LabState, type MachineState } from './state.js';
 import { labDown } from './down.js';
 import { labsOnImage } from './status.js';
-import { LabError } from './errors.js';
+import { LabError, requireRoot } from './errors.js';
 import type { ConvergeFn, Profile } from './types.js';
 
 export const DEFAULT_INVENTORY = 'inventory/seed.yml';
@@ -61,6 +61,7 @@ export function planLab(name: string, spec: LabSpec, profile: Profile, image: { 
 }
 
 export async function labUp(opts: UpOptions = {}): Promise<LabState> {
+  requireRoot();
   const name = opts.name ?? DEFAULT_LAB;
   checkLabName(name);
   const progress = opts.onProgress ?? ((): void => undefined);
