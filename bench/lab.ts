@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ensureImage, labDown, labStatus, labUp } from '../src/lab/index.js';
+import { ensureImage, labDown, labStatus, labUp, poweroff, poweron } from '../src/lab/index.js';
 
 const seed = new URL('../inventory/seed.yml', import.meta.url).pathname;
 
@@ -38,13 +38,19 @@ async function bench(label: string, inventory: string): Promise<void> {
   await new Promise((r) => setTimeout(r, 2000));
   const status = await labStatus(name);
   const mem = status.machines.map((m) => m.memoryBytes / 2 ** 20);
+  const victim = st.machines[0]?.host ?? '';
+  const t2 = performance.now();
+  await poweroff(name, victim);
+  const off = performance.now() - t2;
+  await poweron(name, victim);
+  const on = performance.now() - t2 - off;
   const t1 = performance.now();
   await labDown(name);
   const down = performance.now() - t1;
   const avg = mem.reduce((a, b) => a + b, 0) / mem.length;
   console.log(
     `${label.padEnd(26)} machines ${String(st.machines.length).padStart(2)}  up ${(up / 1000).toFixed(2)} s  down ${(down / 1000).toFixed(2)} s  ` +
-      `memory/machine avg ${avg.toFixed(1)} MiB (min ${Math.min(...mem).toFixed(1)}, max ${Math.max(...mem).toFixed(1)})`,
+      `poweroff ${off.toFixed(0)} ms  poweron ${(on / 1000).toFixed(2)} s  memory/machine avg ${avg.toFixed(1)} MiB (min ${Math.min(...mem).toFixed(1)}, max ${Math.max(...mem).toFixed(1)})`,
   );
 }
 

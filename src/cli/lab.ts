@@ -73,14 +73,14 @@ Examples:
     lab
       .command('up')
       .description('boot one machine per inventory host on a sealed switch, then converge them over SSH')
-      .option('-i, --inventory <file>', 'inventory', DEFAULT_INVENTORY)
+      .option('-i, --inventory <file>', `inventory (default: ${DEFAULT_INVENTORY})`)
       .addOption(nameOption())
       .addOption(new Option('--profile <profile>', 'configuration profile').choices(PROFILES).default('hapb'))
       .option('--playbook <file>', 'playbook of the converge', DEFAULT_PLAYBOOK)
       .option('--rebuild', 'build the machine image again even when cached')
       .option('--no-converge', 'only boot the machines'),
     'hapb lab up -i inventory/seed.yml --name demo --profile tutorial',
-  ).action(async (o: { inventory: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; converge: boolean }) => {
+  ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; converge: boolean }) => {
     const started = Date.now();
     const tty = process.stderr.isTTY === true;
     const log = (line: string): void => {
@@ -107,7 +107,7 @@ Examples:
           task: async (_ctx, task): Promise<void> => {
             const st = await labUp({
               name: o.name,
-              inventory: o.inventory,
+              ...(o.inventory !== undefined ? { inventory: o.inventory } : {}),
               profile: o.profile,
               converge: false,
               onProgress: (l) => {

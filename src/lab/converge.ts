@@ -14,7 +14,7 @@ import type { ConvergeFn, ConvergeRequest } from './types.js';
 export const packageRoot = (): string => resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** a path as given when it exists from here, else the package's own copy */
-function located(path: string): string {
+export function located(path: string): string {
   if (existsSync(path)) return path;
   const own = join(packageRoot(), path);
   return existsSync(own) ? own : path;

@@ -13,6 +13,7 @@ import { ensureLabKey, writeKnownHosts } from './ssh-files.js';
 import { loadLab, readState, writeState, type LabState, type MachineState } from './state.js';
 import { labDown } from './down.js';
 import { labsOnImage } from './status.js';
+import { located } from './converge.js';
 import { LabError, requireRoot } from './errors.js';
 import type { ConvergeFn, Profile } from './types.js';
 
@@ -65,7 +66,8 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   const name = opts.name ?? DEFAULT_LAB;
   checkLabName(name);
   const progress = opts.onProgress ?? ((): void => undefined);
-  const invFile = opts.inventory ?? DEFAULT_INVENTORY;
+  // the default inventory is the one in the working directory, else the package's own
+  const invFile = opts.inventory ?? located(DEFAULT_INVENTORY);
   const spec = readLabInventory(invFile);
 
   const old = readState(name);
