@@ -122,17 +122,29 @@ Examples:
       { renderer: tty ? 'default' : 'silent', rendererOptions: { collapseSubtasks: false }, exitOnError: true },
     );
     await tasks.run();
-    if (o.converge) {
-      const converge = hooks.converge ?? cliConverge();
-      if (!converge) {
-        process.stderr.write(
-          `lab ${o.name}: no engine wired in this build; converge yourself:\n  hapb run -i ${labInventoryPath(o.name)} ${o.playbook}\n`,
-        );
-      } else {
-        await convergeLab(o.name, converge, { playbook: o.playbook, profile: o.profile });
-      }
-    }
+    if (o.converge) await converge(o.name, o.playbook, o.profile);
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);
+  });
+
+  const converge = async (name: string, playbook: string, profile: Profile): Promise<void> => {
+    const fn = hooks.converge ?? cliConverge();
+    if (!fn) {
+      process.stderr.write(`lab ${name}: no engine in this build; converge yourself:\n  hapb run ${playbook} -i ${labInventoryPath(name)}\n`);
+      return;
+    }
+    await convergeLab(name, fn, { playbook, profile });
+  };
+
+  example(
+    lab
+      .command('converge')
+      .description("run the site playbook on the lab's machines over SSH (again, or with another profile)")
+      .addOption(nameOption())
+      .addOption(new Option('--profile <profile>', 'configuration profile (default: the lab\'s)').choices(PROFILES))
+      .option('--playbook <file>', 'playbook', DEFAULT_PLAYBOOK),
+    'hapb lab converge --profile tutorial',
+  ).action(async (o: { name: string; profile?: Profile; playbook: string }) => {
+    await converge(o.name, o.playbook, o.profile ?? loadLab(o.name).profile);
   });
 
   example(

@@ -2,7 +2,8 @@
 import { spawn } from 'node:child_process';
 import { LabError, requireRoot } from './errors.js';
 import { findLeader, machineAlive, machineEnv } from './machine.js';
-import { run, type RunResult } from './run.js';
+import { run } from './run.js';
+import type { ExecResult } from '../connection/types.js';
 import { loadLab, machineOf, type MachineState } from './state.js';
 
 export interface ExecInOptions {
@@ -23,8 +24,11 @@ export function nsenterArgv(leader: number, argv: string[]): string[] {
   return ['nsenter', '-t', String(leader), '-a', ...argv];
 }
 
-/** Run argv in `host` of `lab`. Resolves with the exit code (never throws for rc != 0). */
-export async function execIn(lab: string, host: string, argv: string[], opts: ExecInOptions = {}): Promise<RunResult> {
+/**
+ * Run argv in `host` of `lab`. Resolves with the exit code (never throws for
+ * rc != 0; a command killed by a signal reports 128 + its number, like a shell).
+ */
+export async function execIn(lab: string, host: string, argv: string[], opts: ExecInOptions = {}): Promise<ExecResult> {
   requireRoot();
   const m = machineOf(loadLab(lab), host);
   const full = nsenterArgv(leaderOf(lab, m), argv);
@@ -37,11 +41,12 @@ export async function execIn(lab: string, host: string, argv: string[], opts: Ex
       child.on('close', (rc, sig) => resolve({ rc: rc ?? (sig ? 128 + signalNumber(sig) : 1), stdout: '', stderr: '' }));
     });
   }
-  return run(full, {
+  const r = await run(full, {
     env: machineEnv(),
     ...(opts.input !== undefined ? { input: opts.input } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });
+  return { rc: r.rc ?? (r.signal ? 128 + signalNumber(r.signal) : 1), stdout: r.stdout, stderr: r.stderr };
 }
 
 function signalNumber(sig: NodeJS.Signals): number {

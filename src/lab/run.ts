@@ -4,6 +4,8 @@ import { CommandFailedError } from './errors.js';
 
 export interface RunResult {
   rc: number | null;
+  /** the signal that ended it, when rc is null */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -46,9 +48,9 @@ export function run(argv: string[], opts: RunOptions = {}): Promise<RunResult> {
       if (timer) clearTimeout(timer);
       reject(err);
     });
-    child.on('close', (rc) => {
+    child.on('close', (rc, signal) => {
       if (timer) clearTimeout(timer);
-      resolve({ rc, stdout, stderr });
+      resolve({ rc, signal, stdout, stderr });
     });
     if (opts.input !== undefined) child.stdin?.end(opts.input);
   });

@@ -134,12 +134,12 @@ export async function convergeLab(
   converge: ConvergeFn,
   opts: { playbook?: string; profile?: Profile } = {},
 ): Promise<void> {
-  await converge({
-    lab: name,
-    inventory: labInventoryPath(name),
-    playbook: opts.playbook ?? DEFAULT_PLAYBOOK,
-    profile: opts.profile ?? loadLab(name).profile,
-  });
+  const profile = opts.profile ?? loadLab(name).profile;
+  await converge({ lab: name, inventory: labInventoryPath(name), playbook: opts.playbook ?? DEFAULT_PLAYBOOK, profile });
+  // the lab now runs this profile (the drill checks it)
+  const state = loadLab(name);
+  state.profile = profile;
+  await writeState(state);
 }
 
 /** write the lab's inventory (original + connection vars); group_vars/host_vars beside it are linked */

@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { formatStatus, registerLabCommands } from '../../src/cli/lab.js';
 import { LabError } from '../../src/lab/errors.js';
 
-const VERBS = ['up', 'down', 'list', 'status', 'exec', 'ssh', 'inventory', 'proxy', 'poweroff', 'poweron', 'cut', 'uncut', 'partition', 'heal'];
+const VERBS = ['up', 'converge', 'down', 'list', 'status', 'exec', 'ssh', 'inventory', 'proxy', 'poweroff', 'poweron', 'cut', 'uncut', 'partition', 'heal'];
 
 function program(): Command {
   const p = new Command('hapb').exitOverride();
