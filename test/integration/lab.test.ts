@@ -114,6 +114,7 @@ describe.skipIf(!canRun)('lab machines', () => {
 
   it('passes the exit code of a command through, also through the CLI', async () => {
     expect((await execIn(LAB, 'backup', ['sh', '-c', 'exit 7'])).rc).toBe(7);
+    expect((await execIn(LAB, 'backup', ['sh', '-c', 'kill -9 $$'])).rc).toBe(137);
     const program = new Command('hapb').exitOverride();
     registerLabCommands(program);
     const before = process.exitCode;
