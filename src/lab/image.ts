@@ -5,7 +5,7 @@
  * It is built in a temp dir and renamed when complete: never a half image.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { imagesDir } from './paths.js';
@@ -176,6 +176,7 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
     await runOk(['chroot', tmp, '/bin/sh', '-c', recipe.postScript], {
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' },
     });
+    killChrootedProcesses(tmp);
     await writeFile(join(tmp, MARKER), JSON.stringify({ hash, recipe, mirror, built: new Date().toISOString() }, null, 2));
     if (!opts.rebuild && imageReady(hash)) {
       // another process built the same image meanwhile: keep theirs (a lab may already sit on it)
@@ -193,5 +194,21 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
   } catch (err) {
     await rm(tmp, { recursive: true, force: true });
     throw err;
+  }
+}
+
+/**
+ * A package script that started a daemon in the build chroot would leave it
+ * running on the box (debootstrap blocks this; this makes sure): end every
+ * process whose root is the tree being built. They are ours by construction.
+ */
+function killChrootedProcesses(root: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/root`) === root) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone, or not ours to read
+    }
   }
 }
