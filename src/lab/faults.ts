@@ -6,10 +6,15 @@ import { usageError } from './errors.js';
 import { killMachine, machineAlive, removeCgroups, startMachine, waitRunning } from './machine.js';
 import { applyPartitions, plugMachine, setPort, unplugMachine } from './network.js';
 import { findMachineNspawns } from './procs.js';
+import { withLabLock } from './lock.js';
 import { loadLab, machineOf, writeState, type LabState } from './state.js';
 
 /** Abrupt power off: every process of the machine dies at once; its veth goes away. */
 export async function poweroff(lab: string, host: string): Promise<void> {
+  await withLabLock(lab, () => poweroffLocked(lab, host));
+}
+
+async function poweroffLocked(lab: string, host: string): Promise<void> {
   const state = loadLab(lab);
   const m = machineOf(state, host);
   await killMachine(m, findMachineNspawns(m.machine));
@@ -21,6 +26,10 @@ export async function poweroff(lab: string, host: string): Promise<void> {
 
 /** Boot a powered-off machine again on its own overlay (files written before survive). No-op when on. */
 export async function poweron(lab: string, host: string, opts: { timeoutMs?: number } = {}): Promise<void> {
+  await withLabLock(lab, () => poweronLocked(lab, host, opts));
+}
+
+async function poweronLocked(lab: string, host: string, opts: { timeoutMs?: number }): Promise<void> {
   const state = loadLab(lab);
   const m = machineOf(state, host);
   if (machineAlive(m)) return;
@@ -43,6 +52,10 @@ export async function uncut(lab: string, host: string): Promise<void> {
 }
 
 async function setCut(lab: string, host: string, isCut: boolean): Promise<void> {
+  await withLabLock(lab, () => setCutLocked(lab, host, isCut));
+}
+
+async function setCutLocked(lab: string, host: string, isCut: boolean): Promise<void> {
   const state = loadLab(lab);
   const m = machineOf(state, host);
   m.cut = isCut;
@@ -56,6 +69,10 @@ export function portLookup(state: LabState): (host: string) => string {
 
 /** Drop every frame between the machines of `a` and those of `b` (adds to earlier partitions). */
 export async function partition(lab: string, a: string[], b: string[]): Promise<void> {
+  await withLabLock(lab, () => partitionLocked(lab, a, b));
+}
+
+async function partitionLocked(lab: string, a: string[], b: string[]): Promise<void> {
   const state = loadLab(lab);
   if (a.length === 0 || b.length === 0) throw usageError('a partition needs hosts on both sides', 'hapb lab partition master --from backup');
   for (const h of [...a, ...b]) machineOf(state, h);
@@ -68,6 +85,10 @@ export async function partition(lab: string, a: string[], b: string[]): Promise<
 
 /** Remove every partition. */
 export async function heal(lab: string): Promise<void> {
+  await withLabLock(lab, () => healLocked(lab));
+}
+
+async function healLocked(lab: string): Promise<void> {
   const state = loadLab(lab);
   state.partitions = [];
   await applyPartitions(state.switchNs, [], portLookup(state));

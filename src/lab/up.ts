@@ -14,6 +14,7 @@ import { loadLab, readState, writeState, type LabState, type MachineState } from
 import { labDown } from './down.js';
 import { labsOnImage } from './status.js';
 import { located } from './converge.js';
+import { withLabLock } from './lock.js';
 import { LabError, requireRoot } from './errors.js';
 import type { ConvergeFn, Profile } from './types.js';
 
@@ -137,9 +138,11 @@ export async function convergeLab(
   const profile = opts.profile ?? loadLab(name).profile;
   await converge({ lab: name, inventory: labInventoryPath(name), playbook: opts.playbook ?? DEFAULT_PLAYBOOK, profile });
   // the lab now runs this profile (the drill checks it)
-  const state = loadLab(name);
-  state.profile = profile;
-  await writeState(state);
+  await withLabLock(name, async () => {
+    const state = loadLab(name);
+    state.profile = profile;
+    await writeState(state);
+  });
 }
 
 /** write the lab's inventory (original + connection vars); group_vars/host_vars beside it are linked */
