@@ -215,6 +215,18 @@ vrrp_instance VI_1 {
     await expect.poll(() => reaches(LAB, 'client', '192.168.0.40'), { timeout: 10_000 }).toBe(true);
   });
 
+  it('faults started together all take effect and are all recorded', async () => {
+    await Promise.all([cut(LAB, 'web1'), cut(LAB, 'web2'), partition(LAB, ['master'], ['backup'])]);
+    const st = loadLab(LAB);
+    expect(st.machines.filter((m) => m.cut).map((m) => m.host).sort()).toEqual(['web1', 'web2']);
+    expect(st.partitions).toEqual([{ a: ['master'], b: ['backup'] }]);
+    expect(await reaches(LAB, 'client', '192.168.0.43')).toBe(false);
+    await Promise.all([uncut(LAB, 'web1'), uncut(LAB, 'web2'), heal(LAB)]);
+    expect(loadLab(LAB).machines.some((m) => m.cut)).toBe(false);
+    await expect.poll(() => reaches(LAB, 'client', '192.168.0.43'), { timeout: 10_000 }).toBe(true);
+    expect(await reaches(LAB, 'master', '192.168.0.41')).toBe(true);
+  });
+
   it('partition drops traffic between the two sets only; heal restores it', async () => {
     await partition(LAB, ['master'], ['client', 'web1']);
     expect(await reaches(LAB, 'client', '192.168.0.40')).toBe(false);
