@@ -160,7 +160,9 @@ export async function startMachine(m: MachineState): Promise<void> {
   const args = ['-c', cgroupExecScript(machineCgroups(m)), 'sh', ...nspawnArgv(m)];
   const fd = openSync(consoleLog(m), 'a');
   try {
-    const child = spawn('/bin/sh', args, { detached: true, stdio: ['ignore', fd, fd] });
+    // /proc/sys/net writable: the machine has its own network namespace (net.* sysctls are its own)
+    const env = { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network' };
+    const child = spawn('/bin/sh', args, { detached: true, stdio: ['ignore', fd, fd], env });
     const pid = child.pid;
     if (pid === undefined) throw new LabError(`${m.host}: systemd-nspawn did not start`);
     child.unref();

@@ -130,6 +130,12 @@ describe.skipIf(!canRun)('lab machines', () => {
     expect(execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' })).not.toMatch(/\bp\d+-master\b/);
   });
 
+  it('network sysctls are the machine\'s own and writable; kernel ones are not', async () => {
+    expect((await sh(LAB, 'master', 'sysctl -qw net.ipv4.conf.ens33.arp_ignore=1 && sysctl -n net.ipv4.conf.ens33.arp_ignore')).out).toBe('1');
+    expect((await sh(LAB, 'backup', 'sysctl -n net.ipv4.conf.ens33.arp_ignore')).out).toBe('0');
+    expect((await execIn(LAB, 'master', ['sysctl', '-qw', 'kernel.hostname=other'])).rc).not.toBe(0);
+  });
+
   it('real OpenSSH reaches a machine through the lab proxy with the lab key and known_hosts', () => {
     const m = loadLab(LAB).machines.find((x) => x.host === 'web2');
     if (!m) throw new Error('no web2');
