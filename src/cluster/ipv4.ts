@@ -1,4 +1,4 @@
-/** IPv4 addresses and CIDR prefixes as numbers, for subnet checks and the `ipaddr` filter. */
+/** IPv4 addresses and CIDR prefixes as numbers, for the cluster's subnet checks. */
 
 export interface Cidr {
   /** the address as written, without the prefix */
@@ -38,37 +38,8 @@ export function maskOf(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-export function formatIPv4(value: number): string {
-  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join('.');
-}
-
 /** Is `address` inside `network/prefix`? */
 export function inSubnet(address: number, network: number, prefix: number): boolean {
   const mask = maskOf(prefix);
   return ((address & mask) >>> 0) === ((network & mask) >>> 0);
-}
-
-/**
- * Ansible's `ipaddr(query)` for the queries the roles use, on IPv4 text with or
- * without a prefix. Returns false (as Ansible does) for input that is not an address.
- */
-export function ipaddr(text: unknown, query = ''): string | number | false {
-  if (typeof text !== 'string') return false;
-  const cidr = parseCidr(text);
-  if (!cidr) return false;
-  const prefix = cidr.prefix ?? 32;
-  switch (query) {
-    case '':
-      return text.trim();
-    case 'address':
-      return cidr.address;
-    case 'prefix':
-      return prefix;
-    case 'netmask':
-      return formatIPv4(maskOf(prefix));
-    case 'network':
-      return formatIPv4((cidr.value & maskOf(prefix)) >>> 0);
-    default:
-      throw new Error(`ipaddr: unsupported query '${query}' (address, prefix, netmask, network)`);
-  }
 }

@@ -1,21 +1,18 @@
 /**
  * previewFiles: every file the playbook's `template` tasks would write, per
- * host, rendered locally with plain nunjucks and the variables Ansible would
- * give them (role defaults < inventory group vars < host vars < play vars <
- * extra vars, plus inventory_hostname, groups, hostvars, group_names).
+ * host, rendered locally with the project's templater and the variables
+ * Ansible would give them (role defaults < inventory group vars < host vars <
+ * play vars < extra vars, plus the magic variables).
  *
  * A stand-in for the engine's renderPlaybook() (src/engine/render.ts) until it
  * lands: used by this part's golden and validation tests. It renders only
  * `template` tasks whose `when` holds on inventory variables alone.
  */
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nunjucks from 'nunjucks';
 import type { Vars } from '../engine/types.js';
-import type { Inventory } from '../inventory/types.js';
+import { hostVars, magicVars, selectHosts, type Inventory } from '../inventory/index.js';
+import { createTemplater, type Templater } from '../template/index.js';
 import { loadYamlFile } from '../yaml/load.js';
-import { hostsOf, groupsOfHost, varsOfHost } from './inventory-view.js';
-import { ipaddr } from './ipv4.js';
 
 export interface PreviewFile {
   host: string;
@@ -54,34 +51,33 @@ interface Task {
 }
 
 export function previewFiles(opts: PreviewOptions): PreviewFile[] {
-  const env = templateEnv();
+  const templater = createTemplater();
   const out: PreviewFile[] = [];
   for (const play of readPlays(opts.playbook)) {
     const defaults: Vars = {};
     for (const role of play.roles) Object.assign(defaults, readYaml(join(opts.root, 'roles', role, 'defaults', 'main.yml')) ?? {});
-    for (const host of matchHosts(opts.inventory, play.hosts)) {
-      const vars = resolveVars(env, {
+    for (const host of selectHosts(opts.inventory, play.hosts)) {
+      const vars: Vars = {
         ...defaults,
-        ...varsOfHost(opts.inventory, host),
+        ...hostVars(opts.inventory, host),
         ...play.vars,
         ...(opts.extraVars ?? {}),
         ...magicVars(opts.inventory, host),
-      }, host);
+      };
       for (const role of play.roles) {
         for (const task of readTasks(join(opts.root, 'roles', role, 'tasks', 'main.yml'))) {
           if (!task.template) continue;
           const label = `${host}: role ${role}, task '${task.name}'`;
-          if (!task.when.every((w) => evaluate(env, w, vars, label))) continue;
-          const src = render(env, task.template.src, vars, label);
-          const path = join(opts.root, 'roles', role, 'templates', src);
+          if (!task.when.every((w) => truthy(templater, w, vars, label))) continue;
+          const src = text(templater, task.template.src, vars, label);
           out.push({
             host,
             role,
             task: task.name,
             src,
-            dest: render(env, task.template.dest, vars, label),
+            dest: text(templater, task.template.dest, vars, label),
             validate: task.template.validate,
-            content: render(env, readFileSync(path, 'utf8'), vars, `${label}, template ${src}`),
+            content: renderFile(templater, join(opts.root, 'roles', role, 'templates', src), vars, label),
           });
         }
       }
@@ -90,72 +86,22 @@ export function previewFiles(opts: PreviewOptions): PreviewFile[] {
   return out;
 }
 
-/** The nunjucks environment the preview renders with: Ansible's settings and the filters the roles use. */
-export function templateEnv(): nunjucks.Environment {
-  const env = new nunjucks.Environment(null, { autoescape: false, trimBlocks: true, throwOnUndefined: true });
-  env.addFilter('bool', (v: unknown) => {
-    if (typeof v === 'boolean') return v;
-    if (typeof v === 'number') return v === 1;
-    return ['yes', 'on', '1', 'true', 'y'].includes(String(v).trim().toLowerCase());
-  });
-  env.addFilter('ternary', (v: unknown, yes: unknown, no: unknown) => (v ? yes : no));
-  env.addFilter('to_json', (v: unknown) => JSON.stringify(v));
-  env.addFilter('ipaddr', (v: unknown, query?: string) => ipaddr(v, query ?? ''));
-  return env;
-}
-
-/**
- * Variables whose value is a template ("{{ inventory_hostname }}") are
- * rendered against the others, as Ansible does lazily; a few passes resolve
- * chains of them.
- */
-function resolveVars(env: nunjucks.Environment, vars: Vars, host: string): Vars {
-  const out: Vars = { ...vars };
-  for (let pass = 0; pass < 5; pass++) {
-    let changed = false;
-    for (const [k, v] of Object.entries(out)) {
-      if (typeof v === 'string' && /{{|{%/.test(v)) {
-        out[k] = render(env, v, out, `${host}: variable ${k}`);
-        changed = true;
-      }
-    }
-    if (!changed) break;
-  }
-  return out;
-}
-
-function render(env: nunjucks.Environment, text: string, vars: Vars, label: string): string {
+/** Render a template file; an error says which host, role and task it was for. */
+function renderFile(t: Templater, path: string, vars: Vars, label: string): string {
   try {
-    return env.renderString(text, vars);
+    return t.renderFile(path, vars);
   } catch (err) {
-    throw new Error(`rendering ${label}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    if (err instanceof Error) err.message = `${label}: ${err.message}`;
+    throw err;
   }
 }
 
-function evaluate(env: nunjucks.Environment, expr: string, vars: Vars, label: string): boolean {
-  return render(env, `{% if ${expr} %}true{% else %}false{% endif %}`, vars, `${label}, when: ${expr}`) === 'true';
+function text(t: Templater, value: string, vars: Vars, label: string): string {
+  return String(t.templateValue(value, vars, label));
 }
 
-function magicVars(inv: Inventory, host: string): Vars {
-  const groups: Record<string, string[]> = {};
-  for (const g of inv.groups.keys()) groups[g] = hostsOf(inv, g);
-  const hostvars: Record<string, Vars> = {};
-  for (const h of inv.hosts.keys()) hostvars[h] = { ...varsOfHost(inv, h), inventory_hostname: h };
-  return {
-    inventory_hostname: host,
-    groups,
-    hostvars,
-    group_names: groupsOfHost(inv, host).filter((g) => g !== 'all' && g !== 'ungrouped'),
-  };
-}
-
-function matchHosts(inv: Inventory, pattern: string): string[] {
-  const out: string[] = [];
-  for (const part of pattern.split(/[:,]/).map((p) => p.trim()).filter(Boolean)) {
-    const hosts = inv.groups.has(part) || part === 'all' ? hostsOf(inv, part) : inv.hosts.has(part) ? [part] : [];
-    for (const h of hosts) if (!out.includes(h)) out.push(h);
-  }
-  return out;
+function truthy(t: Templater, expr: string, vars: Vars, label: string): boolean {
+  return Boolean(t.evaluate(expr, vars, `${label}, when`));
 }
 
 function readYaml(file: string): unknown {

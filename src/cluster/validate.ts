@@ -4,8 +4,8 @@
  * variable at fault (Inventory.varPos).
  */
 import { SchemaError, type SourcePos } from '../errors/index.js';
-import type { Inventory } from '../inventory/types.js';
-import { hostsOf, varsOfHost } from './inventory-view.js';
+import { hostVars, type Inventory } from '../inventory/index.js';
+import { hostsOfGroup } from '../inventory/graph.js';
 import { inSubnet, parseCidr, parseIPv4 } from './ipv4.js';
 
 /** The inventory variables the cluster roles read. */
@@ -46,9 +46,9 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
     inv.varPos(host, key) ?? inv.hosts.get(host)?.pos ?? fileStart(inv);
   const groupPos = (name: string): SourcePos => inv.groups.get(name)?.pos ?? fileStart(inv);
 
-  const directors = hostsOf(inv, g.directors);
-  const web = hostsOf(inv, g.web);
-  const vars = new Map([...inv.hosts.keys()].map((h) => [h, varsOfHost(inv, h)]));
+  const directors = hostsOfGroup(inv, g.directors);
+  const web = hostsOfGroup(inv, g.web);
+  const vars = new Map([...inv.hosts.keys()].map((h) => [h, hostVars(inv, h)]));
   const get = (host: string, key: string): unknown => vars.get(host)?.[key];
 
   checkAddresses(inv, vars, where, error);

@@ -7,13 +7,13 @@
  * scripts at /etc/keepalived and the keepalived_script user.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewFiles, type PreviewFile } from '../../src/cluster/preview.js';
-import { readYamlInventory } from '../../src/cluster/yaml-inventory.js';
+import { loadInventory } from '../../src/inventory/index.js';
 import type { Vars } from '../../src/engine/types.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
 import { canUseNamespaces } from '../helpers/env.js';
@@ -48,7 +48,7 @@ function profileVars(profile: string): Vars {
 }
 
 function render(extraVars: Vars): PreviewFile[] {
-  const inventory = readYamlInventory(join(root, 'inventory', 'seed.yml'));
+  const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
   return previewFiles({ root, playbook: join(root, 'playbooks', 'site.yml'), inventory, extraVars });
 }
 
@@ -149,6 +149,35 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     expect(r.code).toBe(0);
   });
 
+  it.each(directors)('hapb %s: the systemd units and drop-ins pass systemd-analyze verify without a warning', async (host) => {
+    const units = render(profileVars('hapb')).filter((f) => f.host === host && f.dest.startsWith('/etc/systemd/system/'));
+    expect(units.map((u) => u.dest).sort()).toEqual([
+      '/etc/systemd/system/hapb-firewall.service',
+      '/etc/systemd/system/keepalived.service.d/hapb.conf',
+      '/etc/systemd/system/nginx.service.d/hapb-keepalived.conf',
+    ]);
+    // a unit path of our own: the packaged units plus the rendered files, nothing installed on this machine
+    const dir = mkdtempSync(join(tmp, 'units-'));
+    for (const name of ['nginx.service', 'keepalived.service']) {
+      writeFileSync(join(dir, name), readFileSync(join('/lib/systemd/system', name), 'utf8'));
+    }
+    for (const u of units) {
+      const path = join(dir, u.dest.slice('/etc/systemd/system/'.length));
+      mkdirSync(dirname(path), { recursive: true });
+      writeFileSync(path, u.content);
+    }
+    const r = await new Promise<Run>((resolve) => {
+      execFile(
+        'systemd-analyze',
+        ['verify', 'nginx.service', 'keepalived.service', 'hapb-firewall.service'],
+        { cwd: dir, env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` }, timeout: 30_000 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, signal: undefined, out: `${stdout}${stderr}` }),
+      );
+    });
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+  });
+
   it('the tutorial keepalived.conf without script security is refused by keepalived -t', async () => {
     const files = render(profileVars('tutorial')).map((f) =>
       f.dest === '/etc/keepalived/keepalived.conf'
@@ -167,6 +196,34 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     // SIGTERM after checking the script as the script user in -t mode.
     const r = await keepalivedTest(render(profileVars('hapb')), 'master', 'plain', true, 'keepalived -t -f %s');
     expect(r.signal).toBe('SIGTERM');
+  });
+
+  it('hapb: the check script, run as keepalived_script, passes while nginx answers and fails once it is gone', async () => {
+    const files = render(profileVars('hapb'));
+    const conf = put(fileOf(files, 'master', '/etc/nginx/nginx.conf'), 'live');
+    const script = fileOf(files, 'master', '/etc/keepalived/hapb-check-nginx.sh');
+    const r = await inNamespace(
+      [
+        // nginx's pid file and logs go to private tmpfs mounts; nginx is stopped by its own pid on exit
+        'mount -t tmpfs hapb-t-roles /run',
+        'mount -t tmpfs hapb-t-roles /var/log/nginx',
+        'mount -t tmpfs -o mode=0755 hapb-t-roles /etc/keepalived',
+        `mount --bind '${passwd}' /etc/passwd`,
+        `cp '${put(script, 'live')}' '${script.dest}'; chmod 0755 '${script.dest}'`,
+        `trap 'test -s /run/nginx.pid && kill $(cat /run/nginx.pid)' EXIT`,
+        `nginx -c '${conf}'`,
+        'set +e',
+        `setpriv --reuid=keepalived_script --regid=nogroup --clear-groups '${script.dest}'; echo "up=$?"`,
+        'curl -s -o /dev/null -w "remote=%{http_code}\\n" http://192.168.0.40/hapb-health',
+        'kill $(cat /run/nginx.pid); for i in 1 2 3 4 5 6 7 8 9 10; do test -e /run/nginx.pid || break; sleep 0.2; done',
+        `setpriv --reuid=keepalived_script --regid=nogroup --clear-groups '${script.dest}'; echo "down=$?"`,
+      ].join('\n'),
+    );
+    expect(r.out).toMatch(/^up=0$/m);
+    // the health page answers only on loopback (elsewhere the path goes to the backends, absent here)
+    expect(r.out).toMatch(/^remote=\d+$/m);
+    expect(r.out).not.toMatch(/^remote=200$/m);
+    expect(r.out).toMatch(/^down=[1-9]\d*$/m);
   });
 
   describe('nginx settings other than the profiles\'', () => {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { previewFiles, type PreviewFile } from '../../src/cluster/preview.js';
-import { readYamlInventory } from '../../src/cluster/yaml-inventory.js';
+import { loadInventory } from '../../src/inventory/index.js';
 import type { Vars } from '../../src/engine/types.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
 import { canUseNamespaces } from '../helpers/env.js';
@@ -62,7 +62,7 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
   const downFile = (host: string): string => join(tmp, `${host}.down`);
 
   function rendered(host: string, extra: Vars = {}): PreviewFile[] {
-    const inventory = readYamlInventory(join(root, 'inventory', 'seed.yml'));
+    const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
     const profile = loadYamlFile<Vars>(join(root, 'profiles', 'hapb.yml')).value;
     return previewFiles({
       root,

@@ -7,7 +7,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { previewFiles } from '../../src/cluster/preview.js';
-import { readYamlInventory } from '../../src/cluster/yaml-inventory.js';
+import { loadInventory } from '../../src/inventory/index.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -23,7 +23,7 @@ function listFiles(dir: string): string[] {
 }
 
 describe.each(['hapb', 'tutorial'])('golden files of profile %s', (profile) => {
-  const inventory = readYamlInventory(join(root, 'inventory', 'seed.yml'));
+  const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
   const extraVars = loadYamlFile<Record<string, unknown>>(join(root, 'profiles', `${profile}.yml`)).value;
   const files = previewFiles({ root, playbook: join(root, 'playbooks', 'site.yml'), inventory, extraVars });
   const dir = join(goldenDir, profile);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { validateCluster } from '../../src/cluster/validate.js';
-import { parseYamlInventory } from '../../src/cluster/yaml-inventory.js';
+import { inventoryFromYaml } from '../../src/inventory/index.js';
 import type { Inventory } from '../../src/inventory/types.js';
 
 const SEED = readFileSync(new URL('../../inventory/seed.yml', import.meta.url), 'utf8');
@@ -12,12 +12,12 @@ function seedWith(find: string, replace: string): { inv: Inventory; line: number
   if (at < 0 || SEED.indexOf(find, at + 1) >= 0) throw new Error(`'${find}' must occur once in the seed`);
   const text = SEED.slice(0, at) + replace + SEED.slice(at + find.length);
   const line = text.slice(0, at).split('\n').length;
-  return { inv: parseYamlInventory(text, 'inventory/test.yml'), line };
+  return { inv: inventoryFromYaml(text, 'inventory/test.yml'), line };
 }
 
 describe('validateCluster on the seed inventory', () => {
   it('finds nothing wrong', () => {
-    const inv = parseYamlInventory(SEED, 'inventory/seed.yml');
+    const inv = inventoryFromYaml(SEED, 'inventory/seed.yml');
     const { errors, warnings } = validateCluster(inv);
     expect(errors.map((e) => e.message)).toEqual([]);
     expect(warnings).toEqual([]);
