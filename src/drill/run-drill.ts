@@ -6,6 +6,7 @@
  */
 import type { LabControl } from './lab-control.js';
 import { runScenario, type RunOptions, type ScenarioListener } from './scenarios/run-scenario.js';
+import { waitStableHolder } from './scenarios/steps.js';
 import type { Scenario } from './scenarios/types.js';
 import type { DrillReport, Profile, ScenarioResult } from './types.js';
 
@@ -35,6 +36,7 @@ export async function runDrill(
   for (const profile of profiles) {
     listener.profileStart?.(profile);
     await lab.applyProfile(profile);
+    await waitStableHolder(lab);
     const state = {};
     for (const s of list) {
       listener.scenarioStart?.(s, profile);

@@ -65,3 +65,24 @@ export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>
   }
   await waitSingleHolder(lab);
 }
+
+/**
+ * after a converge: wait until one director has held the VIP for `stableMs`
+ * (a master converged last takes the VIP back a moment later; that hand-back
+ * belongs to no scenario)
+ */
+export async function waitStableHolder(lab: LabControl, stableMs = 3000, limitMs = 30_000): Promise<string> {
+  const until = Date.now() + limitMs;
+  let holder = await waitSingleHolder(lab, limitMs);
+  let since = Date.now();
+  while (Date.now() < until) {
+    if (Date.now() - since >= stableMs) return holder;
+    await sleep(200);
+    const h = await lab.vipHolders();
+    if (h.length !== 1 || h[0] !== holder) {
+      holder = await waitSingleHolder(lab, Math.max(1000, until - Date.now()));
+      since = Date.now();
+    }
+  }
+  return holder;
+}
