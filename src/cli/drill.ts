@@ -16,6 +16,8 @@ export interface DrillCommandDeps {
   converge?: ConvergeLike;
   /** open a lab by name (tests pass their own) */
   openLab?: OpenLab;
+  /** override of the settle time after a converge, ms (tests) */
+  settleMs?: number;
 }
 
 const examples = `
@@ -64,7 +66,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;
         try {
-          report = await runDrill(lab, list, opts.profiles, opts, progress.listener);
+          report = await runDrill(lab, list, opts.profiles, { ...opts, ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}) }, progress.listener);
         } finally {
           await progress.end();
         }

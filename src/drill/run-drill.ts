@@ -36,7 +36,7 @@ export async function runDrill(
   for (const profile of profiles) {
     listener.profileStart?.(profile);
     await lab.applyProfile(profile);
-    await waitStableHolder(lab);
+    await waitStableHolder(lab, opts.settleMs ?? 8000);
     const state = {};
     for (const s of list) {
       listener.scenarioStart?.(s, profile);

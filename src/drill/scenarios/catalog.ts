@@ -52,9 +52,10 @@ const lbNginxKilled: Scenario = {
   durationMs: 14_000,
   prepare: restoreHealthy,
   run: async (ctx) => {
+    await ctx.at(faultAt);
+    // the holder at the moment of the fault (a hand-back may have happened since the load started)
     const h = await ctx.vipHolder();
     ctx.facts.host = h;
-    await ctx.at(faultAt);
     const t = ctx.mark('fault', `nginx killed on ${h} (every 1 s, 8 s)`);
     ctx.facts.faultT = t;
     ctx.state.nginxDown = h;
@@ -152,9 +153,9 @@ const lbPoweroff: Scenario = {
   durationMs: 10_000,
   prepare: restoreHealthy,
   run: async (ctx) => {
+    await ctx.at(faultAt);
     const h = await ctx.vipHolder();
     ctx.facts.host = h;
-    await ctx.at(faultAt);
     const t = ctx.mark('fault', `${h} powered off`);
     ctx.facts.faultT = t;
     ctx.state.poweredOff = h;
@@ -227,10 +228,10 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
     durationMs: 16_000,
     prepare: restoreHealthy,
     run: async (ctx) => {
+      await ctx.at(faultAt);
       const h = which === 'director' ? await ctx.vipHolder() : ctx.lab.topology.backends[0];
       if (!h) throw new Error('no backends');
       ctx.facts.host = h;
-      await ctx.at(faultAt);
       const t = ctx.mark('fault', `${h} link cut`);
       ctx.facts.faultT = t;
       ctx.state.linkCut = h;
@@ -256,8 +257,8 @@ const keepalivedKilled: Scenario = {
   durationMs: 14_000,
   prepare: restoreHealthy,
   run: async (ctx) => {
-    const h = await ctx.vipHolder();
     await ctx.at(faultAt);
+    const h = await ctx.vipHolder();
     const t = ctx.mark('fault', `keepalived killed on ${h}`);
     ctx.state.keepalivedDown = h;
     await run(ctx.lab, h, [...cmd.killKeepalived], 'killing keepalived');

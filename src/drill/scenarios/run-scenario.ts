@@ -16,6 +16,8 @@ export interface RunOptions {
   keepalive: number;
   /** VIP poll interval, ms */
   vipPollMs?: number;
+  /** after a converge, how long one director must hold the VIP before the first scenario (default 8 s) */
+  settleMs?: number;
 }
 
 export interface ScenarioListener {

@@ -68,10 +68,10 @@ export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>
 
 /**
  * after a converge: wait until one director has held the VIP for `stableMs`
- * (a master converged last takes the VIP back a moment later; that hand-back
+ * (a master converged last takes the VIP back seconds later; that hand-back
  * belongs to no scenario)
  */
-export async function waitStableHolder(lab: LabControl, stableMs = 3000, limitMs = 30_000): Promise<string> {
+export async function waitStableHolder(lab: LabControl, stableMs = 8000, limitMs = 40_000): Promise<string> {
   const until = Date.now() + limitMs;
   let holder = await waitSingleHolder(lab, limitMs);
   let since = Date.now();
