@@ -40,6 +40,8 @@ export interface TimelineOptions {
   idPrefix?: string;
   /** the latency target line, ms */
   latencyTargetMs?: number;
+  /** length of the time axis, ms (side-by-side panels share one) */
+  durationMs?: number;
 }
 
 export function titleOf(r: ScenarioResult): string {
@@ -65,7 +67,7 @@ export function subtitleOf(r: ScenarioResult): string {
   const f = describeFailures(r.summary);
   if (f !== 'none') parts.push(`failed: ${f}`);
   const move = r.verdicts.find((v) => v.id === 'vip-move');
-  if (move) parts.push(`VIP moved after ${move.actual}`);
+  if (move) parts.push(move.actual === 'never' ? 'VIP never moved' : `VIP moved after ${move.actual}`);
   parts.push(`${r.load.rate} req/s, ${r.load.keepalive ? `${r.load.keepalive} keep-alive connections` : 'new connection per request'}`);
   if (r.error) parts.push(`error: ${r.error.split('\n')[0] ?? ''}`);
   return parts.join(' · ');
@@ -88,7 +90,7 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
   const id = opts.idPrefix ?? 'p';
   const target = opts.latencyTargetMs ?? 1500;
   const out: string[] = [];
-  const dur = Math.max(1, r.durationMs);
+  const dur = Math.max(1, opts.durationMs ?? r.durationMs);
   const x = linear(0, dur, left, right);
   const maxLat = Math.max(r.load.timeoutMs, r.summary.max, 10);
   const minLat = 0.1;
@@ -247,8 +249,9 @@ export function timelineSvg(r: ScenarioResult, opts: TimelineOptions = {}): stri
 
 /** two results side by side (tutorial left, hapb right) */
 export function comparisonSvg(leftResult: ScenarioResult, rightResult: ScenarioResult, opts: TimelineOptions = {}): string {
-  const a = timelinePanel(leftResult, { ...opts, idPrefix: 'l' });
-  const b = timelinePanel(rightResult, { ...opts, idPrefix: 'r' });
+  const durationMs = Math.max(leftResult.durationMs, rightResult.durationMs);
+  const a = timelinePanel(leftResult, { ...opts, durationMs, idPrefix: 'l' });
+  const b = timelinePanel(rightResult, { ...opts, durationMs, idPrefix: 'r' });
   const body = `${a}\n<g transform="translate(${panelWidth} 0)">\n${b}\n</g>\n<line x1="${panelWidth}" x2="${panelWidth}" y1="0" y2="${panelHeight}" stroke="#bbb"/>`;
   return wrap(panelWidth * 2, panelHeight, body, `${leftResult.scenario}: ${leftResult.profile} vs ${rightResult.profile}`);
 }
