@@ -199,6 +199,27 @@ export function netnsBridgeCommand(dir: string, netns: string, pidFile?: string)
   return `${write}exec ip netns exec ${netns} ${process.execPath} ${script} %h %p`;
 }
 
+/**
+ * Inventory variables that reach `sshd` as root with `keyPath`: directly on
+ * 127.0.0.1, or through a ProxyCommand into its namespace. Its host key must be
+ * in the known_hosts file given to the run (see knownHostsLine / hostKeyName).
+ */
+export function sshHostVars(sshd: Sshd, keyPath: string, bridgeDir: string): Record<string, unknown> {
+  const vars: Record<string, unknown> = {
+    ansible_host: sshd.listen,
+    ansible_port: sshd.port,
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: keyPath,
+  };
+  if (sshd.netns) vars.ansible_ssh_common_args = `-o ProxyCommand="${netnsBridgeCommand(bridgeDir, sshd.netns)}"`;
+  return vars;
+}
+
+/** The known_hosts name of an sshd: `host` on port 22, `[host]:port` otherwise. */
+export function hostKeyName(sshd: Sshd): string {
+  return sshd.port === 22 ? sshd.listen : `[${sshd.listen}]:${sshd.port}`;
+}
+
 export interface TempUser {
   name: string;
   remove(): void;

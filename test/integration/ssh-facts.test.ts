@@ -12,7 +12,16 @@ import { SshConnection } from '../../src/connection/index.js';
 import { gatherFacts } from '../../src/facts/gather.js';
 import { parseOsRelease } from '../../src/facts/os.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { makeKeyPair, makeNetns, netnsBridgeCommand, PREFIX, removeNetns, startSshd, type Sshd } from '../helpers/sshd.js';
+import {
+  hostKeyName,
+  makeKeyPair,
+  makeNetns,
+  PREFIX,
+  removeNetns,
+  sshHostVars,
+  startSshd,
+  type Sshd,
+} from '../helpers/sshd.js';
 
 const ready = canUseNamespaces && hasCommand('ssh-keygen');
 
@@ -40,15 +49,10 @@ describe.skipIf(!ready)('gatherFacts over SSH into a namespace', () => {
     sshd = await startSshd({ dir: join(dir, 'sshd'), netns });
     sshd.authorize('root', key.pub);
     const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, sshd.knownHostsLine('127.0.0.1') + '\n');
+    writeFileSync(knownHosts, sshd.knownHostsLine(hostKeyName(sshd)) + '\n');
     conn = new SshConnection(
       'nsbox',
-      {
-        ansible_host: '127.0.0.1',
-        ansible_user: 'root',
-        ansible_ssh_private_key_file: key.path,
-        ansible_ssh_common_args: `-o ProxyCommand="${netnsBridgeCommand(dir, netns)}"`,
-      },
+      sshHostVars(sshd, key.path, dir),
       { knownHostsFile: knownHosts, sshConfigFile: join(dir, 'none'), askPassphrase: null, env: { home: dir, agentSocket: undefined } },
     );
     await conn.connect();

@@ -15,6 +15,8 @@ export class ProxyCommandStream extends Duplex {
     super();
     const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
+    // ssh2 listens for errors while it uses the stream; one arriving after it let go must not crash hapb
+    this.on('error', () => undefined);
     child.stdout?.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) child.stdout?.pause();
     });
