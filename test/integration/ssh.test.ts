@@ -138,6 +138,34 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
     expect(who.stdout.trim()).toBe('root');
   });
 
+  it.each(['rsa', 'ecdsa', 'ed25519'])('logs in with a %s key', async (type) => {
+    const key = makeKeyPair(join(dir, `id_type_${type}`), { type });
+    sshd.authorize('root', key.pub);
+    const c = conn({ ansible_ssh_private_key_file: key.path });
+    expect((await c.exec('echo typed')).stdout).toBe('typed\n');
+    expect(sshd.log()).toContain(key.fingerprint);
+  });
+
+  it.each([
+    ['rsa', 1],
+    ['ecdsa', 2],
+    ['ed25519', 0],
+  ])('checks a %s host key when that is the one known for the host', async (type, index) => {
+    const multi = await startSshd({ dir: join(dir, `sshd-multi-${type}`), hostKeyTypes: ['ed25519', 'rsa', 'ecdsa'] });
+    try {
+      multi.authorize('root', plainKey.pub);
+      const known = multi.hostKeys[index];
+      if (!known) throw new Error('no such host key');
+      const file = join(dir, `kh-multi-${type}`);
+      writeFileSync(file, multi.knownHostsLine(`[127.0.0.1]:${multi.port}`, known) + '\n');
+      const c = conn({ ansible_port: multi.port }, { knownHostsFile: file });
+      expect((await c.exec('echo multi')).stdout).toBe('multi\n');
+      await c.close();
+    } finally {
+      await multi.stop();
+    }
+  });
+
   it('passes stdin, cwd and env through the command builder', async () => {
     const c = conn();
     const r = await c.exec('cat; echo "$FOO"; pwd', { stdin: 'in-data\n', cwd: '/tmp', env: { FOO: "a b'c" } });
