@@ -206,8 +206,8 @@ export function netnsBridgeCommand(dir: string, netns: string, pidFile?: string)
       '',
     ].join('\n'),
   );
-  const write = pidFile ? `echo $$ > ${pidFile}; ` : '';
-  return `${write}exec ip netns exec ${netns} ${process.execPath} ${script} %h %p`;
+  const bridge = `ip netns exec ${netns} ${process.execPath} ${script} %h %p`;
+  return pidFile ? `sh -c 'echo $$ > ${pidFile}; exec ${bridge}'` : bridge;
 }
 
 /**

@@ -415,7 +415,7 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
     });
 
     it.each([
-      ['nothing listens on a namespace address', '10.213.9.1', /ProxyCommand failed .*ECONNREFUSED/],
+      ['nothing listens on a namespace address', '10.213.9.1', /ProxyCommand for root@10\.213\.9\.1:22 failed: .*ECONNREFUSED/],
       ['a namespace address is black-holed (no neighbour answers)', '10.213.10.9', /timed out after 1500 ms connecting to/],
     ])('reports unreachable when %s', async (_case, address, want) => {
       const c = conn(
@@ -429,6 +429,16 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
       const err = await caught(c.connect());
       expect(err).toBeInstanceOf(UnreachableError);
       expect(err.message).toMatch(want);
+    });
+
+    it.each([
+      [`sh -c 'echo no way through >&2; exit 3'`, 'ProxyCommand for root@127.0.0.1:22 failed: no way through'],
+      ['false', 'ProxyCommand for root@127.0.0.1:22 failed: exit status 1'],
+    ])('reports a failing ProxyCommand (%s) with what it said', async (command, want) => {
+      const c = conn({ ansible_port: 22, ansible_ssh_common_args: `-o ProxyCommand="${command}"` });
+      const err = await caught(c.connect());
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toContain(want);
     });
 
     it('reports a connection lost in the middle of a command as unreachable', async () => {
