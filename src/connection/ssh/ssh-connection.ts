@@ -115,6 +115,11 @@ export class SshConnection implements Connection {
   private async open(): Promise<void> {
     const client = await this.openClient(this.target, 0);
     this.client = client;
+    if (this.closed) {
+      // close() was called while connecting
+      this.closeClients();
+      throw new UnreachableError(this.host, 'connection closed while connecting');
+    }
     const onLost = (why: string): void => {
       if (this.closed || this.lost) return;
       this.lost = new UnreachableError(
