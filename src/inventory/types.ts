@@ -2,6 +2,13 @@
 import type { SourcePos } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
 
+/** Variables from one source, with where each key was defined. */
+export interface VarSource {
+  vars: Vars;
+  /** position of each key's definition (the key, not the value) */
+  pos: Record<string, SourcePos>;
+}
+
 export interface Host {
   name: string;
   /** the host's own variables (inventory `hosts:` entry, then host_vars/NAME.yml) */
@@ -9,6 +16,9 @@ export interface Host {
   /** groups that list this host directly */
   groups: string[];
   pos?: SourcePos;
+  /** the `vars` split by source, for precedence: inventory file, then host_vars/ */
+  inventoryVars?: VarSource;
+  fileVars?: VarSource;
 }
 
 export interface Group {
@@ -18,6 +28,11 @@ export interface Group {
   children: string[];
   hosts: string[];
   pos?: SourcePos;
+  /** `ansible_group_priority` from the inventory file (default 1): orders groups of the same depth */
+  priority?: number;
+  /** the `vars` split by source, for precedence: inventory file, then group_vars/ */
+  inventoryVars?: VarSource;
+  fileVars?: VarSource;
 }
 
 export interface Inventory {
@@ -32,4 +47,6 @@ export interface Inventory {
    * winning definition under precedence), for error messages.
    */
   varPos(host: string, key: string): SourcePos | undefined;
+  /** things worth telling the user that are not errors (an unused group_vars file...) */
+  warnings?: string[];
 }

@@ -1,0 +1,227 @@
+/**
+ * validateCluster: the mistakes in an inventory that would break the HA
+ * cluster, found before any host is touched, each with the file:line of the
+ * variable at fault (Inventory.varPos).
+ */
+import { SchemaError, type SourcePos } from '../errors/index.js';
+import { hostVars, type Inventory } from '../inventory/index.js';
+import { hostsOfGroup } from '../inventory/graph.js';
+import { inSubnet, parseCidr, parseIPv4 } from './ipv4.js';
+
+/** The inventory variables the cluster roles read. */
+export const ClusterVars = {
+  address: 'ansible_host',
+  vip: 'keepalived_vip',
+  routerId: 'keepalived_router_id',
+  priority: 'keepalived_priority',
+} as const;
+
+export interface ClusterGroups {
+  /** group of the directors sharing the VIP (default `directors`) */
+  directors: string;
+  /** group of the web backends (default `web`) */
+  web: string;
+}
+
+export interface ClusterReport {
+  errors: SchemaError[];
+  warnings: string[];
+}
+
+const defaultGroups: ClusterGroups = { directors: 'directors', web: 'web' };
+
+/** Check the inventory for the cluster. Errors block a run; warnings do not. */
+export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> = {}): ClusterReport {
+  const g: ClusterGroups = { ...defaultGroups, ...groups };
+  const errors: SchemaError[] = [];
+  const warnings: string[] = [];
+  const seen = new Set<string>();
+  const error = (detail: string, pos: SourcePos | undefined, hint?: string): void => {
+    const key = `${pos ? `${pos.file}:${pos.line}:${pos.col}` : ''}|${detail}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    errors.push(new SchemaError(detail, pos, hint));
+  };
+  const where = (host: string, key: string): SourcePos | undefined =>
+    inv.varPos(host, key) ?? inv.hosts.get(host)?.pos ?? fileStart(inv);
+  const groupPos = (name: string): SourcePos => inv.groups.get(name)?.pos ?? fileStart(inv);
+
+  const directors = hostsOfGroup(inv, g.directors);
+  const web = hostsOfGroup(inv, g.web);
+  const vars = new Map([...inv.hosts.keys()].map((h) => [h, hostVars(inv, h)]));
+  const get = (host: string, key: string): unknown => vars.get(host)?.[key];
+
+  checkAddresses(inv, vars, where, error);
+  checkPorts(vars, where, error);
+
+  if (web.length === 0) {
+    error(`no web backends: the group '${g.web}' has no hosts`, groupPos(g.web), `add hosts under ${g.web}: hosts:`);
+  }
+  if (directors.length === 0) {
+    error(`no directors: the group '${g.directors}' has no hosts`, groupPos(g.directors), `add hosts under ${g.directors}: hosts:`);
+    return { errors, warnings };
+  }
+  if (directors.length === 1) {
+    warnings.push(
+      `only one director (${directors[0] ?? ''}) in '${g.directors}': no high availability, the VIP has nowhere to move`,
+    );
+  }
+
+  // Addresses of every host, to catch a VIP that collides with one.
+  const owners = new Map<number, string>();
+  for (const [host, v] of vars) {
+    const a = typeof v[ClusterVars.address] === 'string' ? parseIPv4(v[ClusterVars.address] as string) : undefined;
+    if (a !== undefined && !owners.has(a)) owners.set(a, host);
+  }
+
+  const first = directors[0] as string;
+  const priorities = new Map<number, string>();
+  for (const d of directors) {
+    const addrText = get(d, ClusterVars.address);
+    const addr = typeof addrText === 'string' ? parseIPv4(addrText) : undefined;
+    if (addr === undefined) {
+      error(
+        `director ${d}: ${ClusterVars.address} must be an IPv4 address (got ${show(addrText)})`,
+        where(d, ClusterVars.address),
+        'the directors exchange VRRP adverts and hold the VIP on this address',
+      );
+    }
+
+    // VIP: present, address/prefix, in the director's subnet, nobody's own address.
+    const vipText = get(d, ClusterVars.vip);
+    const vip = typeof vipText === 'string' ? parseCidr(vipText) : undefined;
+    if (vip === undefined || vip.prefix === undefined) {
+      error(
+        `director ${d}: ${ClusterVars.vip} must be an IPv4 address with its prefix length (got ${show(vipText)})`,
+        where(d, ClusterVars.vip),
+        `for example ${ClusterVars.vip}: 192.168.0.150/24, in the directors' subnet`,
+      );
+    } else {
+      if (addr !== undefined && !inSubnet(addr, vip.value, vip.prefix)) {
+        error(
+          `VIP ${String(vipText)} is outside the subnet of director ${d} (${String(addrText)})`,
+          where(d, ClusterVars.vip),
+          'the VIP must be in the directors\' subnet, or clients cannot reach it after a move',
+        );
+      }
+      const owner = owners.get(vip.value);
+      if (owner !== undefined) {
+        error(
+          `VIP ${vip.address} is the address of host ${owner}`,
+          where(d, ClusterVars.vip),
+          'the VIP must be a free address: when it moves, the old holder would keep answering for it',
+        );
+      }
+      if (d !== first && get(d, ClusterVars.vip) !== get(first, ClusterVars.vip)) {
+        error(
+          `directors ${first} and ${d} have different VIPs (${show(get(first, ClusterVars.vip))} and ${show(vipText)})`,
+          where(d, ClusterVars.vip),
+          'set the VIP once, in the directors group vars',
+        );
+      }
+    }
+
+    const rid = get(d, ClusterVars.routerId);
+    const ridNum = asInteger(rid);
+    if (ridNum === undefined || ridNum < 1 || ridNum > 255) {
+      error(
+        `director ${d}: ${ClusterVars.routerId} must be a whole number from 1 to 255 (got ${show(rid)})`,
+        where(d, ClusterVars.routerId),
+        'VRRP carries the virtual router id in one byte; 0 is reserved',
+      );
+    } else if (d !== first && ridNum !== asInteger(get(first, ClusterVars.routerId))) {
+      error(
+        `directors ${first} and ${d} have different virtual router ids (${show(get(first, ClusterVars.routerId))} and ${show(rid)})`,
+        where(d, ClusterVars.routerId),
+        'the directors sharing one VIP must use the same virtual router id',
+      );
+    }
+
+    const prio = get(d, ClusterVars.priority);
+    const prioNum = asInteger(prio);
+    if (prioNum === undefined || prioNum < 1 || prioNum > 255) {
+      error(
+        `director ${d}: ${ClusterVars.priority} must be a whole number from 1 to 255 (got ${show(prio)})`,
+        where(d, ClusterVars.priority),
+      );
+    } else {
+      const other = priorities.get(prioNum);
+      if (other !== undefined) {
+        error(
+          `directors ${other} and ${d} have the same priority ${prioNum}`,
+          where(d, ClusterVars.priority),
+          'give each director its own priority: the highest holds the VIP, the next takes it over',
+        );
+      } else {
+        priorities.set(prioNum, d);
+      }
+    }
+  }
+
+  const prios = directors.map((d) => asInteger(get(d, ClusterVars.priority)));
+  if (prios.every((p): p is number => p !== undefined) && prios.some((p, i) => i > 0 && p < (prios[i - 1] as number))) {
+    warnings.push(
+      `directors are not listed lowest priority first (${directors.join(', ')}): site.yml converges them in this order, ` +
+        'so the VIP holder would be changed before its backup',
+    );
+  }
+  return { errors, warnings };
+}
+
+/** Two hosts with the same ansible_host. */
+function checkAddresses(
+  inv: Inventory,
+  vars: Map<string, Record<string, unknown>>,
+  where: (host: string, key: string) => SourcePos | undefined,
+  error: (detail: string, pos: SourcePos | undefined, hint?: string) => void,
+): void {
+  const byAddress = new Map<string, string>();
+  for (const host of inv.hosts.keys()) {
+    const a = vars.get(host)?.[ClusterVars.address];
+    if (typeof a !== 'string') continue;
+    const key = a.trim().toLowerCase();
+    const other = byAddress.get(key);
+    if (other !== undefined) {
+      error(
+        `hosts ${other} and ${host} have the same address ${a}`,
+        where(host, ClusterVars.address),
+        'every host needs its own ansible_host',
+      );
+    } else {
+      byAddress.set(key, host);
+    }
+  }
+}
+
+/** Every `port` / `*_port` variable, and every item of a `*_ports` list, is a TCP port. */
+function checkPorts(
+  vars: Map<string, Record<string, unknown>>,
+  where: (host: string, key: string) => SourcePos | undefined,
+  error: (detail: string, pos: SourcePos | undefined, hint?: string) => void,
+): void {
+  for (const [host, v] of vars) {
+    for (const [key, value] of Object.entries(v)) {
+      const items = key === 'port' || key.endsWith('_port') ? [value] : key.endsWith('_ports') && Array.isArray(value) ? value : [];
+      for (const item of items) {
+        const n = asInteger(item);
+        if (n === undefined || n < 1 || n > 65535) {
+          error(`${key} of host ${host} must be a port from 1 to 65535 (got ${show(item)})`, where(host, key));
+        }
+      }
+    }
+  }
+}
+
+function asInteger(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
+  if (typeof v === 'string' && /^\s*-?\d+\s*$/.test(v)) return Number(v);
+  return undefined;
+}
+
+function show(v: unknown): string {
+  return v === undefined ? 'nothing' : JSON.stringify(v);
+}
+
+function fileStart(inv: Inventory): SourcePos {
+  return { file: inv.source, line: 1, col: 1 };
+}

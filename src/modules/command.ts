@@ -1,0 +1,129 @@
+/**
+ * command and shell: run a command on the host. `command` does not go
+ * through a shell's expansion (its words are quoted); `shell` does. Both
+ * always report changed unless creates/removes say the work is done. In check
+ * mode they are skipped, unless creates/removes decide.
+ */
+import { posix } from 'node:path';
+import { shellJoin, shellQuote } from '../connection/command.js';
+import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
+import { failedPlan } from './result.js';
+import { shlexSplit } from './shlex.js';
+import type { Module, ModuleContext, ModulePlan } from './types.js';
+
+export type CommandArgs = {
+  _raw_params?: string;
+  cmd?: string;
+  argv?: string[];
+  chdir?: string;
+  creates?: string;
+  removes?: string;
+  stdin?: string;
+  stdin_add_newline?: boolean | string;
+  strip_empty_ends?: boolean | string;
+  executable?: string;
+};
+
+const common = {
+  _raw_params: stringSchema,
+  cmd: stringSchema,
+  chdir: stringSchema,
+  creates: stringSchema,
+  removes: stringSchema,
+  stdin: stringSchema,
+  stdin_add_newline: boolSchema,
+  strip_empty_ends: boolSchema,
+};
+
+export const commandModule: Module<CommandArgs> = {
+  name: 'command',
+  freeForm: true,
+  schema: objectSchema({ ...common, argv: { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 } }),
+  check: (ctx, args) => {
+    let line: string;
+    const given = [args._raw_params, args.cmd, args.argv].filter((x) => x !== undefined).length;
+    if (given !== 1) return Promise.resolve(failedPlan('command needs exactly one of a free-form command, cmd or argv'));
+    if (args.argv !== undefined) line = shellJoin(args.argv.map(String));
+    else {
+      try {
+        line = shellJoin(shlexSplit(args._raw_params ?? args.cmd ?? ''));
+      } catch (e) {
+        return Promise.resolve(failedPlan((e as Error).message));
+      }
+    }
+    return planCommand(ctx, args, line, args._raw_params ?? args.cmd ?? args.argv?.map(String) ?? '');
+  },
+};
+
+export const shellModule: Module<CommandArgs> = {
+  name: 'shell',
+  freeForm: true,
+  schema: objectSchema({ ...common, executable: stringSchema }),
+  check: (ctx, args) => {
+    const given = [args._raw_params, args.cmd].filter((x) => x !== undefined).length;
+    if (given !== 1) return Promise.resolve(failedPlan('shell needs exactly one of a free-form command or cmd'));
+    const script = args._raw_params ?? args.cmd ?? '';
+    const line = args.executable ? `${shellQuote(args.executable)} -c ${shellQuote(script)}` : script;
+    return planCommand(ctx, args, line, script);
+  },
+};
+
+async function exists(ctx: ModuleContext, path: string, chdir: string | undefined): Promise<boolean> {
+  const p = chdir && !path.startsWith('/') ? posix.join(chdir, path) : path;
+  // the pattern may be a glob, as in Ansible: let the shell expand it, quoting everything else
+  const glob = /[*?[]/.test(p) ? p.split(/([*?]|\[[^\]]*\])/).map((part, i) => (i % 2 ? part : part === '' ? '' : shellQuote(part))).join('') : shellQuote(p);
+  const r = await ctx.run(`for f in ${glob}; do [ -e "$f" ] || [ -L "$f" ] && exit 0; done; exit 1`);
+  return r.rc === 0;
+}
+
+function lines(s: string): string[] {
+  return s === '' ? [] : s.split('\n');
+}
+
+async function planCommand(
+  ctx: ModuleContext,
+  args: CommandArgs,
+  line: string,
+  cmd: string | string[],
+): Promise<ModulePlan> {
+  if (args.creates !== undefined && (await exists(ctx, args.creates, args.chdir))) {
+    const msg = `Did not run command since '${args.creates}' exists`;
+    return { changed: false, msg, data: { cmd, rc: 0, stdout: `skipped, since ${args.creates} exists`, stdout_lines: [] } };
+  }
+  if (args.removes !== undefined && !(await exists(ctx, args.removes, args.chdir))) {
+    const msg = `Did not run command since '${args.removes}' does not exist`;
+    return { changed: false, msg, data: { cmd, rc: 0, stdout: `skipped, since ${args.removes} does not exist`, stdout_lines: [] } };
+  }
+  const decided = args.creates !== undefined || args.removes !== undefined;
+  return {
+    changed: true,
+    skipInCheck: !decided,
+    data: { cmd },
+    apply: async () => {
+      const start = Date.now();
+      let stdin: string | undefined = args.stdin;
+      if (stdin !== undefined && toBool(args.stdin_add_newline, 'stdin_add_newline', true)) stdin += '\n';
+      const r = await ctx.run(line, {
+        ...(args.chdir !== undefined ? { cwd: args.chdir } : {}),
+        ...(stdin !== undefined ? { stdin } : {}),
+      });
+      const strip = toBool(args.strip_empty_ends, 'strip_empty_ends', true);
+      const stdout = strip ? r.stdout.replace(/\n+$/, '') : r.stdout;
+      const stderr = strip ? r.stderr.replace(/\n+$/, '') : r.stderr;
+      const out: Record<string, unknown> = {
+        cmd,
+        rc: r.rc,
+        stdout,
+        stderr,
+        stdout_lines: lines(stdout),
+        stderr_lines: lines(stderr),
+        delta: `${((Date.now() - start) / 1000).toFixed(3)}s`,
+      };
+      if (r.rc !== 0) {
+        out.failed = true;
+        out.msg = 'non-zero return code';
+      }
+      return out;
+    },
+  };
+}

@@ -1,0 +1,140 @@
+/** file: make a path a file, directory, link or absent, with owner, group and mode. */
+import { shellQuote } from '../connection/command.js';
+import type { FileDiff } from '../engine/types.js';
+import { boolSchema, modeSchema, normalizeMode, objectSchema, stringSchema, toBool } from './args.js';
+import { attrChanges, attrDiff, hasAttrChanges, mustRun, setAttrs, statFile, type FileAttrs, type FileState } from './files.js';
+import { failedPlan, guarded } from './result.js';
+import type { Module, ModuleContext, ModulePlan } from './types.js';
+
+export type FileArgs = {
+  path: string;
+  state?: 'file' | 'directory' | 'absent' | 'touch' | 'link';
+  mode?: string | number;
+  owner?: string;
+  group?: string;
+  src?: string;
+  force?: boolean | string;
+  recurse?: boolean | string;
+};
+
+export const fileModule: Module<FileArgs> = {
+  name: 'file',
+  schema: objectSchema(
+    {
+      path: stringSchema,
+      state: { enum: ['file', 'directory', 'absent', 'touch', 'link'] },
+      mode: modeSchema,
+      owner: stringSchema,
+      group: stringSchema,
+      src: stringSchema,
+      force: boolSchema,
+      recurse: { enum: [false, 'no', 'false'] },
+    },
+    { required: ['path'] },
+  ),
+  async check(ctx, args) {
+    const path = args.path;
+    const want: FileAttrs = { mode: normalizeMode(args.mode), owner: args.owner, group: args.group };
+    const st = await statFile(ctx, path);
+    const state = args.state ?? (st.exists ? (st.kind === 'directory' ? 'directory' : 'file') : 'file');
+    const q = shellQuote(path);
+    const stateDiff = (before: string, after: string): FileDiff[] => [
+      { path, before: `state: ${before}\n`, after: `state: ${after}\n` },
+    ];
+    const current = st.exists ? st.kind : 'absent';
+    const data = { path, state };
+
+    switch (state) {
+      case 'absent':
+        if (!st.exists) return { changed: false, data };
+        return {
+          changed: true,
+          data,
+          diff: stateDiff(current, 'absent'),
+          apply: guarded(async () => void (await mustRun(ctx, `rm -rf -- ${q}`, `removing ${path}`))),
+        };
+      case 'file':
+        if (!st.exists) {
+          return failedPlan(`file (${path}) is absent, cannot continue`, { path, state: 'absent' });
+        }
+        if (st.kind !== 'file') return failedPlan(`file (${path}) is ${st.kind}, cannot continue`, data);
+        return attrsPlan(ctx, path, st, want, data);
+      case 'directory': {
+        if (st.exists && st.kind !== 'directory') {
+          return failedPlan(`${path} already exists as a ${st.kind}`, data);
+        }
+        if (st.exists) return attrsPlan(ctx, path, st, want, data);
+        return {
+          changed: true,
+          data,
+          diff: stateDiff('absent', 'directory'),
+          apply: guarded(async () => {
+            await mustRun(ctx, `mkdir -p -- ${q}`, `creating ${path}`);
+            await setAttrs(ctx, path, want);
+          }),
+        };
+      }
+      case 'touch':
+        // touch always changes: it updates the times (Ansible does the same)
+        return {
+          changed: true,
+          data,
+          diff: stateDiff(current, st.exists ? current : 'touch'),
+          apply: guarded(async () => {
+            await mustRun(
+              ctx,
+              st.exists ? `touch -- ${q}` : `touch -- ${q} && chmod 0644 -- ${q}`,
+              `touching ${path}`,
+            );
+            await setAttrs(ctx, path, want);
+          }),
+        };
+      case 'link': {
+        if (args.src === undefined) return failedPlan('src is required for state=link');
+        const src = args.src;
+        const force = toBool(args.force, 'force', false);
+        if (st.exists && st.kind === 'link' && st.target === src) {
+          // chown of the link itself; a link's mode means nothing on Linux
+          const c = attrChanges(st, { owner: want.owner, group: want.group });
+          if (!hasAttrChanges(c)) return { changed: false, data };
+          return {
+            changed: true,
+            data,
+            diff: [attrDiff(path, st, c)],
+            apply: guarded(async () => void (await linkOwner(ctx, path, c))),
+          };
+        }
+        if (st.exists && st.kind !== 'link' && !(force && st.kind === 'file')) {
+          return failedPlan(`refusing to convert from ${st.kind} to symlink for ${path}`, data);
+        }
+        return {
+          changed: true,
+          data,
+          diff: [{ path, before: st.exists ? `${current}: ${st.target ?? ''}\n` : 'state: absent\n', after: `link: ${src}\n` }],
+          apply: guarded(async () => {
+            await mustRun(ctx, `ln -sfn -- ${shellQuote(src)} ${q}`, `linking ${path} to ${src}`);
+            await linkOwner(ctx, path, { owner: want.owner, group: want.group });
+          }),
+        };
+      }
+    }
+  },
+};
+
+function attrsPlan(
+  ctx: ModuleContext,
+  path: string,
+  st: FileState,
+  want: FileAttrs,
+  data: Record<string, unknown>,
+): ModulePlan {
+  const c = attrChanges(st, want);
+  if (!hasAttrChanges(c)) return { changed: false, data };
+  return { changed: true, data, diff: [attrDiff(path, st, c)], apply: guarded(async () => setAttrs(ctx, path, c)) };
+}
+
+async function linkOwner(ctx: ModuleContext, path: string, attrs: FileAttrs): Promise<void> {
+  if (attrs.owner === undefined && attrs.group === undefined) return;
+  const spec = `${attrs.owner ?? ''}${attrs.group !== undefined ? ':' + attrs.group : ''}`;
+  await mustRun(ctx, `chown -h -- ${shellQuote(spec)} ${shellQuote(path)}`, `setting the owner of ${path}`);
+}

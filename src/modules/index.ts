@@ -1,0 +1,58 @@
+/** The module registry: Ansible's names (and ansible.builtin.NAME) to modules. */
+import { commandModule, shellModule } from './command.js';
+import { assertModule, debugModule, failModule, setFactModule } from './controller.js';
+import { copyModule } from './copy.js';
+import { fileModule } from './file.js';
+import { lineinfileModule } from './lineinfile.js';
+import { packageModule } from './package.js';
+import { serviceModule } from './service.js';
+import { sysctlModule } from './sysctl.js';
+import { templateModule } from './template.js';
+import type { Module } from './types.js';
+import { uriModule } from './uri.js';
+import { waitForModule } from './wait-for.js';
+
+export type AnyModule = Module<Record<string, unknown>>;
+
+const ALL: readonly AnyModule[] = [
+  templateModule,
+  copyModule,
+  fileModule,
+  lineinfileModule,
+  packageModule,
+  serviceModule,
+  commandModule,
+  shellModule,
+  sysctlModule,
+  waitForModule,
+  uriModule,
+  assertModule,
+  debugModule,
+  setFactModule,
+  failModule,
+];
+
+const byName = new Map<string, AnyModule>();
+for (const m of ALL) {
+  for (const n of [m.name, ...(m.aliases ?? [])]) {
+    if (byName.has(n)) throw new Error(`module name registered twice: ${n}`);
+    byName.set(n, m);
+  }
+}
+
+const PREFIXES = ['ansible.builtin.', 'ansible.legacy.', 'ansible.posix.', 'community.general.'];
+
+/** The module for a task keyword (`copy`, `ansible.builtin.copy`, `systemd`); undefined when unknown. */
+export function getModule(name: string): AnyModule | undefined {
+  const direct = byName.get(name);
+  if (direct) return direct;
+  for (const p of PREFIXES) if (name.startsWith(p)) return byName.get(name.slice(p.length));
+  return undefined;
+}
+
+/** Every accepted short name, aliases included, sorted (for "did you mean"). */
+export function moduleNames(): string[] {
+  return [...byName.keys()].sort();
+}
+
+export type { Module, ModuleContext, ModulePlan } from './types.js';

@@ -1,0 +1,66 @@
+/**
+ * The plan shared by copy and template (and lineinfile): compare wanted
+ * content and attributes with the host's file, diff, and apply atomically.
+ */
+import { ModuleError } from '../errors/index.js';
+import type { FileDiff } from '../engine/types.js';
+import {
+  attrChanges,
+  attrDiff,
+  contentDiff,
+  hasAttrChanges,
+  setAttrs,
+  sha1,
+  statFile,
+  writeFileAtomic,
+  type FileAttrs,
+  type FileState,
+} from './files.js';
+import { failedPlan, guarded } from './result.js';
+import type { ModuleContext, ModulePlan } from './types.js';
+
+export interface PutContentOptions extends FileAttrs {
+  validate?: string | undefined;
+  backup?: boolean | undefined;
+}
+
+export async function planContent(
+  ctx: ModuleContext,
+  dest: string,
+  content: Buffer,
+  opts: PutContentOptions,
+  state?: FileState,
+): Promise<ModulePlan> {
+  const st = state ?? (await statFile(ctx, dest, { withContent: ctx.diff }));
+  if (st.exists && st.kind === 'directory') return failedPlan(`dest ${dest} is a directory`);
+  const checksum = sha1(content);
+  const contentChanged = !st.exists || st.kind !== 'file' || st.sha1 !== checksum;
+  const want: FileAttrs = { mode: opts.mode, owner: opts.owner, group: opts.group };
+  const attrs = attrChanges(st, want);
+  const data: Record<string, unknown> = { dest, checksum };
+  if (!contentChanged && !hasAttrChanges(attrs)) return { changed: false, data };
+
+  const diff: FileDiff[] = [];
+  // the old content is only fetched for --diff
+  if (contentChanged) {
+    if (ctx.diff || (st.exists && st.content !== undefined)) diff.push(contentDiff(dest, st, content));
+  } else diff.push(attrDiff(dest, st, attrs));
+  return {
+    changed: true,
+    ...(diff.length ? { diff } : {}),
+    data,
+    apply: guarded(async () => {
+      if (contentChanged) {
+        const r = await writeFileAtomic(ctx, dest, content, { ...want, validate: opts.validate, backup: opts.backup });
+        return r.backup ? { backup_file: r.backup } : {};
+      }
+      await setAttrs(ctx, dest, attrs);
+      return {};
+    }),
+  };
+}
+
+export function requireString(v: unknown, name: string, host: string, task: string): string {
+  if (typeof v !== 'string' || v === '') throw new ModuleError(`missing required argument: ${name}`, { host, task });
+  return v;
+}

@@ -1,0 +1,105 @@
+/**
+ * wait_for: poll on the host until a TCP port opens or closes, or a file
+ * appears (optionally containing a regex) or disappears. The loop runs on the
+ * host, like Ansible's module runs on the target. Never changes anything;
+ * skipped in check mode.
+ */
+import { shellQuote } from '../connection/command.js';
+import { intSchema, numberSchema, objectSchema, stringSchema, toInt } from './args.js';
+import { failedPlan } from './result.js';
+import type { Module } from './types.js';
+
+export type WaitForArgs = {
+  host?: string;
+  port?: number | string;
+  path?: string;
+  state?: 'started' | 'stopped' | 'present' | 'absent';
+  search_regex?: string;
+  timeout?: number | string;
+  delay?: number | string;
+  sleep?: number | string;
+  connect_timeout?: number | string;
+  msg?: string;
+};
+
+/** The shell loop that waits; exits 0 when the condition holds, 3 on timeout. */
+export function waitScript(a: {
+  probe: string;
+  wantUp: boolean;
+  timeout: number;
+  delay: number;
+  sleep: number;
+}): string {
+  return [
+    a.delay > 0 ? `sleep ${a.delay}` : ':',
+    `end=$(( $(date +%s) + ${a.timeout} ))`,
+    `while :; do`,
+    `  if ${a.probe}; then up=1; else up=0; fi`,
+    `  if [ "$up" = ${a.wantUp ? 1 : 0} ]; then exit 0; fi`,
+    `  if [ "$(date +%s)" -ge "$end" ]; then exit 3; fi`,
+    `  sleep ${a.sleep}`,
+    `done`,
+  ].join('\n');
+}
+
+export const waitForModule: Module<WaitForArgs> = {
+  name: 'wait_for',
+  schema: objectSchema({
+    host: stringSchema,
+    port: intSchema,
+    path: stringSchema,
+    state: { enum: ['started', 'stopped', 'present', 'absent'] },
+    search_regex: stringSchema,
+    timeout: intSchema,
+    delay: intSchema,
+    sleep: numberSchema,
+    connect_timeout: intSchema,
+    msg: stringSchema,
+  }),
+  async check(ctx, args) {
+    if (ctx.check) return { changed: false, skipInCheck: true };
+    const timeout = toInt(args.timeout, 'timeout', 300);
+    const delay = toInt(args.delay, 'delay', 0);
+    const sleep = toInt(args.sleep, 'sleep', 1);
+    const connectTimeout = toInt(args.connect_timeout, 'connect_timeout', 5);
+    const state = args.state ?? 'started';
+    let probe: string;
+    let what: string;
+    let wantUp: boolean;
+    if (args.port !== undefined && args.path !== undefined) return failedPlan('port and path are mutually exclusive');
+    if (args.port !== undefined) {
+      if (state !== 'started' && state !== 'stopped') return failedPlan(`state=${state} needs path, not port`);
+      const host = args.host ?? '127.0.0.1';
+      const port = toInt(args.port, 'port', 0);
+      // bash is essential on Debian; /dev/tcp connects and closes at once
+      probe = `timeout ${connectTimeout} bash -c 'exec 3<>/dev/tcp/$0/$1' ${shellQuote(host)} ${port} 2>/dev/null`;
+      what = `${host}:${port}`;
+      wantUp = state === 'started';
+    } else if (args.path !== undefined) {
+      const p = shellQuote(args.path);
+      wantUp = state === 'started' || state === 'present';
+      probe =
+        args.search_regex !== undefined && wantUp
+          ? `grep -qE -- ${shellQuote(args.search_regex)} ${p} 2>/dev/null`
+          : `[ -e ${p} ]`;
+      what = `file ${args.path}`;
+    } else if (delay > 0 || args.timeout !== undefined) {
+      // neither port nor path: a pause of delay + timeout seconds on the host, as in Ansible
+      const secs = delay + toInt(args.timeout, 'timeout', 0);
+      const r = await ctx.run(`sleep ${secs}`, { timeoutMs: (secs + 30) * 1000 });
+      if (r.rc !== 0) return failedPlan(`sleep on the host failed: ${r.stderr.trim()}`);
+      return { changed: false, data: { elapsed: secs } };
+    } else {
+      return failedPlan('wait_for needs port or path (or a delay)');
+    }
+    const script = waitScript({ probe, wantUp, timeout, delay, sleep });
+    const start = Date.now();
+    const r = await ctx.run(script, { timeoutMs: (timeout + delay + connectTimeout + 30) * 1000 });
+    // seconds, measured on the controller (tenths: the host's date has whole seconds only)
+    const elapsed = Math.round((Date.now() - start) / 100) / 10;
+    const data: Record<string, unknown> = { elapsed, state, ...(args.port !== undefined ? { port: toInt(args.port, 'port', 0) } : {}), ...(args.path ? { path: args.path } : {}) };
+    if (r.rc === 0) return { changed: false, data };
+    if (r.rc === 3) return failedPlan(args.msg ?? `Timeout when waiting for ${what}`, data);
+    return failedPlan(`waiting for ${what} failed (rc ${r.rc}): ${r.stderr.trim()}`, data);
+  },
+};

@@ -1,0 +1,2 @@
+export { collectSecrets, maskDeep, maskText, MASK } from './mask.js';
+export { isSecretName } from './names.js';

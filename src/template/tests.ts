@@ -1,0 +1,67 @@
+/** Jinja/Ansible tests (`x is defined`, `x is match('^a')`) nunjucks lacks or defines differently. */
+import type nunjucks from 'nunjucks';
+import { arg, splitArgs, type Args } from './args.js';
+import { pyRegex } from './filters.js';
+import { inNetwork, parseCidr } from './ipaddr.js';
+import { testRegistry } from './nunjucks-internals.js';
+import { isPlainObject, isTruthy, pyStr } from './python.js';
+
+type Test = (value: unknown, a: Args) => boolean;
+
+function regexTest(value: unknown, a: Args, type: 'match' | 'search' | 'fullmatch'): boolean {
+  const flags = (isTruthy(arg(a, 1, 'ignorecase', false)) ? 'i' : '') + (isTruthy(arg(a, 2, 'multiline', false)) ? 'm' : '');
+  const re = pyRegex(arg(a, 0, 'pattern', ''), flags);
+  const s = pyStr(value);
+  const m = re.exec(s);
+  if (!m) return false;
+  if (type === 'search') return true;
+  if (m.index !== 0) {
+    // `match` anchors at the start: retry anchored
+    const anchored = new RegExp(`^(?:${re.source})`, re.flags);
+    const am = anchored.exec(s);
+    return am !== null && (type === 'match' || am[0].length === s.length);
+  }
+  return type === 'match' || m[0].length === s.length;
+}
+
+function contains(container: unknown, item: unknown): boolean {
+  if (typeof container === 'string') return container.includes(pyStr(item));
+  if (Array.isArray(container)) return container.some((x) => x === item || JSON.stringify(x) === JSON.stringify(item));
+  if (isPlainObject(container)) return Object.hasOwn(container, pyStr(item));
+  return false;
+}
+
+const tests: Record<string, Test> = {
+  defined: (v) => v !== undefined,
+  undefined: (v) => v === undefined,
+  none: (v) => v === null,
+  truthy: (v) => isTruthy(v),
+  falsy: (v) => !isTruthy(v),
+  boolean: (v) => typeof v === 'boolean',
+  integer: (v) => typeof v === 'number' && Number.isInteger(v),
+  float: (v) => typeof v === 'number' && !Number.isInteger(v),
+  number: (v) => typeof v === 'number',
+  string: (v) => typeof v === 'string',
+  mapping: (v) => isPlainObject(v),
+  sequence: (v) => Array.isArray(v) || typeof v === 'string',
+  iterable: (v) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v),
+  equalto: (v, a) => v === a.pos[0] || (typeof v === 'object' && JSON.stringify(v) === JSON.stringify(a.pos[0])),
+  match: (v, a) => regexTest(v, a, 'match'),
+  search: (v, a) => regexTest(v, a, 'search'),
+  regex: (v, a) => regexTest(v, a, arg(a, 3, 'match_type', 'search') === 'match' ? 'match' : 'search'),
+  in: (v, a) => contains(a.pos[0], v),
+  contains: (v, a) => contains(v, a.pos[0]),
+  subset: (v, a) => Array.isArray(v) && v.every((x) => contains(a.pos[0], x)),
+  superset: (v, a) => Array.isArray(a.pos[0]) && a.pos[0].every((x) => contains(v, x)),
+  ip_address: (v) => parseCidr(v) !== undefined,
+  in_network: (v, a) => inNetwork(v, a.pos[0]),
+};
+tests.eq = tests.equalto as Test;
+tests['=='] = tests.equalto as Test;
+tests.ip_in_network = tests.in_network as Test;
+
+export function registerTests(env: nunjucks.Environment): void {
+  for (const [name, fn] of Object.entries(tests)) {
+    testRegistry(env).addTest(name, (value: unknown, ...rest: unknown[]) => fn(value, splitArgs(rest)));
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The hapb profile's mechanisms, live: two directors running the rendered
+ * keepalived.conf and firewall rules in their own network namespaces on one
+ * sealed bridge, with a client namespace.
+ *  - the track file moves the VIP at once when nginx is reported down, and the
+ *    master takes it back (after preempt_delay) when nginx is up again;
+ *  - a SYN to the VIP with no listener times out (retransmitted) instead of
+ *    being refused;
+ *  - a VRRP speaker that is not a peer director cannot take the VIP.
+ * The check script is left out here (no nginx runs): it has its own test.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { previewFiles, type PreviewFile } from '../../src/cluster/preview.js';
+import { loadInventory } from '../../src/inventory/index.js';
+import type { Vars } from '../../src/engine/types.js';
+import { loadYamlFile } from '../../src/yaml/load.js';
+import { canUseNamespaces } from '../helpers/env.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const prefix = `hapb-t-roles-${process.pid}`;
+const nsOf = (name: string): string => `${prefix}-${name}`;
+const VIP = '192.168.0.150';
+
+function run(cmd: string, args: string[], timeout = 20_000): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, out: `${stdout}${stderr}` });
+    });
+  });
+}
+
+async function must(cmd: string, args: string[]): Promise<string> {
+  const r = await run(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.out}`);
+  return r.out;
+}
+
+async function hasVip(host: string): Promise<boolean> {
+  const r = await run('ip', ['-n', nsOf(host), '-4', '-o', 'addr', 'show', 'dev', 'ens33']);
+  return r.out.includes(` ${VIP}/`);
+}
+
+/** Poll until `cond` holds (true) or `ms` pass (false). Bounded; not a timing assertion. */
+async function until(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const end = Date.now() + ms;
+  for (;;) {
+    if (await cond()) return true;
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', () => {
+  let tmp = '';
+  const daemons: ChildProcess[] = [];
+  const logs: string[] = [];
+  const downFile = (host: string): string => join(tmp, `${host}.down`);
+
+  function rendered(host: string, extra: Vars = {}): PreviewFile[] {
+    const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
+    const profile = loadYamlFile<Vars>(join(root, 'profiles', 'hapb.yml')).value;
+    return previewFiles({
+      root,
+      playbook: join(root, 'playbooks', 'site.yml'),
+      inventory,
+      extraVars: { ...profile, keepalived_check_script: '', keepalived_nginx_down_file: downFile(host), ...extra },
+    }).filter((f) => f.host === host);
+  }
+
+  function startKeepalived(host: string, conf: string): void {
+    const args = ['netns', 'exec', nsOf(host), 'keepalived', '-n', '-l', '-D', '-P', '-f', conf,
+      '-p', join(tmp, `${host}.pid`), '-r', join(tmp, `${host}.vrrp.pid`), '-c', join(tmp, `${host}.checkers.pid`)];
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout?.on('data', (d: Buffer) => logs.push(`${host}: ${d.toString()}`));
+    child.stderr?.on('data', (d: Buffer) => logs.push(`${host}: ${d.toString()}`));
+    daemons.push(child);
+  }
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
+    const sw = nsOf('sw');
+    await must('ip', ['netns', 'add', sw]);
+    await must('ip', ['-n', sw, 'link', 'add', 'br0', 'type', 'bridge']);
+    await must('ip', ['-n', sw, 'link', 'set', 'br0', 'up']);
+    const hosts: [string, string][] = [['master', '192.168.0.40/24'], ['backup', '192.168.0.41/24'], ['client', '192.168.0.10/24'], ['rogue', '192.168.0.66/24']];
+    for (const [host, addr] of hosts) {
+      const ns = nsOf(host);
+      await must('ip', ['netns', 'add', ns]);
+      await must('ip', ['-n', sw, 'link', 'add', `p-${host}`, 'type', 'veth', 'peer', 'name', 'ens33', 'netns', ns]);
+      await must('ip', ['-n', sw, 'link', 'set', `p-${host}`, 'master', 'br0', 'up']);
+      await must('ip', ['-n', ns, 'addr', 'add', addr, 'dev', 'ens33']);
+      await must('ip', ['-n', ns, 'link', 'set', 'ens33', 'up']);
+      await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    }
+    for (const host of ['backup', 'master']) {
+      const files = rendered(host);
+      const nft = files.find((f) => f.dest === '/etc/hapb/director.nft');
+      const conf = files.find((f) => f.dest === '/etc/keepalived/keepalived.conf');
+      if (!nft || !conf) throw new Error(`${host}: no firewall rules or keepalived.conf rendered`);
+      writeFileSync(join(tmp, `${host}.nft`), nft.content);
+      writeFileSync(join(tmp, `${host}.conf`), conf.content);
+      writeFileSync(downFile(host), '0\n');
+      await must('ip', ['netns', 'exec', nsOf(host), 'nft', '-f', join(tmp, `${host}.nft`)]);
+      startKeepalived(host, join(tmp, `${host}.conf`));
+    }
+  });
+
+  afterAll(async () => {
+    for (const d of daemons) {
+      if (d.exitCode === null && d.pid !== undefined) d.kill('SIGTERM');
+    }
+    await Promise.all(daemons.map((d) => (d.exitCode === null ? new Promise((r) => d.once('exit', r)) : undefined)));
+    for (const host of ['master', 'backup', 'client', 'rogue', 'sw']) await run('ip', ['netns', 'del', nsOf(host)]);
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  const diag = (): string => logs.join('').split('\n').slice(-40).join('\n');
+
+  it('the master holds the VIP, the backup does not', async () => {
+    expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
+  });
+
+  it('nginx reported down on the master: the VIP moves to the backup', async () => {
+    writeFileSync(downFile('master'), '1\n');
+    expect(await until(async () => (await hasVip('backup')) && !(await hasVip('master')), 3_000), diag()).toBe(true);
+  });
+
+  it('nginx up again: the master takes the VIP back', async () => {
+    writeFileSync(downFile('master'), '0\n');
+    expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
+  });
+
+  it('nginx flapping on the master (down/up every second): the VIP stays on the backup, then returns once', async () => {
+    writeFileSync(downFile('master'), '1\n');
+    expect(await until(async () => (await hasVip('backup')) && !(await hasVip('master')), 3_000), diag()).toBe(true);
+    let masterHeldIt = false;
+    for (let i = 0; i < 8; i++) {
+      writeFileSync(downFile('master'), i % 2 === 0 ? '0\n' : '1\n');
+      const end = Date.now() + 1_000;
+      while (Date.now() < end) {
+        if (await hasVip('master')) masterHeldIt = true;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    expect(masterHeldIt, 'preempt_delay should keep the VIP on the backup while nginx flaps').toBe(false);
+    writeFileSync(downFile('master'), '0\n');
+    expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
+  });
+
+  it('a SYN to the VIP with no listener is dropped, not refused', async () => {
+    // no nginx runs: without the rule the kernel would answer RST (curl exit 7)
+    const r = await run('ip', ['netns', 'exec', nsOf('client'), 'curl', '-sS', '--connect-timeout', '1.5', `http://${VIP}/`]);
+    expect(r.out).toMatch(/timed out|Timeout/i);
+    expect(r.code).toBe(28);
+  });
+
+  it('without the rule the same SYN is refused (what the rule prevents)', async () => {
+    await must('ip', ['netns', 'exec', nsOf('master'), 'nft', 'delete', 'table', 'inet', 'hapb_director']);
+    const r = await run('ip', ['netns', 'exec', nsOf('client'), 'curl', '-sS', '--connect-timeout', '1.5', `http://${VIP}/`]);
+    await must('ip', ['netns', 'exec', nsOf('master'), 'nft', '-f', join(tmp, 'master.nft')]);
+    expect(r.code).toBe(7);
+  });
+
+  it('a VRRP speaker that is not a peer director cannot take the VIP', async () => {
+    // the rogue claims the same router id with the highest priority, unicast to both directors
+    const conf = rendered('master')
+      .find((f) => f.dest === '/etc/keepalived/keepalived.conf')
+      ?.content.replace(/unicast_src_ip \S+/, 'unicast_src_ip 192.168.0.66')
+      .replace(/unicast_peer \{[^}]*\}/, 'unicast_peer {\n        192.168.0.40\n        192.168.0.41\n    }')
+      .replace(/priority \d+/, 'priority 254')
+      .replace(/\n\s*track_file \{[^}]*\}/, '')
+      .replace(/\ntrack_file nginx_down \{[^}]*\}\n/, '\n')
+      .replace(/preempt_delay \d+/, '');
+    if (!conf) throw new Error('no keepalived.conf');
+    writeFileSync(join(tmp, 'rogue.conf'), conf);
+    startKeepalived('rogue', join(tmp, 'rogue.conf'));
+    expect(await until(() => hasVip('rogue'), 10_000), diag()).toBe(true);
+    // the rogue now sends priority-254 adverts; give the directors time to (not) react
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(await hasVip('master'), diag()).toBe(true);
+    expect(await hasVip('backup')).toBe(false);
+    // control: without the rules the directors hear the rogue and give the VIP up
+    for (const host of ['master', 'backup']) await must('ip', ['netns', 'exec', nsOf(host), 'nft', 'delete', 'table', 'inet', 'hapb_director']);
+    expect(await until(async () => !(await hasVip('master')), 5_000), diag()).toBe(true);
+  });
+});

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import { copyModule } from '../../src/modules/copy.js';
+import { sha1 } from '../../src/modules/files.js';
+import { fileModule } from '../../src/modules/file.js';
+import { makeContext } from '../helpers/module-context.js';
+import { RecordingConnection, type Rule } from '../helpers/recording-connection.js';
+
+interface Fake {
+  content?: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  kind?: 'regular file' | 'directory' | 'symbolic link';
+  target?: string;
+}
+
+/** the reply of statFile's script for a file with these facts */
+function statReply(f: Fake | undefined, withContent = true): { stdout: string } {
+  if (!f) return { stdout: 'absent\n' };
+  const kind = f.kind ?? 'regular file';
+  const body = Buffer.from(f.content ?? '');
+  const head = `${kind}|${f.mode ?? '644'}|${f.owner ?? 'root'}|${f.group ?? 'root'}|${body.length}\n`;
+  if (kind === 'symbolic link') return { stdout: `${head}${f.target ?? ''}\n` };
+  if (kind === 'directory') return { stdout: head };
+  return { stdout: `${head}${sha1(body)}\n${withContent ? body.toString('base64') : ''}` };
+}
+
+function host(files: Record<string, Fake>, extra: Rule[] = []): RecordingConnection {
+  return new RecordingConnection([
+    ...extra,
+    {
+      match: /^if \[ ! -e /,
+      reply: (cmd) =>
+        statReply(files[/^if \[ ! -e (\S+) \]/.exec(cmd)?.[1]?.replace(/'/g, '') ?? ''], cmd.includes('base64')),
+    },
+    { match: /.*/, reply: {} },
+  ]);
+}
+
+/** [title, host file, args, changed, diff before/after or null] */
+const copyTable: [string, Fake | undefined, Record<string, unknown>, boolean, [string, string] | null][] = [
+  ['new file', undefined, { content: 'a\n' }, true, ['', 'a\n']],
+  ['same content', { content: 'a\n' }, { content: 'a\n' }, false, null],
+  ['other content', { content: 'b\n' }, { content: 'a\n' }, true, ['b\n', 'a\n']],
+  ['same content, other mode', { content: 'a\n', mode: '600' }, { content: 'a\n', mode: '0644' }, true, ['mode: 0600\n', 'mode: 0644\n']],
+  ['same content, same mode given as a number', { content: 'a\n', mode: '640' }, { content: 'a\n', mode: 640 }, false, null],
+  ['same content, other owner', { content: 'a\n' }, { content: 'a\n', owner: 'www-data' }, true, ['owner: root\n', 'owner: www-data\n']],
+  ['force=no leaves an existing file', { content: 'b\n' }, { content: 'a\n', force: false }, false, null],
+];
+
+describe('copy plans', () => {
+  it.each(copyTable)('%s', async (_t, file, args, changed, diff) => {
+    const conn = host(file ? { '/etc/x.conf': file } : {});
+    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', ...args });
+    expect(plan.changed).toBe(changed);
+    expect(plan.failed).toBeFalsy();
+    if (diff) expect([plan.diff?.[0]?.before, plan.diff?.[0]?.after]).toEqual(diff);
+    // checking only reads
+    expect(conn.puts).toEqual([]);
+  });
+
+  it('without --diff fetches no old content and returns no content diff', async () => {
+    const conn = host({ '/etc/x.conf': { content: 'b\n' } });
+    const plan = await copyModule.check(makeContext(conn, { diff: false }), { dest: '/etc/x.conf', content: 'a\n' });
+    expect(plan.changed).toBe(true);
+    expect(plan.diff).toBeUndefined();
+    expect(conn.commands[0]).not.toContain('base64');
+  });
+
+  it('writes beside the destination, then renames, without become', async () => {
+    const conn = host({});
+    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', content: 'a\n', mode: '0600' });
+    await plan.apply?.();
+    expect(conn.puts).toHaveLength(1);
+    const tmp = conn.puts[0]?.path ?? '';
+    expect(tmp).toMatch(/^\/etc\/\.x\.conf\.hapb-[0-9a-f]+\.tmp$/);
+    expect(conn.puts[0]?.content.toString()).toBe('a\n');
+    const after = conn.commands.slice(conn.commands.findIndex((c) => c.includes('chmod 0644')));
+    expect(after[0]).toContain(`chmod -- 0600 ${tmp}`);
+    expect(after[after.length - 1]).toBe(`mv -f -- ${tmp} /etc/x.conf`);
+  });
+
+  it('with become uploads to /tmp as the login user and copies beside the destination as the become user', async () => {
+    const conn = host({});
+    const plan = await copyModule.check(makeContext(conn, { become: { user: 'root' } }), { dest: '/etc/x.conf', content: 'a\n' });
+    await plan.apply?.();
+    const upload = conn.puts[0]?.path ?? '';
+    expect(upload).toMatch(/^\/tmp\/\.hapb-upload-/);
+    const cp = conn.calls.find((c) => c.command.startsWith(`cp -- ${upload} /etc/.x.conf.hapb-`));
+    expect(cp?.opts.become).toEqual({ user: 'root' });
+    const mv = conn.calls[conn.calls.length - 1];
+    expect(mv?.command).toMatch(/^mv -f -- \/etc\/\.x\.conf\.hapb-[0-9a-f]+\.tmp \/etc\/x\.conf$/);
+    expect(mv?.opts.become).toEqual({ user: 'root' });
+    // the upload is removed without become (the login user owns it)
+    expect(conn.calls.some((c) => c.command === `rm -f -- ${upload}` && c.opts.become === undefined)).toBe(true);
+  });
+
+  it('a failed validation removes the temp file, never renames, and fails with the validator output', async () => {
+    const conn = host({ '/etc/x.conf': { content: 'old\n' } }, [{ match: /^nginx -t/, reply: { rc: 1, stderr: 'nginx: [emerg] unknown directive "bad"\n' } }]);
+    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', content: 'bad\n', validate: 'nginx -t -c %s' });
+    const out = await plan.apply?.();
+    expect(out).toMatchObject({ failed: true, rc: 1 });
+    expect(String((out as Record<string, unknown>).msg)).toContain('unknown directive');
+    const tmp = conn.puts[0]?.path ?? '';
+    expect(conn.commands).toContain(`nginx -t -c ${tmp}`);
+    expect(conn.commands).toContain(`rm -f -- ${tmp}`);
+    expect(conn.commands.some((c) => c.startsWith('mv '))).toBe(false);
+  });
+
+  it('refuses a validate without %s before touching the host', async () => {
+    const conn = host({});
+    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', content: 'a', validate: 'nginx -t' });
+    expect(await plan.apply?.()).toMatchObject({ failed: true });
+    expect(conn.puts).toEqual([]);
+  });
+});
+
+/** [title, host file, args, changed, failed, commands applied (substrings)] */
+const fileTable: [string, Fake | undefined, Record<string, unknown>, boolean, boolean, string[]][] = [
+  ['directory created', undefined, { state: 'directory', mode: '0750' }, true, false, ['mkdir -p -- /srv/p', 'chmod -- 0750 /srv/p']],
+  ['directory exists', { kind: 'directory', mode: '755' }, { state: 'directory' }, false, false, []],
+  ['directory mode fixed', { kind: 'directory', mode: '700' }, { state: 'directory', mode: '0755' }, true, false, ['chmod -- 0755 /srv/p']],
+  ['directory over a file fails', { content: 'x' }, { state: 'directory' }, false, true, []],
+  ['absent removes', { content: 'x' }, { state: 'absent' }, true, false, ['rm -rf -- /srv/p']],
+  ['absent when absent', undefined, { state: 'absent' }, false, false, []],
+  ['file must exist', undefined, { state: 'file' }, false, true, []],
+  ['file owner fixed', { content: 'x' }, { state: 'file', owner: 'nobody', group: 'nogroup' }, true, false, ['chown -- nobody:nogroup /srv/p']],
+  ['touch always changes', { content: 'x' }, { state: 'touch' }, true, false, ['touch -- /srv/p']],
+  ['link created', undefined, { state: 'link', src: '/etc/a' }, true, false, ['ln -sfn -- /etc/a /srv/p']],
+  ['link already right', { kind: 'symbolic link', target: '/etc/a' }, { state: 'link', src: '/etc/a' }, false, false, []],
+  ['link retargeted', { kind: 'symbolic link', target: '/etc/b' }, { state: 'link', src: '/etc/a' }, true, false, ['ln -sfn -- /etc/a /srv/p']],
+  ['link over a file refused', { content: 'x' }, { state: 'link', src: '/etc/a' }, false, true, []],
+  ['link over a file with force', { content: 'x' }, { state: 'link', src: '/etc/a', force: true }, true, false, ['ln -sfn']],
+  ['no state: attributes of what is there', { kind: 'directory', mode: '755' }, { mode: '0755' }, false, false, []],
+];
+
+describe('file plans', () => {
+  it.each(fileTable)('%s', async (_t, file, args, changed, failed, applied) => {
+    const conn = host(file ? { '/srv/p': file } : {});
+    const plan = await fileModule.check(makeContext(conn), { path: '/srv/p', ...args });
+    expect(plan.changed).toBe(changed);
+    expect(Boolean(plan.failed)).toBe(failed);
+    const n = conn.calls.length;
+    if (plan.changed) expect((await plan.apply?.()) ?? {}).not.toHaveProperty('failed');
+    const ran = conn.commands.slice(n).join('\n');
+    for (const a of applied) expect(ran).toContain(a);
+    if (!plan.changed) expect(ran).toBe('');
+  });
+});
