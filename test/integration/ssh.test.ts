@@ -516,5 +516,9 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
     const c = createConnection('web1', { ansible_host: '127.0.0.1' }, {});
     expect(c).toBeInstanceOf(SshConnection);
     expect(() => createConnection('web1', { ansible_connection: 'winrm' }, {})).toThrow(/unknown ansible_connection "winrm"/);
+    const local = createConnection('here', { ansible_connection: 'local' }, {});
+    expect(local).not.toBeInstanceOf(SshConnection);
+    expect((await local.exec('echo local')).stdout).toBe('local\n');
+    await local.close();
   });
 });
