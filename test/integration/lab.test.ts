@@ -32,6 +32,8 @@ import { labDir, labRunDir } from '../../src/lab/paths.js';
 import { findMachineNspawns } from '../../src/lab/procs.js';
 import { machineCgroups } from '../../src/lab/machine.js';
 import { registerLabCommands } from '../../src/cli/lab.js';
+import { createConnection } from '../../src/connection/index.js';
+import { hostVars, loadInventory } from '../../src/inventory/index.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-lab-${process.pid}`;
@@ -156,6 +158,21 @@ describe.skipIf(!canRun)('lab machines', () => {
     expect(out.trim()).toBe('web2');
     const inv = readFileSync(labInventoryPath(LAB), 'utf8');
     expect(inv).toContain(`ProxyCommand="${proxyCommand(LAB, m.address)}"`);
+  });
+
+  it("hapb's own SSH connection reaches every machine with the lab inventory's variables", async () => {
+    const inv = loadInventory(labInventoryPath(LAB));
+    for (const host of ['master', 'client']) {
+      const conn = createConnection(host, hostVars(inv, host), { sshConfigFile: '/dev/null', timeoutMs: 15_000 });
+      try {
+        await conn.connect();
+        expect((await conn.exec('hostname')).stdout.trim()).toBe(host);
+        await conn.put(Buffer.from(`hello ${host}\n`), '/tmp/hapb-put');
+        expect((await conn.get('/tmp/hapb-put'))?.toString()).toBe(`hello ${host}\n`);
+      } finally {
+        await conn.close();
+      }
+    }
   });
 
   it('vipHolders and status see which machine holds the VIP', async () => {
