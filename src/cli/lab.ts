@@ -124,6 +124,19 @@ Examples:
     await tasks.run();
     if (o.converge) await converge(o.name, o.playbook, o.profile);
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);
+    const st = loadLab(o.name);
+    const n = o.name === DEFAULT_LAB ? '' : ` --name ${o.name}`;
+    const client = st.machines.find((m) => m.groups.includes('clients'))?.host ?? st.machines[0]?.host ?? 'client';
+    const vip = st.vips[0];
+    process.stderr.write(
+      [
+        'try:',
+        ...(vip ? [`  hapb lab exec${n} ${client} -- curl -s http://${vip}/`] : []),
+        `  hapb lab status${n}`,
+        `  hapb lab down${n}`,
+        '',
+      ].join('\n'),
+    );
   });
 
   const converge = async (name: string, playbook: string, profile: Profile): Promise<void> => {
@@ -202,6 +215,8 @@ Examples:
       `UserKnownHostsFile=${labKnownHostsPath(o.name)}`,
       '-o',
       'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
       '-i',
       labKeyPath(o.name),
       ...(command.length === 0 ? ['-t'] : []),
