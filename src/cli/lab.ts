@@ -161,11 +161,17 @@ Examples:
   });
 
   example(
-    lab.command('down').description('stop and remove a lab (also one left behind by a killed process)').addOption(nameOption()),
+    lab
+      .command('down')
+      .description('stop and remove a lab (also one left behind by a killed process)')
+      .addOption(nameOption())
+      .option('--all', 'every lab on this box'),
     'hapb lab down --name demo',
-  ).action(async (o: { name: string }) => {
-    const r = await labDown(o.name);
-    process.stdout.write(r.removed ? `lab ${o.name} removed\n` : `no lab ${o.name}\n`);
+  ).action(async (o: { name: string; all?: boolean }) => {
+    for (const name of o.all ? listLabs().map((l) => l.name) : [o.name]) {
+      const r = await labDown(name);
+      process.stdout.write(r.removed ? `lab ${name} removed\n` : `no lab ${name}\n`);
+    }
   });
 
   example(lab.command('list').description('labs on this box').option('--json', 'JSON output'), 'hapb lab list').action(
