@@ -25,9 +25,11 @@ export interface BuiltCommand {
 
 /**
  * Wrap `command` with cd, env and sudo. `loginUser` is who the connection
- * runs as: becoming the same user needs no sudo.
+ * runs as: becoming the same user needs no sudo. `sudoPrompt` (optional) is
+ * the prompt sudo -S prints when it wants the password, so a connection can
+ * answer only when asked (default: no prompt).
  */
-export function buildCommand(command: string, opts: ExecOptions = {}, loginUser?: string): BuiltCommand {
+export function buildCommand(command: string, opts: ExecOptions = {}, loginUser?: string, sudoPrompt = ''): BuiltCommand {
   let inner = command;
   if (opts.env && Object.keys(opts.env).length > 0) {
     const assigns = Object.entries(opts.env).map(([k, v]) => {
@@ -44,7 +46,7 @@ export function buildCommand(command: string, opts: ExecOptions = {}, loginUser?
   if (become && targetUser !== loginUser) {
     const sh = `/bin/sh -c ${shellQuote(inner)}`;
     if (become.password !== undefined) {
-      inner = `sudo -S -p '' -H -u ${shellQuote(targetUser)} -- ${sh}`;
+      inner = `sudo -S -p ${shellQuote(sudoPrompt)} -H -u ${shellQuote(targetUser)} -- ${sh}`;
       stdinParts.push(Buffer.from(become.password + '\n'));
     } else {
       inner = `sudo -n -H -u ${shellQuote(targetUser)} -- ${sh}`;

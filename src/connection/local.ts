@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { constants, userInfo } from 'node:os';
 import { buildCommand } from './command.js';
-import type { Connection, ExecOptions, ExecResult, PutOptions } from './types.js';
+import type { Connection, ConnectionFactory, ExecOptions, ExecResult, PutOptions } from './types.js';
 
 /** rc reported when a command was killed for running past its timeout (like coreutils `timeout`) */
 export const TIMEOUT_RC = 124;
@@ -84,6 +84,9 @@ export class LocalConnection implements Connection {
     // nothing to close
   }
 }
+
+/** The factory for `ansible_connection: local`. */
+export const localConnectionFactory: ConnectionFactory = (host) => new LocalConnection(host);
 
 /** SIGKILL the process group led by our child (its PID), falling back to the child alone. */
 function killTree(pid: number | undefined): void {

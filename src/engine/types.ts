@@ -67,6 +67,8 @@ export type EngineEvent =
       host: string;
       task: string;
       role?: string;
+      /** canonical module name */
+      module?: string;
       handler: boolean;
       status: TaskStatus;
       result: TaskResult;

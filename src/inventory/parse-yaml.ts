@@ -9,6 +9,7 @@ import { formatPos, SchemaError, type SourcePos } from '../errors/index.js';
 import { joinPointer, type Located } from '../yaml/load.js';
 import { validateAt } from '../yaml/validate.js';
 import { emptyGroup, emptyHost, type Draft } from './draft.js';
+import type { Group, Host } from './types.js';
 import { expandHostKey } from './host-pattern.js';
 import { setOwn } from './vars.js';
 
@@ -51,6 +52,8 @@ interface Definition {
 
 class FileParser {
   private readonly defs = new Map<string, Definition>();
+  /** hosts of each group as a set, while parsing (large ranges) */
+  private readonly members = new Map<Group, Set<string>>();
 
   constructor(
     private readonly draft: Draft,
@@ -92,6 +95,16 @@ class FileParser {
       this.error('a group name is empty', pos, 'give the group a name');
       return;
     }
+    if (name === 'hosts' || name === 'children' || name === 'vars') {
+      this.error(
+        `'${name}' is in the place of a group name`,
+        pos,
+        ptr.lastIndexOf('/') === 0
+          ? `put ${name}: under a group, e.g. \`all:\` then \`  ${name}:\``
+          : `check the indentation: ${name}: belongs directly under a group, beside hosts:/children:/vars:`,
+      );
+      return;
+    }
     const badChar = BAD_GROUP_CHAR.exec(name)?.[0];
     if (badChar !== undefined) {
       this.error(
@@ -111,11 +124,15 @@ class FileParser {
     const problems = validateAt(groupSchema, data, this.doc, ptr, `group '${name}'`).map((e) => withTypeHint(e));
     this.draft.errors.push(...problems);
     if (!isMapping(data)) return;
-    if (isMapping(data.vars)) this.groupVars(name, data.vars, joinPointer(ptr, 'vars'));
-    const hosts = asSection(data.hosts);
-    if (hosts) this.hosts(name, hosts, joinPointer(ptr, 'hosts'));
-    const children = asSection(data.children);
-    if (children) this.children(name, children, joinPointer(ptr, 'children'));
+    // in the order written, as Ansible reads them (it decides the order of first definitions)
+    for (const key of Object.keys(data)) {
+      const section = key === 'vars' ? (isMapping(data.vars) ? data.vars : undefined) : asSection(data[key]);
+      if (!section) continue;
+      const at = joinPointer(ptr, key);
+      if (key === 'vars') this.groupVars(name, section, at);
+      else if (key === 'hosts') this.hosts(name, section, at);
+      else if (key === 'children') this.children(name, section, at);
+    }
   }
 
   private groupVars(name: string, vars: Mapping, ptr: string): void {
@@ -134,9 +151,9 @@ class FileParser {
         continue;
       }
       if (!this.acceptValue(key, value, pos)) continue;
-      this.define(`g\0${name}\0${key}`, `group '${name}'`, key, value, pos);
+      if (!this.define(`g\0${name}\0${key}`, `group '${name}'`, key, value, pos)) continue;
       setOwn(group.inventoryVars.vars, key, value);
-      setOwn(group.inventoryVars.pos, key, pos);
+      if (pos) setOwn(group.inventoryVars.pos, key, pos);
     }
   }
 
@@ -157,40 +174,65 @@ class FileParser {
         withTypeHint(e, key),
       );
       this.draft.errors.push(...problems);
-      const vars = isMapping(entry) ? entry : {};
+      const bad = this.badHostName(expanded.names, keyPos);
+      if (bad) continue;
+      const vars: [string, unknown, SourcePos | undefined][] = [];
+      if (expanded.port !== undefined) vars.push(['ansible_port', expanded.port, keyPos]);
+      for (const [k, v] of Object.entries(isMapping(entry) ? entry : {})) {
+        const pos = this.doc.keyPos(joinPointer(entryPtr, k));
+        if (this.acceptValue(k, v, pos)) vars.push([k, v, pos]);
+      }
+      const members = this.membersOf(group);
       for (const name of expanded.names) {
-        if (name.trim() === '') {
-          this.error('a host name is empty', keyPos, 'give the host a name');
-          continue;
-        }
-        const badChar = BAD_HOST_CHAR.exec(name)?.[0];
-        if (badChar !== undefined) {
-          this.error(
-            `host name ${JSON.stringify(name)} contains ${describeChar(badChar)}`,
-            keyPos,
-            badChar === '[' || badChar === ']'
-              ? 'a host range is written web[1:3]'
-              : 'a host name is a DNS name or an address; set ansible_host for the address to connect to',
-          );
-          continue;
-        }
         let host = this.draft.hosts.get(name);
         if (!host) {
           host = emptyHost(name, keyPos);
           this.draft.hosts.set(name, host);
         }
         if (!host.groups.includes(groupName)) host.groups.push(groupName);
-        if (!group.hosts.includes(name)) group.hosts.push(name);
-        if (expanded.port !== undefined) this.hostVar(name, 'ansible_port', expanded.port, keyPos);
-        for (const [k, v] of Object.entries(vars)) this.hostVar(name, k, v, this.doc.keyPos(joinPointer(entryPtr, k)));
+        if (!members.has(name)) {
+          members.add(name);
+          group.hosts.push(name);
+        }
+        for (const [k, v, pos] of vars) this.hostVar(host, k, v, pos);
       }
     }
   }
 
-  private hostVar(name: string, key: string, value: unknown, pos: SourcePos | undefined): void {
-    const host = this.draft.hosts.get(name);
-    if (!host?.inventoryVars || !this.acceptValue(key, value, pos)) return;
-    if (!this.define(`h\0${name}\0${key}`, `host '${name}'`, key, value, pos)) return;
+  /** Report the first unusable name of a host key; true when there is one. */
+  private badHostName(names: string[], pos: SourcePos | undefined): boolean {
+    for (const name of names) {
+      if (name.trim() === '') {
+        this.error('a host name is empty', pos, 'give the host a name');
+        return true;
+      }
+      const badChar = BAD_HOST_CHAR.exec(name)?.[0];
+      if (badChar !== undefined) {
+        this.error(
+          `host name ${JSON.stringify(name)} contains ${describeChar(badChar)}`,
+          pos,
+          badChar === '[' || badChar === ']'
+            ? 'a host range is written web[1:3]'
+            : 'a host name is a DNS name or an address; set ansible_host for the address to connect to',
+        );
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private membersOf(group: Group): Set<string> {
+    let set = this.members.get(group);
+    if (!set) {
+      set = new Set(group.hosts);
+      this.members.set(group, set);
+    }
+    return set;
+  }
+
+  private hostVar(host: Host, key: string, value: unknown, pos: SourcePos | undefined): void {
+    if (!host.inventoryVars) return;
+    if (!this.define(`h\0${host.name}\0${key}`, `host '${host.name}'`, key, value, pos)) return;
     setOwn(host.inventoryVars.vars, key, value);
     if (pos) setOwn(host.inventoryVars.pos, key, pos);
   }

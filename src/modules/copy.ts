@@ -1,5 +1,5 @@
 /** copy: put a controller file (src) or inline `content` on the host. */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { posix, basename } from 'node:path';
 import { boolSchema, modeSchema, normalizeMode, objectSchema, stringSchema, toBool } from './args.js';
 import { statFile } from './files.js';
@@ -43,6 +43,7 @@ export const copyModule: Module<CopyArgs> = {
     let dest = args.dest;
     if (args.src !== undefined) {
       const local = ctx.findFile('files', args.src);
+      if (statSync(local).isDirectory()) return failedPlan(`src ${args.src} is a directory: copying directories is not supported`);
       content = readFileSync(local);
       if (dest.endsWith('/')) dest = posix.join(dest, basename(args.src));
     } else {

@@ -244,7 +244,15 @@ export async function writeFileAtomic(
     if (viaStdin) {
       await mustRun(ctx, `umask 077 && cat > ${q}`, `writing ${tmp}`, content);
     } else {
-      await ctx.conn.put(content, upload, { mode: '0600' });
+      try {
+        await ctx.conn.put(content, upload, { mode: '0600' });
+      } catch (e) {
+        throw new ModuleError(`uploading ${dest} failed: ${e instanceof Error ? e.message : String(e)}`, {
+          host: ctx.host,
+          task: ctx.task,
+          hint: upload === tmp ? `does the directory ${dir} exist, and may ${ctx.conn.host}'s login user write there?` : undefined,
+        });
+      }
       if (upload !== tmp) prep.push(`cp -- ${shellQuote(upload)} ${q}`);
     }
     const defaults: string[] = [];

@@ -64,17 +64,23 @@ export const lineinfileModule: Module<LineinfileArgs> = {
       return failedPlan(`Destination ${args.path} does not exist !`, { rc: 257 });
     }
     const before = st.exists && st.content ? st.content.toString('utf8') : '';
-    const edit =
-      state === 'present'
-        ? presentLine(before, {
-            line: line ?? '',
-            regexp: args.regexp,
-            insertafter: args.insertafter,
-            insertbefore: args.insertbefore,
-            backrefs: toBool(args.backrefs, 'backrefs', false),
-            firstmatch: toBool(args.firstmatch, 'firstmatch', false),
-          })
-        : absentLine(before, { line, regexp: args.regexp });
+    let edit: Edit;
+    try {
+      edit =
+        state === 'present'
+          ? presentLine(before, {
+              line: line ?? '',
+              regexp: args.regexp,
+              insertafter: args.insertafter,
+              insertbefore: args.insertbefore,
+              backrefs: toBool(args.backrefs, 'backrefs', false),
+              firstmatch: toBool(args.firstmatch, 'firstmatch', false),
+            })
+          : absentLine(before, { line, regexp: args.regexp });
+    } catch (e) {
+      if (e instanceof SyntaxError) return failedPlan(`invalid regular expression: ${e.message}`);
+      throw e;
+    }
     const opts = {
       mode: normalizeMode(args.mode),
       owner: args.owner,
@@ -91,6 +97,22 @@ export const lineinfileModule: Module<LineinfileArgs> = {
     return { ...plan, msg: edit.msg };
   },
 };
+
+/**
+ * A Python regex as a JavaScript RegExp: the common syntax is the same; a
+ * leading inline flag group such as (?i) becomes a flag, \A and \Z become ^ and $.
+ */
+export function pyRegex(source: string): RegExp {
+  let flags = '';
+  let body = source;
+  const m = /^\(\?([aiLmsux]+)\)/.exec(body);
+  if (m) {
+    body = body.slice(m[0].length);
+    for (const f of m[1] ?? '') if ('ims'.includes(f) && !flags.includes(f)) flags += f;
+  }
+  body = body.replace(/\\A/g, '^').replace(/\\Z/g, '$').replace(/\(\?P<(\w+)>/g, '(?<$1>').replace(/\(\?P=(\w+)\)/g, '\\k<$1>');
+  return new RegExp(body, flags);
+}
 
 export interface Edit {
   text: string;
@@ -140,7 +162,7 @@ export function presentLine(
 ): Edit {
   const lines = splitLines(text);
   if (o.regexp !== undefined) {
-    const re = new RegExp(o.regexp);
+    const re = pyRegex(o.regexp);
     const i = lastIndex(lines, re, o.firstmatch);
     if (i >= 0) {
       const cur = lines[i] ?? '';
@@ -158,10 +180,10 @@ export function presentLine(
   let at = lines.length;
   if (o.insertbefore === 'BOF') at = 0;
   else if (o.insertafter !== undefined && o.insertafter !== 'EOF') {
-    const i = lastIndex(lines, new RegExp(o.insertafter), o.firstmatch);
+    const i = lastIndex(lines, pyRegex(o.insertafter), o.firstmatch);
     if (i >= 0) at = i + 1;
   } else if (o.insertbefore !== undefined) {
-    const i = lastIndex(lines, new RegExp(o.insertbefore), o.firstmatch);
+    const i = lastIndex(lines, pyRegex(o.insertbefore), o.firstmatch);
     if (i >= 0) at = i;
   }
   lines.splice(at, 0, o.line);
@@ -170,7 +192,7 @@ export function presentLine(
 
 export function absentLine(text: string, o: { line?: string | undefined; regexp?: string | undefined }): Edit {
   const lines = splitLines(text);
-  const re = o.regexp === undefined ? undefined : new RegExp(o.regexp);
+  const re = o.regexp === undefined ? undefined : pyRegex(o.regexp);
   const kept = lines.filter((l) => !(re ? re.test(l) : l === o.line));
   const removed = lines.length - kept.length;
   if (removed === 0) return { text, msg: '' };

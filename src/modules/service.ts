@@ -67,7 +67,12 @@ export const serviceModule: Module<ServiceArgs> = {
     let enabledNow: boolean | undefined;
     if (args.enabled !== undefined) {
       const want = toBool(args.enabled, 'enabled', true);
-      const ufs = facts.UnitFileState ?? '';
+      let ufs = facts.UnitFileState ?? '';
+      if (ufs === '') {
+        // units generated from SysV scripts have no unit file state: ask is-enabled
+        const e = await ctx.run(`systemctl is-enabled -- ${unit}`);
+        ufs = e.stdout.trim().split('\n')[0] ?? '';
+      }
       enabledNow = ufs === 'enabled' || ufs === 'enabled-runtime' || ufs === 'alias';
       if (want !== enabledNow) {
         if (FIXED.has(ufs) || ufs === 'masked') {

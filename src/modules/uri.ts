@@ -106,6 +106,7 @@ export const uriModule: Module<UriArgs> = {
         }
       }
     }
+    if (r.rc === 127) return failedPlan('uri runs curl on the host, and curl is not installed there', data);
     if (r.rc !== 0) {
       const err = r.stderr.split('\n').filter((l) => l.startsWith('curl:')).join(' ') || `curl rc ${r.rc}`;
       return failedPlan(`Status code was -1 and not [${wanted.join(', ')}]: Request failed: ${err}`, data);

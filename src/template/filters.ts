@@ -36,8 +36,11 @@ function pyReplacement(repl: string): string {
     .replace(/\\\\/g, '\\');
 }
 
-function reFlags(a: Args, global: boolean): string {
-  return (global ? 'g' : '') + (isTruthy(arg(a, -1, 'ignorecase')) ? 'i' : '') + (isTruthy(arg(a, -1, 'multiline')) ? 'm' : '');
+/** Regex flags from `ignorecase`/`multiline`, by keyword or at positions `at` (-1: keyword only). */
+function reFlags(a: Args, global: boolean, at = -1): string {
+  const ignorecase = isTruthy(arg(a, at, 'ignorecase'));
+  const multiline = isTruthy(arg(a, at < 0 ? -1 : at + 1, 'multiline'));
+  return (global ? 'g' : '') + (ignorecase ? 'i' : '') + (multiline ? 'm' : '');
 }
 
 function sortKeysDeep(value: unknown): unknown {
@@ -240,7 +243,7 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
       }, {});
     },
     regex_replace: (v, a) => {
-      const re = pyRegex(arg(a, 0, 'pattern', ''), reFlags(a, true));
+      const re = pyRegex(arg(a, 0, 'pattern', ''), reFlags(a, true, 2));
       const count = Number(arg(a, -1, 'count', 0));
       const repl = pyReplacement(pyStr(arg(a, 1, 'replacement', '')));
       if (!count) return pyStr(v).replace(re, repl);

@@ -88,3 +88,9 @@ export interface TestRegistry {
 export function testRegistry(env: nunjucks.Environment): TestRegistry {
   return env as unknown as TestRegistry;
 }
+
+/** Names of the filters and tests registered on an environment, for did-you-mean hints. */
+export function registeredNames(env: nunjucks.Environment, kind: 'filters' | 'tests'): string[] {
+  const table = (env as unknown as Record<string, unknown>)[kind];
+  return typeof table === 'object' && table !== null ? Object.keys(table) : [];
+}

@@ -162,3 +162,14 @@ export function pyCompare(...chain: unknown[]): boolean {
   }
   return true;
 }
+
+/** `item in container`: substring, list member (by value), dict key. */
+export function pyIn(item: unknown, container: unknown): boolean {
+  if (typeof container === 'string') {
+    if (typeof item !== 'string') throw new Error(`'in <string>' requires string as left operand, not ${typeName(item)}`);
+    return container.includes(item);
+  }
+  if (Array.isArray(container)) return container.some((x) => pyEquals(x, item));
+  if (isPlainObject(container)) return Object.hasOwn(container, pyStr(item));
+  throw new Error(`argument of type '${typeName(container)}' is not iterable`);
+}

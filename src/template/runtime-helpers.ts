@@ -9,7 +9,7 @@ import { closest } from '../yaml/validate.js';
 import { RenderFault, TemplateError } from './errors.js';
 import { RecursiveVariable, type Session } from './lazy-vars.js';
 import { SafeString, testRegistry } from './nunjucks-internals.js';
-import { pyAdd, pyCompare, pyConcat, pyMod, pyMul } from './operators.js';
+import { pyAdd, pyCompare, pyConcat, pyIn, pyMod, pyMul } from './operators.js';
 import { isPlainObject, isTruthy, pyGetAttr, pyStr } from './python.js';
 import { helper } from './strict-ast.js';
 
@@ -92,9 +92,14 @@ export function registerHelpers(
   env.addGlobal(helper.test, (name: string, value: unknown, ...args: unknown[]) =>
     isTruthy(testRegistry(env).getTest(name)(value, ...args)),
   );
+  env.addGlobal(helper.callable, (value: unknown, label: string, tpl: string, line: number, col: number) => {
+    if (typeof value !== 'function') throw new RenderFault(`'${label}' is not callable`, tpl, line, col);
+    return value;
+  });
   env.addGlobal(helper.iterate, (value: unknown) =>
     isPlainObject(value) ? Object.keys(value) : typeof value === 'string' ? [...value] : value,
   );
+  env.addGlobal(helper.in, pyIn);
   env.addGlobal(helper.add, pyAdd);
   env.addGlobal(helper.mul, pyMul);
   env.addGlobal(helper.mod, pyMod);

@@ -24,6 +24,8 @@ export const helper = {
   concat: '__hapb_concat',
   compare: '__hapb_compare',
   iterate: '__hapb_iter',
+  in: '__hapb_in',
+  callable: '__hapb_callable',
 } as const;
 
 const LENIENT_TESTS = new Set(['defined', 'undefined']);
@@ -182,7 +184,10 @@ class Rewriter {
         return this.at(node, helper.attribute, [target, val, lit(node, lenient), lit(node, describe(node.target as AstNode))]);
       }
       case 'FunCall':
-        node.name = this.expr(node.name as AstNode, false);
+        node.name = this.at(node.name as AstNode, helper.callable, [
+          this.expr(node.name as AstNode, false),
+          lit(node, describe(node.name as AstNode)),
+        ]);
         this.list(node.args as AstNode);
         return node;
       case 'Filter': {
@@ -227,11 +232,12 @@ class Rewriter {
         for (const op of (node.ops as AstNode[] | null) ?? []) chain.push(lit(op, op.type), this.expr(op.expr as AstNode, lenient));
         return call(node, helper.compare, chain);
       }
+      case 'In':
       case 'Add':
       case 'Mul':
       case 'Mod':
       case 'Concat': {
-        const fn = { Add: helper.add, Mul: helper.mul, Mod: helper.mod, Concat: helper.concat }[node.typename];
+        const fn = { In: helper.in, Add: helper.add, Mul: helper.mul, Mod: helper.mod, Concat: helper.concat }[node.typename];
         return call(node, fn, [this.expr(node.left as AstNode, lenient), this.expr(node.right as AstNode, lenient)]);
       }
       case 'Group':

@@ -8,9 +8,10 @@ import { dirname, resolve as resolvePath } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { Vars } from '../engine/types.js';
 import { TemplateError, toTemplateError, withSource } from './errors.js';
+import { closest } from '../yaml/validate.js';
 import { registerFilters } from './filters.js';
 import { isUnsafe, Session } from './lazy-vars.js';
-import { compileAst, nodes, parseTemplate, templateFromCode, type AstNode } from './nunjucks-internals.js';
+import { compileAst, nodes, parseTemplate, registeredNames, templateFromCode, type AstNode } from './nunjucks-internals.js';
 import { registerHelpers, type Frame } from './runtime-helpers.js';
 import { helper, strictify, strictifyExpression } from './strict-ast.js';
 import { registerTests } from './tests.js';
@@ -124,7 +125,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
       try {
         return templateFromCode(code, env, name).render(vars);
       } catch (err) {
-        throw toTemplateError(err, name);
+        throw withNameHint(toTemplateError(err, name), env);
       }
     });
   }
@@ -176,7 +177,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
         try {
           templateFromCode(code, env, label).render(vars);
         } catch (err) {
-          throw toTemplateError(err, label, 3);
+          throw withNameHint(toTemplateError(err, label, 3), env);
         }
         if (!frame.captured) throw new TemplateError('expression produced no value', label);
         return frame.captured.value;
@@ -205,7 +206,18 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   return {
     renderString: (source, vars, name) => renderString(source, vars, name, name === undefined),
     renderFile,
-    evaluate: (expression, vars, name) => evaluateIn(expression, vars, name),
+    // YAML may hand over `when: true` or `that: 1`: a non-string is already a value
+    evaluate: (expression, vars, name) =>
+      typeof expression === 'string' ? evaluateIn(expression, vars, name) : (expression as unknown),
     templateValue: (value, vars, name) => templateValueIn(value, vars, name),
   };
+}
+
+/** `filter not found: to_jsn` gets the hint `did you mean 'to_json'?`. */
+function withNameHint(err: TemplateError, env: nunjucks.Environment): TemplateError {
+  const m = /^(filter|test) not found: (\S+)/.exec(err.detail);
+  if (!m?.[1] || !m[2] || err.hint) return err;
+  const guess = closest(m[2], registeredNames(env, m[1] === 'filter' ? 'filters' : 'tests'));
+  if (!guess) return err;
+  return new TemplateError(err.detail, err.template, err.pos?.line, err.pos?.col, `did you mean '${guess}'?`);
 }

@@ -60,7 +60,13 @@ export function loadYaml<T = unknown>(text: string, file: string): Located<T> {
     }
   };
   walk(doc.contents, '');
-  const value = doc.toJS({ maxAliasCount: 1000 }) as T;
+  let value: T;
+  try {
+    value = doc.toJS({ maxAliasCount: 1000 }) as T;
+  } catch (err) {
+    // e.g. an alias whose anchor is not set before it
+    throw new SchemaError(`cannot read YAML: ${err instanceof Error ? err.message : String(err)}`, { file, line: 1, col: 1 }, 'define an anchor (&name) before using its alias (*name)');
+  }
   const nearest = (map: Map<string, SourcePos>, pointer: string): SourcePos | undefined => {
     let p = pointer;
     for (;;) {

@@ -218,3 +218,22 @@ describe('lineinfile', () => {
     expect(readFileSync(p, 'utf8')).toBe('a\n');
   });
 });
+
+describe('errors', () => {
+  it('a destination directory that does not exist fails cleanly', async () => {
+    const { plan, result } = await run('copy', { content: 'x', dest: join(dir, 'no-such-dir', 'f') });
+    expect(plan.changed).toBe(true);
+    expect(result).toMatchObject({ failed: true });
+    expect(String(result.msg)).toMatch(/uploading .* failed/);
+  });
+});
+
+describe('awkward paths', () => {
+  it.each([`it's a "file" $HOME`, 'semi;colon & amp', '-leading-dash'])('copy and lineinfile converge on %j', async (name) => {
+    const dest = join(dir, name);
+    await converges('copy', { content: 'a\n', dest, mode: '0600' });
+    await converges('lineinfile', { path: dest, line: 'b' });
+    expect(readFileSync(dest, 'utf8')).toBe('a\nb\n');
+    expect(leftovers(dir)).toEqual([]);
+  });
+});

@@ -136,7 +136,7 @@ describe('loadInventory fuzz', () => {
     let loaded = 0;
     const problems: string[] = [];
     quietly(() => {
-      for (let seed = 1; seed <= 1500; seed++) {
+      for (let seed = 1; seed <= 1200; seed++) {
         const rand = prng(seed);
         const doc = randomValue(rand, 5, []);
         let text: string;
@@ -159,7 +159,7 @@ describe('loadInventory fuzz', () => {
     let failed = 0;
     const problems: string[] = [];
     quietly(() => {
-      for (let seed = 1; seed <= 1500; seed++) {
+      for (let seed = 1; seed <= 1200; seed++) {
         const rand = prng(seed);
         const text = mutate(rand, SEED_TEXT);
         const e = exercise(() => inventoryFromYaml(text, 'fuzz.yml'));
@@ -185,7 +185,7 @@ describe('loadInventory fuzz', () => {
       const problems: string[] = [];
       let failed = 0;
       quietly(() => {
-        for (let seed = 1; seed <= 150; seed++) {
+        for (let seed = 1; seed <= 100; seed++) {
           const rand = prng(10_000 + seed);
           writeFileSync(join(root, 'group_vars', 'web', 'main.yml'), mutate(rand, groupVars));
           writeFileSync(join(root, 'host_vars', 'master.yml'), mutate(rand, hostVarsText));

@@ -117,6 +117,12 @@ describe('YAML inventory structure', () => {
     expect(inv.hosts.get('web3')?.vars).toEqual({ role: 'web' });
   });
 
+  it('reads the keys of a group in the order written', () => {
+    const inv = inventoryFromYaml('web:\n  children:\n    sub:\n      hosts: {a: null}\n  hosts: {b: null}\n', 'i.yml');
+    expect([...inv.hosts.keys()]).toEqual(['a', 'b']);
+    expect([...inv.groups.keys()]).toEqual(['all', 'ungrouped', 'web', 'sub']);
+  });
+
   it('accepts the same value for a variable given twice', () => {
     const text = 'a:\n  hosts:\n    h:\n      x: 1\nb:\n  hosts:\n    h:\n      x: 1\n';
     expect(inventoryFromYaml(text, 'i.yml').hosts.get('h')?.vars).toEqual({ x: 1 });
@@ -234,6 +240,13 @@ describe('bad inventories: one SchemaError each, at file:line:col with a hint', 
       /ansible_group_priority: 10/,
     ],
     ['a self-referencing value', 'web:\n  vars: &v\n    a: *v\n', "f.yml:3:5: the value of 'a' contains itself", /alias/],
+    ['hosts at the top level', 'hosts:\n  web1:\n', "f.yml:1:1: 'hosts' is in the place of a group name", /under a group, e.g. `all:`/],
+    [
+      'vars indented one level too deep',
+      'all:\n  children:\n    web:\n    vars:\n      x: 1\n',
+      "f.yml:4:5: 'vars' is in the place of a group name",
+      /indentation/,
+    ],
     ['an INI inventory', '# hosts\n[web]\nweb1 ansible_host=192.168.0.42\n', 'f.yml:2:1: this looks like an INI inventory (section [web])', /ansible-inventory/],
     ['a plugin config', 'plugin: aws_ec2\n', "f.yml:1:1: this is an inventory plugin configuration ('plugin:'), not a YAML inventory", /YAML inventories/],
     ['an empty group name', '"":\n  hosts:\n    x:\n', 'f.yml:1:1: a group name is empty', /name/],

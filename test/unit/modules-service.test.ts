@@ -47,6 +47,16 @@ describe('service', () => {
     expect(plan.msg).toMatch(/Could not find the requested service nope/);
   });
 
+  it.each([
+    ['enabled', false],
+    ['disabled', true],
+  ])('a unit without a unit file state asks is-enabled (%s)', async (state, changed) => {
+    const conn = host('active', '').script({ match: 'systemctl is-enabled', reply: { stdout: `${state}\n` } });
+    const plan = await serviceModule.check(makeContext(conn), { name: 'legacy', enabled: true });
+    expect(conn.commands).toContain('systemctl is-enabled -- legacy');
+    expect(plan.changed).toBe(changed);
+  });
+
   it('refuses to enable a static unit', async () => {
     const plan = await serviceModule.check(makeContext(host('inactive', 'static')), { name: 'x', enabled: true });
     expect(plan.failed).toBe(true);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { shellJoin } from '../../src/connection/command.js';
 import { normalizeMode, toBool } from '../../src/modules/args.js';
 import { contentDiff, isText, parseStat, sha1, MAX_DIFF_BYTES } from '../../src/modules/files.js';
-import { absentLine, presentLine } from '../../src/modules/lineinfile.js';
+import { absentLine, presentLine, pyRegex } from '../../src/modules/lineinfile.js';
 import { shlexSplit } from '../../src/modules/shlex.js';
 import { editSysctlText, normalizeKey, readSysctlText } from '../../src/modules/sysctl.js';
 
@@ -32,6 +32,16 @@ describe('lineinfile present', () => {
     // a second run is a no-op
     expect(presentLine(want, { ...base, ...o }).text).toBe(want);
   });
+});
+
+describe('pyRegex', () => {
+  it.each([
+    ['(?i)^listen', 'LISTEN 80', true],
+    ['^listen', 'LISTEN 80', false],
+    ['\\Aport\\Z', 'port', true],
+    ['(?P<k>\\w+)=(?P=k)', 'a=a', true],
+    ['(?P<k>\\w+)=(?P=k)', 'a=b', false],
+  ])('%s on %j: %s', (re, line, want) => expect(pyRegex(re).test(line)).toBe(want));
 });
 
 describe('lineinfile absent', () => {

@@ -86,6 +86,10 @@ describe('evaluate: expressions to native values', () => {
     ['1 < n < 2', false],
     ['1 == 1.0', true],
     ["'a' < 'b'", true],
+    ["{'b': true} in [d.a]", true],
+    ["'constructor' in d", false],
+    ["'p' in s", true],
+    ["'w3' not in groups.web", true],
   ])('%s', (expression, expected) => {
     expect(t.evaluate(expression, vars)).toEqual(expected);
   });
@@ -95,6 +99,11 @@ describe('evaluate: expressions to native values', () => {
     expect(err.message).toBe("when: undefined variable 'foo' in 'foo and n'");
     expect(err.exitCode).toBe(ExitCode.invalidInput);
     expect(err).toBeInstanceOf(HapbError);
+  });
+
+  it('a YAML boolean or number is already a value', () => {
+    expect(t.evaluate(true as unknown as string, vars)).toBe(true);
+    expect(t.evaluate(0 as unknown as string, vars)).toBe(0);
   });
 
   it('rejects text that is not a single expression', () => {
@@ -200,7 +209,7 @@ describe('lazy variables', () => {
 });
 
 describe('errors: template, line, column, did-you-mean', () => {
-  const vars = { vrrp_priority: 100, peers: { dir1: { ip: '10.0.0.1' } } };
+  const vars = { vrrp_priority: 100, peers: { dir1: { ip: '10.0.0.1' } }, x: 1 };
 
   it('undefined variable with position and hint', () => {
     const source = 'vrrp_instance VI_1 {\n    priority {{ vrrp_priorty }}\n}\n';
@@ -217,9 +226,12 @@ describe('errors: template, line, column, did-you-mean', () => {
     ['{% if missing %}x{% endif %}', "t.j2:1:7: undefined variable 'missing'", undefined],
     ['{% for x in missing %}{% endfor %}', "t.j2:1:13: undefined variable 'missing'", undefined],
     ['a\nb {{ 1 + }}', 't.j2:2:10: syntax error: unexpected token: }}', undefined],
-    ['{{ 1 | no_such_filter }}', 't.j2', undefined],
-    ["{{ x | mandatory }}", "t.j2:1:4: mandatory variable 'x' is not defined", undefined],
-    ["{{ x | mandatory('set x in group_vars') }}", 't.j2:1:4: set x in group_vars', undefined],
+    ['a\n{{ x | to_jsn }}', 't.j2:2:8: filter not found: to_jsn', "did you mean 'to_json'?"],
+    ['{{ x is defind }}', 't.j2:1:4: test not found: defind', "did you mean 'defined'?"],
+    ['{{ x() }}', "t.j2:1:4: 'x' is not callable", undefined],
+    ['{{ nofunc(1) }}', "t.j2:1:4: undefined variable 'nofunc'", undefined],
+    ["{{ y | mandatory }}", "t.j2:1:4: mandatory variable 'y' is not defined", undefined],
+    ["{{ y | mandatory('set y in group_vars') }}", 't.j2:1:4: set y in group_vars', undefined],
     ["{{ 'a' + 1 }}", "t.j2:1:4: unsupported operand types for +: 'str' and 'int'", undefined],
     ["{{ '%s %s' % ['a'] }}", 't.j2:1:4: not enough arguments for format string', undefined],
   ])('%s', (source, message, hint) => {

@@ -1,0 +1,82 @@
+/** `hapb drill`: the failover drill under load, with a summary, JSON, a Markdown report and SVG timelines. */
+import type { Command } from 'commander';
+import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
+import type { ConvergeLike } from '../drill/lab-adapter.js';
+import { openLabWith, type OpenLab } from '../drill/open-lab.js';
+import { parseDrillOptions, type RawDrillOptions } from '../drill/options.js';
+import { listrProgress, plainProgress } from '../drill/progress.js';
+import { writeReport } from '../drill/report/files.js';
+import { summaryTable } from '../drill/report/table.js';
+import { resolveScenarios, scenarioNames } from '../drill/resolve.js';
+import { runDrill } from '../drill/run-drill.js';
+import { plans, scenarios } from '../drill/scenarios/catalog.js';
+
+export interface DrillCommandDeps {
+  /** the engine's converge hook (the same one `hapb lab` gets): applyProfile converges with it */
+  converge?: ConvergeLike;
+  /** open a lab by name (tests pass their own) */
+  openLab?: OpenLab;
+}
+
+const examples = `
+Examples:
+  hapb drill                              every scenario against profile hapb
+  hapb drill lb-poweroff --profile both   tutorial vs hapb, side by side
+  hapb drill seed-plan --report out/drill the prior art's sequence, report.md + SVGs in out/drill
+  hapb drill baseline --rate 50 -o json   one scenario, the records as JSON on stdout
+  hapb drill lb-nginx-killed --keepalive  4 keep-alive connections, browser-like retries
+
+Scenarios: ${scenarioNames().join(', ')}
+Exit code: 0 when every verdict passed, 2 when one failed, 4 on bad input.`;
+
+export function listScenarios(): string {
+  const w = Math.max(...scenarios.map((s) => s.name.length), ...Object.keys(plans).map((p) => p.length));
+  const lines = scenarios.map((s) => `${s.name.padEnd(w)}  ${s.description} (${s.durationMs / 1000} s of load)`);
+  for (const [name, list] of Object.entries(plans)) lines.push(`${name.padEnd(w)}  ${list.join(', ')}`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerDrillCommands(program: Command, deps: DrillCommandDeps = {}): void {
+  program
+    .command('drill')
+    .description('kill machines of the lab under load and prove no request fails')
+    .argument('[scenario...]', 'scenarios or plans to run (default: all)')
+    .option('--name <lab>', 'lab name', 'hapb')
+    .option('--profile <profile>', 'hapb, tutorial or both (side by side)', 'hapb')
+    .option('--rate <n>', 'requests per second, open loop', '200')
+    .option('--timeout <s>', 'per-request timeout in seconds', '5')
+    .option('--keepalive [n]', 'N persistent connections like a browser (default 4) instead of a new connection per request')
+    .option('-o, --output <format>', 'text or json (json: the whole report on stdout)', 'text')
+    .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
+    .option('--list', 'list the scenarios and exit')
+    .addHelpText('after', examples)
+    .action(async (names: string[], raw: RawDrillOptions & { list?: boolean }) => {
+      try {
+        if (raw.list) {
+          process.stdout.write(listScenarios());
+          return;
+        }
+        const opts = parseDrillOptions(raw);
+        const list = resolveScenarios(names);
+        const open = deps.openLab ?? openLabWith(deps.converge ? { converge: deps.converge } : {});
+        const lab = await open(opts.name);
+        const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
+        let report;
+        try {
+          report = await runDrill(lab, list, opts.profiles, opts, progress.listener);
+        } finally {
+          await progress.end();
+        }
+        if (opts.reportDir) {
+          const files = await writeReport(opts.reportDir, report);
+          process.stderr.write(`drill: report written: ${files.length} files in ${opts.reportDir}\n`);
+        }
+        if (opts.json) process.stdout.write(JSON.stringify(report) + '\n');
+        else process.stdout.write(summaryTable(report));
+        process.exitCode = report.pass ? ExitCode.ok : ExitCode.hostFailed;
+      } catch (err) {
+        process.stderr.write(`hapb drill: ${errorMessage(err)}\n`);
+        process.exitCode = err instanceof HapbError ? err.exitCode : ExitCode.error;
+      }
+    });
+}

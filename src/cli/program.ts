@@ -1,0 +1,53 @@
+/** The hapb command tree: thin; each command lives in its own file. */
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError } from 'commander';
+import { ExitCode, HapbError, errorMessage } from '../errors/index.js';
+import { cliConverge } from '../lab/converge.js';
+import { registerCompletion } from './completion.js';
+import { registerDrillCommands } from './drill.js';
+import { registerLabCommands } from './lab.js';
+import { registerInventory } from './inventory.js';
+import { registerRender } from './render.js';
+import { registerRun } from './run.js';
+
+export function buildProgram(): Command {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const program = new Command('hapb')
+    .description('a highly available web front: converge it (run), practise on real machines (lab), prove it (drill)')
+    .version(pkg.version)
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  program.addHelpText('after', `
+Examples:
+  hapb run playbooks/site.yml -i inventory/seed.yml --check --diff
+  hapb render playbooks/site.yml -i inventory/seed.yml -o out
+  hapb inventory -i inventory/seed.yml --list
+  hapb lab up && hapb drill all --profile both`);
+  registerRun(program);
+  registerRender(program);
+  registerInventory(program);
+  registerLabCommands(program);
+  const converge = cliConverge();
+  registerDrillCommands(program, converge ? { converge } : {});
+  registerCompletion(program);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? 0 : ExitCode.invalidInput;
+    }
+    if (err instanceof HapbError) {
+      process.stderr.write(`ERROR: ${err.format()}\n`);
+      return err.exitCode;
+    }
+    process.stderr.write(`ERROR: ${errorMessage(err)}\n${err instanceof Error && process.env.HAPB_DEBUG ? (err.stack ?? '') + '\n' : ''}`);
+    return ExitCode.error;
+  }
+}
+

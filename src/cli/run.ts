@@ -1,0 +1,123 @@
+/** `hapb run PLAYBOOK`: converge hosts. */
+import type { Command } from 'commander';
+import { createConnection } from '../connection/index.js';
+import { runPlaybook } from '../engine/run-playbook.js';
+import type { EngineEvent, EventListener } from '../engine/types.js';
+import { ExitCode, InputErrors } from '../errors/index.js';
+import { preflightTemplates } from '../engine/preflight.js';
+import { gatherFacts } from '../facts/gather.js';
+import { getModule } from '../modules/index.js';
+import { plainListener } from '../output/plain.js';
+import { progressDisplay } from '../output/progress.js';
+import { loadInputs } from './load-inputs.js';
+import { askHidden, collect } from './util.js';
+
+interface RunFlags {
+  inventory?: string;
+  check?: boolean;
+  diff?: boolean;
+  limit?: string;
+  extraVars: string[];
+  forks: string;
+  verbose: number;
+  syntaxCheck?: boolean;
+  output?: string;
+  tags?: string;
+  skipTags?: string;
+  acceptNewHostKeys?: boolean;
+  askBecomePass?: boolean;
+  timeout: string;
+  progress?: boolean;
+}
+
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('converge the hosts of an inventory with a playbook')
+    .argument('<playbook>', 'playbook file, e.g. playbooks/site.yml')
+    .option('-i, --inventory <path>', 'inventory file (default: $HAPB_INVENTORY)')
+    .option('-C, --check', 'dry run: report what would change, change nothing')
+    .option('-D, --diff', 'show the differences of changed files')
+    .option('-l, --limit <pattern>', "limit to hosts/groups: 'backup', 'directors:!master', 'web*'")
+    .option('-e, --extra-vars <vars>', 'KEY=VALUE, a JSON/YAML mapping, or @FILE (repeatable)', collect, [])
+    .option('-f, --forks <n>', 'hosts worked on in parallel', '5')
+    .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated)')
+    .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)')
+    .option('-v, --verbose', 'print each result in full (repeat for more)', (_v: string, n: number) => n + 1, 0)
+    .option('--syntax-check', 'load and validate inventory, playbook and roles; change nothing')
+    .option('-o, --output <format>', "'json': the recap as JSON on stdout (the log goes to stderr)")
+    .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like OpenSSH accept-new)')
+    .option('-K, --ask-become-pass', 'ask for the sudo password')
+    .option('-T, --timeout <seconds>', 'SSH connection timeout', '10')
+    .option('--no-progress', 'plain log lines even on a terminal')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  hapb run playbooks/site.yml -i inventory/seed.yml
+  hapb run playbooks/site.yml -i inventory/seed.yml --check --diff
+  hapb run playbooks/site.yml -i inventory/seed.yml --limit backup
+  hapb run playbooks/site.yml -i inventory/seed.yml -e @profiles/tutorial.yml
+  hapb run playbooks/site.yml -i inventory/prod.yml --syntax-check
+
+Exit codes: 0 ok, 2 a host failed, 3 a host unreachable, 4 invalid input.`,
+    )
+    .action(async (playbookPath: string, flags: RunFlags) => {
+      process.exitCode = await runCommand(playbookPath, flags);
+    });
+}
+
+async function runCommand(playbookPath: string, flags: RunFlags): Promise<number> {
+  const json = flags.output === 'json';
+  if (flags.output !== undefined && !json) {
+    process.stderr.write(`hapb: unknown output format '${flags.output}' (only 'json')\n`);
+    return ExitCode.invalidInput;
+  }
+  const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars);
+  for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
+  const templateErrors = preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars, ...(flags.limit ? { limit: flags.limit } : {}) });
+  if (templateErrors.length === 1) throw templateErrors[0];
+  if (templateErrors.length > 1) throw new InputErrors(templateErrors);
+  if (flags.syntaxCheck) {
+    process.stdout.write(`playbook: ${inputs.playbook.file}: syntax ok (${inputs.playbook.plays.length} plays, ${inputs.inventory.hosts.size} hosts)\n`);
+    return ExitCode.ok;
+  }
+  const forks = Number(flags.forks);
+  if (!Number.isInteger(forks) || forks < 1) {
+    process.stderr.write(`hapb: --forks must be a whole number >= 1, got '${flags.forks}'\n`);
+    return ExitCode.invalidInput;
+  }
+  const becomePassword = flags.askBecomePass ? await askHidden('BECOME password: ') : undefined;
+  const logStream = json ? process.stderr : process.stdout;
+  const useProgress = flags.progress !== false && !json && Boolean(process.stdout.isTTY) && flags.verbose === 0;
+  const progress = useProgress ? progressDisplay({ out: process.stdout, diff: Boolean(flags.diff) }) : undefined;
+  const events: EngineEvent[] = [];
+  const listeners: EventListener[] = [progress ? progress.listener : plainListener({ out: logStream, verbosity: flags.verbose, diff: Boolean(flags.diff) })];
+  if (json) listeners.push((e) => events.push(e));
+  const outcome = await runPlaybook({
+    playbook: inputs.playbook,
+    inventory: inputs.inventory,
+    modules: { get: getModule },
+    connect: createConnection,
+    connectionOptions: {
+      timeoutMs: Number(flags.timeout) * 1000,
+      ...(flags.acceptNewHostKeys ? { acceptNewHostKeys: true } : {}),
+      ...(becomePassword !== undefined ? { becomePassword } : {}),
+    },
+    gatherFacts,
+    extraVars: inputs.extraVars,
+    check: Boolean(flags.check),
+    diff: Boolean(flags.diff),
+    ...(flags.limit ? { limit: flags.limit } : {}),
+    forks,
+    ...(flags.tags ? { tags: flags.tags.split(',').map((s) => s.trim()) } : {}),
+    ...(flags.skipTags ? { skipTags: flags.skipTags.split(',').map((s) => s.trim()) } : {}),
+    listeners,
+  });
+  await progress?.done();
+  if (json) {
+    const results = events.filter((e) => e.type === 'host.result');
+    process.stdout.write(JSON.stringify({ playbook: inputs.playbook.file, check: Boolean(flags.check), recap: outcome.recap, exit_code: outcome.exitCode, results }, null, 2) + '\n');
+  }
+  return outcome.exitCode;
+}

@@ -1,0 +1,65 @@
+/**
+ * A ProxyCommand transport: `sh -c CMD` whose stdin/stdout carry the SSH
+ * stream, as OpenSSH runs it. Its stderr is kept (last 4 KiB) to explain a
+ * failure.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Duplex } from 'node:stream';
+
+export class ProxyCommandStream extends Duplex {
+  readonly child: ChildProcess;
+  private stderrTail = '';
+  exitCode: number | null = null;
+
+  constructor(command: string) {
+    super();
+    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    this.child = child;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (!this.push(chunk)) child.stdout?.pause();
+    });
+    child.stdout?.on('end', () => this.push(null));
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4096);
+    });
+    child.stdin?.on('error', () => {
+      /* the command exited: reported through 'close' */
+    });
+    child.on('error', (err) => this.destroy(err));
+    child.on('exit', (code) => {
+      this.exitCode = code;
+    });
+    child.on('close', () => {
+      this.push(null);
+      this.destroy();
+    });
+  }
+
+  /** what the command wrote on stderr, trimmed */
+  get stderr(): string {
+    return this.stderrTail.trim();
+  }
+
+  override _read(): void {
+    this.child.stdout?.resume();
+  }
+
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.destroyed) {
+      cb();
+      return;
+    }
+    stdin.write(chunk, (err) => cb(err ?? null));
+  }
+
+  override _final(cb: (err?: Error | null) => void): void {
+    this.child.stdin?.end();
+    cb();
+  }
+
+  override _destroy(err: Error | null, cb: (err?: Error | null) => void): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    cb(err);
+  }
+}

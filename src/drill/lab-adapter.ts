@@ -1,0 +1,141 @@
+/**
+ * LabControl over the lab's programmatic API (src/lab/index.ts). The API is
+ * described here structurally, so the drill builds and tests without the lab,
+ * and the adapter can be unit-tested with a recording stand-in.
+ */
+import { spawn } from 'node:child_process';
+import { HapbError } from '../errors/index.js';
+import type { ExecResult, LabControl, LabTopology } from './lab-control.js';
+import { spawnLoad } from './load-process.js';
+import type { Profile } from './types.js';
+
+export interface LabMachine {
+  host: string;
+  groups: string[];
+  netns: string;
+  power: 'on' | 'off';
+  cut?: boolean;
+}
+
+export interface LabStateLike {
+  name: string;
+  vips: string[];
+  profile: string;
+  machines: LabMachine[];
+}
+
+export interface ConvergeRequestLike {
+  lab: string;
+  inventory: string;
+  playbook: string;
+  profile: Profile;
+}
+export type ConvergeLike = (req: ConvergeRequestLike) => Promise<void>;
+
+/** the parts of src/lab/index.ts the drill uses */
+export interface LabApi {
+  execIn(lab: string, host: string, argv: string[]): Promise<ExecResult>;
+  poweroff(lab: string, host: string): Promise<void>;
+  poweron(lab: string, host: string): Promise<void>;
+  cut(lab: string, host: string): Promise<void>;
+  uncut(lab: string, host: string): Promise<void>;
+  partition(lab: string, a: string[], b: string[]): Promise<void>;
+  heal(lab: string): Promise<void>;
+  addressesIn(netns: string): Promise<string[]>;
+  loadLab(lab: string): LabStateLike;
+  convergeLab(name: string, converge: ConvergeLike, opts: { profile?: Profile }): Promise<void>;
+}
+
+export interface AdapterOptions {
+  /** the engine's converge hook; without it applyProfile only works for the lab's own profile */
+  converge?: ConvergeLike;
+  /** the groups of the seed inventory */
+  groups?: { directors: string; backends: string; clients: string };
+  /** the compiled load generator (default: next to this file) */
+  loadgenPath?: string;
+}
+
+const defaultGroups = { directors: 'directors', backends: 'web', clients: 'clients' };
+
+function inGroup(state: LabStateLike, group: string): LabMachine[] {
+  return state.machines.filter((m) => m.groups.includes(group));
+}
+
+/** master first (VRRP priority order of the seed inventory), then inventory order */
+function directorOrder(ms: LabMachine[]): LabMachine[] {
+  return [...ms].sort((a, b) => Number(b.host.includes('master')) - Number(a.host.includes('master')));
+}
+
+export function topologyOf(state: LabStateLike, groups = defaultGroups): LabTopology {
+  const directors = directorOrder(inGroup(state, groups.directors));
+  const backends = inGroup(state, groups.backends);
+  const client = inGroup(state, groups.clients)[0];
+  const vip = state.vips[0];
+  const [d0, d1] = directors;
+  if (!d0 || !d1 || backends.length === 0 || !client || !vip) {
+    throw new HapbError(`lab ${state.name} is not a drill topology`, {
+      hint: `needs 2 hosts in group ${groups.directors}, hosts in ${groups.backends}, one in ${groups.clients} and a VIP (keepalived_vip)`,
+    });
+  }
+  return { directors: [d0.host, d1.host], backends: backends.map((m) => m.host), client: client.host, vip, url: `http://${vip}/` };
+}
+
+export function labControl(api: LabApi, name: string, opts: AdapterOptions = {}): LabControl {
+  const state = api.loadLab(name);
+  const topology = topologyOf(state, opts.groups ?? defaultGroups);
+  const machine = (host: string): LabMachine => {
+    const m = api.loadLab(name).machines.find((x) => x.host === host);
+    if (!m) throw new HapbError(`lab ${name} has no host ${host}`);
+    return m;
+  };
+  const client = machine(topology.client);
+  return {
+    name,
+    topology,
+    exec: (host, argv) => api.execIn(name, host, argv),
+    poweroff: (host) => api.poweroff(name, host),
+    poweron: (host) => api.poweron(name, host),
+    cut: (host) => api.cut(name, host),
+    uncut: (host) => api.uncut(name, host),
+    partition: (a, b) => api.partition(name, a, b),
+    heal: () => api.heal(name),
+    vipHolders: async () => {
+      const now = api.loadLab(name);
+      const on = now.machines.filter((m) => topology.directors.includes(m.host) && m.power === 'on');
+      const held = await Promise.all(on.map(async (m) => ((await api.addressesIn(m.netns)).includes(topology.vip) ? m.host : '')));
+      return held.filter((h) => h !== '');
+    },
+    onAddressChange: (wake) => {
+      // one `ip monitor address` per director namespace; any line means "look again"
+      const monitors = topology.directors.map((host) => {
+        const child = spawn('ip', ['-n', machine(host).netns, 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        child.stdout.on('data', wake);
+        child.on('error', () => undefined);
+        return child;
+      });
+      return () => {
+        for (const c of monitors) if (c.exitCode === null) c.kill('SIGTERM');
+      };
+    },
+    startLoad: (load) =>
+      spawnLoad(load, {
+        prefix: ['ip', 'netns', 'exec', client.netns],
+        ...(opts.loadgenPath ? { loadgenPath: opts.loadgenPath } : {}),
+      }),
+    applyProfile: async (profile) => {
+      const now = api.loadLab(name);
+      await api.heal(name);
+      for (const m of now.machines) {
+        if (m.power === 'off') await api.poweron(name, m.host);
+        if (m.cut) await api.uncut(name, m.host);
+      }
+      if (opts.converge) {
+        await api.convergeLab(name, opts.converge, { profile });
+      } else if (now.profile !== profile) {
+        throw new HapbError(`lab ${name} runs profile ${now.profile}, not ${profile}, and no engine is wired to converge it`, {
+          hint: `converge it yourself (hapb lab converge --name ${name} --profile ${profile}) or run the drill through the hapb CLI`,
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * What the drill needs from a lab. The real adapter wraps src/lab (execIn,
+ * poweroff, ...); tests and a dry run can give their own. Every method acts on
+ * one machine by its inventory name (lb1, lb2, web1, web2, client).
+ */
+import type { LoadOptions, Profile, RequestRecord } from './types.js';
+
+export interface ExecResult {
+  rc: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface LoadHandle {
+  /** epoch ms of the load's t0 (known once the generator said `start`) */
+  t0Epoch: Promise<number>;
+  /** called for each record as it arrives */
+  onRecord(cb: (r: RequestRecord) => void): void;
+  /** stop early: the generator stops starting requests and ends the ones in flight */
+  stop(): void;
+  /** every record, once the generator has ended */
+  done: Promise<RequestRecord[]>;
+}
+
+export interface LabTopology {
+  /** the two directors, in VRRP priority order (master first) */
+  directors: [string, string];
+  /** the web backends */
+  backends: string[];
+  /** the machine the load runs from */
+  client: string;
+  /** the virtual IP clients use */
+  vip: string;
+  /** the URL the load generator fetches (http://VIP/) */
+  url: string;
+}
+
+export interface LabControl {
+  readonly name: string;
+  readonly topology: LabTopology;
+  /** run argv inside a machine; never throws for a non-zero rc */
+  exec(host: string, argv: string[]): Promise<ExecResult>;
+  /** pull the plug: the machine stops at once, no clean shutdown */
+  poweroff(host: string): Promise<void>;
+  /** boot it again and wait until it runs */
+  poweron(host: string): Promise<void>;
+  /** take a machine's link down (its packets vanish) */
+  cut(host: string): Promise<void>;
+  uncut(host: string): Promise<void>;
+  /** split the network in two groups that cannot reach each other */
+  partition(groupA: string[], groupB: string[]): Promise<void>;
+  heal(): Promise<void>;
+  /** the directors that hold the VIP right now (0, 1 or 2 of them) */
+  vipHolders(): Promise<string[]>;
+  /**
+   * optional: call `wake` whenever the directors' addresses may have changed
+   * (e.g. from `ip monitor address`); returns the unsubscribe. Without it the
+   * VIP is only polled.
+   */
+  onAddressChange?(wake: () => void): () => void;
+  /** start the load generator inside the client machine */
+  startLoad(opts: LoadOptions): LoadHandle;
+  /**
+   * Bring the cluster to a profile's configuration (converge the playbook with
+   * that profile) and to a healthy state: every machine on, every link up,
+   * services running. The engine fills this in.
+   */
+  applyProfile(profile: Profile): Promise<void>;
+}

@@ -1,0 +1,102 @@
+/**
+ * Start the standalone load generator as a child process through a prefix that
+ * puts it into the client's network namespace, e.g.
+ * `['nsenter', '--net=/proc/1234/ns/net']` or `['ip', 'netns', 'exec', 'ns']`,
+ * and turn its JSON lines into a LoadHandle.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { HapbError } from '../errors/index.js';
+import type { LoadHandle } from './lab-control.js';
+import { loadArgs, parseLoadLine } from './loadgen/protocol.js';
+import type { LoadOptions, RequestRecord } from './types.js';
+
+/** dist/drill/loadgen/main.js next to this file once built */
+export function defaultLoadgenPath(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  return join(here, 'loadgen', 'main.js');
+}
+
+export interface SpawnLoadOptions {
+  /** argv that enters the client's namespace; empty runs it here */
+  prefix: string[];
+  /** path of the compiled main.js */
+  loadgenPath?: string;
+  /** where the generator's progress lines go (default: dropped) */
+  onStderr?: (line: string) => void;
+}
+
+export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle {
+  const entry = how.loadgenPath ?? defaultLoadgenPath();
+  if (!existsSync(entry)) {
+    throw new HapbError(`load generator ${entry} is missing`, { hint: 'run `npm run build` first' });
+  }
+  const argv = [...how.prefix, process.execPath, entry, ...loadArgs(opts, { watchStdin: true })];
+  const [cmd, ...rest] = argv;
+  if (cmd === undefined) throw new Error('empty argv');
+  const child = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const records: RequestRecord[] = [];
+  const listeners: ((r: RequestRecord) => void)[] = [];
+  let stderrTail = '';
+  let sent: number | undefined;
+  let resolveT0: (t: number) => void = () => undefined;
+  let rejectT0: (e: Error) => void = () => undefined;
+  const t0Epoch = new Promise<number>((res, rej) => {
+    resolveT0 = res;
+    rejectT0 = rej;
+  });
+  t0Epoch.catch(() => undefined);
+
+  createInterface({ input: child.stdout }).on('line', (line) => {
+    const msg = parseLoadLine(line);
+    if (!msg) return;
+    if (msg.type === 'start') resolveT0(msg.t0Epoch);
+    else if (msg.type === 'end') {
+      sent = msg.sent;
+      if (msg.stopReason) how.onStderr?.(`load generator stopped early: ${msg.stopReason}`);
+    }
+    else if (msg.type === 'req') {
+      const { type: _type, ...rec } = msg;
+      records.push(rec);
+      for (const l of listeners) l(rec);
+    }
+  });
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderrTail = (stderrTail + line + '\n').slice(-2000);
+    how.onStderr?.(line);
+  });
+  child.stdin.on('error', () => undefined);
+
+  const done = new Promise<RequestRecord[]>((resolve, reject) => {
+    child.on('error', (err) => {
+      rejectT0(err);
+      reject(new HapbError(`load generator did not start: ${err.message}`, { cause: err }));
+    });
+    child.on('close', (code, signal) => {
+      if (code === 0 && sent !== undefined && sent === records.length) {
+        resolve(records.sort((a, b) => a.seq - b.seq));
+        return;
+      }
+      if (code === 0) {
+        const err = new HapbError(`load generator sent ${sent ?? '?'} requests but reported ${records.length}`, { hint: stderrTail.trim() });
+        rejectT0(err);
+        reject(err);
+        return;
+      }
+      const err = new HapbError(`load generator exited with ${code ?? signal}`, { hint: stderrTail.trim() });
+      rejectT0(err);
+      reject(err);
+    });
+  });
+  return {
+    t0Epoch,
+    onRecord: (cb) => listeners.push(cb),
+    stop: () => {
+      child.stdin.end();
+    },
+    done,
+  };
+}

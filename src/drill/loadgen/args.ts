@@ -1,0 +1,54 @@
+/** Command-line arguments of the standalone load generator. */
+import { parseArgs } from 'node:util';
+import { HapbError, ExitCode } from '../../errors/index.js';
+import type { LoadOptions } from '../types.js';
+
+export interface LoadgenArgs extends LoadOptions {
+  watchStdin: boolean;
+}
+
+function positive(name: string, v: string | undefined, dflt: number, allowZero = false): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new HapbError(`--${name}: expected a ${allowZero ? 'non-negative' : 'positive'} number, got "${v}"`, {
+      exitCode: ExitCode.invalidInput,
+    });
+  }
+  return n;
+}
+
+export function parseLoadgenArgs(argv: string[]): LoadgenArgs {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      url: { type: 'string' },
+      rate: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      'duration-ms': { type: 'string' },
+      count: { type: 'string' },
+      keepalive: { type: 'string' },
+      'watch-stdin': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (!values.url) {
+    throw new HapbError('--url is required', { exitCode: ExitCode.invalidInput, hint: 'e.g. --url http://10.199.0.100/' });
+  }
+  let url: URL;
+  try {
+    url = new URL(values.url);
+  } catch {
+    throw new HapbError(`--url: not a URL: "${values.url}"`, { exitCode: ExitCode.invalidInput });
+  }
+  const out: LoadgenArgs = {
+    url: url.href,
+    rate: positive('rate', values.rate, 200),
+    timeoutMs: positive('timeout-ms', values['timeout-ms'], 5000),
+    durationMs: positive('duration-ms', values['duration-ms'], 10_000),
+    keepalive: Math.floor(positive('keepalive', values.keepalive, 0, true)),
+    watchStdin: values['watch-stdin'] ?? false,
+  };
+  if (values.count !== undefined) out.count = Math.floor(positive('count', values.count, 1));
+  return out;
+}

@@ -1,0 +1,61 @@
+/** Parse and check the drill's command-line values. */
+import { ExitCode, HapbError } from '../errors/index.js';
+import type { Profile } from './types.js';
+
+export interface DrillOptions {
+  name: string;
+  profiles: Profile[];
+  rate: number;
+  timeoutMs: number;
+  keepalive: number;
+  json: boolean;
+  reportDir?: string;
+}
+
+export interface RawDrillOptions {
+  name?: string;
+  profile?: string;
+  rate?: string;
+  timeout?: string;
+  keepalive?: string | boolean;
+  output?: string;
+  report?: string;
+}
+
+function bad(msg: string, hint?: string): HapbError {
+  return new HapbError(msg, { exitCode: ExitCode.invalidInput, ...(hint ? { hint } : {}) });
+}
+
+function num(flag: string, v: string | undefined, dflt: number, min: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw bad(`${flag}: expected a number from ${min} to ${max}, got "${v}"`);
+  return n;
+}
+
+export function parseDrillOptions(raw: RawDrillOptions): DrillOptions {
+  const p = raw.profile ?? 'hapb';
+  const profiles: Profile[] =
+    p === 'both' ? ['tutorial', 'hapb'] : p === 'hapb' || p === 'tutorial' ? [p] : (() => {
+      throw bad(`--profile: unknown profile "${p}"`, 'one of: hapb, tutorial, both');
+    })();
+  if (raw.output !== undefined && raw.output !== 'json' && raw.output !== 'text') {
+    throw bad(`-o: unknown output "${raw.output}"`, 'one of: text, json');
+  }
+  const keepalive =
+    raw.keepalive === undefined || raw.keepalive === false
+      ? 0
+      : raw.keepalive === true
+        ? 4
+        : Math.floor(num('--keepalive', raw.keepalive, 4, 1, 64));
+  const out: DrillOptions = {
+    name: raw.name ?? 'hapb',
+    profiles,
+    rate: num('--rate', raw.rate, 200, 1, 5000),
+    timeoutMs: Math.round(num('--timeout', raw.timeout, 5, 0.1, 120) * 1000),
+    keepalive,
+    json: raw.output === 'json',
+  };
+  if (raw.report !== undefined) out.reportDir = raw.report;
+  return out;
+}

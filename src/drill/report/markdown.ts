@@ -1,0 +1,82 @@
+/** The Markdown report: summary, comparison (both profiles), and per scenario its picture, verdicts and timeline. */
+import { describeFailures, formatMs } from '../summary.js';
+import type { DrillReport, ScenarioResult } from '../types.js';
+import { resultHeader, resultRow, vipMoveOf } from './table.js';
+import { svgFileName } from './files.js';
+
+function row(cells: string[]): string {
+  return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
+}
+function table(header: string[], rows: string[][]): string[] {
+  return [row(header), row(header.map(() => '---')), ...rows.map(row)];
+}
+
+function pairs(report: DrillReport): [ScenarioResult, ScenarioResult][] {
+  const out: [ScenarioResult, ScenarioResult][] = [];
+  for (const t of report.results.filter((r) => r.profile === 'tutorial')) {
+    const h = report.results.find((r) => r.profile === 'hapb' && r.scenario === t.scenario);
+    if (h) out.push([t, h]);
+  }
+  return out;
+}
+
+function timelineLines(r: ScenarioResult): string[] {
+  return r.events.map((e) => `- ${(e.t / 1000).toFixed(2)} s — ${e.kind}: ${e.label}`);
+}
+
+export function markdownReport(report: DrillReport): string {
+  const out: string[] = [];
+  out.push(`# hapb drill: ${report.pass ? 'PASS' : 'FAIL'}`, '');
+  out.push(`Lab \`${report.lab}\`, started ${report.startedAt}, profiles: ${report.profiles.join(', ')}.`, '');
+  const both = pairs(report);
+  if (both.length) {
+    out.push('## tutorial vs hapb', '');
+    out.push(
+      ...table(
+        ['scenario', 'failed: tutorial', 'failed: hapb', 'slowest: tutorial', 'slowest: hapb', 'VIP moved: tutorial', 'VIP moved: hapb'],
+        both.map(([t, h]) => [
+          t.scenario,
+          `${t.summary.failed}${t.summary.failed ? ` (${describeFailures(t.summary)})` : ''}`,
+          `${h.summary.failed}${h.summary.failed ? ` (${describeFailures(h.summary)})` : ''}`,
+          formatMs(t.summary.max),
+          formatMs(h.summary.max),
+          vipMoveOf(t),
+          vipMoveOf(h),
+        ]),
+      ),
+      '',
+    );
+  }
+  out.push('## Summary', '');
+  out.push(...table(resultHeader, report.results.map(resultRow)), '');
+  const seen = new Set<string>();
+  for (const r of report.results) {
+    if (seen.has(r.scenario)) continue;
+    seen.add(r.scenario);
+    const same = report.results.filter((x) => x.scenario === r.scenario);
+    out.push(`## ${r.scenario}`, '', r.description, '');
+    const pair = both.find(([t]) => t.scenario === r.scenario);
+    if (pair) out.push(`![${r.scenario}: tutorial vs hapb](${svgFileName(r.scenario, 'compare')})`, '');
+    else for (const x of same) out.push(`![${x.scenario} (${x.profile})](${svgFileName(x.scenario, x.profile)})`, '');
+    for (const x of same) {
+      out.push(`### ${x.profile}`, '');
+      if (x.error) out.push(`Error: ${x.error}`, '');
+      out.push(
+        `${x.summary.total} requests at ${x.load.rate} req/s (${x.load.keepalive ? `${x.load.keepalive} keep-alive connections` : 'a new connection per request'}, timeout ${formatMs(x.load.timeoutMs)}): ` +
+          `${x.summary.failed} failed, ${x.summary.retries} retried, p50 ${formatMs(x.summary.p50)}, p99 ${formatMs(x.summary.p99)}, slowest ${formatMs(x.summary.max)}.`,
+        '',
+      );
+      if (x.verdicts.length) {
+        out.push(
+          ...table(
+            ['check', 'target', 'measured', 'result'],
+            x.verdicts.map((v) => [v.description, v.target, v.actual, `${v.pass ? 'pass' : 'FAIL'}${v.informational ? ' (informational)' : ''}`]),
+          ),
+          '',
+        );
+      }
+      if (x.events.length) out.push('Timeline:', '', ...timelineLines(x), '');
+    }
+  }
+  return out.join('\n');
+}

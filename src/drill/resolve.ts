@@ -1,0 +1,27 @@
+/** Turn the command line's scenario names (and plan names) into scenarios. */
+import { ExitCode, HapbError } from '../errors/index.js';
+import { plans, scenarios } from './scenarios/catalog.js';
+import type { Scenario } from './scenarios/types.js';
+
+export function scenarioNames(): string[] {
+  return [...scenarios.map((s) => s.name), ...Object.keys(plans)];
+}
+
+export function resolveScenarios(names: string[]): Scenario[] {
+  const wanted = names.length === 0 ? ['all'] : names;
+  const out: Scenario[] = [];
+  for (const name of wanted) {
+    const expanded = plans[name] ?? [name];
+    for (const n of expanded) {
+      const s = scenarios.find((x) => x.name === n);
+      if (!s) {
+        throw new HapbError(`unknown scenario "${name}"`, {
+          exitCode: ExitCode.invalidInput,
+          hint: `known: ${scenarioNames().join(', ')}`,
+        });
+      }
+      out.push(s);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,341 @@
+/**
+ * The scenarios. Faults start 2 s into the load so the picture shows a quiet
+ * stretch first. Paired scenarios (killed → recover, stopped → started,
+ * poweroff → poweron) chain through DrillState; run alone, the second one
+ * first brings about what the first would have left.
+ */
+import {
+  allBackendsAnswered,
+  backendAbsent,
+  backendPresent,
+  maxLatencyWithin,
+  noFailedRequests,
+  splitBrain,
+  vipHeldAtEnd,
+  vipAwayAtEnd,
+  vipMovedWithin,
+} from '../assertions.js';
+import type { Verdict } from '../types.js';
+import { cmd, restoreHealthy, run, sleep, waitSingleHolder } from './steps.js';
+import type { Scenario, VerdictInput } from './types.js';
+
+const faultAt = 2000;
+
+function fact(input: VerdictInput, key: string): string {
+  const v = input.facts[key];
+  return typeof v === 'string' ? v : '';
+}
+function factNum(input: VerdictInput, key: string, dflt: number): number {
+  const v = input.facts[key];
+  return typeof v === 'number' ? v : dflt;
+}
+function latencyVerdicts(input: VerdictInput): Verdict[] {
+  return input.windows.map((w) => ({ ...maxLatencyWithin(input.records, w), description: `slowest request: ${w.label}` }));
+}
+
+const baseline: Scenario = {
+  name: 'baseline',
+  description: 'no fault: load through the VIP, every backend answers',
+  durationMs: 5000,
+  prepare: restoreHealthy,
+  run: async () => undefined,
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    allBackendsAnswered(i.records, i.lab.topology.backends),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ],
+};
+
+const lbNginxKilled: Scenario = {
+  name: 'lb-nginx-killed',
+  description: 'nginx on the VIP holder killed (SIGKILL) every 1 s for 8 s',
+  durationMs: 14_000,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    const h = await ctx.vipHolder();
+    ctx.facts.host = h;
+    await ctx.at(faultAt);
+    const t = ctx.mark('fault', `nginx killed on ${h} (every 1 s, 8 s)`);
+    ctx.facts.faultT = t;
+    ctx.state.nginxDown = h;
+    for (let k = 0; k < 8; k++) {
+      await ctx.at(faultAt + k * 1000);
+      await run(ctx.lab, h, [...cmd.killNginx], 'killing nginx');
+    }
+    await ctx.at(faultAt + 8000);
+    ctx.mark('note', `kills stop; nginx stays down on ${h}`);
+    ctx.window(t, t + 8000, `nginx killed on ${h}`);
+  },
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    ...latencyVerdicts(i),
+    vipAwayAtEnd(i.events, i.durationMs, fact(i, 'host')),
+  ],
+};
+
+const lbRecover: Scenario = {
+  name: 'lb-recover',
+  description: 'nginx back on the director that lost it; the VIP may move back',
+  durationMs: 12_000,
+  prepare: async (ctx) => {
+    if (!ctx.state.nginxDown) {
+      await restoreHealthy(ctx);
+      const h = await waitSingleHolder(ctx.lab);
+      await run(ctx.lab, h, [...cmd.killNginx], 'killing nginx');
+      ctx.state.nginxDown = h;
+      await sleep(5000);
+    }
+  },
+  run: async (ctx) => {
+    const h = ctx.state.nginxDown;
+    if (!h) return;
+    await ctx.at(faultAt);
+    await run(ctx.lab, h, [...cmd.startNginx], 'starting nginx');
+    const t = ctx.mark('recover', `nginx started on ${h}`);
+    delete ctx.state.nginxDown;
+    ctx.window(t, t + 8000, 'VIP hand-back');
+  },
+  verdicts: (i) => [noFailedRequests(i.records), ...latencyVerdicts(i), vipHeldAtEnd(i.events, i.durationMs)],
+};
+
+const backendStopped: Scenario = {
+  name: 'backend-stopped',
+  description: 'nginx stopped on the first web backend',
+  durationMs: 8000,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    const b = ctx.lab.topology.backends[0];
+    if (!b) throw new Error('no backends');
+    ctx.facts.host = b;
+    await ctx.at(faultAt);
+    await run(ctx.lab, b, [...cmd.stopNginx], 'stopping nginx');
+    ctx.facts.faultT = ctx.mark('fault', `nginx stopped on ${b}`);
+    ctx.state.backendStopped = b;
+  },
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    backendAbsent(i.records, fact(i, 'host'), factNum(i, 'faultT', faultAt) + 1000, i.durationMs),
+  ],
+};
+
+const backendStarted: Scenario = {
+  name: 'backend-started',
+  description: 'nginx started again on the stopped web backend',
+  durationMs: 16_000,
+  prepare: async (ctx) => {
+    if (!ctx.state.backendStopped) {
+      await restoreHealthy(ctx);
+      const b = ctx.lab.topology.backends[0];
+      if (!b) throw new Error('no backends');
+      await run(ctx.lab, b, [...cmd.stopNginx], 'stopping nginx');
+      ctx.state.backendStopped = b;
+    }
+  },
+  run: async (ctx) => {
+    const b = ctx.state.backendStopped;
+    if (!b) return;
+    ctx.facts.host = b;
+    await ctx.at(faultAt);
+    await run(ctx.lab, b, [...cmd.startNginx], 'starting nginx');
+    ctx.facts.recoverT = ctx.mark('recover', `nginx started on ${b}`);
+    delete ctx.state.backendStopped;
+  },
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    backendPresent(i.records, fact(i, 'host'), factNum(i, 'recoverT', faultAt), i.durationMs),
+  ],
+};
+
+const lbPoweroff: Scenario = {
+  name: 'lb-poweroff',
+  description: 'the VIP holder loses power',
+  durationMs: 10_000,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    const h = await ctx.vipHolder();
+    ctx.facts.host = h;
+    await ctx.at(faultAt);
+    const t = ctx.mark('fault', `${h} powered off`);
+    ctx.facts.faultT = t;
+    ctx.state.poweredOff = h;
+    await ctx.lab.poweroff(h);
+    ctx.window(t, t + 5000, `${h} powered off`);
+  },
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    vipMovedWithin(i.events, factNum(i, 'faultT', faultAt), fact(i, 'host')),
+    ...latencyVerdicts(i),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ],
+};
+
+const lbPoweron: Scenario = {
+  name: 'lb-poweron',
+  description: 'the powered-off director boots again and rejoins',
+  durationMs: 16_000,
+  prepare: async (ctx) => {
+    if (!ctx.state.poweredOff) {
+      await restoreHealthy(ctx);
+      const h = await waitSingleHolder(ctx.lab);
+      await ctx.lab.poweroff(h);
+      ctx.state.poweredOff = h;
+      await waitSingleHolder(ctx.lab);
+    }
+  },
+  run: async (ctx) => {
+    const h = ctx.state.poweredOff;
+    if (!h) return;
+    await ctx.at(faultAt);
+    const t = ctx.mark('recover', `${h} powered on`);
+    await ctx.lab.poweron(h);
+    delete ctx.state.poweredOff;
+    ctx.mark('note', `${h} booted`);
+    ctx.window(t, ctx.now() + 8000, `${h} rejoins`);
+  },
+  verdicts: (i) => [noFailedRequests(i.records), ...latencyVerdicts(i), vipHeldAtEnd(i.events, i.durationMs)],
+};
+
+const backendPoweroff: Scenario = {
+  name: 'backend-poweroff',
+  description: 'the first web backend loses power, then boots again',
+  durationMs: 18_000,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    const b = ctx.lab.topology.backends[0];
+    if (!b) throw new Error('no backends');
+    ctx.facts.host = b;
+    await ctx.at(faultAt);
+    ctx.facts.faultT = ctx.mark('fault', `${b} powered off`);
+    ctx.state.poweredOff = b;
+    await ctx.lab.poweroff(b);
+    await ctx.at(faultAt + 8000);
+    ctx.mark('recover', `${b} powered on`);
+    await ctx.lab.poweron(b);
+    delete ctx.state.poweredOff;
+    ctx.mark('note', `${b} booted`);
+  },
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    backendAbsent(i.records, fact(i, 'host'), factNum(i, 'faultT', faultAt) + 1000, factNum(i, 'faultT', faultAt) + 8000),
+  ],
+};
+
+function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
+  return {
+    name,
+    description: which === 'director' ? "the VIP holder's link down for 8 s" : "the first web backend's link down for 8 s (black hole)",
+    durationMs: 16_000,
+    prepare: restoreHealthy,
+    run: async (ctx) => {
+      const h = which === 'director' ? await ctx.vipHolder() : ctx.lab.topology.backends[0];
+      if (!h) throw new Error('no backends');
+      ctx.facts.host = h;
+      await ctx.at(faultAt);
+      const t = ctx.mark('fault', `${h} link cut`);
+      ctx.facts.faultT = t;
+      ctx.state.linkCut = h;
+      await ctx.lab.cut(h);
+      ctx.window(t, t + 8000, `${h} link cut`);
+      await ctx.at(faultAt + 8000);
+      await ctx.lab.uncut(h);
+      delete ctx.state.linkCut;
+      ctx.mark('recover', `${h} link back`);
+    },
+    verdicts: (i) => [
+      noFailedRequests(i.records),
+      ...(which === 'director' ? [vipMovedWithin(i.events, factNum(i, 'faultT', faultAt), fact(i, 'host'))] : []),
+      ...latencyVerdicts(i),
+      vipHeldAtEnd(i.events, i.durationMs),
+    ],
+  };
+}
+
+const keepalivedKilled: Scenario = {
+  name: 'keepalived-killed',
+  description: 'keepalived on the VIP holder killed with SIGKILL, restarted 6 s later',
+  durationMs: 14_000,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    const h = await ctx.vipHolder();
+    await ctx.at(faultAt);
+    const t = ctx.mark('fault', `keepalived killed on ${h}`);
+    ctx.state.keepalivedDown = h;
+    await run(ctx.lab, h, [...cmd.killKeepalived], 'killing keepalived');
+    ctx.window(t, t + 6000, `keepalived killed on ${h}`);
+    await ctx.at(faultAt + 6000);
+    await run(ctx.lab, h, [...cmd.restartKeepalived], 'restarting keepalived');
+    delete ctx.state.keepalivedDown;
+    ctx.mark('recover', `keepalived restarted on ${h}`);
+  },
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    ...latencyVerdicts(i),
+    splitBrain(i.events, i.durationMs),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ],
+};
+
+const lbPartition: Scenario = {
+  name: 'lb-partition',
+  description: 'the two directors cannot reach each other for 8 s (split brain); everyone else reaches both',
+  durationMs: 16_000,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    const [a, b] = ctx.lab.topology.directors;
+    await ctx.at(faultAt);
+    ctx.mark('fault', `partition ${a} | ${b}`);
+    ctx.state.partitioned = true;
+    await ctx.lab.partition([a], [b]);
+    await ctx.at(faultAt + 8000);
+    await ctx.lab.heal();
+    delete ctx.state.partitioned;
+    ctx.mark('recover', 'partition healed');
+  },
+  verdicts: (i) => [
+    { ...noFailedRequests(i.records), description: 'failed requests (what clients saw)', informational: true },
+    splitBrain(i.events, i.durationMs),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ],
+};
+
+const convergeUnderLoad: Scenario = {
+  name: 'converge-under-load',
+  description: 'the playbook converges the cluster again while the load runs',
+  durationMs: 90_000,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    await ctx.at(faultAt);
+    const t = ctx.mark('fault', `converge (${ctx.profile})`);
+    await ctx.lab.applyProfile(ctx.profile);
+    ctx.mark('recover', 'converged');
+    ctx.window(t, ctx.now(), 'converge');
+    await ctx.at(ctx.now() + 2000);
+  },
+  verdicts: (i) => [noFailedRequests(i.records), vipHeldAtEnd(i.events, i.durationMs)],
+};
+
+export const scenarios: readonly Scenario[] = [
+  baseline,
+  lbNginxKilled,
+  lbRecover,
+  backendStopped,
+  backendStarted,
+  lbPoweroff,
+  lbPoweron,
+  backendPoweroff,
+  cutScenario('lb-cut', 'director'),
+  cutScenario('backend-cut', 'backend'),
+  keepalivedKilled,
+  lbPartition,
+  convergeUnderLoad,
+];
+
+/** scenario names that stop the load as soon as their steps end (their length is a ceiling) */
+export const endsWithSteps: ReadonlySet<string> = new Set(['converge-under-load']);
+
+/** named sequences */
+export const plans: Readonly<Record<string, readonly string[]>> = {
+  /** the faults of the prior art's measured table, in its order */
+  'seed-plan': ['lb-nginx-killed', 'lb-recover', 'backend-stopped', 'backend-started', 'lb-cut', 'backend-cut', 'keepalived-killed'],
+  all: scenarios.map((s) => s.name),
+};

@@ -1,0 +1,132 @@
+/**
+ * Run one scenario: prepare (untimed), start the load in the client, watch the
+ * VIP, run the timed steps, wait for the load to end, judge.
+ */
+import { errorMessage } from '../../errors/index.js';
+import type { LabControl } from '../lab-control.js';
+import { summarize } from '../summary.js';
+import type { LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
+import { watchVip } from '../vip-watcher.js';
+import { endsWithSteps } from './catalog.js';
+import type { DrillState, Scenario, ScenarioContext } from './types.js';
+
+export interface RunOptions {
+  rate: number;
+  timeoutMs: number;
+  keepalive: number;
+  /** VIP poll interval, ms */
+  vipPollMs?: number;
+}
+
+export interface ScenarioListener {
+  step?(label: string): void;
+  record?(r: RequestRecord): void;
+}
+
+/** when `informational` every verdict is reported but none fails the drill */
+export async function runScenario(
+  lab: LabControl,
+  scenario: Scenario,
+  profile: Profile,
+  state: DrillState,
+  opts: RunOptions,
+  listener: ScenarioListener = {},
+): Promise<ScenarioResult> {
+  const events: TimelineEvent[] = [];
+  const windows: ScenarioResult['windows'] = [];
+  const facts: Record<string, string | number> = {};
+  let t0Epoch = Date.now();
+  const now = (): number => Date.now() - t0Epoch;
+  const ctx: ScenarioContext = {
+    lab,
+    profile,
+    state,
+    facts,
+    now,
+    at: async (ms) => {
+      const wait = ms - now();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    },
+    mark: (kind, label) => {
+      const t = now();
+      events.push({ t, kind, label });
+      listener.step?.(label);
+      return t;
+    },
+    window: (from, to, label) => windows.push({ from, to, label }),
+    vipHolder: async () => {
+      const h = await lab.vipHolders();
+      return h.length === 1 && h[0] !== undefined ? h[0] : lab.topology.directors[0];
+    },
+  };
+  const load: LoadOptions = {
+    url: lab.topology.url,
+    rate: opts.rate,
+    timeoutMs: opts.timeoutMs,
+    durationMs: scenario.durationMs,
+    keepalive: opts.keepalive,
+  };
+  const base = {
+    scenario: scenario.name,
+    profile,
+    description: scenario.description,
+    durationMs: scenario.durationMs,
+    load,
+  };
+  try {
+    if (scenario.prepare) {
+      listener.step?.('preparing');
+      await scenario.prepare(ctx);
+    }
+    listener.step?.('load running');
+    const handle = lab.startLoad(load);
+    if (listener.record) handle.onRecord(listener.record);
+    t0Epoch = await handle.t0Epoch;
+    const watcher = watchVip(
+      () => lab.vipHolders(),
+      now,
+      (e) => events.push(e),
+      opts.vipPollMs ?? 100,
+      lab.onAddressChange ? (wake) => lab.onAddressChange?.(wake) ?? (() => undefined) : undefined,
+    );
+    let stepError: unknown;
+    try {
+      await scenario.run(ctx);
+      if (endsWithSteps.has(scenario.name)) handle.stop();
+    } catch (err) {
+      stepError = err;
+      handle.stop();
+    }
+    const records = await handle.done;
+    await watcher.stop();
+    const end = records.reduce((m, r) => Math.max(m, r.started + r.latency), scenario.durationMs);
+    const durationMs = Math.round(Math.max(scenario.durationMs, end));
+    events.sort((a, b) => a.t - b.t);
+    const verdicts = scenario.verdicts({ records, events, windows, facts, durationMs, lab });
+    const result: ScenarioResult = {
+      ...base,
+      durationMs,
+      t0Epoch,
+      records,
+      events,
+      windows,
+      summary: summarize(records),
+      verdicts,
+      pass: stepError === undefined && verdicts.every((v) => v.pass || v.informational === true),
+    };
+    if (stepError !== undefined) result.error = errorMessage(stepError);
+    return result;
+  } catch (err) {
+    return {
+      ...base,
+      t0Epoch,
+      records: [],
+      events,
+      windows,
+      summary: summarize([]),
+      verdicts: [],
+      pass: false,
+      error: errorMessage(err),
+    };
+  }
+}

@@ -1,0 +1,56 @@
+/** A scenario: fault steps and recovery under load, then verdicts. */
+import type { LabControl } from '../lab-control.js';
+import type { Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
+
+/**
+ * What earlier scenarios left broken, so paired scenarios (lb-nginx-killed then
+ * lb-recover) chain, and a lone one first brings its precondition about.
+ */
+export interface DrillState {
+  nginxDown?: string;
+  backendStopped?: string;
+  poweredOff?: string;
+  /** set before a fault is made and cleared once undone, so a failed step is still repaired */
+  linkCut?: string;
+  partitioned?: boolean;
+  keepalivedDown?: string;
+}
+
+export interface ScenarioContext {
+  lab: LabControl;
+  profile: Profile;
+  state: DrillState;
+  /** ms since the load's t0 */
+  now(): number;
+  /** wait until `ms` after t0 */
+  at(ms: number): Promise<void>;
+  /** record a timeline event now; returns its time */
+  mark(kind: 'fault' | 'recover' | 'note', label: string): number;
+  /** declare a failover window for the latency verdict */
+  window(from: number, to: number, label: string): void;
+  /** the single director holding the VIP, or the first director if unclear */
+  vipHolder(): Promise<string>;
+  /** remember a value for the verdicts (the faulted host, the fault time) */
+  facts: Record<string, string | number>;
+}
+
+export interface VerdictInput {
+  records: RequestRecord[];
+  events: TimelineEvent[];
+  windows: { from: number; to: number; label: string }[];
+  facts: Record<string, string | number>;
+  durationMs: number;
+  lab: LabControl;
+}
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** length of the load, ms */
+  durationMs: number;
+  /** before the load starts, not timed: bring about the precondition */
+  prepare?(ctx: ScenarioContext): Promise<void>;
+  /** the fault and recovery steps, timed against t0 */
+  run(ctx: ScenarioContext): Promise<void>;
+  verdicts(input: VerdictInput): Verdict[];
+}

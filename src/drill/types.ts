@@ -1,0 +1,125 @@
+/**
+ * Data of a drill: every request the load generator made, the timeline of
+ * faults and VIP moves, and the verdicts. Times are milliseconds relative to
+ * the start of the load (t0), so one scenario's records and events share an axis.
+ */
+
+/** How a request ended. `ok` is a 2xx/3xx answer; everything else is a failure. */
+export type OutcomeKind = 'ok' | 'http' | 'refused' | 'reset' | 'timeout' | 'other';
+
+export const failureKinds: readonly OutcomeKind[] = ['http', 'refused', 'reset', 'timeout', 'other'];
+
+export interface RequestRecord {
+  /** sequence number, 0-based, in schedule order */
+  seq: number;
+  /** when the open-loop schedule wanted the request to start (ms since t0) */
+  scheduled: number;
+  /** when it actually started (ms since t0); late starts show a saturated client */
+  started: number;
+  /** start to end (answer fully read, error or timeout), ms */
+  latency: number;
+  kind: OutcomeKind;
+  /** HTTP status when an answer came */
+  status?: number;
+  /** error code when `kind` is not ok/http: ECONNREFUSED, ECONNRESET, UND_ERR_... */
+  code?: string;
+  /** backend that answered, from the X-Backend header or the page (e.g. `web1`) */
+  backend?: string;
+  /**
+   * keep-alive mode only: a reused connection died before any response byte and
+   * the request was sent again once on a fresh connection (as browsers do). The
+   * record's outcome is the retry's; this holds the first attempt's error code.
+   */
+  retriedAfter?: string;
+}
+
+export type TimelineKind = 'fault' | 'recover' | 'vip' | 'note';
+
+export interface TimelineEvent {
+  /** ms since t0 */
+  t: number;
+  kind: TimelineKind;
+  /** short label for the picture: "nginx killed on lb1" */
+  label: string;
+  /** for `vip`: directors holding the VIP after the change (empty: nobody; 2: split brain) */
+  holders?: string[];
+  /** for `vip`: holders before the change */
+  from?: string[];
+}
+
+/** One assertion of a scenario, with its target and what was measured. */
+export interface Verdict {
+  id: string;
+  description: string;
+  /** what was wanted, in words: "0", "≤ 0.5 s", "lb2" */
+  target: string;
+  /** what was measured, in words */
+  actual: string;
+  pass: boolean;
+  /** informational verdicts are reported but never fail the drill */
+  informational?: boolean;
+}
+
+export type Profile = 'tutorial' | 'hapb';
+export const profiles: readonly Profile[] = ['tutorial', 'hapb'];
+
+export interface LoadOptions {
+  url: string;
+  /** requests per second, open loop */
+  rate: number;
+  /** per-request timeout, ms */
+  timeoutMs: number;
+  /** stop after this many ms of schedule */
+  durationMs: number;
+  /** stop after this many requests (default: rate × duration) */
+  count?: number;
+  /** N persistent connections instead of a new connection per request; 0 = off */
+  keepalive: number;
+}
+
+export interface LoadSummary {
+  total: number;
+  ok: number;
+  failed: number;
+  /** keep-alive retries that then succeeded or failed (they are not failures by themselves) */
+  retries: number;
+  byKind: Partial<Record<OutcomeKind, number>>;
+  byBackend: Record<string, number>;
+  /** latency percentiles of all requests, ms */
+  p50: number;
+  p99: number;
+  max: number;
+  /** the largest gap between scheduled and actual start, ms */
+  maxStartLag: number;
+}
+
+export interface ScenarioResult {
+  scenario: string;
+  profile: Profile;
+  description: string;
+  /** epoch ms of t0, for humans and for lining up logs */
+  t0Epoch: number;
+  /** length of the load, ms */
+  durationMs: number;
+  load: Omit<LoadOptions, 'url'> & { url: string };
+  records: RequestRecord[];
+  events: TimelineEvent[];
+  /** failover window(s) that the latency assertion looked at, ms since t0 */
+  windows: { from: number; to: number; label: string }[];
+  summary: LoadSummary;
+  verdicts: Verdict[];
+  /** true when every non-informational verdict passed */
+  pass: boolean;
+  /** a scenario that could not run (lab error) carries the reason */
+  error?: string;
+}
+
+export interface DrillReport {
+  /** JSON schema id, see src/drill/report.schema.json */
+  schema: 'hapb-drill/1';
+  lab: string;
+  startedAt: string;
+  profiles: Profile[];
+  results: ScenarioResult[];
+  pass: boolean;
+}

@@ -1,0 +1,74 @@
+/**
+ * Watch the VIP holders while the load runs and record a `vip` event each time
+ * they change. The first observation is recorded too, so the picture's band
+ * starts at t0. The holders are polled every `intervalMs`; a lab that can tell
+ * when addresses change (`subscribe`) wakes the poller at once, so a VIP move
+ * is timed to a few ms instead of the polling interval.
+ */
+import type { TimelineEvent } from './types.js';
+
+export interface VipWatcher {
+  stop(): Promise<void>;
+}
+
+/** register a callback for "addresses may have changed"; returns the unsubscribe */
+export type VipSubscribe = (wake: () => void) => () => void;
+
+export function watchVip(
+  holders: () => Promise<string[]>,
+  now: () => number,
+  onEvent: (e: TimelineEvent) => void,
+  intervalMs = 100,
+  subscribe?: VipSubscribe,
+): VipWatcher {
+  let last: string[] | undefined;
+  let running = true;
+  let wakeSleep: (() => void) | undefined;
+  let pending = false;
+  const wake = (): void => {
+    pending = true;
+    wakeSleep?.();
+  };
+  const unsubscribe = subscribe?.(wake);
+  const check = async (): Promise<void> => {
+    let h: string[];
+    try {
+      h = [...(await holders())].sort();
+    } catch {
+      h = last ?? [];
+    }
+    const t = now();
+    if (running && (last === undefined || h.join(',') !== last.join(','))) {
+      const label = h.length === 0 ? 'VIP: nobody' : h.length === 1 ? `VIP on ${h[0]}` : `VIP on ${h.join(' + ')} (split brain)`;
+      onEvent({ t, kind: 'vip', label, holders: h, ...(last ? { from: last } : {}) });
+      last = h;
+    }
+  };
+  const loop = async (): Promise<void> => {
+    while (running) {
+      const started = Date.now();
+      pending = false;
+      await check();
+      const wait = intervalMs - (Date.now() - started);
+      if (running && !pending && wait > 0) {
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, wait);
+          wakeSleep = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        wakeSleep = undefined;
+      }
+    }
+  };
+  const done = loop();
+  return {
+    stop: async () => {
+      running = false;
+      unsubscribe?.();
+      wakeSleep?.();
+      await done;
+    },
+  };
+}

@@ -1,0 +1,244 @@
+/**
+ * The executor: plays in order, hosts in rolling batches (serial), tasks in
+ * order across the batch (linear strategy, up to --forks hosts at once),
+ * handlers flushed at Ansible's implicit points. Emits events; returns the
+ * recap and the exit code.
+ */
+import type { Connection, ConnectionFactory, ConnectionOptions } from '../connection/types.js';
+import { ExitCode, UnreachableError, errorMessage } from '../errors/index.js';
+import { selectHosts } from '../inventory/index.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Module } from '../modules/types.js';
+import type { Play, Playbook, Task } from '../playbook/types.js';
+import { collectSecrets, maskDeep } from '../secrets/mask.js';
+import { createTemplater, markUnsafe, type Templater } from '../template/index.js';
+import { mapLimit } from './pool.js';
+import { runTask, type TaskEnv } from './run-task.js';
+import { serialBatches } from './serial.js';
+import { newHostState, type HostState } from './state.js';
+import { newResult, statusOf, type EngineEvent, type EventListener, type Recap, type TaskResult, type Vars } from './types.js';
+import { hostLevelVars, type VarScope } from './vars.js';
+
+export interface RunOptions {
+  playbook: Playbook;
+  inventory: Inventory;
+  modules: { get(name: string): Module | undefined };
+  connect: ConnectionFactory;
+  connectionOptions?: ConnectionOptions;
+  /** gathers facts over a connection (plays with gather_facts) */
+  gatherFacts?: (conn: Connection) => Promise<Vars>;
+  extraVars?: Vars;
+  check?: boolean;
+  diff?: boolean;
+  /** --limit pattern */
+  limit?: string;
+  forks?: number;
+  /** --tags / --skip-tags */
+  tags?: string[];
+  skipTags?: string[];
+  listeners?: EventListener[];
+}
+
+export interface RunOutcome {
+  recap: Recap;
+  exitCode: number;
+}
+
+export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
+  const emit = (e: EngineEvent): void => {
+    for (const l of opts.listeners ?? []) l(e);
+  };
+  const hosts = new Map<string, HostState>();
+  const stateOf = (name: string): HostState => {
+    let st = hosts.get(name);
+    if (!st) {
+      st = newHostState(name);
+      hosts.set(name, st);
+    }
+    return st;
+  };
+  const limited = opts.limit ? new Set(selectHosts(opts.inventory, opts.limit)) : undefined;
+  if (limited && limited.size === 0) {
+    emit({ type: 'warning', message: `--limit '${opts.limit}' matches no host of the inventory` });
+  }
+  const templater = createTemplater({ searchPaths: [opts.playbook.dir] });
+  const check = opts.check ?? false;
+  const diff = opts.diff ?? false;
+  emit({ type: 'playbook.start', file: opts.playbook.file, check, diff });
+  let abort = false;
+  try {
+    for (const play of opts.playbook.plays) {
+      if (abort) break;
+      const matched = selectHosts(opts.inventory, play.hosts).filter((h) => !limited || limited.has(h));
+      const playHosts = matched.filter((h) => !hosts.get(h)?.unreachable);
+      if (playHosts.length === 0) {
+        emit({ type: 'warning', message: `play '${play.name}': no hosts matched '${play.hosts}'${opts.limit ? ` with --limit '${opts.limit}'` : ''}, skipping` });
+        continue;
+      }
+      const playVars = play.vars;
+      const batches = serialBatches(playHosts, play.serial);
+      for (const [bi, batch] of batches.entries()) {
+        const scope: VarScope = {
+          inventory: opts.inventory,
+          playbookDir: opts.playbook.dir,
+          playVars,
+          extraVars: opts.extraVars ?? {},
+          check,
+          diff,
+          hosts,
+          playHosts,
+          batchHosts: batch,
+        };
+        emit({ type: 'play.start', name: play.name, hosts: batch, ...(batches.length > 1 ? { batch: { index: bi + 1, count: batches.length } } : {}) });
+        const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit);
+        emit({ type: 'play.end', name: play.name });
+        if (outcome === 'abort') {
+          abort = true;
+          break;
+        }
+        if (outcome === 'batch-failed') {
+          emit({ type: 'warning', message: `play '${play.name}': every host of batch ${bi + 1} failed; the remaining batches are not run` });
+          break;
+        }
+      }
+    }
+  } finally {
+    await Promise.all([...hosts.values()].map((h) => h.connection?.close().catch(() => undefined)));
+  }
+  const recap: Recap = {};
+  for (const [name, st] of hosts) recap[name] = st.stats;
+  emit({ type: 'playbook.end', recap });
+  const anyUnreachable = [...hosts.values()].some((h) => h.unreachable);
+  const anyFailed = [...hosts.values()].some((h) => h.failed);
+  return { recap, exitCode: anyFailed ? ExitCode.hostFailed : anyUnreachable ? ExitCode.unreachable : ExitCode.ok };
+}
+
+type BatchOutcome = 'ok' | 'batch-failed' | 'abort';
+
+async function runBatch(
+  opts: RunOptions,
+  play: Play,
+  batch: HostState[],
+  scope: VarScope,
+  templater: Templater,
+  emit: (e: EngineEvent) => void,
+): Promise<BatchOutcome> {
+  const forks = opts.forks ?? 5;
+  const env: TaskEnv = {
+    scope,
+    play,
+    templater,
+    modules: opts.modules,
+    check: scope.check,
+    diff: scope.diff,
+    warn: (message, host) => emit({ type: 'warning', message, ...(host ? { host } : {}) }),
+    connect: async (host, vars) => {
+      if (host.connection) return host.connection;
+      const conn = opts.connect(host.name, vars, opts.connectionOptions ?? {});
+      try {
+        await conn.connect();
+      } catch (err) {
+        if (err instanceof UnreachableError) throw err;
+        throw new UnreachableError(host.name, errorMessage(err));
+      }
+      host.connection = conn;
+      return conn;
+    },
+  };
+  const active = (): HostState[] => batch.filter((h) => !h.failed && !h.unreachable);
+  let fatal = false;
+
+  const record = (host: HostState, task: Task, handler: boolean, result: TaskResult): void => {
+    const masked = maskDeep(result, collectSecrets(hostLevelVars(scope, host.name))) as TaskResult;
+    const shown = task.no_log ? newResult({ ...pick(result), msg: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" }) : masked;
+    const status = statusOf(result);
+    const s = host.stats;
+    if (status === 'ok') s.ok++;
+    else if (status === 'changed') {
+      s.ok++;
+      s.changed++;
+    } else if (status === 'skipped') s.skipped++;
+    else if (status === 'unreachable') {
+      s.unreachable++;
+      host.unreachable = true;
+    } else if (status === 'failed') {
+      if (result.ignored) s.ignored++;
+      else {
+        s.failed++;
+        host.failed = true;
+      }
+    }
+    emit({ type: 'host.result', host: host.name, task: task.name, module: task.module, ...(task.role ? { role: task.role.name } : {}), handler, status, result: shown });
+  };
+
+  const runOnHosts = async (task: Task, targets: HostState[], handler: boolean): Promise<void> => {
+    if (targets.length === 0) return;
+    emit({ type: 'task.start', name: task.name, ...(task.role ? { role: task.role.name } : {}), handler, hosts: targets.map((h) => h.name), pos: task.pos });
+    await mapLimit(targets, forks, async (host) => {
+      const result = await runTask(env, host, task);
+      record(host, task, handler, result);
+    });
+    if (play.anyErrorsFatal && targets.some((h) => h.failed || h.unreachable)) fatal = true;
+  };
+
+  const flushHandlers = async (): Promise<void> => {
+    for (const h of play.handlers) {
+      const names = [h.name, ...h.listen];
+      const targets = active().filter((st) => names.some((n) => st.notified.has(n)));
+      for (const st of targets) for (const n of names) st.notified.delete(n);
+      await runOnHosts(h, targets, true);
+      if (fatal) return;
+    }
+  };
+
+  if (play.gatherFacts && opts.gatherFacts) {
+    const gather = opts.gatherFacts;
+    const factsTask: Task = { name: 'Gathering Facts', named: true, module: 'setup', args: {}, when: [], notify: [], listen: [], vars: {}, tags: ['always'], pos: play.pos };
+    emit({ type: 'task.start', name: factsTask.name, handler: false, hosts: active().map((h) => h.name), pos: play.pos });
+    await mapLimit(active(), forks, async (host) => {
+      let result: TaskResult;
+      try {
+        const conn = await env.connect(host, hostLevelVars(scope, host.name));
+        host.facts = markUnsafe(await gather(conn));
+        result = newResult({});
+      } catch (err) {
+        result = err instanceof UnreachableError ? newResult({ unreachable: true, msg: err.format() }) : newResult({ failed: true, msg: `gathering facts: ${errorMessage(err)}` });
+      }
+      record(host, factsTask, false, result);
+    });
+    if (play.anyErrorsFatal && batch.some((h) => h.failed || h.unreachable)) fatal = true;
+  }
+
+  const sections: Task[][] = [play.preTasks, [...play.roles.flatMap((r) => r.tasks), ...play.tasks], play.postTasks];
+  for (const section of sections) {
+    for (const task of section) {
+      if (fatal || active().length === 0) break;
+      if (!selectedByTags(task, opts.tags, opts.skipTags)) continue;
+      if (task.module === 'meta') {
+        await flushHandlers();
+        continue;
+      }
+      await runOnHosts(task, active(), false);
+    }
+    if (fatal || active().length === 0) break;
+    await flushHandlers();
+  }
+  if (fatal) {
+    for (const h of active()) h.failed = true;
+    emit({ type: 'warning', message: `play '${play.name}': any_errors_fatal is set and a host failed; stopping` });
+    return 'abort';
+  }
+  return active().length === 0 ? 'batch-failed' : 'ok';
+}
+
+function pick(r: TaskResult): Partial<TaskResult> {
+  return { changed: r.changed, failed: r.failed, skipped: r.skipped, unreachable: r.unreachable };
+}
+
+function selectedByTags(task: Task, tags: string[] | undefined, skip: string[] | undefined): boolean {
+  const t = new Set([...task.tags, ...(task.role?.tags ?? [])]);
+  if (skip && skip.some((s) => t.has(s))) return false;
+  if (!tags || tags.length === 0 || tags.includes('all')) return !t.has('never');
+  if (t.has('always')) return true;
+  return tags.some((s) => t.has(s)) || (tags.includes('untagged') && t.size === 0);
+}

@@ -1,0 +1,94 @@
+/**
+ * Variable precedence, lowest first (documented in docs/inventory.md):
+ *   role defaults < inventory group vars < inventory host vars < facts
+ *   < play vars (vars, vars_files) < role vars < role params < task vars
+ *   < set_fact / register < extra vars (-e)
+ * plus the magic variables (inventory_hostname, groups, hostvars, ...).
+ */
+import { hostVars, magicVars } from '../inventory/index.js';
+import type { Inventory } from '../inventory/types.js';
+import type { Role, Task } from '../playbook/types.js';
+import type { HostState } from './state.js';
+import type { Vars } from './types.js';
+
+/** Ansible's placeholder: an argument templated to `omit` is left out. */
+export const OMIT = '__omit_place_holder__hapb__';
+
+export interface VarScope {
+  inventory: Inventory;
+  playbookDir: string;
+  playVars: Vars;
+  extraVars: Vars;
+  check: boolean;
+  diff: boolean;
+  hosts: Map<string, HostState>;
+  playHosts: string[];
+  batchHosts: string[];
+}
+
+/** The variables of `host` as other hosts see them through hostvars[...]. */
+export function hostLevelVars(scope: VarScope, host: string): Vars {
+  const st = scope.hosts.get(host);
+  return {
+    ...hostVars(scope.inventory, host),
+    ...(st?.facts ?? {}),
+    ...(st?.facts && Object.keys(st.facts).length ? { ansible_facts: stripPrefix(st.facts) } : {}),
+    ...scope.playVars,
+    ...(st?.runtime ?? {}),
+    ...scope.extraVars,
+  };
+}
+
+function stripPrefix(facts: Vars): Vars {
+  const out: Vars = {};
+  for (const [k, v] of Object.entries(facts)) out[k.startsWith('ansible_') ? k.slice(8) : k] = v;
+  return out;
+}
+
+/** All variables for one task on one host. */
+export function taskVars(scope: VarScope, host: string, task?: Task, role?: Role): Vars {
+  const st = scope.hosts.get(host);
+  const r = role ?? task?.role;
+  const hostvars = new Proxy({} as Vars, {
+    get: (_t, name) => (typeof name === 'string' && scope.inventory.hosts.has(name) ? hostLevelVars(scope, name) : undefined),
+    has: (_t, name) => typeof name === 'string' && scope.inventory.hosts.has(name),
+    ownKeys: () => [...scope.inventory.hosts.keys()],
+    getOwnPropertyDescriptor: (_t, name) =>
+      typeof name === 'string' && scope.inventory.hosts.has(name)
+        ? { enumerable: true, configurable: true, value: hostLevelVars(scope, name) }
+        : undefined,
+  });
+  const vars: Vars = {
+    ...(r?.defaults ?? {}),
+    ...hostVars(scope.inventory, host),
+    ...(st?.facts ?? {}),
+    ...scope.playVars,
+    ...(r?.vars ?? {}),
+    ...(r?.params ?? {}),
+    ...(task?.vars ?? {}),
+    ...(st?.runtime ?? {}),
+    ...scope.extraVars,
+  };
+  return {
+    ...vars,
+    ...magicVars(scope.inventory, host),
+    hostvars,
+    ansible_facts: st ? stripPrefix(st.facts) : {},
+    playbook_dir: scope.playbookDir,
+    role_path: r?.dir,
+    role_name: r?.name,
+    ansible_check_mode: scope.check,
+    ansible_diff_mode: scope.diff,
+    ansible_play_hosts: scope.playHosts.filter((h) => !scope.hosts.get(h)?.failed && !scope.hosts.get(h)?.unreachable),
+    ansible_play_hosts_all: scope.playHosts,
+    ansible_play_batch: scope.batchHosts,
+    omit: OMIT,
+  };
+}
+
+/** Remove arguments whose value is the omit placeholder. */
+export function dropOmitted(args: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(args)) if (v !== OMIT) out[k] = v;
+  return out;
+}

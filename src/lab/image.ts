@@ -1,0 +1,214 @@
+/**
+ * The shared machine image: a Debian bookworm tree built once with debootstrap,
+ * cached under /var/lib/hapb/images/<hash>, where the hash covers everything
+ * that decides its content (suite, variant, packages, post-build script).
+ * It is built in a temp dir and renamed when complete: never a half image.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { imagesDir } from './paths.js';
+import { runOk } from './run.js';
+import { LabError } from './errors.js';
+
+export const IMAGE_SUITE = 'bookworm';
+export const IMAGE_VARIANT = 'minbase';
+export const IMAGE_PACKAGES: readonly string[] = [
+  'systemd',
+  'systemd-sysv',
+  'dbus',
+  'openssh-server',
+  'nginx-light',
+  'keepalived',
+  'iproute2',
+  'nftables',
+  'curl',
+  'procps',
+  'sudo',
+  'psmisc',
+  'iputils-ping',
+];
+
+/**
+ * Runs inside the fresh tree (chroot). Services the converge owns are disabled;
+ * identity (machine-id, host keys) is removed so every clone gets its own.
+ */
+export const IMAGE_POST_SCRIPT = `set -e
+systemctl disable nginx.service keepalived.service
+systemctl enable ssh.service
+systemctl mask console-getty.service getty@tty1.service systemd-networkd-wait-online.service apt-daily.timer apt-daily-upgrade.timer
+rm -f /etc/ssh/ssh_host_*
+: > /etc/machine-id
+rm -f /var/lib/dbus/machine-id
+printf 'PermitRootLogin prohibit-password\\nUseDNS no\\n' > /etc/ssh/sshd_config.d/hapb-lab.conf
+apt-get clean
+rm -rf /var/lib/apt/lists/* /var/log/*.log
+`;
+
+export interface ImageRecipe {
+  suite: string;
+  variant: string;
+  packages: readonly string[];
+  postScript: string;
+}
+
+export const defaultRecipe: ImageRecipe = {
+  suite: IMAGE_SUITE,
+  variant: IMAGE_VARIANT,
+  packages: IMAGE_PACKAGES,
+  postScript: IMAGE_POST_SCRIPT,
+};
+
+/** Content hash of a recipe: the cache key. Package order does not matter. */
+export function recipeHash(recipe: ImageRecipe): string {
+  const canonical = JSON.stringify({
+    suite: recipe.suite,
+    variant: recipe.variant,
+    packages: [...recipe.packages].sort(),
+    postScript: recipe.postScript,
+  });
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+}
+
+/**
+ * The Debian mirror apt already uses: the first deb URI serving `suite`, from
+ * deb822 .sources files or one-line sources.list. Falls back to deb.debian.org.
+ */
+export function parseMirror(files: { name: string; text: string }[], suite: string): string | undefined {
+  for (const { name, text } of files) {
+    if (name.endsWith('.sources')) {
+      for (const stanza of text.split(/\n\s*\n/)) {
+        const field = (key: string): string | undefined =>
+          new RegExp(`^${key}:\\s*(.+)$`, 'mi').exec(stanza)?.[1]?.trim();
+        const types = field('Types') ?? '';
+        const suites = (field('Suites') ?? '').split(/\s+/);
+        const uri = (field('URIs') ?? '').split(/\s+/)[0];
+        if (types.split(/\s+/).includes('deb') && suites.includes(suite) && uri) return uri;
+      }
+    } else {
+      for (const raw of text.split('\n')) {
+        const line = raw.replace(/#.*/, '').trim();
+        const m = /^deb\s+(?:\[[^\]]*\]\s+)?(\S+)\s+(\S+)/.exec(line);
+        if (m && m[2] === suite && m[1]) return m[1];
+      }
+    }
+  }
+  return undefined;
+}
+
+export function aptMirror(suite = IMAGE_SUITE): string {
+  const files: { name: string; text: string }[] = [];
+  const dir = '/etc/apt/sources.list.d';
+  if (existsSync(dir)) {
+    for (const name of readdirSync(dir).sort()) {
+      if (name.endsWith('.sources') || name.endsWith('.list')) files.push({ name, text: readFileSync(join(dir, name), 'utf8') });
+    }
+  }
+  if (existsSync('/etc/apt/sources.list')) files.unshift({ name: 'sources.list', text: readFileSync('/etc/apt/sources.list', 'utf8') });
+  return parseMirror(files, suite) ?? 'http://deb.debian.org/debian';
+}
+
+export interface BuildOptions {
+  rebuild?: boolean;
+  /** labs whose machines run on an image: a rebuild must not pull it from under them */
+  inUse?: (hash: string) => string[];
+  recipe?: ImageRecipe;
+  /** one line per step, for the progress display */
+  onProgress?: (line: string) => void;
+}
+
+export interface Image {
+  hash: string;
+  root: string;
+  /** true when it was built now, false when it came from the cache */
+  built: boolean;
+}
+
+const MARKER = '.hapb-image.json';
+
+export function imagePath(hash: string): string {
+  return join(imagesDir(), hash);
+}
+
+/** Is a complete image with this hash cached? */
+export function imageReady(hash: string): boolean {
+  return existsSync(join(imagePath(hash), MARKER));
+}
+
+/** Return the cached image, building it first when missing or when `rebuild`. */
+export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
+  const recipe = opts.recipe ?? defaultRecipe;
+  const hash = recipeHash(recipe);
+  const root = imagePath(hash);
+  const progress = opts.onProgress ?? ((): void => undefined);
+  if (imageReady(hash) && !opts.rebuild) return { hash, root, built: false };
+  const users = existsSync(root) ? (opts.inUse?.(hash) ?? []) : [];
+  if (users.length > 0) {
+    throw new LabError(`cannot rebuild image ${hash}: lab ${users.join(', ')} runs on it`, {
+      hint: users.map((u) => `hapb lab down --name ${u}`).join('; '),
+    });
+  }
+
+  await mkdir(imagesDir(), { recursive: true });
+  const tmp = join(imagesDir(), `.tmp-${hash}-${process.pid}`);
+  await rm(tmp, { recursive: true, force: true });
+  const mirror = aptMirror(recipe.suite);
+  try {
+    progress(`debootstrap ${recipe.suite} from ${mirror}`);
+    await runOk(
+      [
+        'debootstrap',
+        `--variant=${recipe.variant}`,
+        `--include=${recipe.packages.join(',')}`,
+        recipe.suite,
+        tmp,
+        mirror,
+      ],
+      {
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' },
+        onLine: (l) => {
+          if (/^I: (Retriev|Validat|Extract|Install|Unpack|Configur|Base system)/.test(l)) progress(l.slice(3));
+        },
+      },
+    );
+    progress('configuring the image');
+    await runOk(['chroot', tmp, '/bin/sh', '-c', recipe.postScript], {
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', DEBIAN_FRONTEND: 'noninteractive' },
+    });
+    killChrootedProcesses(tmp);
+    await writeFile(join(tmp, MARKER), JSON.stringify({ hash, recipe, mirror, built: new Date().toISOString() }, null, 2));
+    if (!opts.rebuild && imageReady(hash)) {
+      // another process built the same image meanwhile: keep theirs (a lab may already sit on it)
+      await rm(tmp, { recursive: true, force: true });
+      return { hash, root, built: false };
+    }
+    if (existsSync(root)) {
+      const old = join(imagesDir(), `.old-${hash}-${process.pid}`);
+      await rename(root, old);
+      await rm(old, { recursive: true, force: true });
+    }
+    await rename(tmp, root);
+    progress(`image ${hash} ready`);
+    return { hash, root, built: true };
+  } catch (err) {
+    await rm(tmp, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * A package script that started a daemon in the build chroot would leave it
+ * running on the box (debootstrap blocks this; this makes sure): end every
+ * process whose root is the tree being built. They are ours by construction.
+ */
+function killChrootedProcesses(root: string): void {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/root`) === root) process.kill(Number(entry), 'SIGKILL');
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+}

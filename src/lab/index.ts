@@ -1,0 +1,17 @@
+/**
+ * The lab's programmatic API (the CLI and the drill use it). Keep these
+ * signatures stable.
+ */
+export { labUp, convergeLab, writeLabInventory, DEFAULT_INVENTORY, DEFAULT_PLAYBOOK, type UpOptions } from './up.js';
+export { labDown, type DownResult } from './down.js';
+export { execIn, type ExecInOptions } from './exec.js';
+export { poweroff, poweron, cut, uncut, partition, heal } from './faults.js';
+export { vipHolders, labStatus, listLabs, labsOnImage, addressesIn, type LabStatus, type MachineStatus, type LabSummary } from './status.js';
+export { labInventoryPath, labKeyPath, labKnownHostsPath } from './paths.js';
+export { proxyArgv, proxyCommand } from './proxy.js';
+export { ensureImage, recipeHash, defaultRecipe, type Image } from './image.js';
+export { readState, loadLab, type LabState, type MachineState } from './state.js';
+export { DEFAULT_LAB, switchNs, machineNs } from './names.js';
+export { LabError } from './errors.js';
+export type { ConvergeFn, ConvergeRequest, Profile } from './types.js';
+export { PROFILES } from './types.js';

@@ -1,0 +1,162 @@
+/**
+ * What the lab needs from an Ansible-style YAML inventory: every host with its
+ * address and interface, the groups, and the VIPs. Also renders the lab's own
+ * inventory: the original plus connection variables through the lab's switch.
+ */
+import { existsSync, statSync } from 'node:fs';
+import { isMap, parseDocument, type Document, type YAMLMap } from 'yaml';
+import { SchemaError, type SourcePos } from '../errors/index.js';
+import { groupsOf, hostVars, inventoryFromYaml, loadInventory, type Inventory } from '../inventory/index.js';
+import { checkHostName } from './names.js';
+
+export interface LabHostSpec {
+  name: string;
+  /** ansible_host */
+  address: string;
+  prefixLen: number;
+  /** interface name inside the machine */
+  iface: string;
+  groups: string[];
+}
+
+export interface LabSpec {
+  source: string;
+  hosts: LabHostSpec[];
+  /** virtual IPs (var `vip`, or a list in `vips`) */
+  vips: string[];
+}
+
+/** variable names that may name the machine's interface, first found wins */
+export const IFACE_VARS = ['lab_interface', 'keepalived_interface', 'vrrp_interface', 'interface'] as const;
+/** variable names that hold a VIP (address or address/prefix) or a list of them */
+export const VIP_VARS = ['keepalived_vip', 'vip', 'keepalived_vips', 'vips'] as const;
+export const DEFAULT_IFACE = 'eth0';
+export const DEFAULT_PREFIX_LEN = 24;
+
+const IPV4_RE = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const IFACE_RE = /^[A-Za-z0-9_.-]{1,15}$/;
+
+/** Parse inventory text (file name for messages; group_vars/host_vars read from `varsDir`). */
+export function parseLabInventory(text: string, file: string, varsDir?: string): LabSpec {
+  return labSpecOf(inventoryFromYaml(text, file, varsDir));
+}
+
+/**
+ * The lab's view of a resolved inventory. A host without an interface variable
+ * gets the one named for other hosts (the seed names ens33 for the directors:
+ * every machine then has ens33, like the tutorial's VMs), else eth0.
+ */
+export function labSpecOf(inv: Inventory): LabSpec {
+  const names = [...inv.hosts.keys()];
+  if (names.length === 0) throw new SchemaError('the inventory has no hosts', { file: inv.source, line: 1, col: 1 });
+  const varsOf = new Map(names.map((n) => [n, hostVars(inv, n)]));
+  const ifaceOf = (v: Record<string, unknown>): string | undefined => {
+    const found = IFACE_VARS.map((k) => v[k]).find((x) => typeof x === 'string');
+    return typeof found === 'string' ? found : undefined;
+  };
+  const labIface = names.map((n) => ifaceOf(varsOf.get(n) ?? {})).find((x) => x !== undefined) ?? DEFAULT_IFACE;
+  const vips = new Set<string>();
+  const hosts: LabHostSpec[] = [];
+  const byAddress = new Map<string, string>();
+  for (const name of names) {
+    const host = inv.hosts.get(name);
+    const vars = varsOf.get(name) ?? {};
+    const pos = (key: string): SourcePos => inv.varPos(name, key) ?? host?.pos ?? { file: inv.source, line: 1, col: 1 };
+    try {
+      checkHostName(name);
+    } catch {
+      throw new SchemaError(`host name "${name}" cannot name a lab machine`, pos(''), 'use letters, digits, _ and -');
+    }
+    const address = vars['ansible_host'] ?? name;
+    if (typeof address !== 'string' || !IPV4_RE.test(address)) {
+      throw new SchemaError(`host "${name}" needs ansible_host: an IPv4 address for the lab`, pos('ansible_host'), 'e.g. ansible_host: 192.168.0.40');
+    }
+    const iface = ifaceOf(vars) ?? labIface;
+    if (!IFACE_RE.test(iface)) {
+      throw new SchemaError(`host "${name}": invalid interface name "${iface}"`, pos(IFACE_VARS.find((k) => k in vars) ?? ''), 'at most 15 characters');
+    }
+    const plen = vars['lab_prefix_len'] ?? DEFAULT_PREFIX_LEN;
+    if (typeof plen !== 'number' || !Number.isInteger(plen) || plen < 8 || plen > 30) {
+      throw new SchemaError(`host "${name}": lab_prefix_len must be an integer 8-30`, pos('lab_prefix_len'));
+    }
+    for (const key of VIP_VARS) {
+      const v = vars[key];
+      for (const item of Array.isArray(v) ? v : [v]) {
+        const ip = typeof item === 'string' ? item.split('/')[0] : undefined;
+        if (ip && IPV4_RE.test(ip)) vips.add(ip);
+      }
+    }
+    const other = byAddress.get(address);
+    if (other) throw new SchemaError(`hosts "${other}" and "${name}" share the address ${address}`, pos('ansible_host'));
+    byAddress.set(address, name);
+    hosts.push({ name, address, prefixLen: plen, iface, groups: groupsOf(inv, name).filter((g) => g !== 'all' && g !== 'ungrouped') });
+  }
+  return { source: inv.source, hosts, vips: [...vips] };
+}
+
+export function readLabInventory(file: string): LabSpec {
+  if (existsSync(file) && statSync(file).isDirectory()) {
+    throw new SchemaError('the lab needs an inventory file, not a directory', { file, line: 0, col: 0 }, 'pass one YAML file with -i');
+  }
+  return labSpecOf(loadInventory(file));
+}
+
+const ipToInt = (ip: string): number => ip.split('.').reduce((a, o) => a * 256 + Number(o), 0);
+const intToIp = (n: number): string => [24, 16, 8, 0].map((s) => Math.floor(n / 2 ** s) % 256).join('.');
+
+/**
+ * The controller's address on the lab's switch: the highest free address of the
+ * first host's subnet (not a host, not a VIP, not broadcast).
+ */
+export function switchAddress(spec: LabSpec): string {
+  const first = spec.hosts[0];
+  if (!first) throw new Error('no hosts');
+  const size = 2 ** (32 - first.prefixLen);
+  const net = Math.floor(ipToInt(first.address) / size) * size;
+  const used = new Set([...spec.hosts.map((h) => h.address), ...spec.vips]);
+  for (let n = net + size - 2; n > net; n--) {
+    const ip = intToIp(n);
+    if (!used.has(ip)) return ip;
+  }
+  throw new Error(`no free address in ${intToIp(net)}/${first.prefixLen} for the lab switch`);
+}
+
+export interface ConnectionVarsFor {
+  user: string;
+  keyFile: string;
+  knownHosts: string;
+  proxyCommand: (host: LabHostSpec) => string;
+}
+
+/**
+ * The lab's inventory: the original document (comments kept) with connection
+ * variables added to every host entry, so `hapb run -i` reaches the machines
+ * through the lab switch with the lab's key and the lab's known_hosts.
+ */
+export function renderLabInventory(text: string, spec: LabSpec, conn: ConnectionVarsFor): string {
+  const doc: Document = parseDocument(text);
+  const byName = new Map(spec.hosts.map((h) => [h.name, h]));
+  const visit = (group: unknown): void => {
+    if (!isMap(group)) return;
+    const hosts = group.get('hosts');
+    if (isMap(hosts)) {
+      for (const pair of (hosts as YAMLMap).items) {
+        const name = String((pair.key as { value?: unknown } | null)?.value ?? pair.key);
+        const h = byName.get(name);
+        if (!h) continue;
+        if (!isMap(pair.value)) pair.value = doc.createNode({});
+        const vars = pair.value as YAMLMap;
+        vars.set('ansible_user', conn.user);
+        vars.set('ansible_ssh_private_key_file', conn.keyFile);
+        vars.set(
+          'ansible_ssh_common_args',
+          `-o ProxyCommand="${conn.proxyCommand(h)}" -o UserKnownHostsFile=${conn.knownHosts} -o StrictHostKeyChecking=yes`,
+        );
+      }
+    }
+    const children = group.get('children');
+    if (isMap(children)) for (const pair of (children as YAMLMap).items) visit(pair.value);
+  };
+  if (isMap(doc.contents)) for (const pair of (doc.contents as YAMLMap).items) visit(pair.value);
+  return doc.toString({ lineWidth: 0 });
+}

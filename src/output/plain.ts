@@ -1,0 +1,89 @@
+/**
+ * Plain, greppable, Ansible-like lines (for logs and non-terminals):
+ *   PLAY [name] / TASK [role : name] / ok: [host] / changed: [host] /
+ *   fatal: [host]: FAILED! => {...} / PLAY RECAP.
+ */
+import type { Writable } from 'node:stream';
+import type { EngineEvent, EventListener, TaskResult } from '../engine/types.js';
+import { formatDiff } from './diff.js';
+import { formatRecap } from './recap.js';
+
+export interface PlainOptions {
+  out: Writable;
+  verbosity: number;
+  diff: boolean;
+}
+
+function banner(title: string): string {
+  return `\n${title} ${'*'.repeat(Math.max(3, 78 - title.length))}\n`;
+}
+
+function itemLabel(r: TaskResult): string {
+  if (!('item' in r)) return '';
+  const item = r.item;
+  return ` => (item=${typeof item === 'string' ? item : JSON.stringify(item)})`;
+}
+
+function details(r: TaskResult): Record<string, unknown> {
+  const { diff: _d, results: _r, ...rest } = r;
+  return rest;
+}
+
+export function plainListener(opts: PlainOptions): EventListener {
+  const w = (s: string): void => {
+    opts.out.write(s);
+  };
+  const line = (status: string, host: string, r: TaskResult, module?: string): void => {
+    switch (status) {
+      case 'failed':
+        w(`fatal: [${host}]${itemLabel(r)}: FAILED! => ${JSON.stringify(details(r))}\n`);
+        if (r.ignored) w('...ignoring\n');
+        break;
+      case 'unreachable':
+        w(`fatal: [${host}]: UNREACHABLE! => ${JSON.stringify({ msg: r.msg, unreachable: true, changed: false })}\n`);
+        break;
+      case 'skipped':
+        w(`skipping: [${host}]${itemLabel(r)}\n`);
+        break;
+      default: {
+        const msg = opts.verbosity > 0 ? ` => ${JSON.stringify(details(r))}` : module === 'debug' && r.msg !== undefined ? ` => ${JSON.stringify({ msg: r.msg })}` : '';
+        w(`${status}: [${host}]${itemLabel(r)}${msg}\n`);
+      }
+    }
+    if (opts.diff) for (const d of r.diff ?? []) w(formatDiff(d));
+  };
+  return (e: EngineEvent) => {
+    switch (e.type) {
+      case 'play.start':
+        w(banner(`PLAY [${e.name}]${e.batch ? ` (batch ${e.batch.index}/${e.batch.count}: ${e.hosts.join(', ')})` : ''}`));
+        break;
+      case 'task.start':
+        w(banner(`${e.handler ? 'RUNNING HANDLER' : 'TASK'} [${e.role ? `${e.role} : ` : ''}${e.name}]`));
+        break;
+      case 'host.result': {
+        const r = e.result;
+        if (r.results && r.results.length) {
+          for (const item of r.results) line(statusOfItem(item), e.host, item, e.module);
+          if (e.status === 'failed') w(`fatal: [${e.host}]: FAILED! => ${JSON.stringify({ msg: r.msg })}\n`);
+        } else line(e.status, e.host, r, e.module);
+        break;
+      }
+      case 'warning':
+        w(`[WARNING]: ${e.host ? `${e.host}: ` : ''}${e.message}\n`);
+        break;
+      case 'playbook.end':
+        w(banner('PLAY RECAP'));
+        w(formatRecap(e.recap));
+        break;
+      default:
+        break;
+    }
+  };
+}
+
+function statusOfItem(r: TaskResult): string {
+  if (r.unreachable) return 'unreachable';
+  if (r.failed) return 'failed';
+  if (r.skipped) return 'skipped';
+  return r.changed ? 'changed' : 'ok';
+}

@@ -1,0 +1,103 @@
+/**
+ * A fixed synthetic drill: lb-poweroff under both profiles, from a seeded
+ * generator, so golden files of the pictures and the report never drift.
+ * tutorial: the VIP moves 3.1 s after the power loss, requests in between are
+ * refused or time out; hapb: it moves after 0.3 s and requests only wait.
+ */
+import { summarize } from '../../../src/drill/summary.js';
+import { vipHeldAtEnd, vipMovedWithin, maxLatencyWithin, noFailedRequests } from '../../../src/drill/assertions.js';
+import type { DrillReport, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../../../src/drill/types.js';
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const rate = 50;
+const durationMs = 10_000;
+const faultT = 2000;
+
+export function syntheticResult(profile: Profile): ScenarioResult {
+  const rnd = prng(profile === 'hapb' ? 7 : 11);
+  const moveAfter = profile === 'hapb' ? 300 : 3100;
+  const records: RequestRecord[] = [];
+  const total = (durationMs * rate) / 1000;
+  for (let seq = 0; seq < total; seq++) {
+    const scheduled = (seq * 1000) / rate;
+    const started = Math.round((scheduled + rnd() * 0.8) * 100) / 100;
+    const backend = rnd() < 0.5 ? 'web1' : 'web2';
+    let latency = 1.5 + rnd() * 3;
+    const rec: RequestRecord = { seq, scheduled, started, latency: 0, kind: 'ok', status: 200, backend };
+    const inGap = started >= faultT && started < faultT + moveAfter;
+    if (inGap && profile === 'hapb') {
+      latency = faultT + moveAfter - started + 1000 * (rnd() < 0.5 ? 1 : 0) + 2;
+      if (latency > 1000) latency = 1000 + rnd() * 40;
+    } else if (inGap) {
+      const roll = rnd();
+      if (roll < 0.7) {
+        rec.kind = 'timeout';
+        rec.code = 'HAPB_TIMEOUT';
+        latency = 5000;
+      } else {
+        rec.kind = 'refused';
+        rec.code = 'ECONNREFUSED';
+        latency = 0.4 + rnd();
+      }
+      delete rec.status;
+      delete rec.backend;
+    }
+    rec.latency = Math.round(latency * 100) / 100;
+    records.push(rec);
+  }
+  if (profile === 'tutorial') {
+    const r = records[12];
+    if (r) r.retriedAfter = 'ECONNRESET';
+  }
+  const events: TimelineEvent[] = [
+    { t: 3.2, kind: 'vip', label: 'VIP on lb1', holders: ['lb1'] },
+    { t: faultT, kind: 'fault', label: 'lb1 powered off' },
+    { t: faultT + 20, kind: 'vip', label: 'VIP: nobody', holders: [], from: ['lb1'] },
+    { t: faultT + moveAfter, kind: 'vip', label: 'VIP on lb2', holders: ['lb2'], from: [] },
+  ];
+  const windows = [{ from: faultT, to: faultT + 5000, label: 'lb1 powered off' }];
+  const verdicts = [
+    noFailedRequests(records),
+    vipMovedWithin(events, faultT, 'lb1'),
+    maxLatencyWithin(records, windows[0] ?? { from: 0, to: 0 }),
+    vipHeldAtEnd(events, durationMs),
+  ];
+  return {
+    scenario: 'lb-poweroff',
+    profile,
+    description: 'the VIP holder loses power',
+    t0Epoch: 1_790_000_000_000,
+    durationMs,
+    load: { url: 'http://10.199.0.100/', rate, timeoutMs: 5000, durationMs, keepalive: 0 },
+    records,
+    events,
+    windows,
+    summary: summarize(records),
+    verdicts,
+    pass: verdicts.every((v) => v.pass || v.informational === true),
+  };
+}
+
+export function syntheticReport(): DrillReport {
+  const results = [syntheticResult('tutorial'), syntheticResult('hapb')].map((r) =>
+    r.profile === 'tutorial' ? { ...r, verdicts: r.verdicts.map((v) => ({ ...v, informational: true })), pass: true } : r,
+  );
+  return {
+    schema: 'hapb-drill/1',
+    lab: 'golden',
+    startedAt: '2026-09-21T12:00:00.000Z',
+    profiles: ['tutorial', 'hapb'],
+    results,
+    pass: results.every((r) => r.pass),
+  };
+}
