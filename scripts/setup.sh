@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd-container
+PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd systemd-container
       debootstrap iproute2 sudo curl procps psmisc ca-certificates)
 
 missing=()

@@ -124,6 +124,19 @@ Examples:
     await tasks.run();
     if (o.converge) await converge(o.name, o.playbook, o.profile);
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);
+    const st = loadLab(o.name);
+    const n = o.name === DEFAULT_LAB ? '' : ` --name ${o.name}`;
+    const client = st.machines.find((m) => m.groups.includes('clients'))?.host ?? st.machines[0]?.host ?? 'client';
+    const vip = st.vips[0];
+    process.stderr.write(
+      [
+        'try:',
+        ...(vip ? [`  hapb lab exec${n} ${client} -- curl -s http://${vip}/`] : []),
+        `  hapb lab status${n}`,
+        `  hapb lab down${n}`,
+        '',
+      ].join('\n'),
+    );
   });
 
   const converge = async (name: string, playbook: string, profile: Profile): Promise<void> => {
@@ -148,11 +161,17 @@ Examples:
   });
 
   example(
-    lab.command('down').description('stop and remove a lab (also one left behind by a killed process)').addOption(nameOption()),
+    lab
+      .command('down')
+      .description('stop and remove a lab (also one left behind by a killed process)')
+      .addOption(nameOption())
+      .option('--all', 'every lab on this box'),
     'hapb lab down --name demo',
-  ).action(async (o: { name: string }) => {
-    const r = await labDown(o.name);
-    process.stdout.write(r.removed ? `lab ${o.name} removed\n` : `no lab ${o.name}\n`);
+  ).action(async (o: { name: string; all?: boolean }) => {
+    for (const name of o.all ? listLabs().map((l) => l.name) : [o.name]) {
+      const r = await labDown(name);
+      process.stdout.write(r.removed ? `lab ${name} removed\n` : `no lab ${name}\n`);
+    }
   });
 
   example(lab.command('list').description('labs on this box').option('--json', 'JSON output'), 'hapb lab list').action(
@@ -202,6 +221,8 @@ Examples:
       `UserKnownHostsFile=${labKnownHostsPath(o.name)}`,
       '-o',
       'StrictHostKeyChecking=yes',
+      '-o',
+      'IdentitiesOnly=yes',
       '-i',
       labKeyPath(o.name),
       ...(command.length === 0 ? ['-t'] : []),

@@ -2,7 +2,10 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, HapbError, errorMessage } from '../errors/index.js';
+import { cliConverge } from '../lab/converge.js';
 import { registerCompletion } from './completion.js';
+import { registerDrillCommands } from './drill.js';
+import { registerLabCommands } from './lab.js';
 import { registerInventory } from './inventory.js';
 import { registerRender } from './render.js';
 import { registerRun } from './run.js';
@@ -18,10 +21,14 @@ export function buildProgram(): Command {
 Examples:
   hapb run playbooks/site.yml -i inventory/seed.yml --check --diff
   hapb render playbooks/site.yml -i inventory/seed.yml -o out
-  hapb inventory -i inventory/seed.yml --list`);
+  hapb inventory -i inventory/seed.yml --list
+  hapb lab up && hapb drill all --profile both`);
   registerRun(program);
   registerRender(program);
   registerInventory(program);
+  registerLabCommands(program);
+  const converge = cliConverge();
+  registerDrillCommands(program, converge ? { converge } : {});
   registerCompletion(program);
   return program;
 }

@@ -1,4 +1,5 @@
 /** `hapb run PLAYBOOK`: converge hosts. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createConnection } from '../connection/index.js';
 import { runPlaybook } from '../engine/run-playbook.js';
@@ -28,6 +29,8 @@ interface RunFlags {
   askBecomePass?: boolean;
   timeout: string;
   progress?: boolean;
+  knownHosts?: string;
+  sshConfig?: string;
 }
 
 export function registerRun(program: Command): void {
@@ -49,6 +52,8 @@ export function registerRun(program: Command): void {
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like OpenSSH accept-new)')
     .option('-K, --ask-become-pass', 'ask for the sudo password')
     .option('-T, --timeout <seconds>', 'SSH connection timeout', '10')
+    .option('--known-hosts <file>', 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)')
+    .option('--ssh-config <file>', 'ssh config file (default ~/.ssh/config)')
     .option('--no-progress', 'plain log lines even on a terminal')
     .addHelpText(
       'after',
@@ -103,6 +108,8 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
       timeoutMs: Number(flags.timeout) * 1000,
       ...(flags.acceptNewHostKeys ? { acceptNewHostKeys: true } : {}),
       ...(becomePassword !== undefined ? { becomePassword } : {}),
+      ...(flags.knownHosts ? { knownHostsFile: resolve(flags.knownHosts) } : {}),
+      ...(flags.sshConfig ? { sshConfigFile: resolve(flags.sshConfig) } : {}),
     },
     gatherFacts,
     extraVars: inputs.extraVars,

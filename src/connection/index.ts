@@ -3,48 +3,12 @@
  * default) or `local`. Anything else is an input error.
  */
 import { ExitCode, HapbError } from '../errors/index.js';
+import { LocalConnection } from './local.js';
 import { SshConnection } from './ssh/ssh-connection.js';
-import type { Connection, ConnectionFactory, ConnectionOptions, ExecOptions, ExecResult, PutOptions } from './types.js';
+import type { Connection, ConnectionFactory, ConnectionOptions } from './types.js';
 
 export { SshConnection, DEFAULT_CONNECT_TIMEOUT_MS, type SshConnectionOptions } from './ssh/ssh-connection.js';
 export { BecomeError } from './ssh/errors.js';
-
-type LocalConnectionClass = new (host: string) => Connection;
-
-/**
- * LocalConnection (src/connection/local.ts) comes from the modules branch. It
- * is loaded on first use so this file builds before both branches are merged;
- * after the merge this can become a static `import { LocalConnection } from './local.js'`.
- */
-class DeferredLocalConnection implements Connection {
-  readonly host: string;
-  private inner: Promise<Connection> | undefined;
-  constructor(host: string) {
-    this.host = host;
-  }
-  private conn(): Promise<Connection> {
-    const specifier = './local.js';
-    this.inner ??= (import(specifier) as Promise<{ LocalConnection: LocalConnectionClass }>).then(
-      (m) => new m.LocalConnection(this.host),
-    );
-    return this.inner;
-  }
-  async connect(): Promise<void> {
-    await (await this.conn()).connect();
-  }
-  async exec(command: string, opts?: ExecOptions): Promise<ExecResult> {
-    return (await this.conn()).exec(command, opts);
-  }
-  async put(content: Buffer, path: string, opts?: PutOptions): Promise<void> {
-    return (await this.conn()).put(content, path, opts);
-  }
-  async get(path: string): Promise<Buffer | null> {
-    return (await this.conn()).get(path);
-  }
-  async close(): Promise<void> {
-    if (this.inner) await (await this.inner).close();
-  }
-}
 
 export const CONNECTION_TYPES = ['ssh', 'local'] as const;
 
@@ -75,7 +39,7 @@ export const createConnection: ConnectionFactory = (
       return new SshConnection(host, vars, opts);
     case 'local':
     case 'ansible.builtin.local':
-      return new DeferredLocalConnection(host);
+      return new LocalConnection(host);
     default:
       throw new ConnectionTypeError(host, type);
   }

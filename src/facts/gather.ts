@@ -8,6 +8,7 @@
 import { HapbError } from '../errors/index.js';
 import type { BecomeOptions, Connection } from '../connection/types.js';
 import type { Vars } from '../engine/types.js';
+import { ipTextToJson, routeTextToJson } from './ip-text.js';
 import { networkFacts } from './network.js';
 import { distributionFacts, pkgMgr, serviceMgr } from './os.js';
 
@@ -30,6 +31,13 @@ export const FACTS_SCRIPT = [
   's ip-addr; ip -j addr show 2>/dev/null',
   's route4; ip -j -4 route show default 2>/dev/null',
   's route6; ip -j -6 route show default 2>/dev/null',
+  // iproute2 without JSON output (before 4.14): the same in text
+  'if ! ip -j link show lo >/dev/null 2>&1; then',
+  '  s ip-link-text; ip -o link show 2>/dev/null',
+  '  s ip-addr-text; ip -o addr show 2>/dev/null',
+  '  s route4-text; ip -4 route show default 2>/dev/null',
+  '  s route6-text; ip -6 route show default 2>/dev/null',
+  'fi',
   's pkg; for p in apt-get dnf dnf5 yum zypper apk pacman; do command -v "$p" >/dev/null 2>&1 && echo "$p"; done',
   's systemd; [ -d /run/systemd/system ] && echo yes',
   's pid1; cat /proc/1/comm 2>/dev/null',
@@ -65,7 +73,13 @@ export function parseFacts(output: string): Record<string, unknown> {
     debianVersion: get('debian_version'),
     redhatRelease: get('redhat-release'),
   });
-  const net = networkFacts(get('ip-addr'), get('route4'), get('route6'));
+  const net = sec.has('ip-link-text')
+    ? networkFacts(
+        ipTextToJson(get('ip-link-text'), get('ip-addr-text')),
+        routeTextToJson(get('route4-text')),
+        routeTextToJson(get('route6-text')),
+      )
+    : networkFacts(get('ip-addr'), get('route4'), get('route6'));
   const hostname = get('hostname').split('.')[0] ?? '';
   const fqdn = get('fqdn') || get('hostname');
   const facts: Record<string, unknown> = {

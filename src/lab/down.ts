@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { killMachine, removeCgroups, unmountOverlay } from './machine.js';
+import { killMachine, removeCgroups, removeNspawnLeftovers, rootLockName, unmountOverlay } from './machine.js';
 import { checkLabName } from './names.js';
 import { deleteNetns, unplugMachine } from './network.js';
 import { labDir, labRunDir } from './paths.js';
@@ -31,8 +31,10 @@ export async function labDown(name: string): Promise<DownResult> {
   }
   await Promise.all(
     state.machines.map(async (m) => {
+      const lock = rootLockName(m);
       await killMachine(m, findMachineNspawns(m.machine));
       await removeCgroups(m);
+      await removeNspawnLeftovers(m, lock);
       await unmountOverlay(m);
       await unplugMachine(state.switchNs, m);
     }),

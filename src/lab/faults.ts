@@ -3,10 +3,11 @@
  * partition sets of machines from each other on the switch.
  */
 import { usageError } from './errors.js';
-import { killMachine, machineAlive, removeCgroups, startMachine, waitRunning } from './machine.js';
+import { killMachine, machineAlive, removeCgroups, removeNspawnLeftovers, startMachine, waitRunning } from './machine.js';
 import { applyPartitions, plugMachine, setPort, unplugMachine } from './network.js';
 import { findMachineNspawns } from './procs.js';
 import { withLabLock } from './lock.js';
+import { ensureInotifyRoom } from './host-limits.js';
 import { loadLab, machineOf, writeState, type LabState } from './state.js';
 
 /** Abrupt power off: every process of the machine dies at once; its veth goes away. */
@@ -19,6 +20,8 @@ async function poweroffLocked(lab: string, host: string): Promise<void> {
   const m = machineOf(state, host);
   await killMachine(m, findMachineNspawns(m.machine));
   await removeCgroups(m);
+  // the overlay stays mounted: poweron takes the same lock again, only the propagation dir goes
+  await removeNspawnLeftovers(m, undefined);
   await unplugMachine(state.switchNs, m);
   m.power = 'off';
   await writeState(state);
@@ -36,6 +39,7 @@ async function poweronLocked(lab: string, host: string, opts: { timeoutMs?: numb
   await plugMachine(state.switchNs, m);
   await applyPartitions(state.switchNs, state.partitions, portLookup(state));
   m.power = 'on';
+  ensureInotifyRoom(1);
   await startMachine(m);
   await writeState(state);
   await waitRunning(m, opts.timeoutMs);

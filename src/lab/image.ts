@@ -28,6 +28,8 @@ export const IMAGE_PACKAGES: readonly string[] = [
   'sudo',
   'psmisc',
   'iputils-ping',
+  // /etc/protocols and /etc/services, as on every real Debian host
+  'netbase',
 ];
 
 /**

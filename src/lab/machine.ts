@@ -3,7 +3,7 @@
  * booted by systemd-nspawn in its own network namespace, in the background.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -119,6 +119,27 @@ export function systemdCgroupMounts(mountinfo = readFileSync('/proc/self/mountin
  */
 export function machineCgroups(m: MachineState): string[] {
   return systemdCgroupMounts().map((mnt) => join(mnt, 'hapb-lab', m.machine));
+}
+
+/**
+ * nspawn killed with SIGKILL leaves its propagation dir and the lock of its
+ * root dir in /run/systemd/nspawn; remove the ones of this (stopped) machine.
+ * `rootLock` is the lock's name, taken while the overlay is mounted.
+ */
+export async function removeNspawnLeftovers(m: MachineState, rootLock: string | undefined): Promise<void> {
+  await rmdir(join('/run/systemd/nspawn/propagate', m.machine)).catch(() => undefined);
+  if (rootLock) await rm(join('/run/systemd/nspawn/locks', rootLock), { force: true });
+}
+
+/** the name of nspawn's lock for the machine's root (inode-DEV:INO), while it is mounted */
+export function rootLockName(m: MachineState): string | undefined {
+  try {
+    if (!isMounted(m.root)) return undefined;
+    const st = statSync(m.root);
+    return `inode-${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

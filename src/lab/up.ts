@@ -15,6 +15,7 @@ import { labDown } from './down.js';
 import { labsOnImage } from './status.js';
 import { located } from './converge.js';
 import { withLabLock } from './lock.js';
+import { ensureInotifyRoom } from './host-limits.js';
 import { LabError, requireRoot } from './errors.js';
 import type { ConvergeFn, Profile } from './types.js';
 
@@ -91,6 +92,8 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
     const plen = spec.hosts[0]?.prefixLen ?? 24;
     await createSwitch(state.switchNs, state.switchAddress, plen);
     const hostKeys: { host: string; address: string; pubKey: string }[] = [];
+    const raised = ensureInotifyRoom(state.machines.length);
+    if (raised) progress(raised);
     progress(`booting ${state.machines.length} machines`);
     await Promise.all(
       state.machines.map(async (m) => {

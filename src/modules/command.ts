@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { shellJoin, shellQuote } from '../connection/command.js';
 import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
 import { failedPlan } from './result.js';
-import { shlexSplit } from './shlex.js';
+import { shellSplit } from '../connection/command.js';
 import type { Module, ModuleContext, ModulePlan } from './types.js';
 
 export type CommandArgs = {
@@ -46,7 +46,7 @@ export const commandModule: Module<CommandArgs> = {
     if (args.argv !== undefined) line = shellJoin(args.argv.map(String));
     else {
       try {
-        line = shellJoin(shlexSplit(args._raw_params ?? args.cmd ?? ''));
+        line = shellJoin(shellSplit(args._raw_params ?? args.cmd ?? ''));
       } catch (e) {
         return Promise.resolve(failedPlan((e as Error).message));
       }

@@ -44,14 +44,8 @@ class Loader {
   playbook(file: string): Playbook {
     const dir = dirname(file);
     const book: Playbook = { file, dir, plays: [] };
-    let doc: Located;
-    try {
-      doc = loadYamlFile(file);
-    } catch (e) {
-      if (e instanceof SchemaError) this.errors.push(e);
-      else throw e;
-      return book;
-    }
+    const doc = this.yaml(file);
+    if (!doc) return book;
     if (!Array.isArray(doc.value)) {
       this.errors.push(
         new SchemaError('a playbook must be a list of plays', doc.pos(''), 'start each play with "- hosts: GROUP"'),
@@ -222,32 +216,31 @@ class Loader {
   }
 
   private varsFile(file: string | undefined): Vars {
-    if (!file) return {};
-    try {
-      const doc = loadYamlFile(file);
-      if (doc.value === null || doc.value === undefined) return {};
-      if (typeof doc.value !== 'object' || Array.isArray(doc.value)) {
-        this.errors.push(new SchemaError('a vars file must be a mapping of variable names to values', doc.pos('')));
-        return {};
-      }
-      return doc.value as Vars;
-    } catch (e) {
-      if (e instanceof SchemaError) this.errors.push(e);
-      else throw e;
+    const doc = file ? this.yaml(file) : undefined;
+    if (!doc || doc.value === null || doc.value === undefined) return {};
+    if (typeof doc.value !== 'object' || Array.isArray(doc.value)) {
+      this.errors.push(new SchemaError('a vars file must be a mapping of variable names to values', doc.pos('')));
       return {};
+    }
+    return doc.value as Vars;
+  }
+
+  /** a YAML file, or undefined with its error recorded */
+  private yaml(file: string): Located | undefined {
+    try {
+      return loadYamlFile(file);
+    } catch (e) {
+      if (e instanceof SchemaError) {
+        this.errors.push(e);
+        return undefined;
+      }
+      throw e;
     }
   }
 
   private taskFile(file: string, handlers: boolean): Task[] {
-    let doc: Located;
-    try {
-      doc = loadYamlFile(file);
-    } catch (e) {
-      if (e instanceof SchemaError) this.errors.push(e);
-      else throw e;
-      return [];
-    }
-    if (doc.value === null) return [];
+    const doc = this.yaml(file);
+    if (!doc || doc.value === null) return [];
     return this.tasks(doc.value, doc, '', handlers);
   }
 

@@ -50,10 +50,12 @@ export interface Sshd {
   netns: string | undefined;
   pid: number;
   dir: string;
-  /** the server's host key (ed25519) */
+  /** the server's first host key */
   hostKey: KeyPair;
-  /** `host keytype base64` line for known_hosts under `name` */
-  knownHostsLine(name: string): string;
+  /** all its host keys */
+  hostKeys: KeyPair[];
+  /** `host keytype base64` line for known_hosts under `name` (default: the first host key) */
+  knownHostsLine(name: string, key?: KeyPair): string;
   /** let `pubKey` log in as `user` */
   authorize(user: string, pubKey: string): void;
   /** everything sshd logged so far */
@@ -72,6 +74,8 @@ export interface SshdOptions {
   netns?: string;
   /** offer the SFTP subsystem (default true) */
   sftp?: boolean;
+  /** host key types, the first is `hostKey` (default ['ed25519']) */
+  hostKeyTypes?: string[];
 }
 
 export async function startSshd(opts: SshdOptions): Promise<Sshd> {
@@ -80,7 +84,10 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
   mkdirSync(join(dir, 'authorized_keys'), { recursive: true, mode: 0o755 });
   // Debian's sshd refuses to start without its privilege separation folder
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
-  const hostKey = makeKeyPair(join(dir, 'ssh_host_ed25519_key'), { comment: `${PREFIX}-host` });
+  const types = opts.hostKeyTypes ?? ['ed25519'];
+  const hostKeys = types.map((t) => makeKeyPair(join(dir, `ssh_host_${t}_key`), { type: t, comment: `${PREFIX}-host` }));
+  const hostKey = hostKeys[0];
+  if (!hostKey) throw new Error('no host key type');
   const listen = opts.listen ?? '127.0.0.1';
   const port = opts.port ?? (opts.netns ? 22 : await freePort());
   const config = join(dir, 'sshd_config');
@@ -89,7 +96,7 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
     [
       `Port ${port}`,
       `ListenAddress ${listen}`,
-      `HostKey ${hostKey.path}`,
+      ...hostKeys.map((k) => `HostKey ${k.path}`),
       'PidFile none',
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}/%u`,
       'StrictModes no',
@@ -141,7 +148,11 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
     pid,
     dir,
     hostKey,
-    knownHostsLine: (name) => `${name} ${hostKeyFields[0]} ${hostKeyFields[1]}`,
+    hostKeys,
+    knownHostsLine: (name, key = hostKey) => {
+      const [t, b] = key === hostKey ? hostKeyFields : key.pub.split(' ');
+      return `${name} ${t} ${b}`;
+    },
     authorize(user, pubKey) {
       const file = join(dir, 'authorized_keys', user);
       let text = '';
@@ -195,8 +206,29 @@ export function netnsBridgeCommand(dir: string, netns: string, pidFile?: string)
       '',
     ].join('\n'),
   );
-  const write = pidFile ? `echo $$ > ${pidFile}; ` : '';
-  return `${write}exec ip netns exec ${netns} ${process.execPath} ${script} %h %p`;
+  const bridge = `ip netns exec ${netns} ${process.execPath} ${script} %h %p`;
+  return pidFile ? `sh -c 'echo $$ > ${pidFile}; exec ${bridge}'` : bridge;
+}
+
+/**
+ * Inventory variables that reach `sshd` as root with `keyPath`: directly on
+ * 127.0.0.1, or through a ProxyCommand into its namespace. Its host key must be
+ * in the known_hosts file given to the run (see knownHostsLine / hostKeyName).
+ */
+export function sshHostVars(sshd: Sshd, keyPath: string, bridgeDir: string): Record<string, unknown> {
+  const vars: Record<string, unknown> = {
+    ansible_host: sshd.listen,
+    ansible_port: sshd.port,
+    ansible_user: 'root',
+    ansible_ssh_private_key_file: keyPath,
+  };
+  if (sshd.netns) vars.ansible_ssh_common_args = `-o ProxyCommand="${netnsBridgeCommand(bridgeDir, sshd.netns)}"`;
+  return vars;
+}
+
+/** The known_hosts name of an sshd: `host` on port 22, `[host]:port` otherwise. */
+export function hostKeyName(sshd: Sshd): string {
+  return sshd.port === 22 ? sshd.listen : `[${sshd.listen}]:${sshd.port}`;
 }
 
 export interface TempUser {

@@ -30,7 +30,7 @@ describe.skipIf(!canRun)('lab image', () => {
     expect(wants).not.toContain('nginx.service');
     expect(wants).not.toContain('keepalived.service');
     expect(wants).toContain('ssh.service');
-    for (const bin of ['usr/sbin/nginx', 'usr/sbin/keepalived', 'usr/sbin/sshd', 'usr/sbin/nft', 'usr/bin/curl', 'lib/systemd/systemd']) {
+    for (const bin of ['usr/sbin/nginx', 'usr/sbin/keepalived', 'usr/sbin/sshd', 'usr/sbin/nft', 'usr/bin/curl', 'lib/systemd/systemd', 'etc/protocols']) {
       expect(existsSync(r(bin)), bin).toBe(true);
     }
     const marker = JSON.parse(readFileSync(r('.hapb-image.json'), 'utf8')) as { hash: string };

@@ -30,8 +30,10 @@ import {
 } from '../../src/lab/index.js';
 import { labDir, labRunDir } from '../../src/lab/paths.js';
 import { findMachineNspawns } from '../../src/lab/procs.js';
-import { machineCgroups } from '../../src/lab/machine.js';
+import { machineCgroups, rootLockName } from '../../src/lab/machine.js';
 import { registerLabCommands } from '../../src/cli/lab.js';
+import { createConnection } from '../../src/connection/index.js';
+import { hostVars, loadInventory } from '../../src/inventory/index.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-lab-${process.pid}`;
@@ -63,6 +65,8 @@ function leftovers(lab: string): string[] {
     const live = findMachineNspawns(`hapb-${lab}-${host}`).filter((pid) => !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
     out.push(...live.map((pid) => `process ${pid}`));
     out.push(...machineCgroups({ machine: `hapb-${lab}-${host}` } as never).filter((d) => existsSync(d)).map((d) => `cgroup ${d}`));
+    const propagate = `/run/systemd/nspawn/propagate/hapb-${lab}-${host}`;
+    if (existsSync(propagate)) out.push(`dir ${propagate}`);
   }
   for (const d of [labDir(lab), labRunDir(lab)]) if (existsSync(d)) out.push(`dir ${d}`);
   const links = execFileSync('ip', ['-o', 'link'], { encoding: 'utf8' });
@@ -156,6 +160,21 @@ describe.skipIf(!canRun)('lab machines', () => {
     expect(out.trim()).toBe('web2');
     const inv = readFileSync(labInventoryPath(LAB), 'utf8');
     expect(inv).toContain(`ProxyCommand="${proxyCommand(LAB, m.address)}"`);
+  });
+
+  it("hapb's own SSH connection reaches every machine with the lab inventory's variables", async () => {
+    const inv = loadInventory(labInventoryPath(LAB));
+    for (const host of ['master', 'client']) {
+      const conn = createConnection(host, hostVars(inv, host), { sshConfigFile: '/dev/null', timeoutMs: 15_000 });
+      try {
+        await conn.connect();
+        expect((await conn.exec('hostname')).stdout.trim()).toBe(host);
+        await conn.put(Buffer.from(`hello ${host}\n`), '/tmp/hapb-put');
+        expect((await conn.get('/tmp/hapb-put'))?.toString()).toBe(`hello ${host}\n`);
+      } finally {
+        await conn.close();
+      }
+    }
   });
 
   it('vipHolders and status see which machine holds the VIP', async () => {
@@ -296,9 +315,12 @@ vrrp_instance VI_1 {
 
   it('down leaves no namespace, mount, process, cgroup, veth or dir behind, also without the run-time state', async () => {
     // a lab whose creator was killed and whose /run state is gone: the persistent copy is enough
+    const locks = loadLab(LAB).machines.map((m) => rootLockName(m));
+    expect(locks.every((l) => l !== undefined && existsSync(`/run/systemd/nspawn/locks/${l}`))).toBe(true);
     rmSync(labRunDir(LAB), { recursive: true, force: true });
     expect((await labDown(LAB)).removed).toBe(true);
     expect(leftovers(LAB)).toEqual([]);
+    expect(locks.filter((l) => existsSync(`/run/systemd/nspawn/locks/${l ?? ''}`))).toEqual([]);
     expect((await labDown(LAB)).removed).toBe(false);
   });
 });

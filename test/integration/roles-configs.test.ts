@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { previewFiles, type PreviewFile } from '../../src/cluster/preview.js';
+import { moduleCatalog } from '../../src/cli/load-inputs.js';
+import { renderPlaybook, type RenderedFile } from '../../src/engine/render.js';
 import { loadInventory } from '../../src/inventory/index.js';
+import { loadPlaybook } from '../../src/playbook/load.js';
 import type { Vars } from '../../src/engine/types.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
 import { canUseNamespaces } from '../helpers/env.js';
@@ -47,12 +49,21 @@ function profileVars(profile: string): Vars {
   return loadYamlFile<Vars>(join(root, 'profiles', `${profile}.yml`)).value;
 }
 
-function render(extraVars: Vars): PreviewFile[] {
+const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
+
+/** A rendered file with the `validate` command of the task that writes it. */
+type Rendered = RenderedFile & { validate: string | undefined };
+
+function render(extraVars: Vars): Rendered[] {
   const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
-  return previewFiles({ root, playbook: join(root, 'playbooks', 'site.yml'), inventory, extraVars });
+  const tasks = playbook.plays.flatMap((p) => p.roles.flatMap((r) => r.tasks));
+  return renderPlaybook({ playbook, inventory, extraVars }).map((f) => {
+    const validate = tasks.find((t) => t.name === f.task && t.module === 'template')?.args.validate;
+    return { ...f, validate: typeof validate === 'string' ? validate : undefined };
+  });
 }
 
-function fileOf(files: PreviewFile[], host: string, dest: string): PreviewFile {
+function fileOf(files: Rendered[], host: string, dest: string): Rendered {
   const f = files.find((x) => x.host === host && x.dest === dest);
   if (!f) throw new Error(`${host} has no rendered ${dest}`);
   return f;
@@ -87,7 +98,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
   });
 
   /** Write a rendered file to the temp folder; returns its path. */
-  const put = (f: PreviewFile, tag: string): string => {
+  const put = (f: Rendered, tag: string): string => {
     const path = join(tmp, `${tag}-${f.host}-${f.dest.replace(/\//g, '_')}`);
     writeFileSync(path, f.content);
     return path;
@@ -97,7 +108,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
    * Run keepalived's validate command on a rendered keepalived.conf, with the
    * host's scripts installed at their paths and (optionally) the script user.
    */
-  const keepalivedTest = (files: PreviewFile[], host: string, tag: string, withUser: boolean, command?: string): Promise<Run> => {
+  const keepalivedTest = (files: Rendered[], host: string, tag: string, withUser: boolean, command?: string): Promise<Run> => {
     const conf = fileOf(files, host, '/etc/keepalived/keepalived.conf');
     const scripts = files.filter((f) => f.host === host && f.dest.startsWith('/etc/keepalived/') && f.dest.endsWith('.sh'));
     const copies = scripts.map((s) => `cp '${put(s, tag)}' '${s.dest}'; chmod 0755 '${s.dest}'`);

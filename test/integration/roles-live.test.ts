@@ -15,8 +15,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { previewFiles, type PreviewFile } from '../../src/cluster/preview.js';
+import { moduleCatalog } from '../../src/cli/load-inputs.js';
+import { renderPlaybook, type RenderedFile } from '../../src/engine/render.js';
 import { loadInventory } from '../../src/inventory/index.js';
+import { loadPlaybook } from '../../src/playbook/load.js';
 import type { Vars } from '../../src/engine/types.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
 import { canUseNamespaces } from '../helpers/env.js';
@@ -61,12 +63,12 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
   const logs: string[] = [];
   const downFile = (host: string): string => join(tmp, `${host}.down`);
 
-  function rendered(host: string, extra: Vars = {}): PreviewFile[] {
+  function rendered(host: string, extra: Vars = {}): RenderedFile[] {
     const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
     const profile = loadYamlFile<Vars>(join(root, 'profiles', 'hapb.yml')).value;
-    return previewFiles({
-      root,
-      playbook: join(root, 'playbooks', 'site.yml'),
+    const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
+    return renderPlaybook({
+      playbook,
       inventory,
       extraVars: { ...profile, keepalived_check_script: '', keepalived_nginx_down_file: downFile(host), ...extra },
     }).filter((f) => f.host === host);

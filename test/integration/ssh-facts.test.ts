@@ -4,15 +4,25 @@
  * SSH connection to an sshd in that namespace.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SshConnection } from '../../src/connection/index.js';
+import type { Connection } from '../../src/connection/types.js';
 import { gatherFacts } from '../../src/facts/gather.js';
 import { parseOsRelease } from '../../src/facts/os.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { makeKeyPair, makeNetns, netnsBridgeCommand, PREFIX, removeNetns, startSshd, type Sshd } from '../helpers/sshd.js';
+import {
+  hostKeyName,
+  makeKeyPair,
+  makeNetns,
+  PREFIX,
+  removeNetns,
+  sshHostVars,
+  startSshd,
+  type Sshd,
+} from '../helpers/sshd.js';
 
 const ready = canUseNamespaces && hasCommand('ssh-keygen');
 
@@ -40,15 +50,10 @@ describe.skipIf(!ready)('gatherFacts over SSH into a namespace', () => {
     sshd = await startSshd({ dir: join(dir, 'sshd'), netns });
     sshd.authorize('root', key.pub);
     const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, sshd.knownHostsLine('127.0.0.1') + '\n');
+    writeFileSync(knownHosts, sshd.knownHostsLine(hostKeyName(sshd)) + '\n');
     conn = new SshConnection(
       'nsbox',
-      {
-        ansible_host: '127.0.0.1',
-        ansible_user: 'root',
-        ansible_ssh_private_key_file: key.path,
-        ansible_ssh_common_args: `-o ProxyCommand="${netnsBridgeCommand(dir, netns)}"`,
-      },
+      sshHostVars(sshd, key.path, dir),
       { knownHostsFile: knownHosts, sshConfigFile: join(dir, 'none'), askPassphrase: null, env: { home: dir, agentSocket: undefined } },
     );
     await conn.connect();
@@ -81,6 +86,35 @@ describe.skipIf(!ready)('gatherFacts over SSH into a namespace', () => {
     });
     expect(vars.ansible_hv1).toMatchObject({ ipv4: { address: '10.213.8.1', netmask: '255.255.0.0' } });
     expect(new Set(vars.ansible_all_ipv4_addresses as string[])).toEqual(new Set(['10.213.7.1', '10.213.7.50', '10.213.8.1']));
+  });
+
+  it('gives the same network facts from an iproute2 without JSON output', async () => {
+    if (!conn) throw new Error('no connection');
+    const real = conn;
+    // an `ip` that refuses -j, as iproute2 before 4.14 does, first on PATH for the facts script
+    const shim = join(dir, 'old-ip');
+    mkdirSync(shim, { recursive: true });
+    const ipPath = execFileSync('sh', ['-c', 'command -v ip'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(shim, 'ip'),
+      `#!/bin/sh\nfor a in "$@"; do [ "$a" = -j ] && { echo 'Option "-j" is unknown, try "ip -help".' >&2; exit 255; }; done\nexec ${ipPath} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const oldIp: Connection = {
+      host: real.host,
+      connect: () => real.connect(),
+      exec: (command, opts) => real.exec(command, { ...opts, env: { PATH: `${shim}:/usr/sbin:/usr/bin:/sbin:/bin` } }),
+      put: (content, path, opts) => real.put(content, path, opts),
+      get: (path) => real.get(path),
+      close: () => real.close(),
+    };
+    expect((await oldIp.exec('ip -j link show lo')).rc).toBe(255);
+    const fromText = await gatherFacts(oldIp);
+    const fromJson = await gatherFacts(real);
+    for (const k of ['ansible_interfaces', 'ansible_default_ipv4', 'ansible_hv_a', 'ansible_hv1', 'ansible_lo', 'ansible_all_ipv4_addresses']) {
+      expect(fromText[k], k).toEqual(fromJson[k]);
+    }
+    expect(fromText.ansible_default_ipv4).toMatchObject({ interface: 'hv-a', address: '10.213.7.1' });
   });
 
   it('reports this machine the way its own files and tools do', async () => {

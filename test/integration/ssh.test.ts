@@ -138,6 +138,34 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
     expect(who.stdout.trim()).toBe('root');
   });
 
+  it.each(['rsa', 'ecdsa', 'ed25519'])('logs in with a %s key', async (type) => {
+    const key = makeKeyPair(join(dir, `id_type_${type}`), { type });
+    sshd.authorize('root', key.pub);
+    const c = conn({ ansible_ssh_private_key_file: key.path });
+    expect((await c.exec('echo typed')).stdout).toBe('typed\n');
+    expect(sshd.log()).toContain(key.fingerprint);
+  });
+
+  it.each([
+    ['rsa', 1],
+    ['ecdsa', 2],
+    ['ed25519', 0],
+  ])('checks a %s host key when that is the one known for the host', async (type, index) => {
+    const multi = await startSshd({ dir: join(dir, `sshd-multi-${type}`), hostKeyTypes: ['ed25519', 'rsa', 'ecdsa'] });
+    try {
+      multi.authorize('root', plainKey.pub);
+      const known = multi.hostKeys[index];
+      if (!known) throw new Error('no such host key');
+      const file = join(dir, `kh-multi-${type}`);
+      writeFileSync(file, multi.knownHostsLine(`[127.0.0.1]:${multi.port}`, known) + '\n');
+      const c = conn({ ansible_port: multi.port }, { knownHostsFile: file });
+      expect((await c.exec('echo multi')).stdout).toBe('multi\n');
+      await c.close();
+    } finally {
+      await multi.stop();
+    }
+  });
+
   it('passes stdin, cwd and env through the command builder', async () => {
     const c = conn();
     const r = await c.exec('cat; echo "$FOO"; pwd', { stdin: 'in-data\n', cwd: '/tmp', env: { FOO: "a b'c" } });
@@ -387,7 +415,7 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
     });
 
     it.each([
-      ['nothing listens on a namespace address', '10.213.9.1', /ProxyCommand failed .*ECONNREFUSED/],
+      ['nothing listens on a namespace address', '10.213.9.1', /ProxyCommand for root@10\.213\.9\.1:22 failed: .*ECONNREFUSED/],
       ['a namespace address is black-holed (no neighbour answers)', '10.213.10.9', /timed out after 1500 ms connecting to/],
     ])('reports unreachable when %s', async (_case, address, want) => {
       const c = conn(
@@ -401,6 +429,16 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
       const err = await caught(c.connect());
       expect(err).toBeInstanceOf(UnreachableError);
       expect(err.message).toMatch(want);
+    });
+
+    it.each([
+      [`sh -c 'echo no way through >&2; exit 3'`, 'ProxyCommand for root@127.0.0.1:22 failed: no way through'],
+      ['false', 'ProxyCommand for root@127.0.0.1:22 failed: exit status 1'],
+    ])('reports a failing ProxyCommand (%s) with what it said', async (command, want) => {
+      const c = conn({ ansible_port: 22, ansible_ssh_common_args: `-o ProxyCommand="${command}"` });
+      const err = await caught(c.connect());
+      expect(err).toBeInstanceOf(UnreachableError);
+      expect(err.message).toContain(want);
     });
 
     it('reports a connection lost in the middle of a command as unreachable', async () => {
@@ -478,5 +516,9 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
     const c = createConnection('web1', { ansible_host: '127.0.0.1' }, {});
     expect(c).toBeInstanceOf(SshConnection);
     expect(() => createConnection('web1', { ansible_connection: 'winrm' }, {})).toThrow(/unknown ansible_connection "winrm"/);
+    const local = createConnection('here', { ansible_connection: 'local' }, {});
+    expect(local).not.toBeInstanceOf(SshConnection);
+    expect((await local.exec('echo local')).stdout).toBe('local\n');
+    await local.close();
   });
 });

@@ -1,13 +1,16 @@
 /**
- * Golden files of every file the roles render, for both profiles, per host:
+ * Golden files of every file `hapb render` gives for site.yml on the seed
+ * inventory (renderPlaybook), for both profiles, per host:
  * test/golden/roles/<profile>/<host><dest>. Rewrite them with UPDATE_GOLDEN=1.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { previewFiles } from '../../src/cluster/preview.js';
+import { moduleCatalog } from '../../src/cli/load-inputs.js';
+import { renderPlaybook } from '../../src/engine/render.js';
 import { loadInventory } from '../../src/inventory/index.js';
+import { loadPlaybook } from '../../src/playbook/load.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -25,7 +28,8 @@ function listFiles(dir: string): string[] {
 describe.each(['hapb', 'tutorial'])('golden files of profile %s', (profile) => {
   const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
   const extraVars = loadYamlFile<Record<string, unknown>>(join(root, 'profiles', `${profile}.yml`)).value;
-  const files = previewFiles({ root, playbook: join(root, 'playbooks', 'site.yml'), inventory, extraVars });
+  const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
+  const files = renderPlaybook({ playbook, inventory, extraVars });
   const dir = join(goldenDir, profile);
   const rendered = files.map((f) => ({ path: join(f.host, f.dest), content: f.content })).sort((a, b) => a.path.localeCompare(b.path));
 

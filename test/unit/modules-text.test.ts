@@ -4,7 +4,7 @@ import { shellJoin } from '../../src/connection/command.js';
 import { normalizeMode, toBool } from '../../src/modules/args.js';
 import { contentDiff, isText, parseStat, sha1, MAX_DIFF_BYTES } from '../../src/modules/files.js';
 import { absentLine, presentLine, pyRegex } from '../../src/modules/lineinfile.js';
-import { shlexSplit } from '../../src/modules/shlex.js';
+import { shellSplit as shlexSplit } from '../../src/connection/command.js';
 import { editSysctlText, normalizeKey, readSysctlText } from '../../src/modules/sysctl.js';
 
 const base = { backrefs: false, firstmatch: false };

@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { factsToVars, parseFacts, splitSections } from '../../src/facts/gather.js';
+import { ipTextToJson, routeTextToJson } from '../../src/facts/ip-text.js';
 import { interfaceFactKey, networkFacts, prefixToNetmask } from '../../src/facts/network.js';
 import { distributionFacts, parseOsRelease, pkgMgr, serviceMgr } from '../../src/facts/os.js';
 
@@ -190,6 +191,35 @@ describe('network facts from ip -j', () => {
     [32, '255.255.255.255'],
   ])('prefix /%i is netmask %s', (p, mask) => {
     expect(prefixToNetmask(p)).toBe(mask);
+  });
+});
+
+/** the same namespace as IP_ADDR, as `ip -o link` / `ip -o addr` / `ip route` print it */
+const IP_LINK_TEXT = `1: lo: <LOOPBACK,UP,LOWER_UP> mtu 65536 qdisc noqueue state UNKNOWN mode DEFAULT group default qlen 1000\\    link/loopback 00:00:00:00:00:00 brd 00:00:00:00:00:00
+2: hv1@hv-a: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether ae:46:11:c2:ad:49 brd ff:ff:ff:ff:ff:ff
+3: hv-a@hv1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 4e:a3:e1:cb:a2:97 brd ff:ff:ff:ff:ff:ff`;
+const IP_ADDR_TEXT = `1: lo    inet 127.0.0.1/8 scope host lo\\       valid_lft forever preferred_lft forever
+1: lo    inet6 ::1/128 scope host \\       valid_lft forever preferred_lft forever
+2: hv1    inet 10.213.8.1/16 scope global hv1\\       valid_lft forever preferred_lft forever
+2: hv1    inet6 fe80::ac46:11ff:fec2:ad49/64 scope link \\       valid_lft forever preferred_lft forever
+3: hv-a    inet 10.213.7.1/24 scope global hv-a\\       valid_lft forever preferred_lft forever
+3: hv-a    inet 10.213.7.50/24 scope global secondary hv-a\\       valid_lft forever preferred_lft forever
+3: hv-a    inet6 fe80::4ca3:e1ff:fecb:a297/64 scope link \\       valid_lft forever preferred_lft forever`;
+
+describe('network facts from ip text output (iproute2 without -j)', () => {
+  it('gives the same facts as the JSON output', () => {
+    const fromText = networkFacts(
+      ipTextToJson(IP_LINK_TEXT, IP_ADDR_TEXT),
+      routeTextToJson('default via 10.213.7.254 dev hv-a \n'),
+      routeTextToJson(''),
+    );
+    expect(fromText).toEqual(networkFacts(IP_ADDR, ROUTE4, '[]'));
+  });
+
+  it('reads src from a default route', () => {
+    expect(JSON.parse(routeTextToJson('default via 10.0.0.1 dev eth0 proto dhcp src 10.0.0.5 metric 100'))).toEqual([
+      { dst: 'default', gateway: '10.0.0.1', dev: 'eth0', prefsrc: '10.0.0.5' },
+    ]);
   });
 });
 

@@ -32,7 +32,7 @@ describe('shellSplit', () => {
   });
 
   it('rejects an unterminated quote', () => {
-    expect(() => shellSplit(`-o "ProxyCommand=x`)).toThrow(/unterminated/);
+    expect(() => shellSplit(`-o "ProxyCommand=x`)).toThrow(/no closing quotation/);
   });
 });
 

@@ -5,54 +5,15 @@
  * ssh, the first value given for a key wins.
  */
 
+import { shellSplit } from '../command.js';
+
+export { shellSplit };
+
 export interface SshArgs {
   /** `-o` options, lower-cased keys, first value wins */
   options: Map<string, string>;
   /** `-i` and `-o IdentityFile`, in order */
   identityFiles: string[];
-}
-
-/** Split a string into words as POSIX sh would (quotes and backslashes; no expansion). */
-export function shellSplit(s: string): string[] {
-  const words: string[] = [];
-  let cur = '';
-  let inWord = false;
-  let i = 0;
-  while (i < s.length) {
-    const c = s[i] ?? '';
-    if (c === "'") {
-      const end = s.indexOf("'", i + 1);
-      if (end < 0) throw new Error(`unterminated ' in: ${s}`);
-      cur += s.slice(i + 1, end);
-      inWord = true;
-      i = end + 1;
-    } else if (c === '"') {
-      i++;
-      while (i < s.length && s[i] !== '"') {
-        if (s[i] === '\\' && i + 1 < s.length && '"\\$`'.includes(s[i + 1] ?? '')) i++;
-        cur += s[i] ?? '';
-        i++;
-      }
-      if (i >= s.length) throw new Error(`unterminated " in: ${s}`);
-      inWord = true;
-      i++;
-    } else if (c === '\\' && i + 1 < s.length) {
-      cur += s[i + 1] ?? '';
-      inWord = true;
-      i += 2;
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(cur);
-      cur = '';
-      inWord = false;
-      i++;
-    } else {
-      cur += c;
-      inWord = true;
-      i++;
-    }
-  }
-  if (inWord) words.push(cur);
-  return words;
 }
 
 /** ssh flags that take an argument (from ssh(1)); their argument is skipped when not understood */

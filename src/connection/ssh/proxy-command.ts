@@ -1,5 +1,5 @@
 /**
- * A ProxyCommand transport: `sh -c CMD` whose stdin/stdout carry the SSH
+ * A ProxyCommand transport: `sh -c 'exec CMD'` whose stdin/stdout carry the SSH
  * stream, as OpenSSH runs it. Its stderr is kept (last 4 KiB) to explain a
  * failure.
  */
@@ -10,15 +10,20 @@ export class ProxyCommandStream extends Duplex {
   readonly child: ChildProcess;
   private stderrTail = '';
   exitCode: number | null = null;
+  /** the command exited and its output streams are closed */
+  finished = false;
 
   constructor(command: string) {
     super();
-    const child = spawn('/bin/sh', ['-c', command], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // `exec`, as OpenSSH does: the command itself is the child, so stopping it stops the transport
+    const child = spawn('/bin/sh', ['-c', `exec ${command}`], { stdio: ['pipe', 'pipe', 'pipe'] });
     this.child = child;
+    // ssh2 listens for errors while it uses the stream; one arriving after it let go must not crash hapb
+    this.on('error', () => undefined);
     child.stdout?.on('data', (chunk: Buffer) => {
       if (!this.push(chunk)) child.stdout?.pause();
     });
-    child.stdout?.on('end', () => this.push(null));
+    // the stream ends on the child's 'close' (after its exit), so a failure can report the exit status
     child.stderr?.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-4096);
     });
@@ -30,9 +35,27 @@ export class ProxyCommandStream extends Duplex {
       this.exitCode = code;
     });
     child.on('close', () => {
+      this.finished = true;
       this.push(null);
       this.destroy();
     });
+  }
+
+  /** call `cb` once the command has finished, or after `maxMs` */
+  afterFinish(maxMs: number, cb: () => void): void {
+    if (this.finished) {
+      cb();
+      return;
+    }
+    let called = false;
+    const once = (): void => {
+      if (called) return;
+      called = true;
+      clearTimeout(t);
+      cb();
+    };
+    const t = setTimeout(once, maxMs);
+    this.child.once('close', once);
   }
 
   /** what the command wrote on stderr, trimmed */

@@ -115,6 +115,11 @@ export class SshConnection implements Connection {
   private async open(): Promise<void> {
     const client = await this.openClient(this.target, 0);
     this.client = client;
+    if (this.closed) {
+      // close() was called while connecting
+      this.closeClients();
+      throw new UnreachableError(this.host, 'connection closed while connecting');
+    }
     const onLost = (why: string): void => {
       if (this.closed || this.lost) return;
       this.lost = new UnreachableError(
@@ -133,16 +138,6 @@ export class SshConnection implements Connection {
 
   private async openClient(target: SshTarget, depth: number): Promise<SshClient> {
     if (depth > MAX_JUMP_DEPTH) throw new UnreachableError(this.host, `more than ${MAX_JUMP_DEPTH} ProxyJump hops`);
-    let sock: Duplex | undefined;
-    let proxy: ProxyCommandStream | undefined;
-    if (target.proxyCommand) {
-      proxy = new ProxyCommandStream(target.proxyCommand);
-      this.proxies.push(proxy);
-      sock = proxy;
-    } else if (target.proxyJump.length > 0) {
-      sock = await this.jumpTo(target, depth);
-    }
-
     const verifier = new HostKeyVerifier(target.hostname, target.port, target.hostKeyAlias, {
       knownHostsFile: this.knownHostsFile(target),
       acceptNew:
@@ -152,9 +147,21 @@ export class SshConnection implements Connection {
         target.strictHostKeyChecking === 'off',
     });
     const knownTypes = await verifier.knownTypes();
+    // the transport is made last, with no await between it and client.connect(),
+    // so ssh2 is listening before a failing ProxyCommand can end it
+    let sock: Duplex | undefined;
+    let proxy: ProxyCommandStream | undefined;
+    if (target.proxyJump.length > 0 && !target.proxyCommand) {
+      sock = await this.jumpTo(target, depth);
+    }
     const auth: AuthState = { tried: [], notes: [], prompting: false };
     const timeoutMs = this.opts.timeoutMs ?? target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
     const client = new Client();
+    if (target.proxyCommand) {
+      proxy = new ProxyCommandStream(target.proxyCommand);
+      this.proxies.push(proxy);
+      sock = proxy;
+    }
 
     return new Promise<SshClient>((resolve, reject) => {
       let settled = false;
@@ -196,8 +203,14 @@ export class SshConnection implements Connection {
         if (verifier.recorded) this.recordedHostKeys.push(verifier.recorded);
         resolve(client);
       });
-      client.on('error', (err: Error) => fail(this.translate(err, target, verifier, auth, proxy)));
-      client.on('close', () => fail(this.translate(new Error('connection closed'), target, verifier, auth, proxy)));
+      // a ProxyCommand that died says why on stderr and in its exit status: wait a moment for both
+      const failWith = (err: Error): void => {
+        if (settled) return;
+        if (proxy && !verifier.failure) proxy.afterFinish(500, () => fail(this.translate(err, target, verifier, auth, proxy)));
+        else fail(this.translate(err, target, verifier, auth, proxy));
+      };
+      client.on('error', (err: Error) => failWith(err));
+      client.on('close', () => failWith(new Error('connection closed')));
       try {
         client.connect({
           host: target.hostname,
@@ -273,8 +286,9 @@ export class SshConnection implements Connection {
           : 'set ansible_ssh_private_key_file or IdentityFile, or add the key to ssh-agent';
       return new UnreachableError(this.host, `authentication failed for ${where} (tried: ${tried})`, hint);
     }
-    if (proxy && proxy.stderr) {
-      return new UnreachableError(this.host, `ProxyCommand failed for ${where}: ${proxy.stderr.split('\n').slice(-3).join(' ')}`);
+    if (proxy && (proxy.stderr || (proxy.exitCode !== null && proxy.exitCode !== 0))) {
+      const said = proxy.stderr ? proxy.stderr.split('\n').slice(-3).join(' ') : `exit status ${proxy.exitCode}`;
+      return new UnreachableError(this.host, `ProxyCommand for ${target.user}@${target.hostname}:${target.port} failed: ${said}`);
     }
     switch (e.code) {
       case 'ECONNREFUSED':
