@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
 import type { ConvergeLike } from '../drill/lab-adapter.js';
+import { quietConverge } from '../drill/converge.js';
 import { openLabWith, type OpenLab } from '../drill/open-lab.js';
 import { parseDrillOptions, type RawDrillOptions } from '../drill/options.js';
 import { listrProgress, plainProgress } from '../drill/progress.js';
@@ -12,7 +13,12 @@ import { runDrill } from '../drill/run-drill.js';
 import { plans, scenarios } from '../drill/scenarios/catalog.js';
 
 export interface DrillCommandDeps {
-  /** the engine's converge hook (the same one `hapb lab` gets): applyProfile converges with it */
+  /**
+   * the engine's converge hook (the same one `hapb lab` gets). The drill first
+   * uses its own capture of this build's `hapb run` (src/drill/converge.ts: the
+   * same command as the lab's cliConverge, output kept off stdout so `-o json`
+   * and the progress display stay whole); this hook is the fallback.
+   */
   converge?: ConvergeLike;
   /** open a lab by name (tests pass their own) */
   openLab?: OpenLab;
@@ -61,7 +67,8 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         }
         const opts = parseDrillOptions(raw);
         const list = resolveScenarios(names);
-        const open = deps.openLab ?? openLabWith(deps.converge ? { converge: deps.converge } : {});
+        const converge = quietConverge() ?? deps.converge;
+        const open = deps.openLab ?? openLabWith(converge ? { converge } : {});
         const lab = await open(opts.name);
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;
