@@ -2,7 +2,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, HapbError, errorMessage } from '../errors/index.js';
-import { cliConverge } from '../lab/converge.js';
 import { registerCompletion } from './completion.js';
 import { registerDrillCommands } from './drill.js';
 import { registerLabCommands } from './lab.js';
@@ -27,8 +26,7 @@ Examples:
   registerRender(program);
   registerInventory(program);
   registerLabCommands(program);
-  const converge = cliConverge();
-  registerDrillCommands(program, converge ? { converge } : {});
+  registerDrillCommands(program);
   registerCompletion(program);
   return program;
 }
