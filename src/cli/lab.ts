@@ -50,6 +50,9 @@ export interface LabCommandHooks {
 const nameOption = (): Option =>
   new Option('-n, --name <lab>', 'lab name').env('HAPB_LAB').default(DEFAULT_LAB);
 
+/** `-o json` as everywhere else in hapb */
+const outputOption = (): Option => new Option('-o, --output <format>', "'json' for a machine to read").choices(['text', 'json']).default('text');
+
 function example(cmd: Command, text: string): Command {
   return cmd.addHelpText('after', `\nExample:\n  ${text}`);
 }
@@ -174,21 +177,21 @@ Examples:
     }
   });
 
-  example(lab.command('list').description('labs on this box').option('--json', 'JSON output'), 'hapb lab list').action(
-    (o: { json?: boolean }) => {
+  example(lab.command('list').description('labs on this box').addOption(outputOption()), 'hapb lab list -o json').action(
+    (o: { output?: string }) => {
       const labs = listLabs();
-      if (o.json) return void process.stdout.write(JSON.stringify(labs, null, 2) + '\n');
+      if (o.output === 'json') return void process.stdout.write(JSON.stringify(labs, null, 2) + '\n');
       if (labs.length === 0) return void process.stdout.write('no labs\n');
       for (const l of labs) process.stdout.write(`${l.name.padEnd(20)} ${l.running}/${l.machines} running  ${l.created}\n`);
     },
   );
 
   example(
-    lab.command('status').description('machines, services and who holds each VIP').addOption(nameOption()).option('--json', 'JSON output'),
+    lab.command('status').description('machines, services and who holds each VIP').addOption(nameOption()).addOption(outputOption()),
     'hapb lab status --name demo',
-  ).action(async (o: { name: string; json?: boolean }) => {
+  ).action(async (o: { name: string; output?: string }) => {
     const s = await labStatus(o.name);
-    process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
+    process.stdout.write(o.output === 'json' ? JSON.stringify(s, null, 2) + '\n' : formatStatus(s));
   });
 
   example(
