@@ -6,7 +6,7 @@
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import { hostVars, type Inventory } from '../inventory/index.js';
 import { hostsOfGroup } from '../inventory/graph.js';
-import { inSubnet, parseCidr, parseIPv4 } from './ipv4.js';
+import { inSubnet, parseCidr, parseIPv4 } from '../net/ipv4.js';
 
 /** The inventory variables the cluster roles read. */
 export const ClusterVars = {
