@@ -6,7 +6,7 @@
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import { hostVars, type Inventory } from '../inventory/index.js';
 import { hostsOfGroup } from '../inventory/graph.js';
-import { inSubnet, parseCidr, parseIPv4 } from './ipv4.js';
+import { inSubnet, parseCidr, parseIPv4 } from '../net/ipv4.js';
 
 /** The inventory variables the cluster roles read. */
 export const ClusterVars = {
@@ -50,6 +50,14 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
   const web = hostsOfGroup(inv, g.web);
   const vars = new Map([...inv.hosts.keys()].map((h) => [h, hostVars(inv, h)]));
   const get = (host: string, key: string): unknown => vars.get(host)?.[key];
+  /** A VRRP setting keepalived sends in one byte: 1 to 255, or an error and undefined. */
+  const byteSetting = (host: string, key: string, hint?: string): number | undefined => {
+    const value = get(host, key);
+    const n = asInteger(value);
+    if (n !== undefined && n >= 1 && n <= 255) return n;
+    error(`director ${host}: ${key} must be a whole number from 1 to 255 (got ${show(value)})`, where(host, key), hint);
+    return undefined;
+  };
 
   checkAddresses(inv, vars, where, error);
   checkPorts(vars, where, error);
@@ -121,30 +129,17 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
       }
     }
 
-    const rid = get(d, ClusterVars.routerId);
-    const ridNum = asInteger(rid);
-    if (ridNum === undefined || ridNum < 1 || ridNum > 255) {
+    const ridNum = byteSetting(d, ClusterVars.routerId, 'VRRP carries the virtual router id in one byte; 0 is reserved');
+    if (ridNum !== undefined && d !== first && ridNum !== asInteger(get(first, ClusterVars.routerId))) {
       error(
-        `director ${d}: ${ClusterVars.routerId} must be a whole number from 1 to 255 (got ${show(rid)})`,
-        where(d, ClusterVars.routerId),
-        'VRRP carries the virtual router id in one byte; 0 is reserved',
-      );
-    } else if (d !== first && ridNum !== asInteger(get(first, ClusterVars.routerId))) {
-      error(
-        `directors ${first} and ${d} have different virtual router ids (${show(get(first, ClusterVars.routerId))} and ${show(rid)})`,
+        `directors ${first} and ${d} have different virtual router ids (${show(get(first, ClusterVars.routerId))} and ${show(get(d, ClusterVars.routerId))})`,
         where(d, ClusterVars.routerId),
         'the directors sharing one VIP must use the same virtual router id',
       );
     }
 
-    const prio = get(d, ClusterVars.priority);
-    const prioNum = asInteger(prio);
-    if (prioNum === undefined || prioNum < 1 || prioNum > 255) {
-      error(
-        `director ${d}: ${ClusterVars.priority} must be a whole number from 1 to 255 (got ${show(prio)})`,
-        where(d, ClusterVars.priority),
-      );
-    } else {
+    const prioNum = byteSetting(d, ClusterVars.priority);
+    if (prioNum !== undefined) {
       const other = priorities.get(prioNum);
       if (other !== undefined) {
         error(

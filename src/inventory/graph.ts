@@ -35,22 +35,7 @@ export function parentsOf(inv: Inventory, group: string): string[] {
 
 /** The group's ancestors (not itself), nearest first. */
 export function ancestorsOf(inv: Inventory, group: string): string[] {
-  const seen = new Set<string>([group]);
-  const out: string[] = [];
-  let frontier = [group];
-  while (frontier.length > 0) {
-    const next: string[] = [];
-    for (const g of frontier) {
-      for (const p of parentsOf(inv, g)) {
-        if (seen.has(p)) continue;
-        seen.add(p);
-        out.push(p);
-        next.push(p);
-      }
-    }
-    frontier = next;
-  }
-  return out;
+  return breadthFirst(group, (g) => parentsOf(inv, g));
 }
 
 /** Length of the longest parent chain up to `all` (`all` is 0, a top-level group 1). */
@@ -67,20 +52,25 @@ export function depthOf(inv: Inventory, group: string): number {
 
 /** The group, then its descendants level by level, each level in children order. */
 export function descendantsOf(inv: Inventory, group: string): string[] {
-  const out = [group];
-  const seen = new Set(out);
-  let frontier = [group];
+  return [group, ...breadthFirst(group, (g) => inv.groups.get(g)?.children ?? [])];
+}
+
+/** The groups reachable from `start` (not itself) by `next`, level by level, each once. */
+function breadthFirst(start: string, next: (group: string) => readonly string[]): string[] {
+  const seen = new Set<string>([start]);
+  const out: string[] = [];
+  let frontier = [start];
   while (frontier.length > 0) {
-    const next: string[] = [];
-    for (const name of frontier) {
-      for (const child of inv.groups.get(name)?.children ?? []) {
-        if (seen.has(child)) continue;
-        seen.add(child);
-        out.push(child);
-        next.push(child);
+    const level: string[] = [];
+    for (const g of frontier) {
+      for (const n of next(g)) {
+        if (seen.has(n)) continue;
+        seen.add(n);
+        out.push(n);
+        level.push(n);
       }
     }
-    frontier = next;
+    frontier = level;
   }
   return out;
 }

@@ -4,6 +4,7 @@
  * numbers also accept strings ("{{ flag }}", "yes"); modules coerce them.
  */
 import { SchemaError } from '../errors/index.js';
+import type { FileAttrs } from './files.js';
 
 export const boolSchema = { type: ['boolean', 'string'] } as const;
 export const intSchema = { type: ['integer', 'string'] } as const;
@@ -12,6 +13,20 @@ export const stringSchema = { type: 'string' } as const;
 /** mode: "0644", "644" or a number (YAML 1.2 reads 0644 as the number 644) */
 export const modeSchema = { type: ['string', 'integer'] } as const;
 export const stringOrListSchema = { type: ['string', 'array'], items: { type: 'string' } } as const;
+
+/** owner, group and mode of a path: arguments of file, copy, template and lineinfile */
+export type FileAttrArgs = {
+  mode?: string | number;
+  owner?: string;
+  group?: string;
+};
+
+export const fileAttrSchemas = { mode: modeSchema, owner: stringSchema, group: stringSchema } as const;
+
+/** The wanted owner, group and mode (mode normalized; throws SchemaError on a bad one). */
+export function fileAttrs(args: FileAttrArgs): FileAttrs {
+  return { mode: normalizeMode(args.mode), owner: args.owner, group: args.group };
+}
 
 /** An object schema that rejects unknown keys. */
 export function objectSchema(

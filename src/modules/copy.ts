@@ -1,21 +1,16 @@
 /** copy: put a controller file (src) or inline `content` on the host. */
 import { readFileSync, statSync } from 'node:fs';
 import { posix, basename } from 'node:path';
-import { boolSchema, modeSchema, normalizeMode, objectSchema, stringSchema, toBool } from './args.js';
+import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
 import { statFile } from './files.js';
-import { planContent } from './put-content.js';
+import { planContent, putContentOptions, putContentSchemas, type PutContentArgs } from './put-content.js';
 import { failedPlan } from './result.js';
 import type { Module } from './types.js';
 
-export type CopyArgs = {
+export type CopyArgs = PutContentArgs & {
   src?: string;
   content?: string;
   dest: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  validate?: string;
-  backup?: boolean | string;
   force?: boolean | string;
 };
 
@@ -26,11 +21,7 @@ export const copyModule: Module<CopyArgs> = {
       src: stringSchema,
       content: { type: ['string', 'number', 'boolean', 'object', 'array'] },
       dest: stringSchema,
-      mode: modeSchema,
-      owner: stringSchema,
-      group: stringSchema,
-      validate: stringSchema,
-      backup: boolSchema,
+      ...putContentSchemas,
       force: boolSchema,
     },
     { required: ['dest'] },
@@ -59,18 +50,6 @@ export const copyModule: Module<CopyArgs> = {
     }
     // force: no leaves an existing file alone
     if (state.exists && !toBool(args.force, 'force', true)) return { changed: false, data: { dest } };
-    return planContent(
-      ctx,
-      dest,
-      content,
-      {
-        mode: normalizeMode(args.mode),
-        owner: args.owner,
-        group: args.group,
-        validate: args.validate,
-        backup: toBool(args.backup, 'backup', false),
-      },
-      state,
-    );
+    return planContent(ctx, dest, content, putContentOptions(args), state);
   },
 };

@@ -1,17 +1,14 @@
 /** file: make a path a file, directory, link or absent, with owner, group and mode. */
 import { shellQuote } from '../connection/command.js';
 import type { FileDiff } from '../engine/types.js';
-import { boolSchema, modeSchema, normalizeMode, objectSchema, stringSchema, toBool } from './args.js';
+import { boolSchema, fileAttrs, fileAttrSchemas, objectSchema, stringSchema, toBool, type FileAttrArgs } from './args.js';
 import { attrChanges, attrDiff, hasAttrChanges, mustRun, setAttrs, statFile, type FileAttrs, type FileState } from './files.js';
 import { failedPlan, guarded } from './result.js';
 import type { Module, ModuleContext, ModulePlan } from './types.js';
 
-export type FileArgs = {
+export type FileArgs = FileAttrArgs & {
   path: string;
   state?: 'file' | 'directory' | 'absent' | 'touch' | 'link';
-  mode?: string | number;
-  owner?: string;
-  group?: string;
   src?: string;
   force?: boolean | string;
   recurse?: boolean | string;
@@ -23,9 +20,7 @@ export const fileModule: Module<FileArgs> = {
     {
       path: stringSchema,
       state: { enum: ['file', 'directory', 'absent', 'touch', 'link'] },
-      mode: modeSchema,
-      owner: stringSchema,
-      group: stringSchema,
+      ...fileAttrSchemas,
       src: stringSchema,
       force: boolSchema,
       recurse: { enum: [false, 'no', 'false'] },
@@ -34,7 +29,7 @@ export const fileModule: Module<FileArgs> = {
   ),
   async check(ctx, args) {
     const path = args.path;
-    const want: FileAttrs = { mode: normalizeMode(args.mode), owner: args.owner, group: args.group };
+    const want = fileAttrs(args);
     const st = await statFile(ctx, path);
     const state = args.state ?? (st.exists ? (st.kind === 'directory' ? 'directory' : 'file') : 'file');
     const q = shellQuote(path);

@@ -3,13 +3,13 @@
  * rules: `regexp` picks the line to replace (the last match), otherwise the
  * line is inserted after/before the last match of insertafter/insertbefore.
  */
-import { boolSchema, modeSchema, normalizeMode, objectSchema, stringSchema, toBool } from './args.js';
+import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
 import { statFile } from './files.js';
-import { planContent } from './put-content.js';
+import { planContent, putContentOptions, putContentSchemas, type PutContentArgs } from './put-content.js';
 import { failedPlan } from './result.js';
 import type { Module } from './types.js';
 
-export type LineinfileArgs = {
+export type LineinfileArgs = PutContentArgs & {
   path: string;
   line?: string;
   regexp?: string;
@@ -19,11 +19,6 @@ export type LineinfileArgs = {
   create?: boolean | string;
   backrefs?: boolean | string;
   firstmatch?: boolean | string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  validate?: string;
-  backup?: boolean | string;
 };
 
 export const lineinfileModule: Module<LineinfileArgs> = {
@@ -39,11 +34,7 @@ export const lineinfileModule: Module<LineinfileArgs> = {
       create: boolSchema,
       backrefs: boolSchema,
       firstmatch: boolSchema,
-      mode: modeSchema,
-      owner: stringSchema,
-      group: stringSchema,
-      validate: stringSchema,
-      backup: boolSchema,
+      ...putContentSchemas,
     },
     { required: ['path'] },
   ),
@@ -81,13 +72,7 @@ export const lineinfileModule: Module<LineinfileArgs> = {
       if (e instanceof SyntaxError) return failedPlan(`invalid regular expression: ${e.message}`);
       throw e;
     }
-    const opts = {
-      mode: normalizeMode(args.mode),
-      owner: args.owner,
-      group: args.group,
-      validate: args.validate,
-      backup: toBool(args.backup, 'backup', false),
-    };
+    const opts = putContentOptions(args);
     if (edit.text === before && st.exists) {
       // content unchanged: attributes may still differ
       const plan = await planContent(ctx, args.path, Buffer.from(before), opts, st);

@@ -4,6 +4,7 @@
  */
 import { ModuleError } from '../errors/index.js';
 import type { FileDiff } from '../engine/types.js';
+import { boolSchema, fileAttrs, fileAttrSchemas, stringSchema, toBool, type FileAttrArgs } from './args.js';
 import {
   attrChanges,
   attrDiff,
@@ -22,6 +23,19 @@ import type { ModuleContext, ModulePlan } from './types.js';
 export interface PutContentOptions extends FileAttrs {
   validate?: string | undefined;
   backup?: boolean | undefined;
+}
+
+/** dest's owner, group and mode, validate and backup: arguments of copy, template and lineinfile */
+export type PutContentArgs = FileAttrArgs & {
+  validate?: string;
+  backup?: boolean | string;
+};
+
+export const putContentSchemas = { ...fileAttrSchemas, validate: stringSchema, backup: boolSchema } as const;
+
+/** The options for planContent from the module's arguments (throws SchemaError on a bad mode or backup). */
+export function putContentOptions(args: PutContentArgs): PutContentOptions {
+  return { ...fileAttrs(args), validate: args.validate, backup: toBool(args.backup, 'backup', false) };
 }
 
 export async function planContent(

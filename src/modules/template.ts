@@ -1,17 +1,12 @@
 /** template: render a controller template with the host's vars and put it on the host. */
 import { errorMessage, HapbError, ModuleError } from '../errors/index.js';
-import { boolSchema, modeSchema, normalizeMode, objectSchema, stringSchema, toBool } from './args.js';
-import { planContent } from './put-content.js';
+import { objectSchema, stringSchema } from './args.js';
+import { planContent, putContentOptions, putContentSchemas, type PutContentArgs } from './put-content.js';
 import type { Module } from './types.js';
 
-export type TemplateArgs = {
+export type TemplateArgs = PutContentArgs & {
   src: string;
   dest: string;
-  mode?: string | number;
-  owner?: string;
-  group?: string;
-  validate?: string;
-  backup?: boolean | string;
 };
 
 export const templateModule: Module<TemplateArgs> = {
@@ -20,11 +15,7 @@ export const templateModule: Module<TemplateArgs> = {
     {
       src: stringSchema,
       dest: stringSchema,
-      mode: modeSchema,
-      owner: stringSchema,
-      group: stringSchema,
-      validate: stringSchema,
-      backup: boolSchema,
+      ...putContentSchemas,
     },
     { required: ['src', 'dest'] },
   ),
@@ -41,12 +32,6 @@ export const templateModule: Module<TemplateArgs> = {
         task: ctx.task,
       });
     }
-    return planContent(ctx, args.dest, Buffer.from(text), {
-      mode: normalizeMode(args.mode),
-      owner: args.owner,
-      group: args.group,
-      validate: args.validate,
-      backup: toBool(args.backup, 'backup', false),
-    });
+    return planContent(ctx, args.dest, Buffer.from(text), putContentOptions(args));
   },
 };

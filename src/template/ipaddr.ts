@@ -4,49 +4,18 @@
  * network/prefix, host/prefix, and membership of an address in a network.
  */
 
+import { formatIPv4, inSubnet, maskOf, networkOf, parseCidr as parseCidrText } from '../net/ipv4.js';
+
 interface Cidr {
   addr: number;
   prefix: number;
 }
 
-export function parseIPv4(text: string): number | undefined {
-  const parts = text.split('.');
-  if (parts.length !== 4) return undefined;
-  let n = 0;
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return undefined;
-    const v = Number(p);
-    if (v > 255) return undefined;
-    n = n * 256 + v;
-  }
-  return n;
-}
-
-export function formatIPv4(n: number): string {
-  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
-}
-
-/** `10.0.0.5/24`, `10.0.0.5` (a /32) or `10.0.0.5/255.255.255.0`. */
+/** `10.0.0.5/24`, `10.0.0.5` (a /32) or `10.0.0.5/255.255.255.0`; undefined for anything else. */
 export function parseCidr(text: unknown): Cidr | undefined {
   if (typeof text !== 'string') return undefined;
-  const [a, p, extra] = text.trim().split('/');
-  if (a === undefined || extra !== undefined) return undefined;
-  const addr = parseIPv4(a);
-  if (addr === undefined) return undefined;
-  if (p === undefined) return { addr, prefix: 32 };
-  if (/^\d{1,2}$/.test(p) && Number(p) <= 32) return { addr, prefix: Number(p) };
-  const mask = parseIPv4(p);
-  if (mask === undefined) return undefined;
-  const prefix = 32 - Math.log2(2 ** 32 - mask);
-  return Number.isInteger(prefix) ? { addr, prefix } : undefined;
-}
-
-function maskOf(prefix: number): number {
-  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-}
-
-function networkOf(c: Cidr): number {
-  return (c.addr & maskOf(c.prefix)) >>> 0;
+  const c = parseCidrText(text, { netmask: true });
+  return c && { addr: c.value, prefix: c.prefix ?? 32 };
 }
 
 /** Is the address (or network) `inner` inside the network `outer`? */
@@ -54,7 +23,7 @@ export function inNetwork(inner: unknown, outer: unknown): boolean {
   const a = parseCidr(inner);
   const n = parseCidr(outer);
   if (!a || !n || a.prefix < n.prefix) return false;
-  return (a.addr & maskOf(n.prefix)) >>> 0 === networkOf(n);
+  return inSubnet(a.addr, n.addr, n.prefix);
 }
 
 /**
@@ -66,7 +35,7 @@ export function ipaddr(value: unknown, query?: unknown): unknown {
   const c = parseCidr(value);
   if (!c) return false;
   const q = query === undefined || query === null ? '' : String(query);
-  const net = networkOf(c);
+  const net = networkOf(c.addr, c.prefix);
   const broadcast = (net | ~maskOf(c.prefix)) >>> 0;
   switch (q) {
     case '':

@@ -33,6 +33,8 @@ describe('validateCluster: one mistake each, reported at the line of the variabl
     ['duplicate addresses', 'ansible_host: 192.168.0.43', 'ansible_host: 192.168.0.42', /hosts web1 and web2 have the same address 192\.168\.0\.42/],
     ['router id 0', 'keepalived_router_id: 51', 'keepalived_router_id: 0', /keepalived_router_id must be a whole number from 1 to 255 \(got 0\)/],
     ['router id 256', 'keepalived_router_id: 51', 'keepalived_router_id: 256', /keepalived_router_id must be a whole number from 1 to 255 \(got 256\)/],
+    ['priority 256', 'keepalived_priority: 100', 'keepalived_priority: 256', /director master: keepalived_priority must be a whole number from 1 to 255 \(got 256\)/],
+    ['priority not a number', 'keepalived_priority: 100', 'keepalived_priority: high', /director master: keepalived_priority must be a whole number from 1 to 255 \(got "high"\)/],
     ['a port above 65535', 'keepalived_router_id: 51', 'keepalived_router_id: 51\n        nginx_director_port: 70000', /nginx_director_port of host (backup|master) must be a port from 1 to 65535 \(got 70000\)/],
     ['a port of 0', 'ansible_host: 192.168.0.43', 'ansible_host: 192.168.0.43\n          ansible_port: 0', /ansible_port of host web2 must be a port from 1 to 65535 \(got 0\)/],
   ])('%s', (_name, find, replace, message) => {

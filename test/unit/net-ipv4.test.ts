@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { inSubnet, parseCidr, parseIPv4 } from '../../src/cluster/ipv4.js';
+import { formatIPv4, inSubnet, networkOf, parseCidr, parseIPv4 } from '../../src/net/ipv4.js';
 
 describe('IPv4 helpers', () => {
   it.each([
@@ -23,6 +23,28 @@ describe('IPv4 helpers', () => {
   ])('parseCidr(%s)', (text, want) => {
     const got = parseCidr(text);
     expect(got === undefined ? undefined : { address: got.address, prefix: got.prefix }).toEqual(want);
+  });
+
+  // a dotted netmask after the slash counts only when asked for (the templater's ipaddr)
+  it.each([
+    ['10.1.2.3/255.255.0.0', 16, undefined],
+    ['10.1.2.3/0.0.0.0', 0, undefined],
+    ['10.1.2.3/255.255.255.255', 32, undefined],
+    ['10.1.2.3/255.0.255.0', undefined, undefined],
+    ['10.1.2.3/33', undefined, undefined],
+    ['10.1.2.3/8', 8, 8],
+  ])('parseCidr(%s) with netmask: prefix %s, without: %s', (text, withMask, without) => {
+    expect(parseCidr(text, { netmask: true })?.prefix).toBe(withMask);
+    expect(parseCidr(text)?.prefix).toBe(without);
+  });
+
+  it.each([
+    ['192.168.0.40', 24, '192.168.0.0'],
+    ['10.1.2.3', 8, '10.0.0.0'],
+    ['10.1.2.3', 0, '0.0.0.0'],
+    ['255.255.255.255', 32, '255.255.255.255'],
+  ])('network of %s/%i is %s', (a, prefix, want) => {
+    expect(formatIPv4(networkOf(parseIPv4(a) as number, prefix))).toBe(want);
   });
 
   it.each([
