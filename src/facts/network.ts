@@ -4,6 +4,7 @@
  * non-identifier characters turned into `_` in the key), ansible_default_ipv4,
  * ansible_all_ipv4_addresses.
  */
+import { formatIPv4, maskOf, networkOf, parseIPv4 } from '../net/ipv4.js';
 
 interface IpAddrInfo {
   family?: string;
@@ -72,16 +73,7 @@ export function interfaceFactKey(ifname: string): string {
 }
 
 export function prefixToNetmask(prefix: number): string {
-  const bits = prefix <= 0 ? 0 : (0xffffffff << (32 - Math.min(prefix, 32))) >>> 0;
-  return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
-}
-
-function ipv4ToInt(a: string): number {
-  return a.split('.').reduce((acc, o) => ((acc << 8) | (Number(o) & 0xff)) >>> 0, 0);
-}
-
-function intToIpv4(n: number): string {
-  return [24, 16, 8, 0].map((s) => (n >>> s) & 0xff).join('.');
+  return formatIPv4(maskOf(Math.max(0, Math.min(prefix, 32))));
 }
 
 function ipv4Facts(a: IpAddrInfo): Ipv4Facts {
@@ -92,7 +84,7 @@ function ipv4Facts(a: IpAddrInfo): Ipv4Facts {
     address,
     broadcast: a.broadcast ?? '',
     netmask,
-    network: intToIpv4((ipv4ToInt(address) & ipv4ToInt(netmask)) >>> 0),
+    network: formatIPv4(networkOf(parseIPv4(address) ?? 0, Math.max(0, Math.min(prefix, 32)))),
     prefix: String(prefix),
   };
 }
