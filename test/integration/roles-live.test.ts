@@ -2,10 +2,13 @@
  * The hapb profile's mechanisms, live: two directors running the rendered
  * keepalived.conf and firewall rules in their own network namespaces on one
  * sealed bridge, with a client namespace.
- *  - the track file moves the VIP at once when nginx is reported down, and the
- *    master takes it back (after preempt_delay) when nginx is up again;
+ *  - the track file moves the VIP at once when nginx is reported down, and,
+ *    with keepalived_preempt on (the profile's default is off), the master
+ *    takes it back after preempt_delay when nginx is up again;
  *  - a SYN to the VIP with no listener times out (retransmitted) instead of
  *    being refused;
+ *  - with the profile's default (nopreempt) a master that is healthy again
+ *    leaves the VIP on the backup;
  *  - a VRRP speaker that is not a peer director cannot take the VIP.
  * The check script is left out here (no nginx runs): it has its own test.
  */
@@ -60,6 +63,7 @@ async function until(cond: () => Promise<boolean>, ms: number): Promise<boolean>
 describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', () => {
   let tmp = '';
   const daemons: ChildProcess[] = [];
+  const daemonOf = new Map<string, ChildProcess>();
   const logs: string[] = [];
   const downFile = (host: string): string => join(tmp, `${host}.down`);
 
@@ -81,6 +85,15 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
     child.stdout?.on('data', (d: Buffer) => logs.push(`${host}: ${d.toString()}`));
     child.stderr?.on('data', (d: Buffer) => logs.push(`${host}: ${d.toString()}`));
     daemons.push(child);
+    daemonOf.set(host, child);
+  }
+
+  async function stopKeepalived(host: string): Promise<void> {
+    const child = daemonOf.get(host);
+    if (!child || child.exitCode !== null || child.pid === undefined) return;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGTERM');
+    await gone;
   }
 
   beforeAll(async () => {
@@ -100,7 +113,9 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
       await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
     for (const host of ['backup', 'master']) {
-      const files = rendered(host);
+      // the profile's default is nopreempt; these tests also check the
+      // preempt_delay mechanism, which the role offers as an option
+      const files = rendered(host, { keepalived_preempt: true });
       const nft = files.find((f) => f.dest === '/etc/hapb/director.nft');
       const conf = files.find((f) => f.dest === '/etc/keepalived/keepalived.conf');
       if (!nft || !conf) throw new Error(`${host}: no firewall rules or keepalived.conf rendered`);
@@ -168,9 +183,33 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
     expect(r.code).toBe(7);
   });
 
+  it("the profile's default (nopreempt): a master that is healthy again leaves the VIP on the backup", async () => {
+    const conf = rendered('master').find((f) => f.dest === '/etc/keepalived/keepalived.conf')?.content ?? '';
+    expect(conf).toMatch(/^\s*nopreempt$/m);
+    writeFileSync(join(tmp, 'master-default.conf'), conf);
+    expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
+    writeFileSync(downFile('master'), '1\n');
+    expect(await until(async () => (await hasVip('backup')) && !(await hasVip('master')), 3_000), diag()).toBe(true);
+    await stopKeepalived('master');
+    writeFileSync(downFile('master'), '0\n');
+    startKeepalived('master', join(tmp, 'master-default.conf'));
+    // longer than preempt_delay (5 s): with preempt on the master would take the VIP back by now
+    let moved = false;
+    const end = Date.now() + 7_000;
+    while (Date.now() < end) {
+      if ((await hasVip('master')) || !(await hasVip('backup'))) moved = true;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(moved, diag()).toBe(false);
+    // back to the preempting config, which the next test expects
+    await stopKeepalived('master');
+    startKeepalived('master', join(tmp, 'master.conf'));
+    expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
+  });
+
   it('a VRRP speaker that is not a peer director cannot take the VIP', async () => {
     // the rogue claims the same router id with the highest priority, unicast to both directors
-    const conf = rendered('master')
+    const conf = rendered('master', { keepalived_preempt: true })
       .find((f) => f.dest === '/etc/keepalived/keepalived.conf')
       ?.content.replace(/unicast_src_ip \S+/, 'unicast_src_ip 192.168.0.66')
       .replace(/unicast_peer \{[^}]*\}/, 'unicast_peer {\n        192.168.0.40\n        192.168.0.41\n    }')
