@@ -4,7 +4,7 @@
  */
 import { usageError } from './errors.js';
 import { killMachine, machineAlive, removeCgroups, removeNspawnLeftovers, startMachine, waitRunning } from './machine.js';
-import { applyPartitions, plugMachine, setPort, unplugMachine } from './network.js';
+import { applyPartitions, plugMachine, pullLink, setPort, unplugMachine } from './network.js';
 import { findMachineNspawns } from './procs.js';
 import { withLabLock } from './lock.js';
 import { ensureInotifyRoom } from './host-limits.js';
@@ -18,6 +18,9 @@ export async function poweroff(lab: string, host: string): Promise<void> {
 async function poweroffLocked(lab: string, host: string): Promise<void> {
   const state = loadLab(lab);
   const m = machineOf(state, host);
+  // As with a real power loss the network hears nothing more, not even a
+  // reset from a dying kernel: the link goes first, then every process.
+  await pullLink(state.switchNs, m);
   await killMachine(m, findMachineNspawns(m.machine));
   await removeCgroups(m);
   // the overlay stays mounted: poweron takes the same lock again, only the propagation dir goes

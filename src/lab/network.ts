@@ -39,8 +39,13 @@ export async function plugMachine(switchNs: string, m: MachineState): Promise<vo
 }
 
 /** remove a machine's veth pair and namespace (both may already be gone) */
-export async function unplugMachine(switchNs: string, m: MachineState): Promise<void> {
+/** Pull the cable: the machine's link vanishes from the switch at once. */
+export async function pullLink(switchNs: string, m: MachineState): Promise<void> {
   if (netnsExists(switchNs)) await run(['ip', '-n', switchNs, 'link', 'del', m.port]);
+}
+
+export async function unplugMachine(switchNs: string, m: MachineState): Promise<void> {
+  await pullLink(switchNs, m);
   if (netnsExists(m.netns)) await runOk(['ip', 'netns', 'del', m.netns]);
 }
 
