@@ -2,7 +2,8 @@
  * The drill on a real lab, through the built CLI: `hapb lab up`, then `hapb
  * drill all -o json` on profile hapb. The target of the project: no failed
  * request in any scenario but lb-partition (a split brain is reported, not
- * judged), every other verdict met, exit code 0.
+ * judged), every other verdict met, exit code 0. The report with its pictures
+ * stays in out/test-drill-lab/ (for a CI artifact when a scenario fails).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { plans } from '../../src/drill/scenarios/catalog.js';
@@ -27,7 +28,8 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
 
   beforeAll(async () => {
     await labUpOrThrow(LAB);
-    run = await hapbAsync(['drill', 'all', '--name', LAB, '--profile', 'hapb', '-o', 'json'], 900_000);
+    const args = ['drill', 'all', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab', '-o', 'json'];
+    run = await hapbAsync(args, 900_000);
     report = parseReport(run);
   }, 1_000_000);
   afterAll(async () => {
