@@ -1,0 +1,170 @@
+/**
+ * The director failovers, repeated: each director scenario N times for each
+ * profile on a real lab, then per scenario and profile the failed requests and
+ * the VIP move time as min / median / max. One run is noisy (a busy box, VRRP
+ * timers); the medians are what to compare.
+ *
+ * Root; needs the build (`npm run build`): the lab converges with this build's
+ * `hapb run` and the load generator is dist/drill/loadgen/main.js.
+ *
+ *   npx vite-node bench/drill.ts [--runs N] [--scenarios a,b,...] [--profiles tutorial,hapb]
+ *                                [--rate R] [--lab NAME]
+ *
+ * Without --lab it boots its own lab (`hapb lab up`) and takes it down at the
+ * end; with --lab it uses that running lab and leaves it up.
+ *
+ * Every run starts from a freshly converged cluster (the profile applied again,
+ * then one director holding the VIP for 8 s): the tutorial's check script can
+ * stop keepalived for good, and one broken run must not spoil the next ones.
+ * Ctrl-C takes the bench's own lab down.
+ *
+ * VIP move time: from the scenario's first fault (or recovery) mark to the
+ * first moment one director other than the holder at that mark holds the VIP
+ * alone; "never" runs are counted apart.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { holdersAt } from '../src/drill/assertions.js';
+import { openLabWith } from '../src/drill/open-lab.js';
+import { resolveScenarios } from '../src/drill/resolve.js';
+import { runScenario } from '../src/drill/scenarios/run-scenario.js';
+import { waitStableHolder } from '../src/drill/scenarios/steps.js';
+import type { DrillState } from '../src/drill/scenarios/types.js';
+import { describeFailures } from '../src/drill/summary.js';
+import type { Profile, ScenarioResult } from '../src/drill/types.js';
+
+const directorScenarios = ['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed'];
+const repo = resolve(import.meta.dirname, '..');
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '10' },
+    scenarios: { type: 'string', default: directorScenarios.join(',') },
+    profiles: { type: 'string', default: 'tutorial,hapb' },
+    rate: { type: 'string', default: '200' },
+    lab: { type: 'string' },
+  },
+});
+const runs = Number(values.runs);
+const rate = Number(values.rate);
+if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a whole number ≥ 1, got ${values.runs}`);
+if (!Number.isFinite(rate) || rate < 1) throw new Error(`--rate: expected a number ≥ 1, got ${values.rate}`);
+const list = resolveScenarios(values.scenarios.split(',').filter((s) => s !== ''));
+const profiles = values.profiles.split(',').map((p) => {
+  if (p !== 'tutorial' && p !== 'hapb') throw new Error(`--profiles: unknown profile ${p}`);
+  return p as Profile;
+});
+const own = values.lab === undefined;
+const labName = values.lab ?? `b-drill-${process.pid}`;
+
+function hapb(args: string[]): Promise<number> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [join(repo, 'bin', 'hapb'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', rej);
+    child.on('close', (code) => res(code ?? -1));
+  });
+}
+
+/** ms from the first fault/recover mark until a single other director holds the VIP; undefined: never */
+export function vipMoveMs(r: ScenarioResult): number | undefined {
+  const mark = r.events.find((e) => e.kind === 'fault' || e.kind === 'recover');
+  if (!mark) return undefined;
+  const before = holdersAt(r.events, mark.t);
+  for (const e of r.events) {
+    if (e.kind !== 'vip' || e.t < mark.t) continue;
+    const h = e.holders ?? [];
+    const first = h[0];
+    if (h.length === 1 && first !== undefined && !before.includes(first)) return e.t - mark.t;
+  }
+  return undefined;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
+}
+function stats(xs: number[], fmt: (n: number) => string): string {
+  if (xs.length === 0) return '-';
+  return `${fmt(Math.min(...xs))} / ${fmt(median(xs))} / ${fmt(Math.max(...xs))}`;
+}
+
+interface Row {
+  scenario: string;
+  profile: Profile;
+  failed: number[];
+  moves: number[];
+  never: number;
+  errors: number;
+}
+
+async function main(): Promise<void> {
+  if (own) {
+    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(sig, () => {
+        process.stderr.write(`bench: ${sig}: taking lab ${labName} down\n`);
+        void hapb(['lab', 'down', '--name', labName]).finally(() => process.exit(130));
+      });
+    }
+  }
+  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
+  if (own) {
+    await hapb(['lab', 'down', '--name', labName]);
+    const rc = await hapb(['lab', 'up', '--name', labName]);
+    if (rc !== 0) throw new Error(`hapb lab up --name ${labName} exited ${rc}`);
+  }
+  const started = Date.now();
+  const rows: Row[] = [];
+  try {
+    const lab = await openLabWith({ loadgenPath: join(repo, 'dist', 'drill', 'loadgen', 'main.js') })(labName);
+    for (const profile of profiles) {
+      for (const s of list) rows.push({ scenario: s.name, profile, failed: [], moves: [], never: 0, errors: 0 });
+      for (let run = 1; run <= runs; run++) {
+        process.stderr.write(`bench: ${profile} run ${run}/${runs}: converging\n`);
+        await lab.applyProfile(profile);
+        await waitStableHolder(lab);
+        const state: DrillState = {};
+        for (const s of list) {
+          const r = await runScenario(lab, s, profile, state, { rate, timeoutMs: 5000, keepalive: 0 });
+          const row = rows.find((x) => x.scenario === s.name && x.profile === profile);
+          if (!row) continue;
+          const move = vipMoveMs(r);
+          if (r.error !== undefined) row.errors++;
+          else {
+            row.failed.push(r.summary.failed);
+            if (move === undefined) row.never++;
+            else row.moves.push(move);
+          }
+          process.stderr.write(
+            `bench: ${profile} run ${run}/${runs} ${s.name}: ${r.summary.failed} failed` +
+              `${r.summary.failed ? ` (${describeFailures(r.summary)})` : ''}, VIP move ${move === undefined ? 'none' : `${move} ms`}` +
+              `${r.error !== undefined ? `, error: ${r.error}` : ''}\n`,
+          );
+        }
+      }
+    }
+  } finally {
+    if (own) await hapb(['lab', 'down', '--name', labName]);
+  }
+  const header = ['scenario', 'profile', 'runs', 'failed min / median / max', 'VIP move min / median / max', 'no move', 'errors'];
+  const body = rows.map((r) => [
+    r.scenario,
+    r.profile,
+    String(r.failed.length),
+    stats(r.failed, String),
+    stats(r.moves, (n) => `${Math.round(n)} ms`),
+    String(r.never),
+    String(r.errors),
+  ]);
+  console.log(`drill bench: ${runs} run(s) per scenario and profile, ${rate} req/s, a new connection per request, ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`| ${header.map(() => '---').join(' | ')} |`);
+  for (const b of body) console.log(`| ${b.join(' | ')} |`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});

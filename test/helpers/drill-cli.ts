@@ -1,0 +1,66 @@
+/**
+ * The drill through the built CLI, as a user runs it: `hapb lab up`, `hapb
+ * drill ... -o json`, `hapb lab down`, each a child process (bin/hapb → dist/).
+ */
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DrillReport } from '../../src/drill/types.js';
+import { repoRoot } from './cli.js';
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** runs `hapb ARGS` without blocking the test process; kills it after `timeoutMs` */
+export function hapbAsync(args: string[], timeoutMs: number): Promise<Run> {
+  if (!existsSync(join(repoRoot, 'dist', 'cli', 'main.js'))) {
+    return Promise.reject(new Error('dist/ is missing: run `npm run build` (scripts/test.sh does) before the drill tests'));
+  }
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(repoRoot, 'bin', 'hapb'), ...args], {
+      cwd: repoRoot,
+      env: { ...process.env, NO_COLOR: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({
+        code: code ?? (signal ? 128 : -1),
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+      });
+    });
+  });
+}
+
+/** the drill's `-o json` output, or an error carrying the tail of stderr */
+export function parseReport(run: Run): DrillReport {
+  try {
+    return JSON.parse(run.stdout) as DrillReport;
+  } catch {
+    throw new Error(`hapb drill exited ${run.code} without a JSON report; stderr:\n${run.stderr.slice(-3000)}`);
+  }
+}
+
+/** a lab up, or an error with the tail of its output */
+export async function labUpOrThrow(name: string, extra: string[] = []): Promise<void> {
+  await hapbAsync(['lab', 'down', '--name', name], 120_000);
+  const up = await hapbAsync(['lab', 'up', '--name', name, ...extra], 600_000);
+  if (up.code !== 0) throw new Error(`hapb lab up --name ${name} exited ${up.code}:\n${up.stderr.slice(-3000)}`);
+}
+
+export async function labDownQuietly(name: string): Promise<void> {
+  await hapbAsync(['lab', 'down', '--name', name], 120_000);
+}
