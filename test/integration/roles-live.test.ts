@@ -2,9 +2,8 @@
  * The hapb profile's mechanisms, live: two directors running the rendered
  * keepalived.conf and firewall rules in their own network namespaces on one
  * sealed bridge, with a client namespace.
- *  - the track file moves the VIP at once when nginx is reported down, and,
- *    with keepalived_preempt on (the profile's default is off), the master
- *    takes it back after preempt_delay when nginx is up again;
+ *  - the track file moves the VIP at once when nginx is reported down, and the
+ *    master takes it back (after preempt_delay) when nginx is up again;
  *  - a SYN to the VIP with no listener times out (retransmitted) instead of
  *    being refused;
  *  - a VRRP speaker that is not a peer director cannot take the VIP.
@@ -101,9 +100,7 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
       await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
     for (const host of ['backup', 'master']) {
-      // the profile's default is nopreempt; these tests also check the
-      // preempt_delay mechanism, which the role offers as an option
-      const files = rendered(host, { keepalived_preempt: true });
+      const files = rendered(host);
       const nft = files.find((f) => f.dest === '/etc/hapb/director.nft');
       const conf = files.find((f) => f.dest === '/etc/keepalived/keepalived.conf');
       if (!nft || !conf) throw new Error(`${host}: no firewall rules or keepalived.conf rendered`);
@@ -173,7 +170,7 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
 
   it('a VRRP speaker that is not a peer director cannot take the VIP', async () => {
     // the rogue claims the same router id with the highest priority, unicast to both directors
-    const conf = rendered('master', { keepalived_preempt: true })
+    const conf = rendered('master')
       .find((f) => f.dest === '/etc/keepalived/keepalived.conf')
       ?.content.replace(/unicast_src_ip \S+/, 'unicast_src_ip 192.168.0.66')
       .replace(/unicast_peer \{[^}]*\}/, 'unicast_peer {\n        192.168.0.40\n        192.168.0.41\n    }')
