@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HapbError, InputErrors, SchemaError } from '../../src/errors/index.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
 import { catalog } from '../helpers/project.js';
+import { prng } from '../helpers/prng.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -73,17 +74,6 @@ describe('bad playbooks', () => {
 });
 
 describe('fuzz: random YAML never crashes the loader', () => {
-  // A small seeded PRNG (mulberry32) so failures are reproducible.
-  function prng(seed: number): () => number {
-    let a = seed;
-    return () => {
-      a |= 0;
-      a = (a + 0x6d2b79f5) | 0;
-      let t = Math.imul(a ^ (a >>> 15), 1 | a);
-      t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const keys = ['hosts', 'tasks', 'name', 'roles', 'handlers', 'notify', 'when', 'loop', 'copy', 'template', 'command', 'vars', 'serial', 'become', 'x', '{{', '- a'];
   const scalars = ['1', 'true', 'null', '"{{ x }}"', "'q'", 'all', '[]', '{}', '-1', '0o7', '&a', '*a', '!!binary x', ':', '|'];
   function gen(rnd: () => number, depth: number, indent: string): string {

@@ -7,17 +7,7 @@
 import { summarize } from '../../../src/drill/summary.js';
 import { vipHeldAtEnd, vipMovedWithin, maxLatencyWithin, noFailedRequests } from '../../../src/drill/assertions.js';
 import type { DrillReport, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../../../src/drill/types.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../helpers/prng.js';
 
 const rate = 50;
 const durationMs = 10_000;
