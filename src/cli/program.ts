@@ -18,7 +18,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addHelpText('after', `
 Examples:
-  hapb run playbooks/site.yml -i inventory/seed.yml --check --diff
+  hapb run playbooks/site.yml -i inventory/prod.yml --check --diff
   hapb render playbooks/site.yml -i inventory/seed.yml -o out
   hapb inventory -i inventory/seed.yml --list
   hapb lab up && hapb drill all --profile both`);

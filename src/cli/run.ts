@@ -59,11 +59,11 @@ export function registerRun(program: Command): void {
       'after',
       `
 Examples:
-  hapb run playbooks/site.yml -i inventory/seed.yml
-  hapb run playbooks/site.yml -i inventory/seed.yml --check --diff
-  hapb run playbooks/site.yml -i inventory/seed.yml --limit backup
-  hapb run playbooks/site.yml -i inventory/seed.yml -e @profiles/tutorial.yml
-  hapb run playbooks/site.yml -i inventory/prod.yml --syntax-check
+  hapb run playbooks/site.yml -i inventory/prod.yml
+  hapb run playbooks/site.yml -i inventory/prod.yml --check --diff
+  hapb run playbooks/site.yml -i inventory/prod.yml --limit backup
+  hapb run playbooks/site.yml -i inventory/prod.yml -e @profiles/tutorial.yml
+  hapb run playbooks/site.yml -i inventory/seed.yml --syntax-check
 
 Exit codes: 0 ok, 2 a host failed, 3 a host unreachable, 4 invalid input.`,
     )
