@@ -70,7 +70,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
     for (const play of opts.playbook.plays) {
       if (abort) break;
       const matched = selectHosts(opts.inventory, play.hosts).filter((h) => !limited || limited.has(h));
-      const playHosts = matched.filter((h) => !hosts.get(h)?.unreachable);
+      // as in Ansible, a host that failed or was unreachable sits out the rest of the playbook
+      const playHosts = matched.filter((h) => !hosts.get(h)?.unreachable && !hosts.get(h)?.failed);
       if (playHosts.length === 0) {
         emit({ type: 'warning', message: `play '${play.name}': no hosts matched '${play.hosts}'${opts.limit ? ` with --limit '${opts.limit}'` : ''}, skipping` });
         continue;

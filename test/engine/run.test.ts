@@ -273,6 +273,27 @@ describe('serial and failures', () => {
     expect(readFileSync(project.path('root/two'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['db1', 'web1']);
   });
 
+  it('a host that failed sits out the later plays; the others go on', async () => {
+    project = makeProject({
+      'hosts.yml': inventory,
+      'site.yml': `
+- hosts: web
+  gather_facts: false
+  tasks:
+    - command: "{{ 'false' if inventory_hostname == 'web1' else 'true' }}"
+- hosts: web:db
+  gather_facts: false
+  serial: 1
+  tasks:
+    - command: "sh -c 'echo {{ inventory_hostname }} >> {{ root }}/second'"
+`,
+    });
+    const r = await project.run();
+    expect(r.exitCode).toBe(2);
+    expect(readFileSync(project.path('root/second'), 'utf8').split('\n').filter(Boolean).sort()).toEqual(['db1', 'web2']);
+    expect(r.recap.web1?.failed).toBe(1);
+  });
+
   it('any_errors_fatal stops every host', async () => {
     project = makeProject({ 'hosts.yml': inventory, 'site.yml': rolling('3', 'web2', true) });
     const r = await project.run();
