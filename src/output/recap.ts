@@ -1,4 +1,4 @@
-/** PLAY RECAP lines, and the recap as JSON for -o json. */
+/** PLAY RECAP lines, as Ansible prints them. */
 import type { Recap } from '../engine/types.js';
 
 export function formatRecap(recap: Recap): string {
@@ -11,16 +11,4 @@ export function formatRecap(recap: Recap): string {
     })
     .join('\n')
     .concat('\n');
-}
-
-export function totals(recap: Recap): { ok: number; changed: number; unreachable: number; failed: number; skipped: number } {
-  const t = { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0 };
-  for (const s of Object.values(recap)) {
-    t.ok += s.ok;
-    t.changed += s.changed;
-    t.unreachable += s.unreachable;
-    t.failed += s.failed;
-    t.skipped += s.skipped;
-  }
-  return t;
 }
