@@ -29,6 +29,13 @@ function factNum(input: VerdictInput, key: string, dflt: number): number {
   const v = input.facts[key];
   return typeof v === 'number' ? v : dflt;
 }
+/** the web backend the backend scenarios fault: the first of the inventory's */
+function firstBackend(lab: { topology: { backends: readonly string[] } }): string {
+  const b = lab.topology.backends[0];
+  if (!b) throw new Error('no backends');
+  return b;
+}
+
 function latencyVerdicts(input: VerdictInput): Verdict[] {
   return input.windows.map((w) => ({ ...maxLatencyWithin(input.records, w), description: `slowest request: ${w.label}` }));
 }
@@ -105,8 +112,7 @@ const backendStopped: Scenario = {
   durationMs: 8000,
   prepare: restoreHealthy,
   run: async (ctx) => {
-    const b = ctx.lab.topology.backends[0];
-    if (!b) throw new Error('no backends');
+    const b = firstBackend(ctx.lab);
     ctx.facts.host = b;
     await ctx.at(faultAt);
     await run(ctx.lab, b, [...cmd.stopNginx], 'stopping nginx');
@@ -126,8 +132,7 @@ const backendStarted: Scenario = {
   prepare: async (ctx) => {
     if (!ctx.state.backendStopped) {
       await restoreHealthy(ctx);
-      const b = ctx.lab.topology.backends[0];
-      if (!b) throw new Error('no backends');
+      const b = firstBackend(ctx.lab);
       await run(ctx.lab, b, [...cmd.stopNginx], 'stopping nginx');
       ctx.state.backendStopped = b;
     }
@@ -202,8 +207,7 @@ const backendPoweroff: Scenario = {
   durationMs: 18_000,
   prepare: restoreHealthy,
   run: async (ctx) => {
-    const b = ctx.lab.topology.backends[0];
-    if (!b) throw new Error('no backends');
+    const b = firstBackend(ctx.lab);
     ctx.facts.host = b;
     await ctx.at(faultAt);
     ctx.facts.faultT = ctx.mark('fault', `${b} powered off`);
@@ -229,8 +233,7 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
     prepare: restoreHealthy,
     run: async (ctx) => {
       await ctx.at(faultAt);
-      const h = which === 'director' ? await ctx.vipHolder() : ctx.lab.topology.backends[0];
-      if (!h) throw new Error('no backends');
+      const h = which === 'director' ? await ctx.vipHolder() : firstBackend(ctx.lab);
       ctx.facts.host = h;
       const t = ctx.mark('fault', `${h} link cut`);
       ctx.facts.faultT = t;
