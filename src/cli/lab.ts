@@ -262,7 +262,7 @@ Examples:
     process.exitCode = await passthrough(cmd ?? 'ip', args);
   });
 
-  const hostVerb = (verb: string, what: string, fn: (lab: string, host: string) => Promise<void>, ex: string): void => {
+  const hostVerb = (verb: string, what: string, fn: (lab: string, host: string) => Promise<unknown>, ex: string): void => {
     example(lab.command(verb).description(what).addOption(nameOption()).argument('<hosts...>'), ex).action(
       async (hosts: string[], o: { name: string }) => {
         for (const h of hosts) {

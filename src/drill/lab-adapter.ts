@@ -35,10 +35,10 @@ export type ConvergeLike = (req: ConvergeRequestLike) => Promise<void>;
 /** the parts of src/lab/index.ts the drill uses */
 export interface LabApi {
   execIn(lab: string, host: string, argv: string[]): Promise<ExecResult>;
-  poweroff(lab: string, host: string): Promise<void>;
+  poweroff(lab: string, host: string): Promise<number | void>;
   poweron(lab: string, host: string): Promise<void>;
-  cut(lab: string, host: string): Promise<void>;
-  uncut(lab: string, host: string): Promise<void>;
+  cut(lab: string, host: string): Promise<number | void>;
+  uncut(lab: string, host: string): Promise<number | void>;
   partition(lab: string, a: string[], b: string[]): Promise<void>;
   heal(lab: string): Promise<void>;
   addressesIn(netns: string): Promise<string[]>;

@@ -40,13 +40,16 @@ export interface LabControl {
   readonly topology: LabTopology;
   /** run argv inside a machine; never throws for a non-zero rc */
   exec(host: string, argv: string[]): Promise<ExecResult>;
-  /** pull the plug: the machine stops at once, no clean shutdown */
-  poweroff(host: string): Promise<void>;
+  /**
+   * pull the plug: the machine stops at once, no clean shutdown; may resolve
+   * to the epoch ms at which the machine went silent (its link gone)
+   */
+  poweroff(host: string): Promise<number | void>;
   /** boot it again and wait until it runs */
   poweron(host: string): Promise<void>;
-  /** take a machine's link down (its packets vanish) */
-  cut(host: string): Promise<void>;
-  uncut(host: string): Promise<void>;
+  /** take a machine's link down (its packets vanish); may resolve to the epoch ms it went down */
+  cut(host: string): Promise<number | void>;
+  uncut(host: string): Promise<number | void>;
   /** split the network in two groups that cannot reach each other */
   partition(groupA: string[], groupB: string[]): Promise<void>;
   heal(): Promise<void>;

@@ -17,12 +17,14 @@ export function summarize(records: RequestRecord[]): LoadSummary {
   const byBackend: Record<string, number> = {};
   let ok = 0;
   let retries = 0;
+  let lostWithDeath = 0;
   let maxStartLag = 0;
   const lat: number[] = [];
   for (const r of records) {
     byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
     if (r.kind === 'ok') ok++;
     if (r.retriedAfter !== undefined) retries++;
+    if (r.lostWith !== undefined && r.kind !== 'ok') lostWithDeath++;
     if (r.backend !== undefined && r.kind === 'ok') byBackend[r.backend] = (byBackend[r.backend] ?? 0) + 1;
     maxStartLag = Math.max(maxStartLag, r.started - r.scheduled);
     lat.push(r.latency);
@@ -35,6 +37,7 @@ export function summarize(records: RequestRecord[]): LoadSummary {
     ok,
     failed: records.length - ok,
     retries,
+    lostWithDeath,
     byKind,
     byBackend: sortedBackends,
     p50: percentile(lat, 50),
@@ -56,4 +59,11 @@ export function describeFailures(s: LoadSummary): string {
 
 export function formatMs(ms: number): string {
   return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
+
+/** "0", "3 (2 reset, 1 timeout)", "1 (1 timeout; 1 inside the dying director)" */
+export function failedCell(s: LoadSummary): string {
+  if (s.failed === 0) return '0';
+  const lost = s.lostWithDeath ? `; ${s.lostWithDeath} inside the dying director` : '';
+  return `${s.failed} (${describeFailures(s)}${lost})`;
 }

@@ -31,6 +31,32 @@ export interface RequestRecord {
    * record's outcome is the retry's; this holds the first attempt's error code.
    */
   retriedAfter?: string;
+  /**
+   * when the TCP connection this request was (last) sent on had been
+   * established (ms since t0); absent when no connection was made
+   */
+  connected?: number;
+  /** when its request head was written to that connection (ms since t0) */
+  sent?: number;
+  /**
+   * set by the drill on a failed request whose connection lived on this host
+   * when its connection state died there (nginx killed, power lost, link cut):
+   * the request was already inside the dying director; see `lostWithDeath`
+   */
+  lostWith?: string;
+}
+
+/**
+ * The instant a director lost the state of every connection it held: its
+ * nginx was killed, it lost power, its link was cut. `t` is an upper bound
+ * (taken just after the fault was done), ms since t0.
+ */
+export interface Death {
+  /** just before the fault was made (ms since t0) */
+  from: number;
+  t: number;
+  host: string;
+  what: string;
 }
 
 export type TimelineKind = 'fault' | 'recover' | 'vip' | 'note';
@@ -83,6 +109,13 @@ export interface LoadSummary {
   failed: number;
   /** keep-alive retries that then succeeded or failed (they are not failures by themselves) */
   retries: number;
+  /**
+   * failed requests whose connection lived on a director at the instant it
+   * died (`RequestRecord.lostWith`): no director configuration can answer them
+   * (the request and the TCP state were in the dead process or machine; the
+   * client does not retry). Included in `failed`.
+   */
+  lostWithDeath: number;
   byKind: Partial<Record<OutcomeKind, number>>;
   byBackend: Record<string, number>;
   /** latency percentiles of all requests, ms */
@@ -104,6 +137,8 @@ export interface ScenarioResult {
   load: Omit<LoadOptions, 'url'> & { url: string };
   records: RequestRecord[];
   events: TimelineEvent[];
+  /** directors whose connections died, and when (see Death) */
+  deaths: Death[];
   /** failover window(s) that the latency assertion looked at, ms since t0 */
   windows: { from: number; to: number; label: string }[];
   summary: LoadSummary;

@@ -10,17 +10,22 @@ import { withLabLock } from './lock.js';
 import { ensureInotifyRoom } from './host-limits.js';
 import { loadLab, machineOf, writeState, type LabState } from './state.js';
 
-/** Abrupt power off: every process of the machine dies at once; its veth goes away. */
-export async function poweroff(lab: string, host: string): Promise<void> {
-  await withLabLock(lab, () => poweroffLocked(lab, host));
+/**
+ * Abrupt power off: every process of the machine dies at once; its veth goes
+ * away. Returns the epoch ms just after its link went (from then on the
+ * network hears nothing of it), for drills that line faults up with requests.
+ */
+export async function poweroff(lab: string, host: string): Promise<number> {
+  return withLabLock(lab, () => poweroffLocked(lab, host));
 }
 
-async function poweroffLocked(lab: string, host: string): Promise<void> {
+async function poweroffLocked(lab: string, host: string): Promise<number> {
   const state = loadLab(lab);
   const m = machineOf(state, host);
   // As with a real power loss the network hears nothing more, not even a
   // reset from a dying kernel: the link goes first, then every process.
   await pullLink(state.switchNs, m);
+  const silentAt = Date.now();
   await killMachine(m, findMachineNspawns(m.machine));
   await removeCgroups(m);
   // the overlay stays mounted: poweron takes the same lock again, only the propagation dir goes
@@ -28,6 +33,7 @@ async function poweroffLocked(lab: string, host: string): Promise<void> {
   await unplugMachine(state.switchNs, m);
   m.power = 'off';
   await writeState(state);
+  return silentAt;
 }
 
 /** Boot a powered-off machine again on its own overlay (files written before survive). No-op when on. */
@@ -49,25 +55,30 @@ async function poweronLocked(lab: string, host: string, opts: { timeoutMs?: numb
   await writeState(state);
 }
 
-/** Link down on the switch side: the machine keeps running but hears nothing. */
-export async function cut(lab: string, host: string): Promise<void> {
-  await setCut(lab, host, true);
+/**
+ * Link down on the switch side: the machine keeps running but hears nothing.
+ * Returns the epoch ms just after the link went down.
+ */
+export async function cut(lab: string, host: string): Promise<number> {
+  return setCut(lab, host, true);
 }
 
-export async function uncut(lab: string, host: string): Promise<void> {
-  await setCut(lab, host, false);
+export async function uncut(lab: string, host: string): Promise<number> {
+  return setCut(lab, host, false);
 }
 
-async function setCut(lab: string, host: string, isCut: boolean): Promise<void> {
-  await withLabLock(lab, () => setCutLocked(lab, host, isCut));
+async function setCut(lab: string, host: string, isCut: boolean): Promise<number> {
+  return withLabLock(lab, () => setCutLocked(lab, host, isCut));
 }
 
-async function setCutLocked(lab: string, host: string, isCut: boolean): Promise<void> {
+async function setCutLocked(lab: string, host: string, isCut: boolean): Promise<number> {
   const state = loadLab(lab);
   const m = machineOf(state, host);
   m.cut = isCut;
   if (m.power === 'on') await setPort(state.switchNs, m.port, !isCut);
+  const at = Date.now();
   await writeState(state);
+  return at;
 }
 
 export function portLookup(state: LabState): (host: string) => string {

@@ -56,6 +56,10 @@ describe.skipIf(!ready)('load generator in a network namespace against real ngin
       expect(r.scheduled).toBeCloseTo(r.seq * 10, 5);
       expect(r.started).toBeGreaterThanOrEqual(r.scheduled);
       expect(r.latency).toBeGreaterThan(0);
+      // a fresh connection per request: connected, then sent, both within the request's life
+      expect(r.connected).toBeGreaterThanOrEqual(r.started);
+      expect(r.sent).toBeGreaterThanOrEqual(r.connected ?? Infinity);
+      expect(r.sent).toBeLessThanOrEqual(r.started + r.latency);
     }
   });
 
@@ -63,6 +67,11 @@ describe.skipIf(!ready)('load generator in a network namespace against real ngin
     const { records } = await run({ rate: 50, durationMs: 1000, keepalive: 2 });
     expect(records).toHaveLength(50);
     expect(records.every((r) => r.kind === 'ok' && r.backend === 'web1' && r.retriedAfter === undefined)).toBe(true);
+    // two connections, each opened once: every request names one of two connect times
+    const opened = new Set(records.map((r) => r.connected));
+    expect([...opened].every((c) => c !== undefined)).toBe(true);
+    expect(opened.size).toBe(2);
+    for (const r of records) expect(r.sent).toBeGreaterThanOrEqual(r.started);
   });
 
   it('keep-alive: a reused connection reset before any answer is retried once on a fresh one, not failed', async () => {
@@ -106,7 +115,10 @@ describe.skipIf(!ready)('load generator in a network namespace against real ngin
     // a request in flight at the moment nginx dies is reset, not refused
     const reset = records.filter((r) => r.kind === 'reset');
     expect(reset.length).toBeLessThanOrEqual(5);
+    for (const r of reset) expect(r.connected).toBeDefined();
     expect(ok.length + refused.length + reset.length).toBe(records.length);
+    // a refused request never had a connection
+    for (const r of refused) expect(r.connected).toBeUndefined();
     for (const r of refused) {
       expect(r.code).toBe('ECONNREFUSED');
       expect(r.started).toBeGreaterThan(700);

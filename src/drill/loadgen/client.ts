@@ -6,6 +6,7 @@
  *   connection dies before any response byte is sent again once on a fresh
  *   connection (RFC 9112 §9.3.1), and the record says so.
  */
+import diagnostics from 'node:diagnostics_channel';
 import { Agent, Client, request, type Dispatcher } from 'undici';
 import type { RequestRecord } from '../types.js';
 import { backendFrom } from './backend.js';
@@ -32,9 +33,55 @@ interface Attempt {
 
 const maxBody = 64 * 1024;
 
-async function attempt(url: string, dispatcher: Dispatcher, signal: AbortSignal): Promise<Attempt> {
+/** the header that ties undici's diagnostics messages to a request of ours */
+const seqHeader = 'x-hapb-seq';
+const seqPattern = new RegExp(`^${seqHeader}: (\\d+)\r?$`, 'im');
+
+/**
+ * When each request's connection was established and when its head was
+ * written, from undici's diagnostics channels (`undici:client:connected`,
+ * `undici:client:sendHeaders`). Times are performance.now(). A request sent
+ * twice (keep-alive retry) keeps its last sending.
+ */
+export interface ConnectionTracker {
+  of(seq: number): { connected?: number; sent: number } | undefined;
+  close(): void;
+}
+
+export function trackConnections(): ConnectionTracker {
+  const connectedAt = new WeakMap<object, number>();
+  const bySeq = new Map<number, { connected?: number; sent: number }>();
+  const onConnected = (msg: unknown): void => {
+    const socket = (msg as { socket?: unknown }).socket;
+    if (socket !== null && typeof socket === 'object') connectedAt.set(socket, performance.now());
+  };
+  const onSend = (msg: unknown): void => {
+    const { headers, socket } = msg as { headers?: unknown; socket?: unknown };
+    if (typeof headers !== 'string') return;
+    const m = seqPattern.exec(headers);
+    if (!m) return;
+    const connected = socket !== null && typeof socket === 'object' ? connectedAt.get(socket) : undefined;
+    bySeq.set(Number(m[1]), { sent: performance.now(), ...(connected !== undefined ? { connected } : {}) });
+  };
+  diagnostics.subscribe('undici:client:connected', onConnected);
+  diagnostics.subscribe('undici:client:sendHeaders', onSend);
+  return {
+    of: (seq) => {
+      const v = bySeq.get(seq);
+      bySeq.delete(seq);
+      return v;
+    },
+    close: () => {
+      diagnostics.unsubscribe('undici:client:connected', onConnected);
+      diagnostics.unsubscribe('undici:client:sendHeaders', onSend);
+    },
+  };
+}
+
+async function attempt(url: string, seq: number, dispatcher: Dispatcher, signal: AbortSignal): Promise<Attempt> {
   try {
-    const res = await request(url, { method: 'GET', dispatcher, signal, headers: { 'user-agent': 'hapb-drill' } });
+    const headers = { 'user-agent': 'hapb-drill', [seqHeader]: String(seq) };
+    const res = await request(url, { method: 'GET', dispatcher, signal, headers });
     let body = '';
     for await (const chunk of res.body) {
       if (body.length < maxBody) body += String(chunk);
@@ -59,6 +106,7 @@ export function createClient(opts: ClientOptions): HttpClient {
   const timeouts = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs };
   const fresh = opts.keepalive > 0 ? undefined : new Agent({ ...timeouts, pipelining: 0 });
   const conns: Conn[] = [];
+  const tracker = trackConnections();
   for (let i = 0; i < opts.keepalive; i++) {
     const client = new Client(origin, { ...timeouts, pipelining: 1, keepAliveTimeout: 60_000 });
     const conn: Conn = { client, connected: false, done: 0, inFlight: 0 };
@@ -96,7 +144,7 @@ export function createClient(opts: ClientOptions): HttpClient {
         resolve({ code: 'HAPB_TIMEOUT' });
       }, opts.timeoutMs);
     });
-    const within = (d: Dispatcher): Promise<Attempt> => Promise.race([attempt(opts.url, d, ac.signal), deadline]);
+    const within = (d: Dispatcher): Promise<Attempt> => Promise.race([attempt(opts.url, seq, d, ac.signal), deadline]);
     let result: Attempt;
     let retriedAfter: string | undefined;
     try {
@@ -142,6 +190,11 @@ export function createClient(opts: ClientOptions): HttpClient {
     }
     if (result.backend !== undefined) rec.backend = result.backend;
     if (retriedAfter !== undefined) rec.retriedAfter = retriedAfter;
+    const conn = tracker.of(seq);
+    if (conn) {
+      rec.sent = round(conn.sent - t0);
+      if (conn.connected !== undefined) rec.connected = round(conn.connected - t0);
+    }
     return rec;
   };
 
@@ -149,6 +202,7 @@ export function createClient(opts: ClientOptions): HttpClient {
     send,
     close: async () => {
       await Promise.all([fresh?.destroy(), ...conns.map((c) => c.client.destroy())]);
+      tracker.close();
     },
   };
 }

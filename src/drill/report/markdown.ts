@@ -1,5 +1,5 @@
 /** The Markdown report: summary, comparison (both profiles), and per scenario its picture, verdicts and timeline. */
-import { describeFailures, formatMs } from '../summary.js';
+import { failedCell, formatMs } from '../summary.js';
 import type { DrillReport, ScenarioResult } from '../types.js';
 import { resultHeader, resultRow, vipMoveOf } from './table.js';
 import { svgFileName } from './files.js';
@@ -36,8 +36,8 @@ export function markdownReport(report: DrillReport): string {
         ['scenario', 'failed: tutorial', 'failed: hapb', 'slowest: tutorial', 'slowest: hapb', 'VIP moved: tutorial', 'VIP moved: hapb'],
         both.map(([t, h]) => [
           t.scenario,
-          `${t.summary.failed}${t.summary.failed ? ` (${describeFailures(t.summary)})` : ''}`,
-          `${h.summary.failed}${h.summary.failed ? ` (${describeFailures(h.summary)})` : ''}`,
+          failedCell(t.summary),
+          failedCell(h.summary),
           formatMs(t.summary.max),
           formatMs(h.summary.max),
           vipMoveOf(t),

@@ -21,7 +21,7 @@ export function resultRow(r: ScenarioResult): string[] {
     r.scenario,
     r.profile,
     String(s.total),
-    String(s.failed),
+    s.lostWithDeath ? `${s.failed} (${s.lostWithDeath} in dying LB)` : String(s.failed),
     describeFailures(s),
     s.retries ? String(s.retries) : '-',
     formatMs(s.max),

@@ -46,7 +46,8 @@ export interface TimelineOptions {
 
 export function titleOf(r: ScenarioResult): string {
   const s = r.summary;
-  const failed = s.failed === 0 ? '0 failed' : `${s.failed} FAILED`;
+  const lost = s.lostWithDeath ? ` (${s.lostWithDeath} inside the dying director)` : '';
+  const failed = s.failed === 0 ? '0 failed' : `${s.failed} FAILED${lost}`;
   const retries = s.retries ? `, ${s.retries} retried` : '';
   return `${r.scenario} · ${r.profile} — ${s.total} requests, ${failed}${retries}, slowest ${formatMs(s.max)}`;
 }
@@ -158,6 +159,8 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
     const cy = failTop + Math.max(0, row) * failRowH + failRowH / 2;
     const cx = x(rec.started);
     out.push(`<path d="M${n(cx - 3)} ${n(cy - 3)}L${n(cx + 3)} ${n(cy + 3)}M${n(cx - 3)} ${n(cy + 3)}L${n(cx + 3)} ${n(cy - 3)}"/>`);
+    // died inside a dying director (see deaths.ts): ringed
+    if (rec.lostWith !== undefined) out.push(`<circle cx="${n(cx)}" cy="${n(cy)}" r="5" fill="none" stroke-width="1"/>`);
   }
   out.push(`</g>`);
 
@@ -209,7 +212,7 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
   // legend
   let lx = left;
   const item = (swatch: string, label: string): void => {
-    out.push(swatch.replace('{x}', n(lx)));
+    out.push(swatch.replaceAll('{x}', n(lx)));
     out.push(text(lx + 14, legendY + 4, label));
     lx += 26 + label.length * 6.6;
   };
@@ -227,6 +230,12 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
   }
   if (r.windows.length) {
     item(`<rect x="{x}" y="${legendY - 5}" width="10" height="10" transform="translate(-5 0)" fill="${windowColor}" stroke="#ccc"/>`, 'failover window');
+  }
+  if (r.summary.lostWithDeath) {
+    item(
+      `<path d="M{x} ${legendY}m-3 -3l6 6m0 -6l-6 6" stroke="${failureColor}" stroke-width="1.6"/><circle cx="{x}" cy="${legendY}" r="5" fill="none" stroke="${failureColor}"/>`,
+      `inside the dying director (${r.summary.lostWithDeath})`,
+    );
   }
   if (r.summary.retries) item(`<circle cx="{x}" cy="${legendY}" r="4" fill="#fff" stroke="#000"/>`, 'retried on fresh connection');
   out.push(`</g>`);

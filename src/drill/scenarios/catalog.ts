@@ -6,6 +6,7 @@
  */
 import {
   allBackendsAnswered,
+  lostWithDeathReport,
   backendAbsent,
   backendPresent,
   maxLatencyWithin,
@@ -16,7 +17,7 @@ import {
   vipMovedWithin,
 } from '../assertions.js';
 import type { Verdict } from '../types.js';
-import { cmd, restoreHealthy, run, sleep, waitSingleHolder } from './steps.js';
+import { cmd, killNginxStamped, restoreHealthy, run, sleep, waitSingleHolder } from './steps.js';
 import type { Scenario, VerdictInput } from './types.js';
 
 const faultAt = 2000;
@@ -68,7 +69,8 @@ const lbNginxKilled: Scenario = {
     ctx.state.nginxDown = h;
     for (let k = 0; k < 8; k++) {
       await ctx.at(faultAt + k * 1000);
-      await run(ctx.lab, h, [...cmd.killNginx], 'killing nginx');
+      const from = ctx.now();
+      ctx.died(h, 'nginx killed', from, await killNginxStamped(ctx.lab, h));
     }
     await ctx.at(faultAt + 8000);
     ctx.mark('note', `kills stop; nginx stays down on ${h}`);
@@ -76,6 +78,7 @@ const lbNginxKilled: Scenario = {
   },
   verdicts: (i) => [
     noFailedRequests(i.records),
+    lostWithDeathReport(i.records),
     ...latencyVerdicts(i),
     vipAwayAtEnd(i.events, i.durationMs, fact(i, 'host')),
   ],
@@ -164,11 +167,12 @@ const lbPoweroff: Scenario = {
     const t = ctx.mark('fault', `${h} powered off`);
     ctx.facts.faultT = t;
     ctx.state.poweredOff = h;
-    await ctx.lab.poweroff(h);
+    ctx.died(h, 'power lost', t, await ctx.lab.poweroff(h));
     ctx.window(t, t + 5000, `${h} powered off`);
   },
   verdicts: (i) => [
     noFailedRequests(i.records),
+    lostWithDeathReport(i.records),
     vipMovedWithin(i.events, factNum(i, 'faultT', faultAt), fact(i, 'host')),
     ...latencyVerdicts(i),
     vipHeldAtEnd(i.events, i.durationMs),
@@ -238,7 +242,8 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
       const t = ctx.mark('fault', `${h} link cut`);
       ctx.facts.faultT = t;
       ctx.state.linkCut = h;
-      await ctx.lab.cut(h);
+      const down = await ctx.lab.cut(h);
+      if (which === 'director') ctx.died(h, 'link cut', t, down);
       ctx.window(t, t + 8000, `${h} link cut`);
       await ctx.at(faultAt + 8000);
       await ctx.lab.uncut(h);
@@ -247,7 +252,7 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
     },
     verdicts: (i) => [
       noFailedRequests(i.records),
-      ...(which === 'director' ? [vipMovedWithin(i.events, factNum(i, 'faultT', faultAt), fact(i, 'host'))] : []),
+      ...(which === 'director' ? [lostWithDeathReport(i.records), vipMovedWithin(i.events, factNum(i, 'faultT', faultAt), fact(i, 'host'))] : []),
       ...latencyVerdicts(i),
       vipHeldAtEnd(i.events, i.durationMs),
     ],

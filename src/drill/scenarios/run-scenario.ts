@@ -5,7 +5,8 @@
 import { errorMessage } from '../../errors/index.js';
 import type { LabControl } from '../lab-control.js';
 import { summarize } from '../summary.js';
-import type { LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
+import { markLostWithDeath } from '../deaths.js';
+import type { Death, LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
 import { watchVip } from '../vip-watcher.js';
 import { endsWithSteps } from './catalog.js';
 import type { DrillState, Scenario, ScenarioContext } from './types.js';
@@ -36,6 +37,7 @@ export async function runScenario(
 ): Promise<ScenarioResult> {
   const events: TimelineEvent[] = [];
   const windows: ScenarioResult['windows'] = [];
+  const deaths: Death[] = [];
   const facts: Record<string, string | number> = {};
   let t0Epoch = Date.now();
   const now = (): number => Date.now() - t0Epoch;
@@ -54,6 +56,10 @@ export async function runScenario(
       events.push({ t, kind, label });
       listener.step?.(label);
       return t;
+    },
+    died: (host, what, from, atEpoch) => {
+      const t = typeof atEpoch === 'number' ? atEpoch - t0Epoch : now();
+      deaths.push({ from, t: Math.max(from, t), host, what });
     },
     window: (from, to, label) => windows.push({ from, to, label }),
     vipHolder: async () => {
@@ -104,13 +110,15 @@ export async function runScenario(
     const end = records.reduce((m, r) => Math.max(m, r.started + r.latency), scenario.durationMs);
     const durationMs = Math.round(Math.max(scenario.durationMs, end));
     events.sort((a, b) => a.t - b.t);
-    const verdicts = scenario.verdicts({ records, events, windows, facts, durationMs, lab });
+    markLostWithDeath(records, events, deaths);
+    const verdicts = scenario.verdicts({ records, events, deaths, windows, facts, durationMs, lab });
     const result: ScenarioResult = {
       ...base,
       durationMs,
       t0Epoch,
       records,
       events,
+      deaths,
       windows,
       summary: summarize(records),
       verdicts,
@@ -124,6 +132,7 @@ export async function runScenario(
       t0Epoch,
       records: [],
       events,
+      deaths,
       windows,
       summary: summarize([]),
       verdicts: [],

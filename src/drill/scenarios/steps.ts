@@ -10,8 +10,23 @@ export async function run(lab: LabControl, host: string, argv: string[], what: s
   }
 }
 
+/**
+ * SIGKILL nginx on `host` and return the epoch ms just after (read from the
+ * machine's clock, which is the host's: the lab's machines share its kernel),
+ * so the death lines up with the requests without the lag of `lab exec`.
+ */
+export async function killNginxStamped(lab: LabControl, host: string): Promise<number | undefined> {
+  const r = await lab.exec(host, [...cmd.killNginxStamped]);
+  if (r.rc !== 0) {
+    throw new HapbError(`${host}: killing nginx failed (rc ${r.rc})`, { hint: (r.stderr || r.stdout).trim().slice(0, 500) });
+  }
+  const last = r.stdout.trim().split('\n').pop() ?? '';
+  return /^\d{13}$/.test(last) ? Number(last) : undefined;
+}
+
 export const cmd = {
   killNginx: ['systemctl', 'kill', '--signal=SIGKILL', 'nginx.service'],
+  killNginxStamped: ['sh', '-c', 'systemctl kill --signal=SIGKILL nginx.service && date +%s%3N'],
   startNginx: ['sh', '-c', 'systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service'],
   stopNginx: ['systemctl', 'stop', 'nginx.service'],
   killKeepalived: ['systemctl', 'kill', '--signal=SIGKILL', 'keepalived.service'],

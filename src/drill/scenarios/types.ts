@@ -1,6 +1,6 @@
 /** A scenario: fault steps and recovery under load, then verdicts. */
 import type { LabControl } from '../lab-control.js';
-import type { Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
+import type { Death, Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
 
 /**
  * What earlier scenarios left broken, so paired scenarios (lb-nginx-killed then
@@ -26,6 +26,12 @@ export interface ScenarioContext {
   at(ms: number): Promise<void>;
   /** record a timeline event now; returns its time */
   mark(kind: 'fault' | 'recover' | 'note', label: string): number;
+  /**
+   * the director `host` lost every connection it held (nginx killed, power
+   * lost, link cut): `from` is ctx.now() before the fault was made, `atEpoch`
+   * the epoch ms it was done (default: now). See src/drill/deaths.ts.
+   */
+  died(host: string, what: string, from: number, atEpoch?: number | void): void;
   /** declare a failover window for the latency verdict */
   window(from: number, to: number, label: string): void;
   /** the single director holding the VIP, or the first director if unclear */
@@ -37,6 +43,7 @@ export interface ScenarioContext {
 export interface VerdictInput {
   records: RequestRecord[];
   events: TimelineEvent[];
+  deaths: Death[];
   windows: { from: number; to: number; label: string }[];
   facts: Record<string, string | number>;
   durationMs: number;

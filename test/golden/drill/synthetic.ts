@@ -3,10 +3,12 @@
  * generator, so golden files of the pictures and the report never drift.
  * tutorial: the VIP moves 3.1 s after the power loss, requests in between are
  * refused or time out; hapb: it moves after 0.3 s and requests only wait.
+ * In both, the request in flight on lb1 as it died times out (marked lostWith).
  */
+import { markLostWithDeath } from '../../../src/drill/deaths.js';
 import { summarize } from '../../../src/drill/summary.js';
-import { vipHeldAtEnd, vipMovedWithin, maxLatencyWithin, noFailedRequests } from '../../../src/drill/assertions.js';
-import type { DrillReport, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../../../src/drill/types.js';
+import { vipHeldAtEnd, vipMovedWithin, maxLatencyWithin, noFailedRequests, lostWithDeathReport } from '../../../src/drill/assertions.js';
+import type { Death, DrillReport, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../../../src/drill/types.js';
 import { prng } from '../../helpers/prng.js';
 
 const rate = 50;
@@ -43,6 +45,15 @@ export function syntheticResult(profile: Profile): ScenarioResult {
       delete rec.backend;
     }
     rec.latency = Math.round(latency * 100) / 100;
+    if (rec.kind !== 'refused') rec.connected = rec.started + 0.3;
+    if (seq === (faultT * rate) / 1000 - 1) {
+      // in flight on lb1 when it lost power
+      rec.kind = 'timeout';
+      rec.code = 'HAPB_TIMEOUT';
+      rec.latency = 5000;
+      delete rec.status;
+      delete rec.backend;
+    }
     records.push(rec);
   }
   if (profile === 'tutorial') {
@@ -56,8 +67,11 @@ export function syntheticResult(profile: Profile): ScenarioResult {
     { t: faultT + moveAfter, kind: 'vip', label: 'VIP on lb2', holders: ['lb2'], from: [] },
   ];
   const windows = [{ from: faultT, to: faultT + 5000, label: 'lb1 powered off' }];
+  const deaths: Death[] = [{ from: faultT, t: faultT + 5, host: 'lb1', what: 'power lost' }];
+  markLostWithDeath(records, events, deaths);
   const verdicts = [
     noFailedRequests(records),
+    lostWithDeathReport(records),
     vipMovedWithin(events, faultT, 'lb1'),
     maxLatencyWithin(records, windows[0] ?? { from: 0, to: 0 }),
     vipHeldAtEnd(events, durationMs),
@@ -71,6 +85,7 @@ export function syntheticResult(profile: Profile): ScenarioResult {
     load: { url: 'http://10.199.0.100/', rate, timeoutMs: 5000, durationMs, keepalive: 0 },
     records,
     events,
+    deaths,
     windows,
     summary: summarize(records),
     verdicts,

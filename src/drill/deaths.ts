@@ -1,0 +1,43 @@
+/**
+ * Requests that died with a director. When a director's nginx is killed, or
+ * the director loses power or its link, every connection it held dies there:
+ * the request was read into a process that is gone (or sits behind a dead
+ * link), and the TCP state cannot be continued by the other director. With a
+ * client that does not retry, no director configuration can answer such a
+ * request. The drill still counts it as failed; it marks it so the verdict
+ * can hold every OTHER failure to the target of 0 and report these apart.
+ *
+ * A failed request is marked only when all of these hold:
+ * - its connection was established (the load generator saw it connect, via
+ *   undici's diagnostics channel) no later than the death's upper bound `t`;
+ *   after a director dies no connection to it can be established (its
+ *   listener or link is gone), so `t` may be taken a little late;
+ * - at that moment the dying director held the VIP (the VIP watcher's view),
+ *   i.e. the connection went to it;
+ * - the request ended (failed) no earlier than the fault began (`from`).
+ * A request whose SYN was lost and never reached anyone, or that went to the
+ * other director, is never marked.
+ */
+import { holdersAt } from './assertions.js';
+import type { Death, RequestRecord, TimelineEvent } from './types.js';
+
+export function deathOf(r: RequestRecord, events: TimelineEvent[], deaths: readonly Death[]): Death | undefined {
+  if (r.kind === 'ok' || r.connected === undefined) return undefined;
+  const connected = r.connected;
+  const end = r.started + r.latency;
+  return deaths.find((d) => connected <= d.t && end >= d.from && holdersAt(events, connected).includes(d.host));
+}
+
+/** set `lostWith` on every failed request that died with a director; returns how many */
+export function markLostWithDeath(records: RequestRecord[], events: TimelineEvent[], deaths: readonly Death[]): number {
+  let n = 0;
+  for (const r of records) {
+    delete r.lostWith;
+    const d = deathOf(r, events, deaths);
+    if (d) {
+      r.lostWith = d.host;
+      n++;
+    }
+  }
+  return n;
+}

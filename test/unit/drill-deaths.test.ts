@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { lostWithDeathReport, maxLatencyWithin, noFailedRequests } from '../../src/drill/assertions.js';
+import { deathOf, markLostWithDeath } from '../../src/drill/deaths.js';
+import { summarize } from '../../src/drill/summary.js';
+import type { Death, RequestRecord, TimelineEvent } from '../../src/drill/types.js';
+
+const vip = (t: number, holders: string[]): TimelineEvent => ({ t, kind: 'vip', label: '', holders });
+// lb1 holds the VIP, dies at ~2000-2010, lb2 holds it from 2330
+const events: TimelineEvent[] = [vip(0, ['lb1']), vip(2060, []), vip(2330, ['lb2'])];
+const deaths: Death[] = [{ from: 2000, t: 2010, host: 'lb1', what: 'power lost' }];
+
+function req(seq: number, started: number, latency: number, extra: Partial<RequestRecord> = {}): RequestRecord {
+  return { seq, scheduled: started, started, latency, kind: 'ok', ...extra };
+}
+const failed = (seq: number, started: number, latency: number, connected: number | undefined, kind: RequestRecord['kind'] = 'timeout'): RequestRecord =>
+  req(seq, started, latency, { kind, ...(connected !== undefined ? { connected, sent: connected + 0.1 } : {}) });
+
+describe('requests that died with a director', () => {
+  it.each([
+    ['connected to the holder before the death, failed after it', failed(1, 1998, 5000, 1998.5), 'lb1'],
+    ['reset by the dying nginx a few ms after the kill', failed(2, 2001, 6, 2001.4, 'reset'), 'lb1'],
+    ['connected within the bound (the fault was still being made)', failed(3, 2008, 5000, 2009), 'lb1'],
+    ['never connected (its SYN was lost): savable by a SYN retransmit', failed(4, 1999, 5000, undefined), undefined],
+    ['connected after the upper bound', failed(5, 2011, 5000, 2012), undefined],
+    ['connected to the new holder', failed(6, 2400, 30, 2400.5, 'reset'), undefined],
+    ['failed before the fault began', failed(7, 1990, 5, 1990.5, 'reset'), undefined],
+    ['succeeded', req(8, 1999, 1200, { connected: 1999.3 }), undefined],
+  ])('%s', (_what, r, expected) => {
+    expect(deathOf(r, events, deaths)?.host).toBe(expected);
+  });
+
+  it('never marks a request while the VIP was on another director', () => {
+    const elsewhere: TimelineEvent[] = [vip(0, ['lb2'])];
+    expect(deathOf(failed(1, 1998, 5000, 1998.5), elsewhere, deaths)).toBeUndefined();
+  });
+
+  it('marks records, and the verdicts judge only the others', () => {
+    const records = [
+      req(0, 1990, 2, { connected: 1990.2 }),
+      failed(1, 1999, 5000, 1999.2),
+      failed(2, 2500, 5000, 2500.3),
+      req(3, 2600, 2000, { connected: 2601 }),
+    ];
+    expect(markLostWithDeath(records, events, deaths)).toBe(1);
+    expect(records.map((r) => r.lostWith)).toEqual([undefined, 'lb1', undefined, undefined]);
+    expect(summarize(records)).toMatchObject({ failed: 2, lostWithDeath: 1 });
+    const v = noFailedRequests(records);
+    expect(v.pass).toBe(false);
+    expect(v.actual).toMatch(/^1 \(1 timeout\); besides, 1 died inside a dying director/);
+    expect(lostWithDeathReport(records)).toMatchObject({ pass: true, informational: true });
+    expect(lostWithDeathReport(records).actual).toMatch(/^1: #1 timeout on lb1/);
+    // the latency verdict leaves the lost request out, not the slow one that was answered
+    const lat = maxLatencyWithin(records, { from: 1900, to: 7000 });
+    expect(lat.actual).toMatch(/^5\.00 s \(request #2/);
+  });
+
+  it('passes when the only failures died with the director', () => {
+    const records = [req(0, 1990, 2, { connected: 1990.2 }), failed(1, 1999, 5000, 1999.2)];
+    markLostWithDeath(records, events, deaths);
+    expect(noFailedRequests(records)).toMatchObject({ pass: true });
+    expect(noFailedRequests(records).actual).toContain('0; besides, 1 died');
+  });
+});
