@@ -31,6 +31,9 @@ describe.skipIf(!canRun)('hapb drill catches the tutorial profile losing request
     expect(r?.error).toBeUndefined();
     expect(r?.summary.failed).toBeGreaterThan(0);
     expect(r?.summary.byKind.refused ?? 0).toBeGreaterThan(0);
+    // a refused request never had a connection: none of these can pass as "inside a dying director"
+    for (const x of r?.records ?? []) if (x.kind === 'refused') expect(x.lostWith).toBeUndefined();
+    expect((r?.summary.failed ?? 0) - (r?.summary.lostWithDeath ?? 0)).toBeGreaterThan(0);
     const failed = r?.verdicts.find((v) => v.id === 'failed-requests');
     expect(failed?.pass).toBe(false);
     expect(failed?.informational).toBeUndefined();

@@ -1,16 +1,18 @@
 /**
  * The drill on a real lab, through the built CLI: `hapb lab up`, then `hapb
- * drill ... -o json` on profile hapb, for the faults hapb absorbs completely
- * today: the baseline and every web-backend fault (stopped, started, powered
- * off, black-holed). Each must lose no request and meet every verdict.
+ * drill all -o json` on profile hapb: every scenario in turn. Each but
+ * lb-partition (reported only) must lose no request and meet every verdict.
  *
- * The director faults (lb-nginx-killed, lb-poweroff, lb-cut,
- * keepalived-killed) still lose 0-1 request in flight at the instant of a
- * sudden death in some runs (docs/drill.md, docs/design-defaults.md); they are
- * measured by bench/drill.ts and the demo, and join this test once they reach
- * 0 every run. The report stays in out/test-drill-lab/ as a CI artifact.
+ * "No request" leaves out exactly one kind of failure, which the drill marks
+ * and reports apart (src/drill/deaths.ts): a request whose connection was
+ * established to a director that then died (nginx killed, power lost, link
+ * cut), i.e. that was inside it at the instant. This test holds those to the
+ * director-death scenarios and to a handful (at 200 req/s a request spends
+ * ~2 ms in a director: 0-2 are in flight at an instant). The report stays in
+ * out/test-drill-lab/ as a CI artifact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { scenarios } from '../../src/drill/scenarios/catalog.js';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
@@ -18,9 +20,14 @@ import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-drl-all-${process.pid}`;
-const judged = ['baseline', 'backend-stopped', 'backend-started', 'backend-poweroff', 'backend-cut'];
+const all = scenarios.map((s) => s.name);
+const judged = all.filter((n) => n !== 'lb-partition');
+/** the scenarios in which a director dies with connections on it */
+const deaths = ['lb-nginx-killed', 'lb-poweroff', 'lb-cut'];
+/** requests in flight inside one director at one instant, at 200 req/s */
+const maxInFlight = 3;
 
-describe.skipIf(!canRun)('hapb drill on a real lab (profile hapb): the baseline and every backend fault', () => {
+describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
   let run: Run;
   let report: DrillReport;
   const result = (name: string): ScenarioResult => {
@@ -31,26 +38,40 @@ describe.skipIf(!canRun)('hapb drill on a real lab (profile hapb): the baseline 
 
   beforeAll(async () => {
     await labUpOrThrow(LAB);
-    const args = ['drill', ...judged, '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab', '-o', 'json'];
-    run = await hapbAsync(args, 900_000);
+    const args = ['drill', 'all', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab', '-o', 'json'];
+    run = await hapbAsync(args, 1_200_000);
     report = parseReport(run);
-  }, 1_000_000);
+  }, 1_300_000);
   afterAll(async () => {
     await labDownQuietly(LAB);
   }, 180_000);
 
   it('ran every scenario asked for once, each to its end', () => {
     expect(report.profiles).toEqual(['hapb']);
-    expect(report.results.map((r) => r.scenario)).toEqual(judged);
+    expect(report.results.map((r) => r.scenario)).toEqual(all);
     for (const r of report.results) {
       expect(r.error, `${r.scenario}: ${r.error ?? ''}`).toBeUndefined();
       expect(r.summary.total, r.scenario).toBeGreaterThan(0);
     }
   });
 
-  it.each(judged)('%s: 0 failed requests', (name) => {
+  it.each(judged)('%s: 0 failed requests (besides any inside a dying director)', (name) => {
     const r = result(name);
-    expect(r.summary.failed, `${name}: ${describeFailures(r.summary)}`).toBe(0);
+    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}`).toBe(0);
+  });
+
+  it.each(judged)('%s: requests inside a dying director only where one died, and few', (name) => {
+    const r = result(name);
+    const lost = r.records.filter((x) => x.lostWith !== undefined);
+    expect(lost.length).toBe(r.summary.lostWithDeath);
+    if (!deaths.includes(name)) {
+      expect(r.deaths).toEqual([]);
+      expect(lost).toEqual([]);
+    } else {
+      expect(r.deaths.length).toBeGreaterThan(0);
+      expect(lost.length).toBeLessThanOrEqual(maxInFlight);
+      for (const x of lost) expect(r.deaths.map((d) => d.host)).toContain(x.lostWith);
+    }
   });
 
   it.each(judged)('%s: every verdict met', (name) => {
