@@ -95,6 +95,10 @@ interface Row {
   scenario: string;
   profile: Profile;
   failed: number[];
+  /** of those, inside a dying director (src/drill/deaths.ts) */
+  lost: number[];
+  /** runs whose verdicts all passed */
+  passed: number;
   moves: number[];
   never: number;
   errors: number;
@@ -120,7 +124,7 @@ async function main(): Promise<void> {
   try {
     const lab = await openLabWith({ loadgenPath: join(repo, 'dist', 'drill', 'loadgen', 'main.js') })(labName);
     for (const profile of profiles) {
-      for (const s of list) rows.push({ scenario: s.name, profile, failed: [], moves: [], never: 0, errors: 0 });
+      for (const s of list) rows.push({ scenario: s.name, profile, failed: [], lost: [], passed: 0, moves: [], never: 0, errors: 0 });
       for (let run = 1; run <= runs; run++) {
         process.stderr.write(`bench: ${profile} run ${run}/${runs}: converging\n`);
         await lab.applyProfile(profile);
@@ -134,12 +138,14 @@ async function main(): Promise<void> {
           if (r.error !== undefined) row.errors++;
           else {
             row.failed.push(r.summary.failed);
+            row.lost.push(r.summary.lostWithDeath);
+            if (r.pass) row.passed++;
             if (move === undefined) row.never++;
             else row.moves.push(move);
           }
           process.stderr.write(
             `bench: ${profile} run ${run}/${runs} ${s.name}: ${r.summary.failed} failed` +
-              `${r.summary.failed ? ` (${describeFailures(r.summary)})` : ''}, VIP move ${move === undefined ? 'none' : `${move} ms`}` +
+              `${r.summary.failed ? ` (${describeFailures(r.summary)}; ${r.summary.lostWithDeath} inside the dying director)` : ''}, VIP move ${move === undefined ? 'none' : `${move} ms`}` +
               `${r.error !== undefined ? `, error: ${r.error}` : ''}\n`,
           );
         }
@@ -148,12 +154,24 @@ async function main(): Promise<void> {
   } finally {
     if (own) await hapb(['lab', 'down', '--name', labName]);
   }
-  const header = ['scenario', 'profile', 'runs', 'failed min / median / max', 'VIP move min / median / max', 'no move', 'errors'];
+  const header = [
+    'scenario',
+    'profile',
+    'runs',
+    'failed min / median / max',
+    'of which inside the dying director',
+    'runs passed',
+    'VIP move min / median / max',
+    'no move',
+    'errors',
+  ];
   const body = rows.map((r) => [
     r.scenario,
     r.profile,
     String(r.failed.length),
     stats(r.failed, String),
+    stats(r.lost, String),
+    `${r.passed}/${r.failed.length}`,
     stats(r.moves, (n) => `${Math.round(n)} ms`),
     String(r.never),
     String(r.errors),

@@ -36,16 +36,24 @@ export interface LabStatus {
 
 interface IpAddrJson {
   ifname?: string;
+  flags?: string[];
   addr_info?: { family?: string; local?: string }[];
 }
 
-/** IPv4 addresses configured in a network namespace */
+/**
+ * IPv4 addresses a network namespace holds on the network: those of its
+ * interfaces, not of loopback. An address only on `lo` (profile hapb keeps the
+ * VIP there, unannounced, so a director that yields it can still answer the
+ * connections it took) is not "held": nobody on the segment reaches it there.
+ */
 export async function addressesIn(netns: string): Promise<string[]> {
   if (!netnsExists(netns)) return [];
   const r = await run(['ip', '-n', netns, '-j', 'addr', 'show']);
   if (r.rc !== 0) return [];
   const links = JSON.parse(r.stdout || '[]') as IpAddrJson[];
-  return links.flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local ?? ''));
+  return links
+    .filter((l) => !(l.flags ?? []).includes('LOOPBACK'))
+    .flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local ?? ''));
 }
 
 /** Which machines hold each VIP of the lab (or `vips`), read from every running machine's addresses. */

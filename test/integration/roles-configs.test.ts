@@ -164,6 +164,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     const units = render(profileVars('hapb')).filter((f) => f.host === host && f.dest.startsWith('/etc/systemd/system/'));
     expect(units.map((u) => u.dest).sort()).toEqual([
       '/etc/systemd/system/hapb-firewall.service',
+      '/etc/systemd/system/hapb-vip-lo.service',
       '/etc/systemd/system/keepalived.service.d/hapb.conf',
       '/etc/systemd/system/nginx.service.d/hapb-keepalived.conf',
     ]);
@@ -180,7 +181,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     const r = await new Promise<Run>((resolve) => {
       execFile(
         'systemd-analyze',
-        ['verify', 'nginx.service', 'keepalived.service', 'hapb-firewall.service'],
+        ['verify', 'nginx.service', 'keepalived.service', 'hapb-firewall.service', 'hapb-vip-lo.service'],
         { cwd: dir, env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` }, timeout: 30_000 },
         (err, stdout, stderr) => resolve({ code: err ? 1 : 0, signal: undefined, out: `${stdout}${stderr}` }),
       );
