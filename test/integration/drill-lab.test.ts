@@ -2,6 +2,7 @@
  * The drill on a real lab, through the built CLI: `hapb lab up`, then `hapb
  * drill all -o json` on profile hapb: every scenario in turn. Each but
  * lb-partition (reported only) must lose no request and meet every verdict.
+ * Then the director faults once more with 4 keep-alive connections.
  *
  * "No request" leaves out exactly one kind of failure, which the drill marks
  * and reports apart (src/drill/deaths.ts): a request whose connection was
@@ -27,21 +28,30 @@ const deaths = ['lb-nginx-killed', 'lb-poweroff', 'lb-cut'];
 /** requests in flight inside one director at one instant, at 200 req/s */
 const maxInFlight = 3;
 
+/** the director faults again with 4 persistent connections (--keepalive), as browsers keep them */
+const keepalive = ['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed'];
+
 describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
   let run: Run;
   let report: DrillReport;
-  const result = (name: string): ScenarioResult => {
-    const r = report.results.find((x) => x.scenario === name);
+  let kaRun: Run;
+  let kaReport: DrillReport;
+  const resultIn = (rep: DrillReport, name: string): ScenarioResult => {
+    const r = rep.results.find((x) => x.scenario === name);
     if (!r) throw new Error(`no result for ${name}`);
     return r;
   };
+  const result = (name: string): ScenarioResult => resultIn(report, name);
 
   beforeAll(async () => {
     await labUpOrThrow(LAB);
     const args = ['drill', 'all', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab', '-o', 'json'];
     run = await hapbAsync(args, 1_200_000);
     report = parseReport(run);
-  }, 1_300_000);
+    const ka = ['drill', ...keepalive, '--keepalive', '4', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-keepalive', '-o', 'json'];
+    kaRun = await hapbAsync(ka, 600_000);
+    kaReport = parseReport(kaRun);
+  }, 1_900_000);
   afterAll(async () => {
     await labDownQuietly(LAB);
   }, 180_000);
@@ -87,5 +97,20 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
   it('exit code 0: every verdict passed', () => {
     expect(report.pass).toBe(true);
     expect(run.code).toBe(0);
+  });
+
+  it.each(keepalive)('keep-alive %s: 0 failed requests (besides any inside a dying director), every verdict met', (name) => {
+    const r = resultIn(kaReport, name);
+    expect(r.error).toBeUndefined();
+    expect(r.load.keepalive).toBe(4);
+    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}`).toBe(0);
+    expect(r.summary.lostWithDeath).toBeLessThanOrEqual(maxInFlight);
+    const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
+    expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);
+  });
+
+  it('keep-alive: exit code 0', () => {
+    expect(kaReport.pass).toBe(true);
+    expect(kaRun.code).toBe(0);
   });
 });
