@@ -140,9 +140,11 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
       expect(r.code).toBe(0);
     });
 
-    it.each(directors)('%s: the check script passes sh -n', async (host) => {
+    it.each(directors)('%s: the scripts pass sh -n', async (host) => {
       const scripts = files.filter((f) => f.host === host && f.dest.endsWith('.sh'));
-      expect(scripts).toHaveLength(1);
+      expect(scripts.map((s) => s.dest.split('/').pop()).sort()).toEqual(
+        profile === 'hapb' ? ['hapb-check-nginx.sh', 'hapb-took-vip.sh'] : ['check_nginx.sh'],
+      );
       for (const s of scripts) {
         const shell = s.content.startsWith('#!/bin/bash') ? 'bash' : 'sh';
         const r = await run(shell, ['-n', put(s, profile)]);
@@ -257,6 +259,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     it.each([
       ['nopreempt', { keepalived_preempt: false }, true],
       ['no check script and no track file', { keepalived_check_script: '', keepalived_nginx_down_file: '' }, false],
+      ['no scripts at all', { keepalived_check_script: '', keepalived_nginx_down_file: '', keepalived_handback_window: 0 }, false],
       ['multicast VRRPv3', { keepalived_unicast: false }, true],
       ['a check script with a weight', { keepalived_script_weight: -20 }, true],
     ] as const)('%s', async (_name, vars, withUser) => {
