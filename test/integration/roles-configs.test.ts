@@ -63,6 +63,18 @@ function render(extraVars: Vars): Rendered[] {
   });
 }
 
+/**
+ * The commands of a unit file's `KEY=` lines as a shell runs them: without
+ * systemd's `-` prefix (failure ignored) and with `$$` (systemd's escape) as `$`.
+ */
+function unitCommands(content: string, key: string): { command: string; ignoreFailure: boolean }[] {
+  return content
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1))
+    .map((c) => ({ command: c.replace(/^-/, '').replace(/\$\$/g, '$'), ignoreFailure: c.startsWith('-') }));
+}
+
 function fileOf(files: Rendered[], host: string, dest: string): Rendered {
   const f = files.find((x) => x.host === host && x.dest === dest);
   if (!f) throw new Error(`${host} has no rendered ${dest}`);
@@ -190,6 +202,57 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     });
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
+  });
+
+  describe('draining the VIP when keepalived stops', () => {
+    const dropin = '/etc/systemd/system/keepalived.service.d/hapb.conf';
+
+    it.each(directors)('hapb %s: the drop-in\'s commands fill and empty the drain set of the loaded firewall rules', async (host) => {
+      const files = render(profileVars('hapb'));
+      const nft = put(fileOf(files, host, '/etc/hapb/director.nft'), 'drain');
+      const unit = fileOf(files, host, dropin).content;
+      const [drain, ...later] = unitCommands(unit, 'ExecStopPost');
+      const [undrain] = unitCommands(unit, 'ExecStartPre');
+      if (!drain || !undrain) throw new Error(`no ExecStopPost or ExecStartPre in\n${unit}`);
+      // first of the stop commands: systemd runs them one after the other, the VIP removal sleeps
+      expect(drain.command).toMatch(/nft add element inet hapb_director drain/);
+      expect(later.map((c) => c.command).join('\n')).toMatch(/sleep/);
+      // a missing table (firewall stopped) must not fail the unit
+      expect([drain.ignoreFailure, undrain.ignoreFailure]).toEqual([true, true]);
+      const set = `echo "set: $(nft list set inet hapb_director drain | grep -o 'elements = {[^}]*}' || echo none)"`;
+      const r = await inNamespace(
+        [
+          `nft -f '${nft}'`,
+          set,
+          drain.command,
+          set,
+          `nft -f '${nft}'`, // the reload handler: \`flush table\` empties chains, not sets
+          set,
+          undrain.command,
+          set,
+          'nft delete table inet hapb_director',
+          'set +e',
+          `${drain.command} 2>/dev/null; echo "without table: $?"`,
+        ].join('\n'),
+      );
+      expect(r.out.split('\n').filter((l) => l.startsWith('set: '))).toEqual([
+        'set: none',
+        'set: elements = { 192.168.0.150 }',
+        'set: elements = { 192.168.0.150 }',
+        'set: none',
+      ]);
+      expect(r.out).toMatch(/^without table: [1-9]\d*$/m);
+    });
+
+    it.each([
+      ['profile tutorial', profileVars('tutorial')],
+      ['hapb without the firewall', { ...profileVars('hapb'), keepalived_firewall: false }],
+      ['hapb with keepalived_drain_on_stop false', { ...profileVars('hapb'), keepalived_drain_on_stop: false }],
+    ])('%s: no drain set and no drain commands', (_name, vars) => {
+      const files = render(vars).filter((f) => f.host === 'master');
+      const text = files.map((f) => f.content).join('\n');
+      expect(text).not.toMatch(/drain/);
+    });
   });
 
   it('the tutorial keepalived.conf without script security is refused by keepalived -t', async () => {

@@ -6,6 +6,10 @@
  *    master takes it back (after preempt_delay) when nginx is up again;
  *  - a SYN to the VIP with no listener times out (retransmitted) instead of
  *    being refused;
+ *  - keepalived killed on the master (all its processes at once, then the
+ *    keepalived.service drop-in's stop commands run as systemd would): a new
+ *    connection to the VIP is dropped there while an open one is still
+ *    answered, and keepalived starting again serves new connections again;
  *  - a VRRP speaker that is not a peer director cannot take the VIP.
  * The check script is left out here (no nginx runs): it has its own test.
  */
@@ -14,6 +18,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { moduleCatalog } from '../../src/cli/load-inputs.js';
 import { renderPlaybook, type RenderedFile } from '../../src/engine/render.js';
@@ -47,6 +52,94 @@ async function hasVip(host: string): Promise<boolean> {
   return r.out.includes(` ${VIP}/`);
 }
 
+/**
+ * A TCP peer for the drain test, run with node inside a namespace.
+ * `serve NAME`: listen on port 80, answer each line with `pong from NAME`.
+ * `client`: read commands on stdin: `held TEXT` sends TEXT on one connection
+ * opened at start; `new MS` opens a new connection (MS ms to connect) and
+ * sends one line. Prints each answer, `timeout`, or `error CODE`.
+ */
+const tcpPeer = `
+const net = require('node:net');
+const [mode, arg] = process.argv.slice(2);
+if (mode === 'serve') {
+  net.createServer((s) => {
+    s.on('error', () => {});
+    let buf = '';
+    s.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\\n')) >= 0) { buf = buf.slice(i + 1); s.write('pong from ' + arg + '\\n'); } });
+  }).listen(80, () => console.log('listening'));
+} else {
+  const ask = (sock, text) => new Promise((resolve) => {
+    sock.once('data', (d) => resolve(String(d).trim()));
+    sock.write(text + '\\n');
+  });
+  const held = net.connect(80, '${VIP}', () => console.log('connected'));
+  held.on('error', () => {});
+  require('node:readline').createInterface({ input: process.stdin }).on('line', async (line) => {
+    const [cmd, rest] = [line.split(' ')[0], line.slice(line.indexOf(' ') + 1)];
+    if (cmd === 'held') { console.log(await ask(held, rest)); return; }
+    const s = net.connect(80, '${VIP}');
+    const timer = setTimeout(() => { s.destroy(); console.log('timeout'); }, Number(rest));
+    s.on('error', (e) => { clearTimeout(timer); console.log('error ' + e.code); });
+    s.on('connect', async () => { clearTimeout(timer); console.log(await ask(s, 'probe')); s.destroy(); });
+  });
+}
+`;
+
+/** A process whose stdout we read line by line. */
+class LineProcess {
+  private readonly lines: string[] = [];
+  private waiter: ((line: string) => void) | undefined;
+  readonly child: ChildProcess;
+
+  constructor(cmd: string, args: string[]) {
+    this.child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+    if (!this.child.stdout) throw new Error(`${cmd}: no stdout`);
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      const w = this.waiter;
+      this.waiter = undefined;
+      if (w) w(line);
+      else this.lines.push(line);
+    });
+  }
+
+  /** The next line, or `(nothing within MS ms)`. */
+  next(ms = 5_000): Promise<string> {
+    const line = this.lines.shift();
+    if (line !== undefined) return Promise.resolve(line);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiter = undefined;
+        resolve(`(nothing within ${ms} ms)`);
+      }, ms);
+      this.waiter = (l) => {
+        clearTimeout(timer);
+        resolve(l);
+      };
+    });
+  }
+
+  send(line: string): Promise<string> {
+    this.child.stdin?.write(`${line}\n`);
+    return this.next();
+  }
+
+  stop(): void {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+  }
+}
+
+/**
+ * The commands of a unit file's `KEY=` lines as a shell runs them: without
+ * systemd's `-` prefix and with `$$` (systemd's escape) as `$`.
+ */
+function unitCommands(content: string, key: string): string[] {
+  return content
+    .split('\n')
+    .filter((l) => l.startsWith(`${key}=`))
+    .map((l) => l.slice(key.length + 1).replace(/^-/, '').replace(/\$\$/g, '$'));
+}
+
 /** Poll until `cond` holds (true) or `ms` pass (false). Bounded; not a timing assertion. */
 async function until(cond: () => Promise<boolean>, ms: number): Promise<boolean> {
   const end = Date.now() + ms;
@@ -74,14 +167,17 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
     }).filter((f) => f.host === host);
   }
 
-  function startKeepalived(host: string, conf: string): void {
+  /** keepalived in its own process group (`ip netns exec` execs it: same pid), so all of it can be killed at once. */
+  function startKeepalived(host: string, conf: string): ChildProcess {
     const args = ['netns', 'exec', nsOf(host), 'keepalived', '-n', '-l', '-D', '-P', '-f', conf,
       '-p', join(tmp, `${host}.pid`), '-r', join(tmp, `${host}.vrrp.pid`), '-c', join(tmp, `${host}.checkers.pid`)];
-    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('ip', args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     child.stdout?.on('data', (d: Buffer) => logs.push(`${host}: ${d.toString()}`));
     child.stderr?.on('data', (d: Buffer) => logs.push(`${host}: ${d.toString()}`));
     daemons.push(child);
+    return child;
   }
+  const keepalivedOf = new Map<string, ChildProcess>();
 
   beforeAll(async () => {
     tmp = mkdtempSync(join(tmpdir(), `${prefix}-`));
@@ -108,15 +204,16 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
       writeFileSync(join(tmp, `${host}.conf`), conf.content);
       writeFileSync(downFile(host), '0\n');
       await must('ip', ['netns', 'exec', nsOf(host), 'nft', '-f', join(tmp, `${host}.nft`)]);
-      startKeepalived(host, join(tmp, `${host}.conf`));
+      keepalivedOf.set(host, startKeepalived(host, join(tmp, `${host}.conf`)));
     }
   });
 
   afterAll(async () => {
+    const running = (d: ChildProcess): boolean => d.exitCode === null && d.signalCode === null;
     for (const d of daemons) {
-      if (d.exitCode === null && d.pid !== undefined) d.kill('SIGTERM');
+      if (running(d) && d.pid !== undefined) d.kill('SIGTERM');
     }
-    await Promise.all(daemons.map((d) => (d.exitCode === null ? new Promise((r) => d.once('exit', r)) : undefined)));
+    await Promise.all(daemons.map((d) => (running(d) ? new Promise((r) => d.once('exit', r)) : undefined)));
     for (const host of ['master', 'backup', 'client', 'rogue', 'sw']) await run('ip', ['netns', 'del', nsOf(host)]);
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   });
@@ -166,6 +263,54 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
     const r = await run('ip', ['netns', 'exec', nsOf('client'), 'curl', '-sS', '--connect-timeout', '1.5', `http://${VIP}/`]);
     await must('ip', ['netns', 'exec', nsOf('master'), 'nft', '-f', join(tmp, 'master.nft')]);
     expect(r.code).toBe(7);
+  });
+
+  it('keepalived killed on the master: new connections to the VIP are dropped there, open ones still answered', async () => {
+    const unit = rendered('master').find((f) => f.dest === '/etc/systemd/system/keepalived.service.d/hapb.conf')?.content ?? '';
+    const [drain, ...removal] = unitCommands(unit, 'ExecStopPost');
+    const startPre = unitCommands(unit, 'ExecStartPre');
+    const killed = keepalivedOf.get('master');
+    if (!drain || removal.length === 0 || startPre.length === 0 || killed?.pid === undefined) throw new Error(`drop-in commands or keepalived missing:\n${unit}`);
+    const peer = join(tmp, 'tcp-peer.cjs');
+    writeFileSync(peer, tcpPeer);
+    const drops = async (): Promise<number> => {
+      const rules = await must('ip', ['netns', 'exec', nsOf('master'), 'nft', 'list', 'chain', 'inet', 'hapb_director', 'input']);
+      return Number(/@drain counter packets (\d+)/.exec(rules)?.[1] ?? Number.NaN);
+    };
+    const server = new LineProcess('ip', ['netns', 'exec', nsOf('master'), process.execPath, peer, 'serve', 'master']);
+    const client = new LineProcess('ip', ['netns', 'exec', nsOf('client'), process.execPath, peer, 'client']);
+    try {
+      expect(await server.next()).toBe('listening');
+      expect(await client.next()).toBe('connected');
+      expect(await client.send('held ping')).toBe('pong from master');
+      expect(await client.send('new 2000')).toBe('pong from master');
+      const dropsBefore = await drops();
+
+      // SIGKILL to the process group: the VRRP child dies with its parent and cannot drop the VIP
+      const exited = new Promise((r) => killed.once('exit', r));
+      process.kill(-killed.pid, 'SIGKILL');
+      await exited;
+      expect(await hasVip('master'), 'a killed keepalived leaves the VIP behind').toBe(true);
+      // systemd's ExecStopPost lines, in order: the drain at once, the VIP removal after its sleep
+      await must('ip', ['netns', 'exec', nsOf('master'), 'sh', '-c', drain]);
+      const removed = run('ip', ['netns', 'exec', nsOf('master'), 'env', 'SERVICE_RESULT=signal', 'sh', '-c', removal.join('\n')]);
+      expect(await client.send('held still there?')).toBe('pong from master');
+      expect(await client.send('new 300')).toBe('timeout');
+      expect(await drops(), 'the SYN was dropped by the drain rule').toBeGreaterThan(dropsBefore);
+      expect((await removed).code).toBe(0);
+      expect(await until(async () => (await hasVip('backup')) && !(await hasVip('master')), 3_000), diag()).toBe(true);
+
+      // keepalived starting again: ExecStartPre empties the set; once the master holds the VIP it takes new connections
+      for (const c of startPre) await must('ip', ['netns', 'exec', nsOf('master'), 'sh', '-c', c]);
+      // the killed daemon's pid files would make keepalived refuse to start ("daemon is already running")
+      for (const f of ['pid', 'vrrp.pid', 'checkers.pid']) rmSync(join(tmp, `master.${f}`), { force: true });
+      keepalivedOf.set('master', startKeepalived('master', join(tmp, 'master.conf')));
+      expect(await until(async () => (await hasVip('master')) && !(await hasVip('backup')), 15_000), diag()).toBe(true);
+      expect(await client.send('new 2000')).toBe('pong from master');
+    } finally {
+      client.stop();
+      server.stop();
+    }
   });
 
   it('a VRRP speaker that is not a peer director cannot take the VIP', async () => {
