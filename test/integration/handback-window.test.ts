@@ -1,0 +1,169 @@
+/**
+ * The hand-back drop window of profile hapb (keepalived_handback_window): right
+ * after a director takes the VIP from one that still answers, the client's
+ * segments for the old director's connections reach the new one. With the
+ * rendered director firewall (the real director.nft of profile hapb, loaded by
+ * nft) and the VIP in its `handback` set they are dropped, so the old
+ * director's answer arrives whole; without the element the new director resets
+ * the connection. Real kernel: a sealed switch namespace with a bridge, a
+ * client and two directors; the VIP move is the client's neighbour entry
+ * switched from one director's MAC to the other's (what a gratuitous ARP does).
+ * The old director answers in two parts 300 ms apart and closes 1.2 s later;
+ * the switch happens 100 ms after connect, and the client sends one more
+ * segment at 200 ms (a segment that surely reaches the new director; an ACK
+ * alone may be delayed or coalesced by TCP, which made the test flaky).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { moduleCatalog } from '../../src/cli/load-inputs.js';
+import { renderPlaybook } from '../../src/engine/render.js';
+import type { Vars } from '../../src/engine/types.js';
+import { loadInventory } from '../../src/inventory/index.js';
+import { loadPlaybook } from '../../src/playbook/load.js';
+import { loadYamlFile } from '../../src/yaml/load.js';
+import { canUseNamespaces } from '../helpers/env.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const tag = `hapb-t-hbw-${process.pid}`;
+const ns = { sw: `${tag}-sw`, c: `${tag}-c`, d1: `${tag}-d1`, d2: `${tag}-d2` };
+const addr = { c: '10.196.0.1', d1: '10.196.0.2', d2: '10.196.0.3' };
+const vip = '10.196.0.150';
+const dev = (host: 'c' | 'd1' | 'd2'): string => `hb${host}${process.pid}`.slice(0, 15);
+const swDev = (host: 'c' | 'd1' | 'd2'): string => `hs${host}${process.pid}`.slice(0, 15);
+
+function sh(...argv: string[]): string {
+  const [cmd, ...rest] = argv;
+  if (!cmd) throw new Error('empty argv');
+  return execFileSync(cmd, rest, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+}
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** the director firewall of profile hapb, as the role renders it for the master */
+function directorNft(): string {
+  const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
+  const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
+  const extraVars = loadYamlFile<Vars>(join(root, 'profiles', 'hapb.yml')).value;
+  const f = renderPlaybook({ playbook, inventory, extraVars }).find((x) => x.host === 'master' && x.dest.endsWith('/director.nft'));
+  if (!f) throw new Error('no director.nft rendered');
+  return f.content;
+}
+
+const oldDirectorJs = `
+const net = require('node:net');
+net.createServer((s) => {
+  s.on('error', () => {});
+  s.once('data', () => {
+    s.write('part1\\n');
+    setTimeout(() => s.write('part2\\n'), 300);
+    setTimeout(() => s.end(), 1500);
+  });
+}).listen(80, '0.0.0.0', () => process.stdout.write('listening\\n'));
+`;
+const newDirectorJs = `
+const net = require('node:net');
+net.createServer((s) => { s.on('error', () => {}); s.end('new\\n'); })
+  .listen(80, '0.0.0.0', () => process.stdout.write('listening\\n'));
+`;
+const clientJs = `
+const net = require('node:net');
+const s = net.connect(80, '${vip}');
+let got = '';
+s.on('connect', () => { process.stdout.write('connected\\n'); s.write('GET\\n'); setTimeout(() => s.write('more\\n'), 200); });
+s.on('data', (d) => (got += d));
+s.on('end', () => { process.stdout.write('got:' + JSON.stringify(got) + '\\n'); process.exit(0); });
+s.on('error', (e) => { process.stdout.write('error:' + e.code + ' got:' + JSON.stringify(got) + '\\n'); process.exit(0); });
+setTimeout(() => { process.stdout.write('timeout got:' + JSON.stringify(got) + '\\n'); process.exit(0); }, 4000);
+`;
+
+const servers: ChildProcess[] = [];
+
+async function startServer(netns: string, js: string): Promise<void> {
+  const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', js], { stdio: ['ignore', 'pipe', 'inherit'] });
+  servers.push(child);
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 300 && !out.includes('listening'); i++) await sleep(10);
+  if (!out.includes('listening')) throw new Error(`server in ${netns} did not start`);
+}
+
+function macOf(host: 'd1' | 'd2'): string {
+  const j = JSON.parse(sh('ip', '-n', ns[host], '-j', 'link', 'show', dev(host))) as { address: string }[];
+  const mac = j[0]?.address;
+  if (!mac) throw new Error(`no MAC for ${host}`);
+  return mac;
+}
+const pointVipAt = (host: 'd1' | 'd2'): void => {
+  sh('ip', '-n', ns.c, 'neigh', 'replace', vip, 'lladdr', macOf(host), 'dev', dev('c'), 'nud', 'permanent');
+};
+
+/** connect while the VIP points at d1, move it to d2 100 ms later; what did the client get? */
+async function moveDuringAnswer(): Promise<string> {
+  pointVipAt('d1');
+  const child = spawn('ip', ['netns', 'exec', ns.c, process.execPath, '-e', clientJs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  for (let i = 0; i < 200 && !out.includes('connected'); i++) await sleep(5);
+  await sleep(100);
+  pointVipAt('d2');
+  await new Promise((r) => child.on('close', r));
+  return out;
+}
+
+describe.skipIf(!canUseNamespaces)('hand-back drop window (real kernel, the rendered director firewall)', () => {
+  beforeAll(async () => {
+    for (const n of Object.values(ns)) sh('ip', 'netns', 'add', n);
+    sh('ip', '-n', ns.sw, 'link', 'add', 'br0', 'type', 'bridge');
+    sh('ip', '-n', ns.sw, 'link', 'set', 'br0', 'up');
+    for (const host of ['c', 'd1', 'd2'] as const) {
+      sh('ip', 'link', 'add', dev(host), 'netns', ns[host], 'type', 'veth', 'peer', 'name', swDev(host), 'netns', ns.sw);
+      sh('ip', '-n', ns.sw, 'link', 'set', swDev(host), 'master', 'br0', 'up');
+      sh('ip', '-n', ns[host], 'addr', 'add', `${addr[host]}/24`, 'dev', dev(host));
+      sh('ip', '-n', ns[host], 'link', 'set', 'lo', 'up');
+      sh('ip', '-n', ns[host], 'link', 'set', dev(host), 'up');
+    }
+    // both directors hold the VIP on lo (keepalived_vip_on_lo), unannounced
+    for (const host of ['d1', 'd2'] as const) {
+      sh('ip', 'netns', 'exec', ns[host], 'sh', '-c', `echo 1 > /proc/sys/net/ipv4/conf/${dev(host)}/arp_ignore`);
+      sh('ip', '-n', ns[host], 'addr', 'add', `${vip}/32`, 'dev', 'lo');
+    }
+    execFileSync('ip', ['netns', 'exec', ns.d2, 'nft', '-f', '-'], { input: directorNft() });
+    await startServer(ns.d1, oldDirectorJs);
+    await startServer(ns.d2, newDirectorJs);
+  }, 60_000);
+
+  afterAll(() => {
+    for (const s of servers) if (s.exitCode === null && s.signalCode === null) s.kill('SIGKILL');
+    for (const n of Object.values(ns)) {
+      try {
+        sh('ip', 'netns', 'del', n);
+      } catch {
+        // already gone
+      }
+    }
+  });
+
+  it('without the window the new director resets the old one\'s connection mid-answer', async () => {
+    sh('ip', 'netns', 'exec', ns.d2, 'nft', 'flush', 'set', 'inet', 'hapb_director', 'handback');
+    const out = await moveDuringAnswer();
+    expect(out).toContain('connected');
+    // reset before the old director's close: the answer never completed
+    expect(out).toMatch(/^error:ECONNRESET /m);
+  });
+
+  it('with the VIP in the handback set (as hapb-took-vip.sh puts it) the answer arrives whole', async () => {
+    sh('ip', 'netns', 'exec', ns.d2, 'nft', 'add', 'element', 'inet', 'hapb_director', 'handback', `{ ${vip} timeout 10s }`);
+    const out = await moveDuringAnswer();
+    expect(out).toContain('got:"part1\\npart2\\n"');
+    const rule = sh('ip', 'netns', 'exec', ns.d2, 'nft', 'list', 'chain', 'inet', 'hapb_director', 'input');
+    const dropped = /@handback .*counter packets (\d+)/.exec(rule)?.[1];
+    expect(Number(dropped)).toBeGreaterThan(0);
+  });
+
+  it('new connections to the new director are not touched by the window', async () => {
+    pointVipAt('d2');
+    const out = sh('ip', 'netns', 'exec', ns.c, process.execPath, '-e', clientJs);
+    expect(out).toContain('got:"new\\n"');
+  });
+});
