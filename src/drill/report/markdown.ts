@@ -47,6 +47,14 @@ export function markdownReport(report: DrillReport): string {
       '',
     );
   }
+  if (report.results.some((r) => r.summary.lostWithDeath > 0)) {
+    out.push(
+      '"Inside the dying director": requests that were already inside a director when it died (nginx killed, ' +
+        'power lost, link cut). Their bytes and TCP state died with it; only a client retry could save them. ' +
+        'They count as failed but are reported apart, not judged: the failed-requests target applies to every other request.',
+      '',
+    );
+  }
   out.push('## Summary', '');
   out.push(...table(resultHeader, report.results.map(resultRow)), '');
   const seen = new Set<string>();
