@@ -9,9 +9,11 @@
  * client and two directors; the VIP move is the client's neighbour entry
  * switched from one director's MAC to the other's (what a gratuitous ARP does).
  * The old director answers in two parts 300 ms apart and closes 1.2 s later;
- * the switch happens 100 ms after connect, and the client sends one more
- * segment at 200 ms (a segment that surely reaches the new director; an ACK
- * alone may be delayed or coalesced by TCP, which made the test flaky).
+ * the switch happens 100 ms after connect. Without the window a data segment
+ * the client sends at 200 ms is reset by the new director (an ACK alone may be
+ * coalesced by TCP, so the reset case uses data); with it, the client's ACKs
+ * and FIN are dropped (counted) and the answer arrives whole, while a data
+ * segment (PSH) is still reset at once, as a keep-alive client needs.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -66,11 +68,12 @@ const net = require('node:net');
 net.createServer((s) => { s.on('error', () => {}); s.end('new\\n'); })
   .listen(80, '0.0.0.0', () => process.stdout.write('listening\\n'));
 `;
-const clientJs = `
+/** `more`: the client sends a second data segment 200 ms after connecting (a new request on a kept-alive connection) */
+const clientJs = (more: boolean): string => `
 const net = require('node:net');
 const s = net.connect(80, '${vip}');
 let got = '';
-s.on('connect', () => { process.stdout.write('connected\\n'); s.write('GET\\n'); setTimeout(() => s.write('more\\n'), 200); });
+s.on('connect', () => { process.stdout.write('connected\\n'); s.write('GET\\n'); ${more ? "setTimeout(() => s.write('more\\n'), 200);" : ''} });
 s.on('data', (d) => (got += d));
 s.on('end', () => { process.stdout.write('got:' + JSON.stringify(got) + '\\n'); process.exit(0); });
 s.on('error', (e) => { process.stdout.write('error:' + e.code + ' got:' + JSON.stringify(got) + '\\n'); process.exit(0); });
@@ -99,9 +102,9 @@ const pointVipAt = (host: 'd1' | 'd2'): void => {
 };
 
 /** connect while the VIP points at d1, move it to d2 100 ms later; what did the client get? */
-async function moveDuringAnswer(): Promise<string> {
+async function moveDuringAnswer(more: boolean): Promise<string> {
   pointVipAt('d1');
-  const child = spawn('ip', ['netns', 'exec', ns.c, process.execPath, '-e', clientJs], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn('ip', ['netns', 'exec', ns.c, process.execPath, '-e', clientJs(more)], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   for (let i = 0; i < 200 && !out.includes('connected'); i++) await sleep(5);
@@ -144,26 +147,38 @@ describe.skipIf(!canUseNamespaces)('hand-back drop window (real kernel, the rend
     }
   });
 
-  it('without the window the new director resets the old one\'s connection mid-answer', async () => {
+  const handbackDrops = (): number => {
+    const rule = sh('ip', 'netns', 'exec', ns.d2, 'nft', 'list', 'chain', 'inet', 'hapb_director', 'input');
+    return Number(/@handback .*counter packets (\d+)/.exec(rule)?.[1]);
+  };
+
+  it('without the window the new director resets a segment of the old one\'s connection', async () => {
     sh('ip', 'netns', 'exec', ns.d2, 'nft', 'flush', 'set', 'inet', 'hapb_director', 'handback');
-    const out = await moveDuringAnswer();
+    const out = await moveDuringAnswer(true);
     expect(out).toContain('connected');
     // reset before the old director's close: the answer never completed
     expect(out).toMatch(/^error:ECONNRESET /m);
   });
 
-  it('with the VIP in the handback set (as hapb-took-vip.sh puts it) the answer arrives whole', async () => {
+  it('with the VIP in the handback set (as hapb-took-vip.sh puts it) the client\'s ACKs and FIN are dropped and the answer arrives whole', async () => {
     sh('ip', 'netns', 'exec', ns.d2, 'nft', 'add', 'element', 'inet', 'hapb_director', 'handback', `{ ${vip} timeout 10s }`);
-    const out = await moveDuringAnswer();
+    const before = handbackDrops();
+    const out = await moveDuringAnswer(false);
     expect(out).toContain('got:"part1\\npart2\\n"');
-    const rule = sh('ip', 'netns', 'exec', ns.d2, 'nft', 'list', 'chain', 'inet', 'hapb_director', 'input');
-    const dropped = /@handback .*counter packets (\d+)/.exec(rule)?.[1];
-    expect(Number(dropped)).toBeGreaterThan(0);
+    // the client's ACK of part2 and its FIN reached the new director: dropped, not reset
+    await sleep(200);
+    expect(handbackDrops()).toBeGreaterThan(before);
+  });
+
+  it('in the window a segment with data (a new request on a kept-alive connection) is still reset at once', async () => {
+    sh('ip', 'netns', 'exec', ns.d2, 'nft', 'add', 'element', 'inet', 'hapb_director', 'handback', `{ ${vip} timeout 10s }`);
+    const out = await moveDuringAnswer(true);
+    expect(out).toMatch(/^error:ECONNRESET /m);
   });
 
   it('new connections to the new director are not touched by the window', async () => {
     pointVipAt('d2');
-    const out = sh('ip', 'netns', 'exec', ns.c, process.execPath, '-e', clientJs);
+    const out = sh('ip', 'netns', 'exec', ns.c, process.execPath, '-e', clientJs(false));
     expect(out).toContain('got:"new\\n"');
   });
 });
