@@ -20,8 +20,10 @@ export const targets = {
  * `lostWithDeathReport`, not judged here. Everything else counts.
  */
 export function noFailedRequests(records: RequestRecord[], max: number = targets.failedRequests): Verdict {
-  const s = summarize(records.filter((r) => r.lostWith === undefined));
-  const lost = records.filter((r) => r.lostWith !== undefined && r.kind !== 'ok').length;
+  // only failed requests are ever marked (markLostWithDeath)
+  const judged = records.filter((r) => r.lostWith === undefined);
+  const s = summarize(judged);
+  const lost = records.length - judged.length;
   const besides = lost > 0 ? `; besides, ${lost} died inside a dying director (reported apart)` : '';
   return {
     id: 'failed-requests',

@@ -111,7 +111,7 @@ export async function runScenario(
     const durationMs = Math.round(Math.max(scenario.durationMs, end));
     events.sort((a, b) => a.t - b.t);
     markLostWithDeath(records, events, deaths);
-    const verdicts = scenario.verdicts({ records, events, deaths, windows, facts, durationMs, lab });
+    const verdicts = scenario.verdicts({ records, events, windows, facts, durationMs, lab });
     const result: ScenarioResult = {
       ...base,
       durationMs,

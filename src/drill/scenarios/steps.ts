@@ -1,13 +1,15 @@
 /** Fault and recovery actions inside the machines, and bringing the cluster back to health. */
 import { HapbError } from '../../errors/index.js';
-import type { LabControl } from '../lab-control.js';
+import type { ExecResult, LabControl } from '../lab-control.js';
 import type { ScenarioContext } from './types.js';
 
-export async function run(lab: LabControl, host: string, argv: string[], what: string): Promise<void> {
+/** run argv in `host`; a non-zero rc is an error naming `what` */
+export async function run(lab: LabControl, host: string, argv: string[], what: string): Promise<ExecResult> {
   const r = await lab.exec(host, argv);
   if (r.rc !== 0) {
     throw new HapbError(`${host}: ${what} failed (rc ${r.rc})`, { hint: (r.stderr || r.stdout).trim().slice(0, 500) });
   }
+  return r;
 }
 
 /**
@@ -16,10 +18,7 @@ export async function run(lab: LabControl, host: string, argv: string[], what: s
  * so the death lines up with the requests without the lag of `lab exec`.
  */
 export async function killNginxStamped(lab: LabControl, host: string): Promise<number | undefined> {
-  const r = await lab.exec(host, [...cmd.killNginxStamped]);
-  if (r.rc !== 0) {
-    throw new HapbError(`${host}: killing nginx failed (rc ${r.rc})`, { hint: (r.stderr || r.stdout).trim().slice(0, 500) });
-  }
+  const r = await run(lab, host, [...cmd.killNginxStamped], 'killing nginx');
   const last = r.stdout.trim().split('\n').pop() ?? '';
   return /^\d{13}$/.test(last) ? Number(last) : undefined;
 }

@@ -1,6 +1,6 @@
 /** A scenario: fault steps and recovery under load, then verdicts. */
 import type { LabControl } from '../lab-control.js';
-import type { Death, Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
+import type { Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
 
 /**
  * What earlier scenarios left broken, so paired scenarios (lb-nginx-killed then
@@ -43,7 +43,6 @@ export interface ScenarioContext {
 export interface VerdictInput {
   records: RequestRecord[];
   events: TimelineEvent[];
-  deaths: Death[];
   windows: { from: number; to: number; label: string }[];
   facts: Record<string, string | number>;
   durationMs: number;
