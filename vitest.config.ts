@@ -1,12 +1,41 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
+// Two projects. `vitest run` runs both, unit first (the README's test command,
+// scripts/test.sh); `vitest run --project unit` (npm run test:unit) only the fast one.
+// - unit: pure logic and local processes (sh, ssh-keygen, the local connection in a
+//   temporary root); no root, no namespaces, no machines, no built CLI. Files run in
+//   parallel, in worker threads, one per core (vitest's default leaves one core idle).
+// - integration: real nginx, keepalived, nftables, sshd, namespaces and machines, and
+//   the built CLI (bin/hapb → dist/). One file at a time, each in its own process:
+//   they boot machines and share the box. Vitest sizes a pool globally, not per
+//   project, hence the pool per project and the pool sizes here.
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
-    hookTimeout: 600_000, // the first lab test may build the machine image (debootstrap, ~80 s idle)
-    // Integration tests boot real machines and namespaces: keep files serial.
-    fileParallelism: false,
-    pool: 'forks',
+    poolOptions: {
+      threads: { minThreads: 1, maxThreads: availableParallelism() },
+      forks: { minForks: 1, maxForks: 1 },
+    },
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/unit/**/*.test.ts', 'test/engine/**/*.test.ts'],
+          pool: 'threads',
+          sequence: { groupOrder: 0 },
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts'],
+          pool: 'forks',
+          sequence: { groupOrder: 1 },
+          testTimeout: 60_000,
+          hookTimeout: 600_000, // the first lab test may build the machine image (debootstrap, ~80 s idle)
+        },
+      },
+    ],
   },
 });
