@@ -13,6 +13,8 @@
  * Without --lab it boots its own lab (`hapb lab up`) and takes it down at the
  * end; with --lab it uses that running lab and leaves it up.
  *
+ * The table is printed and written to bench/results/<date>-drill.md (bench/results.ts).
+ *
  * Every run starts from a freshly converged cluster (the profile applied again,
  * then one director holding the VIP for 8 s): the tutorial's check script can
  * stop keepalived for good, and one broken run must not spoil the next ones.
@@ -34,6 +36,7 @@ import { waitStableHolder } from '../src/drill/scenarios/steps.js';
 import type { DrillState } from '../src/drill/scenarios/types.js';
 import { describeFailures } from '../src/drill/summary.js';
 import type { Profile, ScenarioResult } from '../src/drill/types.js';
+import { results } from './results.js';
 
 const directorScenarios = ['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed'];
 const repo = resolve(import.meta.dirname, '..');
@@ -120,6 +123,7 @@ async function main(): Promise<void> {
     if (rc !== 0) throw new Error(`hapb lab up --name ${labName} exited ${rc}`);
   }
   const started = Date.now();
+  const res = results(import.meta.url, 'drill', `Drill bench: the director failovers, ${runs} run(s) per scenario and profile`);
   const rows: Row[] = [];
   try {
     const lab = await openLabWith({ loadgenPath: join(repo, 'dist', 'drill', 'loadgen', 'main.js') })(labName);
@@ -176,10 +180,11 @@ async function main(): Promise<void> {
     String(r.never),
     String(r.errors),
   ]);
-  console.log(`drill bench: ${runs} run(s) per scenario and profile, ${rate} req/s, a new connection per request, ${Math.round((Date.now() - started) / 1000)} s`);
-  console.log(`| ${header.join(' | ')} |`);
-  console.log(`| ${header.map(() => '---').join(' | ')} |`);
-  for (const b of body) console.log(`| ${b.join(' | ')} |`);
+  res.out(`drill bench: ${runs} run(s) per scenario and profile, ${rate} req/s, a new connection per request, ${Math.round((Date.now() - started) / 1000)} s`);
+  res.out(`| ${header.join(' | ')} |`);
+  res.out(`| ${header.map(() => '---').join(' | ')} |`);
+  for (const b of body) res.out(`| ${b.join(' | ')} |`);
+  res.save();
 }
 
 main().catch((err: unknown) => {

@@ -18,6 +18,8 @@
  * --forks N passes `--forks N` to the converges (default: none, i.e. what
  * `hapb lab up` does), to measure what more parallelism changes.
  * --without-sysv-scripts: see `withoutSysv` below (an experiment, not the lab as it is).
+ *
+ * Figures also go to bench/results/<date>-lab.md (bench/results.ts).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,6 +43,7 @@ import {
 } from '../src/lab/index.js';
 import type { ConvergeFn } from '../src/lab/index.js';
 import { convergeArgv } from '../src/lab/converge.js';
+import { results } from './results.js';
 
 // ---- arguments -------------------------------------------------------------
 function argValue(flag: string): string | undefined {
@@ -60,6 +63,7 @@ const extraRunArgs = forks === undefined ? [] : ['--forks', forks];
  */
 const withoutSysv = process.argv.includes('--without-sysv-scripts');
 
+const res = results(import.meta.url, 'lab', 'Lab timings: lab up + converge, second converge, lab down, memory');
 const TARGET = { upMs: 10_000, reconvergeMs: 3_000, downMs: 3_000 };
 const VIP_POLL_MS = 100;
 const VIP_GIVE_UP_MS = 60_000;
@@ -365,36 +369,36 @@ function printTimeline(title: string, records: ConvergeRecord[]): void {
   const first = records[0];
   if (!first) return;
   const total = median(records.map((r) => r.ms));
-  console.log(`  ${title}: ${Math.round(total)} ms (median over runs; ms, share):`);
+  res.out(`  ${title}: ${Math.round(total)} ms (median over runs; ms, share):`);
   const phased = records.map(phasesOf);
   for (const p of phased[0] ?? []) {
     const ms = median(phased.map((ps) => ps.find((x) => x.label === p.label)?.ms ?? 0));
-    console.log(`    ${String(Math.round(ms)).padStart(6)}  ${((100 * ms) / total).toFixed(0).padStart(3)}%  ${p.label}`);
+    res.out(`    ${String(Math.round(ms)).padStart(6)}  ${((100 * ms) / total).toFixed(0).padStart(3)}%  ${p.label}`);
   }
   const slow = first.segments
     .map((seg, i) => ({ label: seg.label, ms: median(records.map((r) => r.segments[i]?.ms ?? 0)) }))
     .filter((s) => s.label.startsWith('TASK') || s.label.startsWith('RUNNING HANDLER'))
     .sort((a, b) => b.ms - a.ms)
     .slice(0, 6);
-  console.log(`    slowest: ${slow.map((s) => `${s.label.replace(/^(TASK|RUNNING HANDLER) /, '')} ${Math.round(s.ms)}`).join('; ')}`);
+  res.out(`    slowest: ${slow.map((s) => `${s.label.replace(/^(TASK|RUNNING HANDLER) /, '')} ${Math.round(s.ms)}`).join('; ')}`);
 }
 
 function report(label: string, rs: RunResult[]): void {
   const col = (f: (r: RunResult) => number): number[] => rs.map(f);
   const mem = rs.flatMap((r) => r.memMiB);
   const r0 = rs[0];
-  console.log(`\n== ${label}: ${r0?.machines ?? 0} machines, ${rs.length} runs (min / median / max) ==`);
-  console.log(`  up + converge until the VIP answers   ${mmm(col((r) => r.upMs), sec)} s   ${verdict(col((r) => r.upMs), TARGET.upMs)}`);
-  console.log(`    boot (until all machines running)   ${mmm(col((r) => r.bootMs), sec)} s`);
-  console.log(`    converge (hapb run, first)          ${mmm(col((r) => r.convergeMs), sec)} s   changed ${mmm(col((r) => r.firstChanged), String)}`);
-  console.log(`    VIP wait after the converge         ${mmm(col((r) => r.vipWaitMs), sec)} s   first answer: ${r0?.answeredBy ?? ''}`);
-  console.log(`  second converge (nothing to change)  ${mmm(col((r) => r.reconvergeMs), sec)} s   ${verdict(col((r) => r.reconvergeMs), TARGET.reconvergeMs)}`);
+  res.out(`\n== ${label}: ${r0?.machines ?? 0} machines, ${rs.length} runs (min / median / max) ==`);
+  res.out(`  up + converge until the VIP answers   ${mmm(col((r) => r.upMs), sec)} s   ${verdict(col((r) => r.upMs), TARGET.upMs)}`);
+  res.out(`    boot (until all machines running)   ${mmm(col((r) => r.bootMs), sec)} s`);
+  res.out(`    converge (hapb run, first)          ${mmm(col((r) => r.convergeMs), sec)} s   changed ${mmm(col((r) => r.firstChanged), String)}`);
+  res.out(`    VIP wait after the converge         ${mmm(col((r) => r.vipWaitMs), sec)} s   first answer: ${r0?.answeredBy ?? ''}`);
+  res.out(`  second converge (nothing to change)  ${mmm(col((r) => r.reconvergeMs), sec)} s   ${verdict(col((r) => r.reconvergeMs), TARGET.reconvergeMs)}`);
   const changed = col((r) => r.reconvergeChanged);
-  console.log(`    changed=${mmm(changed, String)}   ${changed.every((c) => c === 0) ? 'pass (changed=0 every run)' : 'MISS (must be 0)'}`);
-  console.log(`  lab down                              ${mmm(col((r) => r.downMs), sec)} s   ${verdict(col((r) => r.downMs), TARGET.downMs)}`);
-  console.log(`  memory per machine (PSS)              ${mmm(mem, (x) => x.toFixed(1))} MiB   (all machines of all runs)`);
-  console.log(`  poweroff / poweron one web            ${mmm(col((r) => r.poweroffMs), sec)} s / ${mmm(col((r) => r.poweronMs), sec)} s`);
-  console.log(`  fixed costs in every converge: node + CLI modules (hapb --version) ${mmm(col((r) => r.fixed.cliStartMs), sec)} s;` +
+  res.out(`    changed=${mmm(changed, String)}   ${changed.every((c) => c === 0) ? 'pass (changed=0 every run)' : 'MISS (must be 0)'}`);
+  res.out(`  lab down                              ${mmm(col((r) => r.downMs), sec)} s   ${verdict(col((r) => r.downMs), TARGET.downMs)}`);
+  res.out(`  memory per machine (PSS)              ${mmm(mem, (x) => x.toFixed(1))} MiB   (all machines of all runs)`);
+  res.out(`  poweroff / poweron one web            ${mmm(col((r) => r.poweroffMs), sec)} s / ${mmm(col((r) => r.poweronMs), sec)} s`);
+  res.out(`  fixed costs in every converge: node + CLI modules (hapb --version) ${mmm(col((r) => r.fixed.cliStartMs), sec)} s;` +
     ` + load/validate inputs (run --syntax-check) ${mmm(col((r) => r.fixed.syntaxCheckMs), sec)} s; one OpenSSH connect + true via the lab proxy ${mmm(col((r) => r.fixed.sshMs), sec)} s`);
   printTimeline('first converge, per play/task', rs.map((r) => r.first));
   printTimeline('second converge, per play/task', rs.map((r) => r.second));
@@ -403,9 +407,9 @@ function report(label: string, rs: RunResult[]): void {
 // ---- main ------------------------------------------------------------------------------
 const t = performance.now();
 const img = await ensureImage({ onProgress: (l) => console.error(`image: ${l}`) });
-console.log(`image ${img.hash}: ${img.built ? `built in ${((performance.now() - t) / 1000).toFixed(1)} s` : 'cached'}`);
+res.out(`image ${img.hash}: ${img.built ? `built in ${((performance.now() - t) / 1000).toFixed(1)} s` : 'cached'}`);
 const load = loadavg().map((x) => x.toFixed(2)).join(' ');
-console.log(`load average at start: ${load}; runs: ${runs}; hapb run extra args: ${extraRunArgs.join(' ') || 'none'}${withoutSysv ? '; EXPERIMENT: SysV scripts of nginx/keepalived removed after boot' : ''}`);
+res.out(`load average at start: ${load}; runs: ${runs}; hapb run extra args: ${extraRunArgs.join(' ') || 'none'}${withoutSysv ? '; EXPERIMENT: SysV scripts of nginx/keepalived removed after boot' : ''}`);
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-b-lab-'));
 try {
@@ -428,4 +432,5 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
-console.log(`\nload average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+res.out(`\nload average at end: ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+res.save();
