@@ -5,7 +5,8 @@ import { defineConfig } from 'vitest/config';
 // scripts/test.sh); `vitest run --project unit` (npm run test:unit) only the fast one.
 // - unit: pure logic and local processes (sh, ssh-keygen, the local connection in a
 //   temporary root); no root, no namespaces, no machines, no built CLI. Files run in
-//   parallel, in worker threads, one per core (vitest's default leaves one core idle).
+//   parallel, in worker threads: one per core plus one, since some files mostly wait
+//   (vitest's default, cores - 1, is one thread on a 2-core box).
 // - integration: real nginx, keepalived, nftables, sshd, namespaces and machines, and
 //   the built CLI (bin/hapb → dist/). One file at a time, each in its own process:
 //   they boot machines and share the box. Vitest sizes a pool globally, not per
@@ -13,7 +14,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     poolOptions: {
-      threads: { minThreads: 1, maxThreads: availableParallelism() },
+      threads: { minThreads: 1, maxThreads: availableParallelism() + 1 },
       forks: { minForks: 1, maxForks: 1 },
     },
     projects: [
