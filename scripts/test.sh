@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command of the README: installs what the tests need, then runs
-# type check, lint and every test. Tests that need root, namespaces or machines
+# type check, lint and every test (vitest projects unit, then integration:
+# vitest.config.ts). Tests that need root, namespaces or machines
 # run when this runs as root; with HAPB_STRICT=1 (set by CI) a skipped test is
 # a failure.
 set -euo pipefail
