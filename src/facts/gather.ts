@@ -7,7 +7,7 @@
  */
 import { HapbError } from '../errors/index.js';
 import type { BecomeOptions, Connection } from '../connection/types.js';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { ipTextToJson, routeTextToJson } from './ip-text.js';
 import { networkFacts } from './network.js';
 import { distributionFacts, pkgMgr, serviceMgr } from './os.js';

@@ -5,7 +5,7 @@
  * hostvars only the host's own. Empty keys and empty groups are left out.
  */
 import { ExitCode, HapbError } from '../errors/index.js';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { closest } from '../yaml/validate.js';
 import { selectHosts } from './patterns.js';
 import type { Inventory } from './types.js';

@@ -1,6 +1,6 @@
 /** The resolved inventory: hosts, groups and their variables, with source positions. */
 import type { SourcePos } from '../errors/index.js';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 
 /** Variables from one source, with where each key was defined. */
 export interface VarSource {

@@ -8,7 +8,7 @@
  */
 import { dirname } from 'node:path';
 import type { SourcePos } from '../errors/index.js';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { ancestorsOf, hostsOfGroup, sortGroups } from './graph.js';
 import type { Group, Host, Inventory, VarSource } from './types.js';
 

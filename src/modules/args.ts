@@ -3,6 +3,7 @@
  * The engine may validate arguments before templating, so booleans and
  * numbers also accept strings ("{{ flag }}", "yes"); modules coerce them.
  */
+import { parseBoolean } from '../core/bool.js';
 import { SchemaError } from '../errors/index.js';
 import type { FileAttrs } from './files.js';
 
@@ -36,18 +37,12 @@ export function objectSchema(
   return { type: 'object', properties, additionalProperties: false, ...extra };
 }
 
-const TRUE = new Set(['yes', 'on', '1', 'true', 'y', 't']);
-const FALSE = new Set(['no', 'off', '0', 'false', 'n', 'f', '']);
-
-/** Ansible's boolean: true/false, yes/no, on/off, 1/0. */
+/** Ansible's boolean (core/bool.ts): true/false, yes/no, on/off, 1/0, y/n, t/f; `dflt` when not given. */
 export function toBool(value: unknown, name: string, dflt: boolean): boolean {
   if (value === undefined || value === null) return dflt;
-  if (typeof value === 'boolean') return value;
-  if (typeof value === 'number' && (value === 0 || value === 1)) return value === 1;
-  const s = String(value).trim().toLowerCase();
-  if (TRUE.has(s)) return true;
-  if (FALSE.has(s)) return false;
-  throw new SchemaError(`argument '${name}' must be a boolean, got ${JSON.stringify(value)}`, undefined);
+  const b = parseBoolean(value);
+  if (b === undefined) throw new SchemaError(`argument '${name}' must be a boolean, got ${JSON.stringify(value)}`, undefined);
+  return b;
 }
 
 export function toInt(value: unknown, name: string, dflt: number): number {

@@ -1,6 +1,6 @@
 /** file: make a path a file, directory, link or absent, with owner, group and mode. */
 import { shellQuote } from '../connection/command.js';
-import type { FileDiff } from '../engine/types.js';
+import type { FileDiff } from '../core/types.js';
 import { boolSchema, fileAttrs, fileAttrSchemas, objectSchema, stringSchema, toBool, type FileAttrArgs } from './args.js';
 import { attrChanges, attrDiff, hasAttrChanges, mustRun, setAttrs, statFile, type FileAttrs, type FileState } from './files.js';
 import { failedPlan, guarded } from './result.js';

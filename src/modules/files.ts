@@ -8,7 +8,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/command.js';
 import { ModuleError } from '../errors/index.js';
-import type { FileDiff } from '../engine/types.js';
+import type { FileDiff } from '../core/types.js';
 import type { ModuleContext } from './types.js';
 
 /** files larger than this are not fetched for a diff */

@@ -3,7 +3,7 @@
  * content and attributes with the host's file, diff, and apply atomically.
  */
 import { ModuleError } from '../errors/index.js';
-import type { FileDiff } from '../engine/types.js';
+import type { FileDiff } from '../core/types.js';
 import { boolSchema, fileAttrs, fileAttrSchemas, stringSchema, toBool, type FileAttrArgs } from './args.js';
 import {
   attrChanges,

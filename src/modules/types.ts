@@ -5,7 +5,7 @@
  * tables of facts in, changes out.
  */
 import type { BecomeOptions, Connection, ExecOptions, ExecResult } from '../connection/types.js';
-import type { FileDiff, Vars } from '../engine/types.js';
+import type { FileDiff, Vars } from '../core/types.js';
 
 export interface ModuleContext {
   /** inventory host name */

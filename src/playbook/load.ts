@@ -6,7 +6,8 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, HapbError, InputErrors, SchemaError, type SourcePos } from '../errors/index.js';
-import type { Vars } from '../engine/types.js';
+import { parseBoolean } from '../core/bool.js';
+import type { Vars } from '../core/types.js';
 import { joinPointer, loadYamlFile, type Located } from '../yaml/load.js';
 import { closest, validateAt } from '../yaml/validate.js';
 import { playSchema, roleRefSchema, taskKeywords, taskSchema } from './keywords.js';
@@ -210,7 +211,7 @@ class Loader {
     try {
       return asBool(v);
     } catch {
-      this.errors.push(new SchemaError(`expected a boolean (true/false/yes/no), got ${JSON.stringify(v)}`, doc.pos(ptr)));
+      this.errors.push(new SchemaError(`expected a boolean (true/false, yes/no, on/off, 1/0), got ${JSON.stringify(v)}`, doc.pos(ptr)));
       return false;
     }
   }
@@ -392,12 +393,11 @@ function toConditions(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).map((c) => (typeof c === 'boolean' ? (c ? 'True' : 'False') : String(c)));
 }
 
+/** Ansible's boolean (core/bool.ts); throws an input error for anything else. */
 export function asBool(v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
-  const s = String(v).toLowerCase();
-  if (['yes', 'true', 'on', '1', 'y'].includes(s)) return true;
-  if (['no', 'false', 'off', '0', 'n', ''].includes(s)) return false;
-  throw new HapbError(`not a boolean: ${String(v)}`, { exitCode: ExitCode.invalidInput });
+  const b = parseBoolean(v);
+  if (b === undefined) throw new HapbError(`not a boolean: ${JSON.stringify(v)}`, { exitCode: ExitCode.invalidInput });
+  return b;
 }
 
 /** `src=a dest="b c"` → { src: 'a', dest: 'b c' } */

@@ -1,6 +1,6 @@
 /** Plays, tasks and roles as loaded and validated, before any templating. */
 import type { SourcePos } from '../errors/index.js';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 
 export interface LoopControl {
   loop_var?: string;

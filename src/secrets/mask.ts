@@ -2,7 +2,7 @@
  * Secret masking: every value of a secret-looking variable is replaced by
  * `********` wherever it appears in output (task results, --diff, logs, JSON).
  */
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { isSecretName } from './names.js';
 
 export const MASK = '********';

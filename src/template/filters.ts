@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
 import type nunjucks from 'nunjucks';
 import YAML from 'yaml';
+import { parseBoolean } from '../core/bool.js';
 import { arg, splitArgs, type Args } from './args.js';
 import { ipaddr } from './ipaddr.js';
 import { testRegistry } from './nunjucks-internals.js';
@@ -210,9 +211,8 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
 
   const filters: Record<string, Filter> = {
     bool: (v) => {
-      if (typeof v === 'boolean') return v;
-      if (v === null || v === undefined) return false;
-      return ['yes', 'on', '1', 'true', 'y', 't'].includes(pyStr(v).trim().toLowerCase());
+      // not strict, like Ansible's filter: what is not true is false
+      return parseBoolean(v) ?? false;
     },
     ternary: (v, a) => {
       if ((v === null || v === undefined) && a.pos.length > 2) return arg(a, 2, 'none_val');

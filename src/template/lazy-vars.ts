@@ -4,7 +4,7 @@
  * it came from (the host's vars, or `hostvars['x']` for another host). A
  * render session caches resolved values and detects recursive definitions.
  */
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { isPlainObject } from './python.js';
 
 const unsafe = new WeakSet<object>();

@@ -4,7 +4,7 @@
  * truthiness and printing, and the capture of evaluate()'s native value.
  */
 import type nunjucks from 'nunjucks';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { closest } from '../yaml/validate.js';
 import { RenderFault, TemplateError } from './errors.js';
 import { RecursiveVariable, type Session } from './lazy-vars.js';

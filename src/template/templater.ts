@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve as resolvePath } from 'node:path';
 import nunjucks from 'nunjucks';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { TemplateError, toTemplateError, withSource } from './errors.js';
 import { closest } from '../yaml/validate.js';
 import { registerFilters } from './filters.js';
