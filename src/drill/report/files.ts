@@ -3,11 +3,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DrillReport } from '../types.js';
 import { markdownReport } from './markdown.js';
+import { svgFileName } from './svg-name.js';
 import { comparisonSvg, timelineSvg } from './timeline-svg.js';
-
-export function svgFileName(scenario: string, which: string): string {
-  return `${scenario}.${which}.svg`;
-}
 
 /** returns the paths written */
 export async function writeReport(dir: string, report: DrillReport): Promise<string[]> {

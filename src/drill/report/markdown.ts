@@ -2,7 +2,7 @@
 import { failedCell, formatMs } from '../summary.js';
 import type { DrillReport, ScenarioResult } from '../types.js';
 import { resultHeader, resultRow, vipMoveOf } from './table.js';
-import { svgFileName } from './files.js';
+import { svgFileName } from './svg-name.js';
 
 function row(cells: string[]): string {
   return `| ${cells.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`;
