@@ -10,13 +10,16 @@ export class TemplateError extends HapbError {
   readonly template: string;
   readonly pos: SourcePos | undefined;
   readonly detail: string;
-  constructor(detail: string, template: string, line?: number, col?: number, hint?: string) {
+  /** the name of the undefined variable, when that is the error (also through a variable's value) */
+  readonly undefinedName: string | undefined;
+  constructor(detail: string, template: string, line?: number, col?: number, hint?: string, undefinedName?: string) {
     const pos = line !== undefined && line > 0 ? { file: template, line, col: col !== undefined && col > 0 ? col : 1 } : undefined;
     const where = pos ? `${pos.file}:${pos.line}:${pos.col}` : template;
     super(`${where}: ${detail}`, { exitCode: ExitCode.invalidInput, ...(hint ? { hint } : {}) });
     this.template = template;
     this.pos = pos;
     this.detail = detail;
+    this.undefinedName = undefinedName;
   }
 }
 
@@ -32,6 +35,7 @@ export class RenderFault extends Error {
     readonly line: number,
     readonly col: number,
     readonly hint?: string,
+    readonly undefinedName?: string,
   ) {
     super(detail);
     this.name = 'RenderFault';
@@ -41,7 +45,7 @@ export class RenderFault extends Error {
 /** Errors of a one-line inline template quote it instead of giving `label:1:col`. */
 export function withSource(err: unknown, source: string, label: string): unknown {
   if (!(err instanceof TemplateError) || err.template !== label || source.includes('\n') || !err.pos) return err;
-  return new TemplateError(`${err.detail} in '${source}'`, label, undefined, undefined, err.hint);
+  return new TemplateError(`${err.detail} in '${source}'`, label, undefined, undefined, err.hint, err.undefinedName);
 }
 
 /** Turn whatever a render threw into a TemplateError naming the template and position. */
@@ -52,7 +56,7 @@ export function toTemplateError(err: unknown, name: string, colOffset = 0): Temp
     if (e instanceof TemplateError) return e;
     if (e instanceof RenderFault) {
       const col = e.template === name && e.line === 1 ? e.col - colOffset : e.col;
-      return new TemplateError(e.detail, e.template, e.line, col, e.hint);
+      return new TemplateError(e.detail, e.template, e.line, col, e.hint, e.undefinedName);
     }
   }
   const e = err as { message?: string; lineno?: number; colno?: number };

@@ -46,7 +46,7 @@ export function registerHelpers(
           return undefined;
         }
         const guess = closest(name, Object.keys(frame.vars));
-        throw new RenderFault(`undefined variable '${name}'`, tpl, line, col, guess ? `did you mean '${guess}'?` : undefined);
+        throw new RenderFault(`undefined variable '${name}'`, tpl, line, col, guess ? `did you mean '${guess}'?` : undefined, name);
       }
       if (Object.hasOwn(frame.vars, name) && frame.vars[name] === value) {
         return resolveLazy(frame, frame.vars, name, value, lenient, tpl, line, col);
@@ -66,7 +66,7 @@ export function registerHelpers(
           return undefined;
         }
         const what = target === null ? 'None' : 'undefined';
-        throw new RenderFault(`'${label}' is ${what}, it has no attribute '${String(key)}'`, tpl, line, col);
+        throw new RenderFault(`'${label}' is ${what}, it has no attribute '${String(key)}'`, tpl, line, col, undefined, whole);
       }
       const value = pyGetAttr(target, key);
       if (value === undefined) {
@@ -82,6 +82,7 @@ export function registerHelpers(
           line,
           col,
           guess ? `did you mean '${guess}'?` : undefined,
+          whole,
         );
       }
       if (frame.session.isScope(target)) return resolveLazy(frame, target, String(key), value, lenient, tpl, line, col);
@@ -135,7 +136,7 @@ export function registerHelpers(
         }
         if (err.detail.startsWith('recursive loop')) throw new RenderFault(err.detail, tpl, line, col, err.hint);
         const shown = typeof raw === 'string' ? ` ('${raw}')` : '';
-        throw new RenderFault(`in variable '${key}'${shown}: ${err.detail}`, tpl, line, col, err.hint);
+        throw new RenderFault(`in variable '${key}'${shown}: ${err.detail}`, tpl, line, col, err.hint, err.undefinedName);
       }
       throw err;
     }

@@ -219,5 +219,5 @@ function withNameHint(err: TemplateError, env: nunjucks.Environment): TemplateEr
   if (!m?.[1] || !m[2] || err.hint) return err;
   const guess = closest(m[2], registeredNames(env, m[1] === 'filter' ? 'filters' : 'tests'));
   if (!guess) return err;
-  return new TemplateError(err.detail, err.template, err.pos?.line, err.pos?.col, `did you mean '${guess}'?`);
+  return new TemplateError(err.detail, err.template, err.pos?.line, err.pos?.col, `did you mean '${guess}'?`, err.undefinedName);
 }
