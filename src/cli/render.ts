@@ -27,10 +27,10 @@ export function registerRender(program: Command): void {
 Examples:
   hapb render playbooks/site.yml -i inventory/seed.yml -o out/hapb
   hapb render playbooks/site.yml -i inventory/seed.yml -e @profiles/tutorial.yml -o out/tutorial`)
-    .action((playbook: string, flags: RenderFlags) => {
+    .action(async (playbook: string, flags: RenderFlags) => {
       const inputs = loadInputs(playbook, flags.inventory, flags.extraVars);
       for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
-      const files = renderPlaybook({
+      const files = await renderPlaybook({
         playbook: inputs.playbook,
         inventory: inputs.inventory,
         extraVars: inputs.extraVars,

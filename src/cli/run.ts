@@ -80,7 +80,7 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
   }
   const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars);
   for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
-  const templateErrors = preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars, ...(flags.limit ? { limit: flags.limit } : {}) });
+  const templateErrors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars, ...(flags.limit ? { limit: flags.limit } : {}) });
   if (templateErrors.length === 1) throw templateErrors[0];
   if (templateErrors.length > 1) throw new InputErrors(templateErrors);
   if (flags.syntaxCheck) {

@@ -8,7 +8,7 @@ import type { Connection, ConnectionFactory, ConnectionOptions } from '../connec
 import { ExitCode, UnreachableError, errorMessage } from '../errors/index.js';
 import { selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
-import type { Module } from '../modules/types.js';
+import type { Module, ModulePlan } from '../modules/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import { collectSecrets, maskDeep } from '../secrets/mask.js';
 import { createTemplater, markUnsafe, type Templater } from '../template/index.js';
@@ -37,6 +37,12 @@ export interface RunOptions {
   tags?: string[];
   skipTags?: string[];
   listeners?: EventListener[];
+  /** `hapb render` and the preflight: no host, no facts, check mode (TaskEnv.offline) */
+  offline?: boolean;
+  /** every plan a module made */
+  onPlan?: (plan: ModulePlan, task: Task, host: string) => void;
+  /** every exception the pipeline turned into a result */
+  onError?: (err: unknown, task: Task, host: string) => void;
 }
 
 export interface RunOutcome {
@@ -62,7 +68,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
     emit({ type: 'warning', message: `--limit '${opts.limit}' matches no host of the inventory` });
   }
   const templater = createTemplater({ searchPaths: [opts.playbook.dir] });
-  const check = opts.check ?? false;
+  const check = opts.offline ? true : (opts.check ?? false);
   const diff = opts.diff ?? false;
   emit({ type: 'playbook.start', file: opts.playbook.file, check, diff });
   let abort = false;
@@ -133,6 +139,9 @@ async function runBatch(
     check: scope.check,
     diff: scope.diff,
     warn: (message, host) => emit({ type: 'warning', message, ...(host ? { host } : {}) }),
+    ...(opts.offline ? { offline: true } : {}),
+    ...(opts.onPlan ? { onPlan: opts.onPlan } : {}),
+    ...(opts.onError ? { onError: opts.onError } : {}),
     connect: async (host, vars) => {
       if (host.connection) return host.connection;
       const conn = opts.connect(host.name, vars, opts.connectionOptions ?? {});
@@ -192,7 +201,7 @@ async function runBatch(
     }
   };
 
-  if (play.gatherFacts && opts.gatherFacts) {
+  if (play.gatherFacts && opts.gatherFacts && !opts.offline) {
     const gather = opts.gatherFacts;
     const factsTask: Task = { name: 'Gathering Facts', named: true, module: 'setup', args: {}, when: [], notify: [], listen: [], vars: {}, tags: ['always'], pos: play.pos };
     emit({ type: 'task.start', name: factsTask.name, handler: false, hosts: active().map((h) => h.name), pos: play.pos });
@@ -215,7 +224,7 @@ async function runBatch(
     for (const task of section) {
       if (fatal || active().length === 0) break;
       if (!selectedByTags(task, opts.tags, opts.skipTags)) continue;
-      if (task.module === 'meta') {
+      if (opts.modules.get(task.module)?.traits.meta) {
         await flushHandlers();
         continue;
       }

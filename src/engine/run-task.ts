@@ -1,13 +1,18 @@
 /**
- * One task on one host: when, loop, templating of arguments, the module's
- * check and apply, changed_when/failed_when, register, set_fact and notify.
- * Returns one normalized TaskResult; never throws for a host-level problem.
+ * The task pipeline, the one path every task takes in `run`, `run --check`,
+ * `render` and the preflight: variables, loop, when, templated arguments,
+ * the module (plan, then check or apply: modules/run-module.ts),
+ * changed_when/failed_when, facts, register and notify. Returns one
+ * normalized TaskResult; never throws for a host-level problem. The engine
+ * reads a module's traits and never its name.
  */
 import { Ajv } from 'ajv';
 import type { BecomeOptions, Connection } from '../connection/types.js';
+import { parseBoolean } from '../core/bool.js';
 import { HapbError, UnreachableError, errorMessage } from '../errors/index.js';
-import type { Module, ModuleContext } from '../modules/types.js';
-import { asBool } from '../playbook/load.js';
+import { EmptyHost } from '../modules/empty-host.js';
+import { runModule } from '../modules/run-module.js';
+import type { ApplyContext, Module, ModulePlan } from '../modules/types.js';
 import type { Play, Task } from '../playbook/types.js';
 import { isTruthy, markUnsafe, type Templater } from '../template/index.js';
 import { findTaskFile } from './find-file.js';
@@ -28,6 +33,18 @@ export interface TaskEnv {
   check: boolean;
   diff: boolean;
   warn(message: string, host?: string): void;
+  /**
+   * `hapb render` and the preflight: no host and no facts. Check mode always;
+   * a `when` that cannot be decided warns and counts as true; modules that
+   * need the host (neither controllerOnly nor writesContent) are not run;
+   * content plans see an empty host. A failure does not stop the host: it
+   * goes to onError (exceptions) or to warn (failed results).
+   */
+  offline?: boolean;
+  /** every plan a module made, with the task and host (render keeps the content of write steps) */
+  onPlan?: (plan: ModulePlan, task: Task, host: string) => void;
+  /** an exception the pipeline turned into a failed result (a template error, a module's) */
+  onError?: (err: unknown, task: Task, host: string) => void;
 }
 
 export async function runTask(env: TaskEnv, host: HostState, task: Task): Promise<TaskResult> {
@@ -62,82 +79,94 @@ export async function runTask(env: TaskEnv, host: HostState, task: Task): Promis
     } else {
       result = await runOnce(env, host, task, vars);
     }
+    if (env.offline && result.failed && !result.ignored) {
+      env.warn(`${where(task)}: ${result.msg ?? 'failed'}; going on without the host`, host.name);
+      result = newResult({ skipped: true, msg: `failed without the host: ${result.msg ?? ''}` });
+    }
     // registered data is never templated again (command output may hold '{{')
     if (task.register) host.runtime[task.register] = markUnsafe(result);
     if (result.changed && !result.failed) for (const n of task.notify) host.notified.add(n);
     return result;
   } catch (err) {
-    return errorResult(err);
+    env.onError?.(err, task, host.name);
+    if (env.offline) return newResult({ skipped: true, msg: errorMessage(err) });
+    if (err instanceof UnreachableError) return newResult({ unreachable: true, msg: err.format() });
+    return newResult({ failed: true, msg: errorMessage(err) });
   }
 }
 
-function errorResult(err: unknown): TaskResult {
-  if (err instanceof UnreachableError) return newResult({ unreachable: true, msg: err.format() });
-  return newResult({ failed: true, msg: errorMessage(err) });
+function where(task: Task): string {
+  return `${task.pos.file}:${task.pos.line}: task '${task.name}'`;
+}
+
+/** The host a content plan sees without a host: empty, one per host name. */
+const emptyHosts = new Map<string, Connection>();
+function emptyHost(name: string): Connection {
+  let c = emptyHosts.get(name);
+  if (!c) emptyHosts.set(name, (c = new EmptyHost(name)));
+  return c;
 }
 
 async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): Promise<TaskResult> {
   const t = env.templater;
   for (const cond of task.when) {
-    if (!truthy(t.evaluate(cond, vars))) {
-      return newResult({ skipped: true, skip_reason: 'Conditional result was False', false_condition: cond });
+    let holds: boolean;
+    try {
+      holds = truthy(t.evaluate(cond, vars));
+    } catch (err) {
+      if (!env.offline) throw err;
+      env.warn(`${where(task)}: 'when' cannot be decided without the host (${errorMessage(err).split('\n')[0]}); going on as if true`, host.name);
+      holds = true;
     }
+    if (!holds) return newResult({ skipped: true, skip_reason: 'Conditional result was False', false_condition: cond });
   }
   const mod = env.modules.get(task.module);
   if (!mod) return newResult({ failed: true, msg: `unknown module '${task.module}'` });
+  const traits = mod.traits;
+  if (env.offline && !traits.controllerOnly && !traits.writesContent) {
+    return newResult({ skipped: true, msg: `${mod.name} needs the host: not run without one` });
+  }
   const args = dropOmitted(t.templateValue(task.args, vars) as Record<string, unknown>);
   const invalid = validateArgs(mod, args);
   if (invalid) return newResult({ failed: true, msg: `${mod.name}: ${invalid}` });
 
-  const check = task.check_mode ?? env.check;
+  const check = env.offline ? true : (task.check_mode ?? env.check);
   const diff = task.diff ?? env.diff;
   const become = becomeFor(env.play, task, vars);
   let conn: Connection | undefined;
-  if (!mod.controllerOnly) conn = await env.connect(host, vars);
+  if (!traits.controllerOnly) conn = env.offline ? emptyHost(host.name) : await env.connect(host, vars);
+  const noConn = (): never => {
+    throw new HapbError(`module ${mod.name} runs on the controller and has no connection`);
+  };
 
-  const ctx: ModuleContext = {
+  const ctx: ApplyContext = {
     host: host.name,
     task: task.name,
     check,
     diff,
+    refreshed: false,
     vars,
     get conn(): Connection {
-      if (!conn) throw new HapbError(`module ${mod.name} runs on the controller and has no connection`);
-      return conn;
+      return conn ?? noConn();
     },
     become,
-    run: (command, opts) => {
-      if (!conn) throw new HapbError(`module ${mod.name} runs on the controller and has no connection`);
-      return conn.exec(command, { ...opts, ...(become ? { become } : {}) });
-    },
+    run: (command, opts) => (conn ?? noConn()).exec(command, { ...opts, ...(become ? { become } : {}) }),
+    query: (command, opts) => (conn ?? noConn()).exec(command, { ...opts, ...(become ? { become } : {}) }),
     findFile: (kind, name) => findTaskFile(task, env.scope.playbookDir, kind, name),
     renderTemplate: (path) => t.renderFile(path, vars),
     evaluate: (expr) => t.evaluate(expr, vars),
     warn: (m) => env.warn(m, host.name),
   };
 
-  const plan = await mod.check(ctx, args);
-  const result = newResult({ changed: plan.changed, ...(plan.data ?? {}) });
-  if (plan.msg !== undefined) result.msg = plan.msg;
-  if (plan.failed) result.failed = true;
-  if (diff && plan.diff && plan.diff.length) result.diff = plan.diff;
-  if (!result.failed && plan.changed) {
-    if (check) {
-      if (plan.skipInCheck) {
-        result.skipped = true;
-        result.changed = false;
-        result.msg = 'skipped, running in check mode';
-      }
-    } else if (plan.apply) {
-      const data = await plan.apply();
-      if (data) Object.assign(result, data);
-    }
-  }
-  if (mod.name === 'set_fact' && !result.failed) {
+  const { result, plan } = await runModule(mod, ctx, args);
+  if (plan) env.onPlan?.(plan, task, host.name);
+  if (traits.setsFacts && !result.failed) {
     const facts = result.ansible_facts;
     if (facts && typeof facts === 'object') Object.assign(host.runtime, facts as Vars);
   }
 
+  // a skipped result (check mode) has nothing to judge, as in Ansible
+  if (result.skipped) return result;
   // changed_when / failed_when see the result under its register name and as `result`.
   const withResult: Vars = { ...vars, ...(task.register ? { [task.register]: result } : {}), ...flatResult(result) };
   if (task.changed_when !== undefined) result.changed = allTrue(t, task.changed_when, withResult);
@@ -179,7 +208,9 @@ function validateArgs(mod: Module, args: Record<string, unknown>): string | unde
 
 function becomeFor(play: Play, task: Task, vars: Vars): BecomeOptions | undefined {
   const fromVars = vars.ansible_become;
-  const on = task.become ?? (fromVars !== undefined ? asBool(fromVars) : undefined) ?? play.become ?? false;
+  const fromVarsBool = fromVars === undefined ? undefined : parseBoolean(fromVars);
+  if (fromVars !== undefined && fromVarsBool === undefined) throw new HapbError(`ansible_become must be a boolean, got ${JSON.stringify(fromVars)}`);
+  const on = task.become ?? fromVarsBool ?? play.become ?? false;
   if (!on) return undefined;
   const user = task.become_user ?? (vars.ansible_become_user as string | undefined) ?? play.becomeUser ?? 'root';
   const password = (vars.ansible_become_password ?? vars.ansible_become_pass) as string | undefined;

@@ -9,7 +9,7 @@ import { shellJoin, shellQuote } from '../connection/command.js';
 import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
 import { failedPlan } from './result.js';
 import { shellSplit } from '../connection/command.js';
-import type { Module, ModuleContext, ModulePlan } from './types.js';
+import type { CheckContext, Module, ModulePlan } from './types.js';
 
 export type CommandArgs = {
   _raw_params?: string;
@@ -38,6 +38,7 @@ const common = {
 export const commandModule: Module<CommandArgs> = {
   name: 'command',
   freeForm: true,
+  traits: { checkMode: 'full' },
   schema: objectSchema({ ...common, argv: { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 } }),
   check: (ctx, args) => {
     let line: string;
@@ -58,6 +59,7 @@ export const commandModule: Module<CommandArgs> = {
 export const shellModule: Module<CommandArgs> = {
   name: 'shell',
   freeForm: true,
+  traits: { checkMode: 'full' },
   schema: objectSchema({ ...common, executable: stringSchema }),
   check: (ctx, args) => {
     const given = [args._raw_params, args.cmd].filter((x) => x !== undefined).length;
@@ -68,11 +70,11 @@ export const shellModule: Module<CommandArgs> = {
   },
 };
 
-async function exists(ctx: ModuleContext, path: string, chdir: string | undefined): Promise<boolean> {
+async function exists(ctx: CheckContext, path: string, chdir: string | undefined): Promise<boolean> {
   const p = chdir && !path.startsWith('/') ? posix.join(chdir, path) : path;
   // the pattern may be a glob, as in Ansible: let the shell expand it, quoting everything else
   const glob = /[*?[]/.test(p) ? p.split(/([*?]|\[[^\]]*\])/).map((part, i) => (i % 2 ? part : part === '' ? '' : shellQuote(part))).join('') : shellQuote(p);
-  const r = await ctx.run(`for f in ${glob}; do [ -e "$f" ] || [ -L "$f" ] && exit 0; done; exit 1`);
+  const r = await ctx.query(`for f in ${glob}; do [ -e "$f" ] || [ -L "$f" ] && exit 0; done; exit 1`);
   return r.rc === 0;
 }
 
@@ -81,7 +83,7 @@ function lines(s: string): string[] {
 }
 
 async function planCommand(
-  ctx: ModuleContext,
+  ctx: CheckContext,
   args: CommandArgs,
   line: string,
   cmd: string | string[],
@@ -95,35 +97,27 @@ async function planCommand(
     return { changed: false, msg, data: { cmd, rc: 0, stdout: `skipped, since ${args.removes} does not exist`, stdout_lines: [] } };
   }
   const decided = args.creates !== undefined || args.removes !== undefined;
+  let stdin: string | undefined = args.stdin;
+  if (stdin !== undefined && toBool(args.stdin_add_newline, 'stdin_add_newline', true)) stdin += '\n';
+  const strip = toBool(args.strip_empty_ends, 'strip_empty_ends', true);
   return {
     changed: true,
     skipInCheck: !decided,
     data: { cmd },
-    apply: async () => {
-      const start = Date.now();
-      let stdin: string | undefined = args.stdin;
-      if (stdin !== undefined && toBool(args.stdin_add_newline, 'stdin_add_newline', true)) stdin += '\n';
-      const r = await ctx.run(line, {
-        ...(args.chdir !== undefined ? { cwd: args.chdir } : {}),
-        ...(stdin !== undefined ? { stdin } : {}),
-      });
-      const strip = toBool(args.strip_empty_ends, 'strip_empty_ends', true);
+    steps: [{ run: line, keepOutput: true, ...(args.chdir !== undefined ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) }],
+    report: ([r]) => {
+      if (!r) return {};
       const stdout = strip ? r.stdout.replace(/\n+$/, '') : r.stdout;
       const stderr = strip ? r.stderr.replace(/\n+$/, '') : r.stderr;
-      const out: Record<string, unknown> = {
-        cmd,
+      return {
         rc: r.rc,
         stdout,
         stderr,
         stdout_lines: lines(stdout),
         stderr_lines: lines(stderr),
-        delta: `${((Date.now() - start) / 1000).toFixed(3)}s`,
+        delta: `${(r.ms / 1000).toFixed(3)}s`,
+        ...(r.rc !== 0 ? { failed: true, msg: 'non-zero return code' } : {}),
       };
-      if (r.rc !== 0) {
-        out.failed = true;
-        out.msg = 'non-zero return code';
-      }
-      return out;
     },
   };
 }

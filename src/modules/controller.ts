@@ -1,6 +1,6 @@
 /**
- * Modules that run on the controller only: assert, debug, set_fact, fail.
- * They never touch the host and never change it.
+ * Modules that run on the controller only: assert, debug, set_fact, fail,
+ * and meta (an action of the executor). They never touch the host and never change it.
  */
 import { boolSchema, intSchema, objectSchema, stringSchema, toBool } from './args.js';
 import { errorMessage } from '../errors/index.js';
@@ -23,7 +23,7 @@ export type AssertArgs = {
 
 export const assertModule: Module<AssertArgs> = {
   name: 'assert',
-  controllerOnly: true,
+  traits: { controllerOnly: true, checkMode: 'full' },
   schema: objectSchema(
     {
       that: { type: ['string', 'array', 'boolean'], items: { type: ['string', 'boolean'] } },
@@ -58,7 +58,7 @@ export type DebugArgs = { msg?: unknown; var?: string; verbosity?: number | stri
 
 export const debugModule: Module<DebugArgs> = {
   name: 'debug',
-  controllerOnly: true,
+  traits: { controllerOnly: true, checkMode: 'full' },
   schema: objectSchema({ msg: {}, var: stringSchema, verbosity: intSchema }),
   check(ctx, args) {
     if (args.msg !== undefined && args.var !== undefined) {
@@ -83,7 +83,7 @@ export type SetFactArgs = Record<string, unknown>;
 
 export const setFactModule: Module<SetFactArgs> = {
   name: 'set_fact',
-  controllerOnly: true,
+  traits: { controllerOnly: true, setsFacts: true, checkMode: 'full' },
   schema: {
     type: 'object',
     propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
@@ -100,10 +100,27 @@ export type FailArgs = { msg?: unknown };
 
 export const failModule: Module<FailArgs> = {
   name: 'fail',
-  controllerOnly: true,
+  traits: { controllerOnly: true, checkMode: 'full' },
   schema: objectSchema({ msg: {} }),
   check(_ctx, args) {
     const msg = args.msg ?? 'Failed as requested from task';
     return Promise.resolve({ changed: false, failed: true, msg: typeof msg === 'string' ? msg : JSON.stringify(msg) });
   },
 };
+
+export type MetaArgs = { _raw_params: 'flush_handlers' };
+
+/** meta: flush_handlers. The executor acts on it (traits.meta); it never reaches a host. */
+export const metaModule: Module<MetaArgs> = {
+  name: 'meta',
+  freeForm: true,
+  traits: { controllerOnly: true, meta: true, checkMode: 'full' },
+  schema: objectSchema({ _raw_params: { enum: ['flush_handlers'] } }, { required: ['_raw_params'] }),
+  check(_ctx, args) {
+    return Promise.resolve(failedMeta(args._raw_params));
+  },
+};
+
+function failedMeta(action: string): { changed: false; failed: true; msg: string } {
+  return { changed: false, failed: true, msg: `meta: ${action} is an action of the executor, not of a host` };
+}

@@ -16,6 +16,7 @@ export type CopyArgs = PutContentArgs & {
 
 export const copyModule: Module<CopyArgs> = {
   name: 'copy',
+  traits: { checkMode: 'full', writesContent: true },
   schema: objectSchema(
     {
       src: stringSchema,

@@ -2,9 +2,9 @@
 import { shellQuote } from '../connection/command.js';
 import type { FileDiff } from '../core/types.js';
 import { boolSchema, fileAttrs, fileAttrSchemas, objectSchema, stringSchema, toBool, type FileAttrArgs } from './args.js';
-import { attrChanges, attrDiff, hasAttrChanges, mustRun, setAttrs, statFile, type FileAttrs, type FileState } from './files.js';
-import { failedPlan, guarded } from './result.js';
-import type { Module, ModuleContext, ModulePlan } from './types.js';
+import { attrChanges, attrCommands, attrDiff, hasAttrChanges, statFile, type FileAttrs, type FileState } from './files.js';
+import { failedPlan } from './result.js';
+import type { Module, ModulePlan, RunStep } from './types.js';
 
 export type FileArgs = FileAttrArgs & {
   path: string;
@@ -14,8 +14,15 @@ export type FileArgs = FileAttrArgs & {
   recurse?: boolean | string;
 };
 
+/** a command step, and the chown/chmod after it (as one step: one round trip) */
+function step(command: string, doing: string, path: string, attrs: FileAttrs = {}, noDeref = false): RunStep {
+  const extra = noDeref ? linkOwnerCommands(path, attrs) : attrCommands(path, attrs);
+  return { run: [command, ...extra].join(' && '), doing };
+}
+
 export const fileModule: Module<FileArgs> = {
   name: 'file',
+  traits: { checkMode: 'full' },
   schema: objectSchema(
     {
       path: stringSchema,
@@ -46,27 +53,24 @@ export const fileModule: Module<FileArgs> = {
           changed: true,
           data,
           diff: stateDiff(current, 'absent'),
-          apply: guarded(async () => void (await mustRun(ctx, `rm -rf -- ${q}`, `removing ${path}`))),
+          steps: [step(`rm -rf -- ${q}`, `removing ${path}`, path)],
         };
       case 'file':
         if (!st.exists) {
           return failedPlan(`file (${path}) is absent, cannot continue`, { path, state: 'absent' });
         }
         if (st.kind !== 'file') return failedPlan(`file (${path}) is ${st.kind}, cannot continue`, data);
-        return attrsPlan(ctx, path, st, want, data);
+        return attrsPlan(path, st, want, data);
       case 'directory': {
         if (st.exists && st.kind !== 'directory') {
           return failedPlan(`${path} already exists as a ${st.kind}`, data);
         }
-        if (st.exists) return attrsPlan(ctx, path, st, want, data);
+        if (st.exists) return attrsPlan(path, st, want, data);
         return {
           changed: true,
           data,
           diff: stateDiff('absent', 'directory'),
-          apply: guarded(async () => {
-            await mustRun(ctx, `mkdir -p -- ${q}`, `creating ${path}`);
-            await setAttrs(ctx, path, want);
-          }),
+          steps: [step(`mkdir -p -- ${q}`, `creating ${path}`, path, want)],
         };
       }
       case 'touch':
@@ -75,14 +79,7 @@ export const fileModule: Module<FileArgs> = {
           changed: true,
           data,
           diff: stateDiff(current, st.exists ? current : 'touch'),
-          apply: guarded(async () => {
-            await mustRun(
-              ctx,
-              st.exists ? `touch -- ${q}` : `touch -- ${q} && chmod 0644 -- ${q}`,
-              `touching ${path}`,
-            );
-            await setAttrs(ctx, path, want);
-          }),
+          steps: [step(st.exists ? `touch -- ${q}` : `touch -- ${q} && chmod 0644 -- ${q}`, `touching ${path}`, path, want)],
         };
       case 'link': {
         if (args.src === undefined) return failedPlan('src is required for state=link');
@@ -96,7 +93,7 @@ export const fileModule: Module<FileArgs> = {
             changed: true,
             data,
             diff: [attrDiff(path, st, c)],
-            apply: guarded(async () => void (await linkOwner(ctx, path, c))),
+            steps: [{ run: linkOwnerCommands(path, c).join(' && '), doing: `setting the owner of ${path}` }],
           };
         }
         if (st.exists && st.kind !== 'link' && !(force && st.kind === 'file')) {
@@ -106,30 +103,22 @@ export const fileModule: Module<FileArgs> = {
           changed: true,
           data,
           diff: [{ path, before: st.exists ? `${current}: ${st.target ?? ''}\n` : 'state: absent\n', after: `link: ${src}\n` }],
-          apply: guarded(async () => {
-            await mustRun(ctx, `ln -sfn -- ${shellQuote(src)} ${q}`, `linking ${path} to ${src}`);
-            await linkOwner(ctx, path, { owner: want.owner, group: want.group });
-          }),
+          steps: [step(`ln -sfn -- ${shellQuote(src)} ${q}`, `linking ${path} to ${src}`, path, { owner: want.owner, group: want.group }, true)],
         };
       }
     }
   },
 };
 
-function attrsPlan(
-  ctx: ModuleContext,
-  path: string,
-  st: FileState,
-  want: FileAttrs,
-  data: Record<string, unknown>,
-): ModulePlan {
+function attrsPlan(path: string, st: FileState, want: FileAttrs, data: Record<string, unknown>): ModulePlan {
   const c = attrChanges(st, want);
   if (!hasAttrChanges(c)) return { changed: false, data };
-  return { changed: true, data, diff: [attrDiff(path, st, c)], apply: guarded(async () => setAttrs(ctx, path, c)) };
+  return { changed: true, data, diff: [attrDiff(path, st, c)], steps: [{ run: attrCommands(path, c).join(' && '), doing: `setting owner, group or mode of ${path}` }] };
 }
 
-async function linkOwner(ctx: ModuleContext, path: string, attrs: FileAttrs): Promise<void> {
-  if (attrs.owner === undefined && attrs.group === undefined) return;
+/** chown -h of a link itself; a link's mode means nothing on Linux */
+function linkOwnerCommands(path: string, attrs: FileAttrs): string[] {
+  if (attrs.owner === undefined && attrs.group === undefined) return [];
   const spec = `${attrs.owner ?? ''}${attrs.group !== undefined ? ':' + attrs.group : ''}`;
-  await mustRun(ctx, `chown -h -- ${shellQuote(spec)} ${shellQuote(path)}`, `setting the owner of ${path}`);
+  return [`chown -h -- ${shellQuote(spec)} ${shellQuote(path)}`];
 }

@@ -9,7 +9,7 @@ import { posix } from 'node:path';
 import { shellQuote } from '../connection/command.js';
 import { ModuleError } from '../errors/index.js';
 import type { FileDiff } from '../core/types.js';
-import type { ModuleContext } from './types.js';
+import type { ApplyContext, CheckContext } from './types.js';
 
 /** files larger than this are not fetched for a diff */
 export const MAX_DIFF_BYTES = 256 * 1024;
@@ -52,7 +52,7 @@ const KINDS: Record<string, FileKind> = {
  * owner, group, size, sha1 and (when `withContent` and small) the content.
  */
 export async function statFile(
-  ctx: ModuleContext,
+  ctx: Pick<CheckContext, 'host' | 'task' | 'query'>,
   path: string,
   opts: { withContent?: boolean; maxBytes?: number } = {},
 ): Promise<FileState> {
@@ -67,7 +67,7 @@ export async function statFile(
     opts.withContent ? `  if [ "$(stat -c %s -- ${p})" -le ${max} ]; then base64 -w0 < ${p} || exit 1; fi` : '  :',
     `fi`,
   ].join('\n');
-  const r = await ctx.run(script);
+  const r = await ctx.query(script);
   if (r.rc !== 0) {
     throw new ModuleError(`cannot read the state of ${path}`, {
       host: ctx.host,
@@ -77,6 +77,11 @@ export async function statFile(
     });
   }
   return parseStat(r.stdout, path);
+}
+
+/** Whether a command is statFile's script (for a host stand-in such as EmptyHost). */
+export function isStatScript(command: string): boolean {
+  return command.startsWith('if [ ! -e ') && command.includes('; then echo absent; exit 0; fi\n');
 }
 
 /** Parse the output of statFile's script (exported for tests). */
@@ -159,13 +164,14 @@ export function attrDiff(path: string, state: FileState, changes: FileAttrs): Fi
 }
 
 /** chown/chmod a path; `recurse` adds -R. Throws ModuleError on failure. */
-export async function setAttrs(ctx: ModuleContext, path: string, attrs: FileAttrs, recurse = false): Promise<void> {
+export async function setAttrs(ctx: ApplyContext, path: string, attrs: FileAttrs, recurse = false): Promise<void> {
   const cmds = attrCommands(path, attrs, recurse);
   if (cmds.length === 0) return;
   await mustRun(ctx, cmds.join(' && '), `setting owner, group or mode of ${path}`);
 }
 
-function attrCommands(path: string, attrs: FileAttrs, recurse = false, noDeref = false): string[] {
+/** The chown/chmod commands that give `path` these attributes (none when nothing is asked). */
+export function attrCommands(path: string, attrs: FileAttrs, recurse = false, noDeref = false): string[] {
   const p = shellQuote(path);
   const r = recurse ? '-R ' : '';
   const h = noDeref ? '-h ' : '';
@@ -179,7 +185,7 @@ function attrCommands(path: string, attrs: FileAttrs, recurse = false, noDeref =
 }
 
 /** Run a command that must succeed; throw a ModuleError saying what was being done. */
-export async function mustRun(ctx: ModuleContext, command: string, doing: string, stdin?: Buffer): Promise<string> {
+export async function mustRun(ctx: ApplyContext, command: string, doing: string, stdin?: Buffer): Promise<string> {
   const r = await ctx.run(command, stdin === undefined ? {} : { stdin });
   if (r.rc !== 0) {
     throw new ModuleError(`${doing} failed: ${firstLine(r.stderr) || `rc ${r.rc}`}`, {
@@ -215,7 +221,7 @@ function tempName(dir: string, base: string): string {
  * ModuleError carries the validator's output. Returns the backup path if one was made.
  */
 export async function writeFileAtomic(
-  ctx: ModuleContext,
+  ctx: ApplyContext,
   dest: string,
   content: Buffer,
   opts: WriteOptions = {},

@@ -1,6 +1,6 @@
 /** The module registry: Ansible's names (and ansible.builtin.NAME) to modules. */
 import { commandModule, shellModule } from './command.js';
-import { assertModule, debugModule, failModule, setFactModule } from './controller.js';
+import { assertModule, debugModule, failModule, metaModule, setFactModule } from './controller.js';
 import { copyModule } from './copy.js';
 import { fileModule } from './file.js';
 import { lineinfileModule } from './lineinfile.js';
@@ -30,6 +30,7 @@ const ALL: readonly AnyModule[] = [
   debugModule,
   setFactModule,
   failModule,
+  metaModule,
 ];
 
 const byName = new Map<string, AnyModule>();
@@ -55,4 +56,5 @@ export function moduleNames(): string[] {
   return [...byName.keys()].sort();
 }
 
-export type { Module, ModuleContext, ModulePlan } from './types.js';
+export type { ApplyContext, CheckContext, Module, ModulePlan, ModuleTraits, Step } from './types.js';
+export { runModule, type ModuleOutcome } from './run-module.js';

@@ -23,6 +23,7 @@ export type LineinfileArgs = PutContentArgs & {
 
 export const lineinfileModule: Module<LineinfileArgs> = {
   name: 'lineinfile',
+  traits: { checkMode: 'full' },
   schema: objectSchema(
     {
       path: stringSchema,

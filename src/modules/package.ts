@@ -4,9 +4,8 @@
  */
 import { shellJoin } from '../connection/command.js';
 import { boolSchema, intSchema, objectSchema, stringOrListSchema, toBool, toInt, toList } from './args.js';
-import { firstLine } from './files.js';
 import { failedPlan } from './result.js';
-import type { Module, ModuleContext } from './types.js';
+import type { CheckContext, Module, RunStep } from './types.js';
 
 export type PackageArgs = {
   name: string | string[];
@@ -32,8 +31,8 @@ export interface PackageFact {
 const APT_ENV = 'DEBIAN_FRONTEND=noninteractive';
 const APT_OPTS = "-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold";
 
-export async function detectManager(ctx: ModuleContext): Promise<Manager | undefined> {
-  const r = await ctx.run('if command -v apt-get >/dev/null 2>&1; then echo apt; elif command -v dnf >/dev/null 2>&1; then echo dnf; fi');
+export async function detectManager(ctx: CheckContext): Promise<Manager | undefined> {
+  const r = await ctx.query('if command -v apt-get >/dev/null 2>&1; then echo apt; elif command -v dnf >/dev/null 2>&1; then echo dnf; fi');
   const m = r.stdout.trim();
   return m === 'apt' || m === 'dnf' ? m : undefined;
 }
@@ -44,7 +43,7 @@ function baseName(spec: string, mgr: Manager): string {
 }
 
 export async function queryPackages(
-  ctx: ModuleContext,
+  ctx: CheckContext,
   mgr: Manager,
   names: string[],
   latest: boolean,
@@ -54,10 +53,10 @@ export async function queryPackages(
     const name = baseName(spec, mgr);
     if (mgr === 'apt') {
       // dpkg says what is installed; apt-cache policy says what could be (the candidate)
-      const d = await ctx.run(`dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}' -- ${shellJoin([name])} 2>/dev/null`);
+      const d = await ctx.query(`dpkg-query -W -f='\${db:Status-Abbrev}|\${Version}' -- ${shellJoin([name])} 2>/dev/null`);
       const [status = '', version = ''] = d.stdout.split('|');
       const installed = d.rc === 0 && status.startsWith('ii');
-      const r = await ctx.run(`LC_ALL=C apt-cache policy -- ${shellJoin([name])}`);
+      const r = await ctx.query(`LC_ALL=C apt-cache policy -- ${shellJoin([name])}`);
       const cand = /^\s*Candidate: (.*)$/m.exec(r.stdout)?.[1]?.trim();
       const available = cand !== undefined && cand !== '(none)';
       facts.push({
@@ -67,16 +66,16 @@ export async function queryPackages(
         ...(latest ? { upgradable: installed && available && version.trim() !== cand } : {}),
       });
     } else {
-      const q = await ctx.run(`rpm -q --whatprovides -- ${shellJoin([name])} >/dev/null 2>&1`);
+      const q = await ctx.query(`rpm -q --whatprovides -- ${shellJoin([name])} >/dev/null 2>&1`);
       const installed = q.rc === 0;
       let available = installed;
       let upgradable: boolean | undefined;
       if (!installed) {
-        const a = await ctx.run(`dnf -q list --available -- ${shellJoin([name])} >/dev/null 2>&1`);
+        const a = await ctx.query(`dnf -q list --available -- ${shellJoin([name])} >/dev/null 2>&1`);
         available = a.rc === 0;
       }
       if (latest && installed) {
-        const u = await ctx.run(`dnf -q check-update -- ${shellJoin([name])} >/dev/null 2>&1`);
+        const u = await ctx.query(`dnf -q check-update -- ${shellJoin([name])} >/dev/null 2>&1`);
         upgradable = u.rc === 100;
       }
       facts.push({ name: spec, installed, available, ...(upgradable !== undefined ? { upgradable } : {}) });
@@ -98,9 +97,9 @@ function removeCommand(mgr: Manager, names: string[]): string {
 }
 
 /** apt's index is younger than `validSeconds` (cache_valid_time); 0 means always update */
-async function cacheFresh(ctx: ModuleContext, mgr: Manager, validSeconds: number): Promise<boolean> {
+async function cacheFresh(ctx: CheckContext, mgr: Manager, validSeconds: number): Promise<boolean> {
   if (mgr !== 'apt' || validSeconds <= 0) return false;
-  const r = await ctx.run(
+  const r = await ctx.query(
     'for f in /var/lib/apt/periodic/update-success-stamp /var/lib/apt/lists/partial /var/lib/apt/lists; do ' +
       '[ -e "$f" ] && { echo $(( $(date +%s) - $(stat -c %Y "$f") )); exit 0; }; done; echo -1',
   );
@@ -115,6 +114,7 @@ function updateCommand(mgr: Manager): string {
 export const packageModule: Module<PackageArgs> = {
   name: 'package',
   aliases: ['apt', 'dnf'],
+  traits: { checkMode: 'full' },
   schema: objectSchema(
     {
       name: stringOrListSchema,
@@ -132,15 +132,14 @@ export const packageModule: Module<PackageArgs> = {
     const mgr = args.use && args.use !== 'auto' ? args.use : await detectManager(ctx);
     if (!mgr) return failedPlan('no supported package manager (apt-get or dnf) found on the host');
     const recommends = args.install_recommends === undefined ? undefined : toBool(args.install_recommends, 'install_recommends', true);
-    let cacheUpdated = false;
-    if (toBool(args.update_cache, 'update_cache', false) && !ctx.check && !(await cacheFresh(ctx, mgr, toInt(args.cache_valid_time, 'cache_valid_time', 0)))) {
-      // refreshing the index changes nothing installed: Ansible reports it as cache_updated, not changed
-      const r = await ctx.run(updateCommand(mgr), { timeoutMs: 600_000 });
-      if (r.rc !== 0) return failedPlan(`Failed to update the package cache: ${firstLine(r.stderr)}`, { rc: r.rc, stderr: r.stderr });
-      cacheUpdated = true;
-    }
+    // Refreshing the index changes nothing installed (Ansible reports cache_updated, not
+    // changed): a refresh step, run first and followed by a second check that decides
+    // on the fresh index. In check mode it is only shown.
+    const wantsUpdate = toBool(args.update_cache, 'update_cache', false);
+    const pending = wantsUpdate && !ctx.refreshed && !(await cacheFresh(ctx, mgr, toInt(args.cache_valid_time, 'cache_valid_time', 0)));
+    const refresh: RunStep[] = pending ? [{ run: updateCommand(mgr), timeoutMs: 600_000, doing: 'updating the package cache' }] : [];
     const facts = await queryPackages(ctx, mgr, names, state === 'latest');
-    const data: Record<string, unknown> = { manager: mgr, cache_updated: cacheUpdated };
+    const data: Record<string, unknown> = { manager: mgr, cache_updated: wantsUpdate && ctx.refreshed };
     const commands: string[] = [];
     let todo: string[] = [];
     if (state === 'absent') {
@@ -149,7 +148,8 @@ export const packageModule: Module<PackageArgs> = {
     } else {
       const missing = facts.filter((f) => !f.installed).map((f) => f.name);
       const unknown = facts.filter((f) => !f.installed && !f.available).map((f) => f.name);
-      if (unknown.length) return failedPlan(`No package matching '${unknown.join("', '")}' is available`, data);
+      // unknown to a stale index: the pending update may make it known (decided again after it)
+      if (unknown.length && !pending) return failedPlan(`No package matching '${unknown.join("', '")}' is available`, data);
       const upgrade = state === 'latest' ? facts.filter((f) => f.installed && f.upgradable).map((f) => f.name) : [];
       todo = [...missing, ...upgrade];
       if (mgr === 'apt') {
@@ -160,20 +160,18 @@ export const packageModule: Module<PackageArgs> = {
         if (upgrade.length) commands.push(`dnf -y upgrade -- ${shellJoin(upgrade)}`);
       }
     }
-    if (commands.length === 0) return { changed: false, data: { ...data, packages: [] } };
+    if (commands.length === 0) return { changed: false, data: { ...data, packages: [] }, refresh };
     return {
       changed: true,
       msg: `${state === 'absent' ? 'remove' : 'install'}: ${todo.join(', ')}`,
       data: { ...data, packages: todo },
       diff: [{ path: `packages (${mgr})`, before: '', after: todo.map((n) => `${state === 'absent' ? '-' : '+'} ${n}\n`).join('') }],
-      apply: async () => {
-        const out: Record<string, unknown> = {};
-        for (const cmd of commands) {
-          const r = await ctx.run(cmd, { timeoutMs: 1_800_000 });
-          Object.assign(out, { rc: r.rc, stdout: r.stdout, stderr: r.stderr });
-          if (r.rc !== 0) return { ...out, failed: true, msg: `'${cmd}' failed: ${firstLine(r.stderr)}` };
-        }
-        return out;
+      refresh,
+      steps: commands.map((run) => ({ run, timeoutMs: 1_800_000 })),
+      // the last command's output, as Ansible's apt returns it
+      report: (outputs) => {
+        const last = outputs[outputs.length - 1];
+        return last ? { rc: last.rc, stdout: last.stdout, stderr: last.stderr } : {};
       },
     };
   },

@@ -5,20 +5,9 @@
 import { ModuleError } from '../errors/index.js';
 import type { FileDiff } from '../core/types.js';
 import { boolSchema, fileAttrs, fileAttrSchemas, stringSchema, toBool, type FileAttrArgs } from './args.js';
-import {
-  attrChanges,
-  attrDiff,
-  contentDiff,
-  hasAttrChanges,
-  setAttrs,
-  sha1,
-  statFile,
-  writeFileAtomic,
-  type FileAttrs,
-  type FileState,
-} from './files.js';
-import { failedPlan, guarded } from './result.js';
-import type { ModuleContext, ModulePlan } from './types.js';
+import { attrChanges, attrCommands, attrDiff, contentDiff, hasAttrChanges, sha1, statFile, type FileAttrs, type FileState } from './files.js';
+import { failedPlan } from './result.js';
+import type { CheckContext, ModulePlan } from './types.js';
 
 export interface PutContentOptions extends FileAttrs {
   validate?: string | undefined;
@@ -39,7 +28,7 @@ export function putContentOptions(args: PutContentArgs): PutContentOptions {
 }
 
 export async function planContent(
-  ctx: ModuleContext,
+  ctx: CheckContext,
   dest: string,
   content: Buffer,
   opts: PutContentOptions,
@@ -63,14 +52,9 @@ export async function planContent(
     changed: true,
     ...(diff.length ? { diff } : {}),
     data,
-    apply: guarded(async () => {
-      if (contentChanged) {
-        const r = await writeFileAtomic(ctx, dest, content, { ...want, validate: opts.validate, backup: opts.backup });
-        return r.backup ? { backup_file: r.backup } : {};
-      }
-      await setAttrs(ctx, dest, attrs);
-      return {};
-    }),
+    steps: contentChanged
+      ? [{ write: dest, content, ...want, validate: opts.validate, backup: opts.backup }]
+      : [{ run: attrCommands(dest, attrs).join(' && '), doing: `setting owner, group or mode of ${dest}` }],
   };
 }
 

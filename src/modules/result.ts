@@ -18,15 +18,3 @@ export function failureData(err: unknown): Record<string, unknown> {
 export function failedPlan(msg: string, data: Record<string, unknown> = {}): ModulePlan {
   return { changed: false, failed: true, msg, data };
 }
-
-/** Wrap an apply so a ModuleError becomes a failed result instead of escaping. */
-export function guarded(fn: () => Promise<Record<string, unknown> | void>): () => Promise<Record<string, unknown> | void> {
-  return async () => {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof ModuleError) return failureData(e);
-      throw e;
-    }
-  };
-}

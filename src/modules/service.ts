@@ -6,7 +6,7 @@ import { shellJoin } from '../connection/command.js';
 import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
 import { firstLine } from './files.js';
 import { failedPlan } from './result.js';
-import type { Module } from './types.js';
+import type { Module, RunStep } from './types.js';
 
 export type ServiceArgs = {
   name?: string;
@@ -38,6 +38,7 @@ const FIXED = new Set(['static', 'indirect', 'generated', 'transient', 'alias'])
 export const serviceModule: Module<ServiceArgs> = {
   name: 'service',
   aliases: ['systemd', 'systemd_service'],
+  traits: { checkMode: 'full' },
   schema: objectSchema({
     name: stringSchema,
     state: { enum: ['started', 'stopped', 'restarted', 'reloaded'] },
@@ -45,24 +46,30 @@ export const serviceModule: Module<ServiceArgs> = {
     daemon_reload: boolSchema,
   }),
   async check(ctx, args) {
+    // daemon-reload reads unit files again, before the state is decided, as in Ansible:
+    // a refresh step, run first and followed by a second check (only shown in check mode)
     const daemonReload = toBool(args.daemon_reload, 'daemon_reload', false);
-    // daemon-reload reads unit files again: it runs even before a check decides, like Ansible (not in check mode)
-    if (daemonReload && !ctx.check) {
-      const r = await ctx.run('systemctl daemon-reload');
-      if (r.rc !== 0) return failedPlan(`failure ${r.rc} running systemctl daemon-reload: ${firstLine(r.stderr)}`);
-    }
+    const pending = daemonReload && !ctx.refreshed;
+    const refresh: RunStep[] = pending ? [{ run: 'systemctl daemon-reload', doing: 'systemctl daemon-reload' }] : [];
+    const reloaded = { daemon_reloaded: daemonReload && ctx.refreshed };
     if (args.name === undefined) {
       if (args.state !== undefined || args.enabled !== undefined) return failedPlan('name is required with state or enabled');
-      return { changed: false, data: { daemon_reloaded: daemonReload && !ctx.check } };
+      return { changed: false, data: reloaded, refresh };
     }
     const name = args.name;
     const unit = shellJoin([name]);
-    const r = await ctx.run(`systemctl show -p LoadState,ActiveState,UnitFileState -- ${unit}`);
+    const r = await ctx.query(`systemctl show -p LoadState,ActiveState,UnitFileState -- ${unit}`);
     if (r.rc !== 0) return failedPlan(`failure ${r.rc} running systemctl show for '${name}': ${firstLine(r.stderr)}`);
     const facts = parseShow(r.stdout);
-    if (facts.LoadState === 'not-found') return failedPlan(`Could not find the requested service ${name}: host`);
+    if (facts.LoadState === 'not-found') {
+      // a unit file written earlier in this run is only known after the pending daemon-reload (check mode)
+      if (!pending) return failedPlan(`Could not find the requested service ${name}: host`);
+      facts.ActiveState = 'inactive';
+      facts.UnitFileState = 'disabled';
+    }
 
-    const steps: string[] = [];
+    const steps: RunStep[] = [];
+    const add = (command: string): void => void steps.push({ run: `systemctl ${command} -- ${unit}`, doing: `systemctl ${command} ${name}` });
     const active = RUNNING.has(facts.ActiveState ?? '');
     let enabledNow: boolean | undefined;
     if (args.enabled !== undefined) {
@@ -70,7 +77,7 @@ export const serviceModule: Module<ServiceArgs> = {
       let ufs = facts.UnitFileState ?? '';
       if (ufs === '') {
         // units generated from SysV scripts have no unit file state: ask is-enabled
-        const e = await ctx.run(`systemctl is-enabled -- ${unit}`);
+        const e = await ctx.query(`systemctl is-enabled -- ${unit}`);
         ufs = e.stdout.trim().split('\n')[0] ?? '';
       }
       enabledNow = ufs === 'enabled' || ufs === 'enabled-runtime' || ufs === 'alias';
@@ -78,22 +85,22 @@ export const serviceModule: Module<ServiceArgs> = {
         if (FIXED.has(ufs) || ufs === 'masked') {
           return failedPlan(`Unable to ${want ? 'enable' : 'disable'} service ${name}: unit file state is ${ufs}`);
         }
-        steps.push(`systemctl ${want ? 'enable' : 'disable'} -- ${unit}`);
+        add(want ? 'enable' : 'disable');
       }
     }
     switch (args.state) {
       case 'started':
-        if (!active) steps.push(`systemctl start -- ${unit}`);
+        if (!active) add('start');
         break;
       case 'stopped':
-        if (active) steps.push(`systemctl stop -- ${unit}`);
+        if (active) add('stop');
         break;
       case 'restarted':
-        steps.push(`systemctl restart -- ${unit}`);
+        add('restart');
         break;
       case 'reloaded':
         // a stopped unit is started, as Ansible does
-        steps.push(`systemctl ${active ? 'reload' : 'start'} -- ${unit}`);
+        add(active ? 'reload' : 'start');
         break;
       case undefined:
         break;
@@ -104,20 +111,8 @@ export const serviceModule: Module<ServiceArgs> = {
       ...(state ? { state } : {}),
       ...(args.enabled !== undefined ? { enabled: toBool(args.enabled, 'enabled', true) } : {}),
       status: facts,
+      ...reloaded,
     };
-    if (steps.length === 0) return { changed: false, data };
-    return {
-      changed: true,
-      data,
-      apply: async () => {
-        for (const step of steps) {
-          const x = await ctx.run(step);
-          if (x.rc !== 0) {
-            return { failed: true, rc: x.rc, stderr: x.stderr, msg: `Unable to run '${step}': ${firstLine(x.stderr)}` };
-          }
-        }
-        return {};
-      },
-    };
+    return { changed: steps.length > 0, data, refresh, steps };
   },
 };

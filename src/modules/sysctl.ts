@@ -4,9 +4,9 @@
  */
 import { shellQuote } from '../connection/command.js';
 import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
-import { firstLine, statFile, writeFileAtomic } from './files.js';
-import { failedPlan, guarded } from './result.js';
-import type { Module } from './types.js';
+import { firstLine, statFile } from './files.js';
+import { failedPlan } from './result.js';
+import type { Module, Step } from './types.js';
 
 export type SysctlArgs = {
   name: string;
@@ -65,6 +65,7 @@ function valueText(v: string | number | boolean): string {
 
 export const sysctlModule: Module<SysctlArgs> = {
   name: 'sysctl',
+  traits: { checkMode: 'full' },
   schema: objectSchema(
     {
       name: stringSchema,
@@ -95,7 +96,7 @@ export const sysctlModule: Module<SysctlArgs> = {
     let liveChanged = false;
     let live: string | undefined;
     if (state === 'present' && setLive) {
-      const r = await ctx.run(`sysctl -n -e -- ${shellQuote(key)}`);
+      const r = await ctx.query(`sysctl -n -e -- ${shellQuote(key)}`);
       if (r.rc !== 0 || r.stdout === '') {
         if (!ignore) return failedPlan(`sysctl key ${key} does not exist on this host: ${firstLine(r.stderr)}`);
       } else {
@@ -109,26 +110,12 @@ export const sysctlModule: Module<SysctlArgs> = {
       ...(fileChanged ? [{ path: file, before, after }] : []),
       ...(liveChanged ? [{ path: `sysctl ${key}`, before: `${live ?? ''}\n`, after: `${value ?? ''}\n` }] : []),
     ];
-    return {
-      changed: true,
-      data,
-      diff,
-      apply: guarded(async () => {
-        if (liveChanged && value !== undefined) {
-          const r = await ctx.run(`sysctl -q -w -- ${shellQuote(`${key}=${value}`)}`);
-          if (r.rc !== 0) return { failed: true, rc: r.rc, stderr: r.stderr, msg: `setting ${key} failed: ${firstLine(r.stderr)}` };
-        }
-        if (fileChanged) {
-          await writeFileAtomic(ctx, file, Buffer.from(after));
-          if (reload && state === 'present') {
-            const r = await ctx.run(`sysctl -q ${ignore ? '-e ' : ''}-p ${shellQuote(file)}`);
-            if (r.rc !== 0) {
-              return { failed: true, rc: r.rc, stderr: r.stderr, msg: `reloading ${file} failed: ${firstLine(r.stderr)}` };
-            }
-          }
-        }
-        return {};
-      }),
-    };
+    const steps: Step[] = [];
+    if (liveChanged && value !== undefined) steps.push({ run: `sysctl -q -w -- ${shellQuote(`${key}=${value}`)}`, doing: `setting ${key}` });
+    if (fileChanged) {
+      steps.push({ write: file, content: Buffer.from(after) });
+      if (reload && state === 'present') steps.push({ run: `sysctl -q ${ignore ? '-e ' : ''}-p ${shellQuote(file)}`, doing: `reloading ${file}` });
+    }
+    return { changed: true, data, diff, steps };
   },
 };

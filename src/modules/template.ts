@@ -11,6 +11,7 @@ export type TemplateArgs = PutContentArgs & {
 
 export const templateModule: Module<TemplateArgs> = {
   name: 'template',
+  traits: { checkMode: 'full', writesContent: true },
   schema: objectSchema(
     {
       src: stringSchema,

@@ -1,28 +1,31 @@
 /**
  * A module compares the host's state with the wanted state (check) and
- * returns a plan: what differs, and an apply() that makes it so. Check mode
- * stops after check(): a dry run costs nothing extra, and module tests are
- * tables of facts in, changes out.
+ * returns a plan: what differs, and the steps that make it so, as data.
+ * check() only reads: its context has no connection, no upload and no
+ * side-effecting exec, only `query`. The steps run later, through
+ * runModule (run-module.ts), and only outside check mode: a dry run costs
+ * nothing extra, `--check -v` prints the steps, and module tests are tables
+ * of facts in, result out.
  */
 import type { BecomeOptions, Connection, ExecOptions, ExecResult } from '../connection/types.js';
 import type { FileDiff, Vars } from '../core/types.js';
 
-export interface ModuleContext {
+/** What check() may use: it reads the host and the controller, and changes neither. */
+export interface CheckContext {
   /** inventory host name */
   host: string;
   /** task name, for error messages */
   task: string;
-  /** --check */
+  /** --check: the plan will not be applied */
   check: boolean;
   /** --diff */
   diff: boolean;
+  /** set when check() runs again after the plan's refresh steps (daemon-reload, apt-get update) ran */
+  refreshed: boolean;
   /** all variables of this host for this task (templating is already done on args) */
   vars: Vars;
-  conn: Connection;
-  /** the task's become, applied by run() */
-  become: BecomeOptions | undefined;
-  /** exec on the host with the task's become applied */
-  run(command: string, opts?: Omit<ExecOptions, 'become'>): Promise<ExecResult>;
+  /** run a command that only reads the host's state (stat, systemctl show, dpkg-query), with the task's become */
+  query(command: string, opts?: Omit<ExecOptions, 'become' | 'stdin'>): Promise<ExecResult>;
   /** locate a role/playbook file for `src:`: kind is the role sub-folder searched first */
   findFile(kind: 'templates' | 'files', name: string): string;
   /** render a template file (a local path) with the host's vars */
@@ -32,22 +35,94 @@ export interface ModuleContext {
   warn(message: string): void;
 }
 
+/** What the steps run with: the connection itself. Only runModule hands it out. */
+export interface ApplyContext extends CheckContext {
+  conn: Connection;
+  /** the task's become, applied by run() */
+  become: BecomeOptions | undefined;
+  /** exec on the host with the task's become applied */
+  run(command: string, opts?: Omit<ExecOptions, 'become'>): Promise<ExecResult>;
+}
+
+/** Run a command on the host (with the task's become). */
+export interface RunStep {
+  run: string;
+  stdin?: string;
+  cwd?: string;
+  timeoutMs?: number;
+  /** what the command does, for its error message: "`doing` failed: <stderr>" */
+  doing?: string;
+  /** a non-zero rc is not a failure of the step: the plan's report() judges the output (command, shell) */
+  keepOutput?: boolean;
+}
+
+/** Write a file atomically: temp file beside dest, owner/group/mode, validate, rename (files.ts). */
+export interface WriteStep {
+  write: string;
+  content: Buffer;
+  mode?: string | undefined;
+  owner?: string | undefined;
+  group?: string | undefined;
+  validate?: string | undefined;
+  backup?: boolean | undefined;
+}
+
+export type Step = RunStep | WriteStep;
+
+/** What one step gave: the command's output, or the backup a write made. */
+export interface StepOutput {
+  rc: number;
+  stdout: string;
+  stderr: string;
+  /** milliseconds */
+  ms: number;
+  backup?: string;
+}
+
 export interface ModulePlan {
   /** would the module change the host (or did it, for modules that only read) */
   changed: boolean;
-  /** the module failed (e.g. assert false, command rc != 0) */
+  /** the module failed (e.g. assert false, a package that does not exist) */
   failed?: boolean;
   msg?: string;
   diff?: FileDiff[];
   /** data returned with the result (available through register) */
   data?: Record<string, unknown>;
-  /** report the task as skipped in check mode (command/shell without creates/removes) */
-  skipInCheck?: boolean;
   /**
-   * Make the change. Called only when changed and not in check mode. Returns
-   * data merged into the result; may set `failed`/`msg`/`rc`/... by returning them.
+   * Steps that refresh what the host knows without changing what the task
+   * manages (systemctl daemon-reload, apt-get update). Outside check mode
+   * they run first and check() is called again with `refreshed` set; in
+   * check mode they are only shown.
    */
-  apply?: () => Promise<Record<string, unknown> | void>;
+  refresh?: Step[];
+  /**
+   * What applying the plan does, in order; none when there is nothing to do.
+   * Run outside check mode, even when the plan does not change the host
+   * (uri's request, wait_for's wait).
+   */
+  steps?: Step[];
+  /** check mode cannot tell what the steps would do without running them: the task is reported skipped (command without creates/removes) */
+  skipInCheck?: boolean;
+  /** result data from the steps' outputs, for modules whose output is their result (command: rc, stdout...) */
+  report?: (outputs: StepOutput[]) => Record<string, unknown>;
+}
+
+/** What a module is, for the engine: it reads these and never a module's name. */
+export interface ModuleTraits {
+  /** runs on the controller only (debug, set_fact, assert): no connection */
+  controllerOnly?: boolean;
+  /** its plan writes a whole file's content from the controller (template, copy): `hapb render` keeps that content */
+  writesContent?: boolean;
+  /** the result's `ansible_facts` become host variables (set_fact); its argument names are those variables */
+  setsFacts?: boolean;
+  /** an action of the executor, not of a host (meta: flush_handlers) */
+  meta?: boolean;
+  /**
+   * 'full': check() tells what would change; 'none': it cannot without
+   * acting (uri, wait_for), so in check mode the task is skipped and check()
+   * is not called (Ansible's "skipped, running in check mode").
+   */
+  checkMode: 'full' | 'none';
 }
 
 export interface Module<A = Record<string, unknown>> {
@@ -59,7 +134,6 @@ export interface Module<A = Record<string, unknown>> {
   schema: Record<string, unknown>;
   /** accepts a free-form string (`command: ls -l`), passed as `_raw_params` */
   freeForm?: boolean;
-  /** runs on the controller only (debug, set_fact, assert): no connection needed */
-  controllerOnly?: boolean;
-  check(ctx: ModuleContext, args: A): Promise<ModulePlan>;
+  traits: ModuleTraits;
+  check(ctx: CheckContext, args: A): Promise<ModulePlan>;
 }

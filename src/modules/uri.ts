@@ -1,11 +1,11 @@
 /**
  * uri: an HTTP request made ON the host with curl (Ansible runs uri on the
  * target too), so `url: http://127.0.0.1/` means the host's own loopback.
- * Never changes anything; skipped in check mode.
+ * Never changes anything. It cannot tell what a request would do without
+ * making it, so in check mode it is skipped (traits.checkMode 'none').
  */
 import { shellJoin } from '../connection/command.js';
 import { boolSchema, intSchema, objectSchema, stringSchema, toBool, toInt } from './args.js';
-import { failedPlan } from './result.js';
 import type { Module } from './types.js';
 
 export type UriArgs = {
@@ -60,6 +60,7 @@ function parseHeaders(text: string): Record<string, string> {
 
 export const uriModule: Module<UriArgs> = {
   name: 'uri',
+  traits: { checkMode: 'none' },
   schema: objectSchema(
     {
       url: stringSchema,
@@ -75,8 +76,7 @@ export const uriModule: Module<UriArgs> = {
     },
     { required: ['url'] },
   ),
-  async check(ctx, args) {
-    if (ctx.check) return { changed: false, skipInCheck: true };
+  check(_ctx, args) {
     const wanted = (Array.isArray(args.status_code) ? args.status_code : [args.status_code ?? 200]).map((c) =>
       toInt(c, 'status_code', 200),
     );
@@ -90,30 +90,35 @@ export const uriModule: Module<UriArgs> = {
     }
     const cmd = curlCommand(args, body !== undefined, contentType);
     const timeoutMs = (toInt(args.timeout, 'timeout', 30) + 10) * 1000;
-    const r = await ctx.run(cmd, { timeoutMs, ...(body !== undefined ? { stdin: body } : {}) });
-    const at = r.stdout.lastIndexOf(MARK);
-    const content = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
-    const status = at >= 0 ? Number(r.stdout.slice(at + MARK.length)) : -1;
-    const headers = parseHeaders(r.stderr);
-    const data: Record<string, unknown> = { url: args.url, status: r.rc === 0 ? status : -1, ...headers };
-    if (toBool(args.return_content, 'return_content', false)) {
-      data.content = content;
-      if ((headers.content_type ?? '').includes('json')) {
-        try {
-          data.json = JSON.parse(content);
-        } catch {
-          // not JSON after all: content is still there
-        }
-      }
-    }
-    if (r.rc === 127) return failedPlan('uri runs curl on the host, and curl is not installed there', data);
-    if (r.rc !== 0) {
-      const err = r.stderr.split('\n').filter((l) => l.startsWith('curl:')).join(' ') || `curl rc ${r.rc}`;
-      return failedPlan(`Status code was -1 and not [${wanted.join(', ')}]: Request failed: ${err}`, data);
-    }
-    if (!wanted.includes(status)) {
-      return failedPlan(`Status code was ${status} and not [${wanted.join(', ')}]: HTTP Error ${status}`, data);
-    }
-    return { changed: false, msg: `OK (${content.length} bytes)`, data };
+    // the request is the step; its output is judged by report()
+    const step = { run: cmd, keepOutput: true, timeoutMs, ...(body !== undefined ? { stdin: body } : {}) };
+    return Promise.resolve({ changed: false, data: { url: args.url }, steps: [step], report: ([r]) => (r ? judge(args, wanted, r) : {}) });
   },
 };
+
+/** The result of the request from curl's output: status, headers, content, failed when the status is not wanted. */
+function judge(args: UriArgs, wanted: number[], r: { rc: number; stdout: string; stderr: string }): Record<string, unknown> {
+  const at = r.stdout.lastIndexOf(MARK);
+  const content = at >= 0 ? r.stdout.slice(0, at) : r.stdout;
+  const status = at >= 0 ? Number(r.stdout.slice(at + MARK.length)) : -1;
+  const headers = parseHeaders(r.stderr);
+  const data: Record<string, unknown> = { url: args.url, status: r.rc === 0 ? status : -1, ...headers };
+  if (toBool(args.return_content, 'return_content', false)) {
+    data.content = content;
+    if ((headers.content_type ?? '').includes('json')) {
+      try {
+        data.json = JSON.parse(content);
+      } catch {
+        // not JSON after all: content is still there
+      }
+    }
+  }
+  const fail = (msg: string): Record<string, unknown> => ({ ...data, failed: true, msg });
+  if (r.rc === 127) return fail('uri runs curl on the host, and curl is not installed there');
+  if (r.rc !== 0) {
+    const err = r.stderr.split('\n').filter((l) => l.startsWith('curl:')).join(' ') || `curl rc ${r.rc}`;
+    return fail(`Status code was -1 and not [${wanted.join(', ')}]: Request failed: ${err}`);
+  }
+  if (!wanted.includes(status)) return fail(`Status code was ${status} and not [${wanted.join(', ')}]: HTTP Error ${status}`);
+  return { ...data, msg: `OK (${content.length} bytes)` };
+}

@@ -2,7 +2,7 @@
  * wait_for: poll on the host until a TCP port opens or closes, or a file
  * appears (optionally containing a regex) or disappears. The loop runs on the
  * host, like Ansible's module runs on the target. Never changes anything;
- * skipped in check mode.
+ * waiting is its whole job, so in check mode it is skipped (traits.checkMode 'none').
  */
 import { shellQuote } from '../connection/command.js';
 import { intSchema, numberSchema, objectSchema, stringSchema, toInt } from './args.js';
@@ -44,6 +44,7 @@ export function waitScript(a: {
 
 export const waitForModule: Module<WaitForArgs> = {
   name: 'wait_for',
+  traits: { checkMode: 'none' },
   schema: objectSchema({
     host: stringSchema,
     port: intSchema,
@@ -56,8 +57,7 @@ export const waitForModule: Module<WaitForArgs> = {
     connect_timeout: intSchema,
     msg: stringSchema,
   }),
-  async check(ctx, args) {
-    if (ctx.check) return { changed: false, skipInCheck: true };
+  check(_ctx, args) {
     const timeout = toInt(args.timeout, 'timeout', 300);
     const delay = toInt(args.delay, 'delay', 0);
     const sleep = toInt(args.sleep, 'sleep', 1);
@@ -66,9 +66,9 @@ export const waitForModule: Module<WaitForArgs> = {
     let probe: string;
     let what: string;
     let wantUp: boolean;
-    if (args.port !== undefined && args.path !== undefined) return failedPlan('port and path are mutually exclusive');
+    if (args.port !== undefined && args.path !== undefined) return Promise.resolve(failedPlan('port and path are mutually exclusive'));
     if (args.port !== undefined) {
-      if (state !== 'started' && state !== 'stopped') return failedPlan(`state=${state} needs path, not port`);
+      if (state !== 'started' && state !== 'stopped') return Promise.resolve(failedPlan(`state=${state} needs path, not port`));
       const host = args.host ?? '127.0.0.1';
       const port = toInt(args.port, 'port', 0);
       // bash is essential on Debian; /dev/tcp connects and closes at once
@@ -86,20 +86,28 @@ export const waitForModule: Module<WaitForArgs> = {
     } else if (delay > 0 || args.timeout !== undefined) {
       // neither port nor path: a pause of delay + timeout seconds on the host, as in Ansible
       const secs = delay + toInt(args.timeout, 'timeout', 0);
-      const r = await ctx.run(`sleep ${secs}`, { timeoutMs: (secs + 30) * 1000 });
-      if (r.rc !== 0) return failedPlan(`sleep on the host failed: ${r.stderr.trim()}`);
-      return { changed: false, data: { elapsed: secs } };
+      return Promise.resolve({
+        changed: false,
+        data: { elapsed: secs },
+        steps: [{ run: `sleep ${secs}`, timeoutMs: (secs + 30) * 1000, doing: 'sleep on the host' }],
+      });
     } else {
-      return failedPlan('wait_for needs port or path (or a delay)');
+      return Promise.resolve(failedPlan('wait_for needs port or path (or a delay)'));
     }
     const script = waitScript({ probe, wantUp, timeout, delay, sleep });
-    const start = Date.now();
-    const r = await ctx.run(script, { timeoutMs: (timeout + delay + connectTimeout + 30) * 1000 });
-    // seconds, measured on the controller (tenths: the host's date has whole seconds only)
-    const elapsed = Math.round((Date.now() - start) / 100) / 10;
-    const data: Record<string, unknown> = { elapsed, state, ...(args.port !== undefined ? { port: toInt(args.port, 'port', 0) } : {}), ...(args.path ? { path: args.path } : {}) };
-    if (r.rc === 0) return { changed: false, data };
-    if (r.rc === 3) return failedPlan(args.msg ?? `Timeout when waiting for ${what}`, data);
-    return failedPlan(`waiting for ${what} failed (rc ${r.rc}): ${r.stderr.trim()}`, data);
+    const data: Record<string, unknown> = { state, ...(args.port !== undefined ? { port: toInt(args.port, 'port', 0) } : {}), ...(args.path ? { path: args.path } : {}) };
+    return Promise.resolve({
+      changed: false,
+      data,
+      steps: [{ run: script, keepOutput: true, timeoutMs: (timeout + delay + connectTimeout + 30) * 1000 }],
+      report: ([r]) => {
+        if (!r) return {};
+        // seconds, measured on the controller (tenths: the host's date has whole seconds only)
+        const elapsed = Math.round(r.ms / 100) / 10;
+        if (r.rc === 0) return { elapsed };
+        if (r.rc === 3) return { elapsed, failed: true, msg: args.msg ?? `Timeout when waiting for ${what}` };
+        return { elapsed, failed: true, msg: `waiting for ${what} failed (rc ${r.rc}): ${r.stderr.trim()}` };
+      },
+    });
   },
 };

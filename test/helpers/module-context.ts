@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import type { BecomeOptions, Connection } from '../../src/connection/types.js';
-import type { Vars } from '../../src/engine/types.js';
-import type { ModuleContext } from '../../src/modules/types.js';
+import type { Vars } from '../../src/core/types.js';
+import type { ApplyContext } from '../../src/modules/types.js';
 
 export interface TestContextOptions {
   check?: boolean;
@@ -19,7 +19,7 @@ export interface TestContextOptions {
   task?: string;
 }
 
-export function makeContext(conn: Connection, o: TestContextOptions = {}): ModuleContext & { warnings: string[] } {
+export function makeContext(conn: Connection, o: TestContextOptions = {}): ApplyContext & { warnings: string[] } {
   const env = new nunjucks.Environment(null, { autoescape: false, trimBlocks: true, throwOnUndefined: true });
   const vars = o.vars ?? {};
   const warnings: string[] = [];
@@ -27,12 +27,14 @@ export function makeContext(conn: Connection, o: TestContextOptions = {}): Modul
     host: conn.host,
     task: o.task ?? 'test task',
     check: o.check ?? false,
+    refreshed: false,
     diff: o.diff ?? true,
     vars,
     conn,
     become: o.become,
     warnings,
     run: (command, opts = {}) => conn.exec(command, o.become ? { ...opts, become: o.become } : opts),
+    query: (command, opts = {}) => conn.exec(command, o.become ? { ...opts, become: o.become } : opts),
     findFile(kind, name) {
       if (name.startsWith('/')) return name;
       const base = o.baseDir ?? process.cwd();

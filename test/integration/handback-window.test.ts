@@ -43,11 +43,11 @@ function sh(...argv: string[]): string {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** the director firewall of profile hapb, as the role renders it for the master */
-function directorNft(): string {
+async function directorNft(): Promise<string> {
   const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
   const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
   const extraVars = loadYamlFile<Vars>(join(root, 'profiles', 'hapb.yml')).value;
-  const f = renderPlaybook({ playbook, inventory, extraVars }).find((x) => x.host === 'master' && x.dest.endsWith('/director.nft'));
+  const f = (await renderPlaybook({ playbook, inventory, extraVars })).find((x) => x.host === 'master' && x.dest.endsWith('/director.nft'));
   if (!f) throw new Error('no director.nft rendered');
   return f.content;
 }
@@ -131,7 +131,7 @@ describe.skipIf(!canUseNamespaces)('hand-back drop window (real kernel, the rend
       sh('ip', 'netns', 'exec', ns[host], 'sh', '-c', `echo 1 > /proc/sys/net/ipv4/conf/${dev(host)}/arp_ignore`);
       sh('ip', '-n', ns[host], 'addr', 'add', `${vip}/32`, 'dev', 'lo');
     }
-    execFileSync('ip', ['netns', 'exec', ns.d2, 'nft', '-f', '-'], { input: directorNft() });
+    execFileSync('ip', ['netns', 'exec', ns.d2, 'nft', '-f', '-'], { input: (await directorNft()) });
     await startServer(ns.d1, oldDirectorJs);
     await startServer(ns.d2, newDirectorJs);
   }, 60_000);

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
 import { getModule } from '../../src/modules/index.js';
+import { runModule } from '../../src/modules/run-module.js';
+import type { TaskResult } from '../../src/core/types.js';
 import type { ModulePlan } from '../../src/modules/types.js';
 import { hasCommand, isRoot } from '../helpers/env.js';
 import { makeContext, type TestContextOptions } from '../helpers/module-context.js';
@@ -29,14 +31,13 @@ afterAll(() => {
 
 const ctxOpts = (o: TestContextOptions = {}): TestContextOptions => ({ baseDir: dir, vars: { name: 'example.org', ports: [80, 443] }, ...o });
 
-async function run(module: string, args: Record<string, unknown>, o: TestContextOptions = {}): Promise<{ plan: ModulePlan; result: Record<string, unknown> }> {
+async function run(module: string, args: Record<string, unknown>, o: TestContextOptions = {}): Promise<{ plan: ModulePlan; result: TaskResult }> {
   const m = getModule(module);
   if (!m) throw new Error(`no module ${module}`);
   const ctx = makeContext(conn, ctxOpts(o));
-  const plan = await m.check(ctx, args);
-  let result: Record<string, unknown> = {};
-  if (plan.changed && !ctx.check && plan.apply) result = (await plan.apply()) ?? {};
-  return { plan, result };
+  // the module half of the task pipeline: result is what the user sees
+  const { plan, result } = await runModule(m, ctx, args);
+  return { plan: plan ?? { changed: false }, result };
 }
 
 /** converge: first run changes, second check does not */

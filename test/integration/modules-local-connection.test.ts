@@ -1,4 +1,5 @@
 /** LocalConnection on this machine: exec, stdin, cwd, env, timeout, become, put/get; and a become write. */
+import { checkContext, runModule } from '../../src/modules/run-module.js';
 import { chmodSync, readdirSync, mkdtempSync, readFileSync, rmSync, statSync, chownSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,14 +77,13 @@ describe('LocalConnection', () => {
     chownSync(sub, 65534, 65534);
     const dest = join(sub, 'f');
     const ctx = makeContext(conn, { become: { user: 'nobody' } });
-    const plan = await copyModule.check(ctx, { content: 'secret\n', dest, mode: '0600' });
-    expect(plan.changed).toBe(true);
-    const out = (await plan.apply?.()) ?? {};
-    expect(out.failed, String(out.msg)).toBeUndefined();
+    const { result: out } = await runModule(copyModule, ctx, { content: 'secret\n', dest, mode: '0600' });
+    expect(out.changed).toBe(true);
+    expect(out.failed, String(out.msg)).toBe(false);
     const st = statSync(dest);
     expect([st.uid, st.mode & 0o777]).toEqual([65534, 0o600]);
     expect(readFileSync(dest, 'utf8')).toBe('secret\n');
-    expect((await copyModule.check(ctx, { content: 'secret\n', dest, mode: '0600' })).changed).toBe(false);
+    expect((await copyModule.check(checkContext(ctx), { content: 'secret\n', dest, mode: '0600' })).changed).toBe(false);
   });
 
   it.skipIf(!isRoot || !hasCommand('sudo'))('copy with become root uploads to /tmp and leaves nothing there', async () => {
@@ -91,9 +91,8 @@ describe('LocalConnection', () => {
     const ctx = makeContext(conn, { become: { user: 'root' } });
     const uploads = (): string[] => readdirSync('/tmp').filter((f) => f.startsWith('.hapb-upload-'));
     const before = new Set(uploads());
-    const plan = await copyModule.check(ctx, { content: 'x\n', dest });
-    const out = (await plan.apply?.()) ?? {};
-    expect(out.failed, String(out.msg)).toBeUndefined();
+    const { result: out } = await runModule(copyModule, ctx, { content: 'x\n', dest });
+    expect(out.failed, String(out.msg)).toBe(false);
     expect(readFileSync(dest, 'utf8')).toBe('x\n');
     expect(uploads().filter((f) => !before.has(f))).toEqual([]);
     expect(readdirSync(dir).filter((f) => f.includes('.hapb-'))).toEqual([]);

@@ -13,7 +13,8 @@ import { shellQuote } from '../../src/connection/command.js';
 import { LocalConnection } from '../../src/connection/local.js';
 import type { ExecOptions, ExecResult } from '../../src/connection/types.js';
 import { getModule } from '../../src/modules/index.js';
-import type { ModulePlan } from '../../src/modules/types.js';
+import { runModule } from '../../src/modules/run-module.js';
+import type { TaskResult } from '../../src/core/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 import { makeContext, type TestContextOptions } from '../helpers/module-context.js';
 
@@ -41,14 +42,13 @@ async function run(
   module: string,
   args: Record<string, unknown>,
   o: TestContextOptions & { conn?: LocalConnection } = {},
-): Promise<{ plan: ModulePlan; result: Record<string, unknown> }> {
+): Promise<{ result: TaskResult }> {
   const m = getModule(module);
   if (!m) throw new Error(`no module ${module}`);
   const ctx = makeContext(o.conn ?? local, o);
-  const plan = await m.check(ctx, args);
-  let result: Record<string, unknown> = {};
-  if (plan.changed && !ctx.check && plan.apply) result = (await plan.apply()) ?? {};
-  return { plan, result };
+  // the module half of the task pipeline: result is what the user sees
+  const { result } = await runModule(m, ctx, args);
+  return { result };
 }
 
 describe('command and shell', () => {
@@ -56,34 +56,40 @@ describe('command and shell', () => {
     const marker = join(dir, 'made');
     const args = { _raw_params: `touch ${marker}`, creates: marker };
     const first = await run('command', args);
-    expect(first.plan.changed).toBe(true);
+    expect(first.result.changed).toBe(true);
     expect(first.result.rc).toBe(0);
     expect(existsSync(marker)).toBe(true);
     const second = await run('command', args);
-    expect(second.plan).toMatchObject({ changed: false });
-    expect(second.plan.msg).toMatch(/since .* exists/);
+    expect(second.result).toMatchObject({ changed: false, failed: false });
+    expect(second.result.msg).toMatch(/since .* exists/);
   });
 
   it('removes: runs while the file is there', async () => {
     const marker = join(dir, 'gone');
     writeFileSync(marker, '');
     const args = { cmd: `rm ${marker}`, removes: marker };
-    expect((await run('shell', args)).plan.changed).toBe(true);
+    expect((await run('shell', args)).result.changed).toBe(true);
     expect(existsSync(marker)).toBe(false);
-    expect((await run('shell', args)).plan.changed).toBe(false);
+    expect((await run('shell', args)).result.changed).toBe(false);
   });
 
   it('creates with a glob', async () => {
     writeFileSync(join(dir, 'glob-1.log'), '');
-    expect((await run('command', { _raw_params: 'false', creates: join(dir, 'glob-*.log') })).plan.changed).toBe(false);
-    expect((await run('command', { _raw_params: 'false', creates: join(dir, 'none-*.log') })).plan.changed).toBe(true);
+    expect((await run('command', { _raw_params: 'false', creates: join(dir, 'glob-*.log') })).result.changed).toBe(false);
+    expect((await run('command', { _raw_params: 'false', creates: join(dir, 'none-*.log') })).result.changed).toBe(true);
   });
 
   it('check mode: creates decides without running', async () => {
     const marker = join(dir, 'dry');
-    const { plan } = await run('command', { _raw_params: `touch ${marker}`, creates: marker }, { check: true });
-    expect(plan).toMatchObject({ changed: true });
-    expect(plan.skipInCheck).toBeFalsy();
+    const { result } = await run('command', { _raw_params: `touch ${marker}`, creates: marker }, { check: true });
+    expect(result).toMatchObject({ changed: true, skipped: false, failed: false, plan: [`touch ${marker}`] });
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it('check mode: a command without creates/removes is skipped and not run', async () => {
+    const marker = join(dir, 'dry-plain');
+    const { result } = await run('shell', { cmd: `touch ${marker}` }, { check: true });
+    expect(result).toMatchObject({ changed: false, skipped: true, failed: false, msg: 'skipped, running in check mode' });
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -127,11 +133,11 @@ describe.skipIf(!canUseNamespaces)('sysctl in a private network namespace', () =
     const want = inNs() === '1' ? 0 : 1;
     const args = { name: key, value: want, sysctl_file: file };
     const first = await run('sysctl', args, { conn });
-    expect(first.plan.changed).toBe(true);
-    expect(first.result.failed, String(first.result.msg)).toBeFalsy();
+    expect(first.result.changed).toBe(true);
+    expect(first.result.failed, String(first.result.msg)).toBe(false);
     expect(readFileSync(file, 'utf8')).toBe(`${key}=${want}\n`);
     expect(inNs()).toBe(String(want));
-    expect((await run('sysctl', args, { conn })).plan.changed).toBe(false);
+    expect((await run('sysctl', args, { conn })).result.changed).toBe(false);
     expect(readFileSync(proc, 'utf8')).toBe(rootBefore);
   });
 
@@ -140,10 +146,10 @@ describe.skipIf(!canUseNamespaces)('sysctl in a private network namespace', () =
     const args = { name: key, value: '1', sysctl_file: file, sysctl_set: true };
     await run('sysctl', args, { conn });
     execFileSync('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `${key}=0`]);
-    expect((await run('sysctl', { ...args, sysctl_set: false }, { conn })).plan.changed).toBe(false);
-    const drift = await run('sysctl', args, { conn });
-    expect(drift.plan.changed).toBe(true);
-    expect(drift.plan.diff?.map((d) => d.path)).toEqual([`sysctl ${key}`]);
+    expect((await run('sysctl', { ...args, sysctl_set: false }, { conn })).result.changed).toBe(false);
+    const drift = await run('sysctl', args, { conn, diff: true });
+    expect(drift.result.changed).toBe(true);
+    expect(drift.result.diff?.map((d) => d.path)).toEqual([`sysctl ${key}`]);
     expect(inNs()).toBe('1');
     expect(readFileSync(proc, 'utf8')).toBe(rootBefore);
   });
@@ -151,8 +157,10 @@ describe.skipIf(!canUseNamespaces)('sysctl in a private network namespace', () =
   it('check mode changes neither the file nor the kernel', async () => {
     const file = join(dir, '97-test.conf');
     const before = inNs();
-    const { plan } = await run('sysctl', { name: key, value: before === '1' ? 0 : 1, sysctl_file: file, sysctl_set: true }, { conn, check: true });
-    expect(plan.changed).toBe(true);
+    const want = before === '1' ? 0 : 1;
+    const { result } = await run('sysctl', { name: key, value: want, sysctl_file: file, sysctl_set: true }, { conn, check: true });
+    expect(result).toMatchObject({ changed: true, skipped: false, failed: false });
+    expect(result.plan).toEqual([`sysctl -q -w -- ${key}=${want}`, expect.stringMatching(new RegExp(`^write ${file} `)), `sysctl -q -p ${file}`]);
     expect(existsSync(file)).toBe(false);
     expect(inNs()).toBe(before);
   });
@@ -162,12 +170,12 @@ describe.skipIf(!canUseNamespaces)('sysctl in a private network namespace', () =
     writeFileSync(file, `# keep\n${key} = 1\n`);
     await run('sysctl', { name: key, state: 'absent', sysctl_file: file }, { conn });
     expect(readFileSync(file, 'utf8')).toBe('# keep\n');
-    expect((await run('sysctl', { name: key, state: 'absent', sysctl_file: file }, { conn })).plan.changed).toBe(false);
+    expect((await run('sysctl', { name: key, state: 'absent', sysctl_file: file }, { conn })).result.changed).toBe(false);
   });
 
   it('an unknown key fails with sysctl_set', async () => {
-    const { plan } = await run('sysctl', { name: 'net.ipv4.no_such_key', value: 1, sysctl_file: join(dir, 'x.conf'), sysctl_set: true }, { conn });
-    expect(plan.failed).toBe(true);
+    const { result } = await run('sysctl', { name: 'net.ipv4.no_such_key', value: 1, sysctl_file: join(dir, 'x.conf'), sysctl_set: true }, { conn });
+    expect(result.failed).toBe(true);
   });
 });
 
@@ -182,8 +190,8 @@ describe.skipIf(!hasCommand('dpkg-query') || !hasCommand('apt-cache'))('package 
 
   it('present for an installed package is unchanged', async () => {
     expect(installed('nginx-light')).toBe(true);
-    const { plan } = await run('package', { name: ['nginx-light', 'curl'], state: 'present' });
-    expect(plan).toMatchObject({ changed: false, data: { manager: 'apt', packages: [] } });
+    const { result } = await run('package', { name: ['nginx-light', 'curl'], state: 'present' });
+    expect(result).toMatchObject({ changed: false, failed: false, manager: 'apt', packages: [] });
   });
 
   it('check mode for a missing package reports the change and installs nothing', async () => {
@@ -191,15 +199,15 @@ describe.skipIf(!hasCommand('dpkg-query') || !hasCommand('apt-cache'))('package 
     const candidates = ['hello', 'cowsay', 'sl'].filter((n) => !installed(n));
     const name = candidates[0];
     expect(name).toBeDefined();
-    const { plan } = await run('apt', { name, state: 'present' }, { check: true });
-    expect(plan).toMatchObject({ changed: true, data: { packages: [name] } });
+    const { result } = await run('apt', { name, state: 'present' }, { check: true });
+    expect(result).toMatchObject({ changed: true, skipped: false, failed: false, packages: [name], plan: [expect.stringMatching(new RegExp(`apt-get install .* -- ${name}$`))] });
     expect(installed(String(name))).toBe(false);
   });
 
   it('an unknown package fails in check mode too', async () => {
-    const { plan } = await run('package', { name: 'hapb-no-such-package' }, { check: true });
-    expect(plan.failed).toBe(true);
-    expect(plan.msg).toMatch(/No package matching/);
+    const { result } = await run('package', { name: 'hapb-no-such-package' }, { check: true });
+    expect(result.failed).toBe(true);
+    expect(result.msg).toMatch(/No package matching/);
   });
 });
 
@@ -207,9 +215,11 @@ describe('wait_for and uri (loopback)', () => {
   let server: Server;
   let port = 0;
   let closedPort = 0;
+  let requests = 0;
 
   beforeAll(async () => {
     server = createServer((req, res) => {
+      requests++;
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
@@ -233,61 +243,71 @@ describe('wait_for and uri (loopback)', () => {
   });
 
   it('wait_for an open port returns at once', async () => {
-    const { plan } = await run('wait_for', { port, timeout: 5 });
-    expect(plan).toMatchObject({ changed: false, data: { state: 'started' } });
-    expect(Number(plan.data?.elapsed)).toBeLessThan(1);
-    expect(plan.failed).toBeFalsy();
+    const { result } = await run('wait_for', { port, timeout: 5 });
+    expect(result).toMatchObject({ changed: false, failed: false, state: 'started' });
+    expect(Number(result.elapsed)).toBeLessThan(1);
   });
 
   it('wait_for stopped on a closed port returns at once', async () => {
-    const { plan } = await run('wait_for', { port: closedPort, state: 'stopped', timeout: 5 });
-    expect(plan.failed).toBeFalsy();
+    const { result } = await run('wait_for', { port: closedPort, state: 'stopped', timeout: 5 });
+    expect(result.failed).toBe(false);
   });
 
   it('wait_for a port that stays closed times out', async () => {
-    const { plan } = await run('wait_for', { port: closedPort, timeout: 1 });
-    expect(plan).toMatchObject({ failed: true, msg: `Timeout when waiting for 127.0.0.1:${closedPort}` });
+    const { result } = await run('wait_for', { port: closedPort, timeout: 1 });
+    expect(result).toMatchObject({ failed: true, msg: `Timeout when waiting for 127.0.0.1:${closedPort}` });
   });
 
   it('wait_for a file that appears later', async () => {
     const p = join(dir, 'appears');
     const t = setTimeout(() => writeFileSync(p, 'ready now\n'), 1200);
     try {
-      const { plan } = await run('wait_for', { path: p, search_regex: 'ready', timeout: 10 });
-      expect(plan.failed, plan.msg).toBeFalsy();
-      expect(Number(plan.data?.elapsed)).toBeGreaterThanOrEqual(1);
+      const { result } = await run('wait_for', { path: p, search_regex: 'ready', timeout: 10 });
+      expect(result.failed, result.msg).toBe(false);
+      expect(Number(result.elapsed)).toBeGreaterThanOrEqual(1);
     } finally {
       clearTimeout(t);
     }
   });
 
-  it('wait_for is skipped in check mode', async () => {
-    expect((await run('wait_for', { port: closedPort, timeout: 1 }, { check: true })).plan).toMatchObject({ skipInCheck: true });
+  it('check mode: wait_for is skipped, as docs/modules.md says, and waits for nothing', async () => {
+    const start = Date.now();
+    const { result } = await run('wait_for', { port: closedPort, timeout: 1 }, { check: true });
+    expect(result).toMatchObject({ skipped: true, changed: false, failed: false });
+    expect(result.msg).toMatch(/^skipped, running in check mode/);
+    expect(Date.now() - start).toBeLessThan(1000);
+  });
+
+  it('check mode: uri is skipped and sends no request', async () => {
+    const before = requests;
+    const { result } = await run('uri', { url: `http://127.0.0.1:${port}/x`, method: 'POST', body: 'x' }, { check: true });
+    expect(result).toMatchObject({ skipped: true, changed: false, failed: false });
+    expect(requests).toBe(before);
   });
 
   it('uri GET returns status, headers and parsed JSON content', async () => {
-    const { plan } = await run('uri', { url: `http://127.0.0.1:${port}/x`, return_content: true, headers: { 'X-Test': 'yes' } });
-    expect(plan.failed, plan.msg).toBeFalsy();
-    expect(plan.data).toMatchObject({ status: 200, x_seen: 'yes', json: { method: 'GET', body: '' } });
+    const { result } = await run('uri', { url: `http://127.0.0.1:${port}/x`, return_content: true, headers: { 'X-Test': 'yes' } });
+    expect(result.failed, result.msg).toBe(false);
+    expect(result).toMatchObject({ changed: false, status: 200, x_seen: 'yes', json: { method: 'GET', body: '' } });
   });
 
   it('uri POST sends a JSON body', async () => {
-    const { plan } = await run('uri', { url: `http://127.0.0.1:${port}/`, method: 'POST', body: { a: 1 }, body_format: 'json', return_content: true });
-    expect(plan.data?.json).toEqual({ method: 'POST', body: '{"a":1}' });
+    const { result } = await run('uri', { url: `http://127.0.0.1:${port}/`, method: 'POST', body: { a: 1 }, body_format: 'json', return_content: true });
+    expect(result.json).toEqual({ method: 'POST', body: '{"a":1}' });
   });
 
   it.each([
     ['an unexpected status fails', '/missing', undefined, /Status code was 404 and not \[200\]/],
     ['an accepted status passes', '/missing', [200, 404], null],
   ])('uri: %s', async (_t, path, status_code, msg) => {
-    const { plan } = await run('uri', { url: `http://127.0.0.1:${port}${path}`, ...(status_code ? { status_code } : {}) });
-    if (msg) expect(plan.msg).toMatch(msg);
-    else expect(plan.failed).toBeFalsy();
+    const { result } = await run('uri', { url: `http://127.0.0.1:${port}${path}`, ...(status_code ? { status_code } : {}) });
+    expect(result.failed).toBe(msg !== null);
+    if (msg) expect(result.msg).toMatch(msg);
   });
 
   it('uri to a closed port fails with status -1', async () => {
-    const { plan } = await run('uri', { url: `http://127.0.0.1:${closedPort}/`, timeout: 3 });
-    expect(plan).toMatchObject({ failed: true, data: { status: -1 } });
-    expect(plan.msg).toMatch(/Status code was -1/);
+    const { result } = await run('uri', { url: `http://127.0.0.1:${closedPort}/`, timeout: 3 });
+    expect(result).toMatchObject({ failed: true, status: -1 });
+    expect(result.msg).toMatch(/Status code was -1/);
   });
 });

@@ -54,13 +54,10 @@ const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: mo
 /** A rendered file with the `validate` command of the task that writes it. */
 type Rendered = RenderedFile & { validate: string | undefined };
 
-function render(extraVars: Vars): Rendered[] {
+async function render(extraVars: Vars): Promise<Rendered[]> {
   const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
-  const tasks = playbook.plays.flatMap((p) => p.roles.flatMap((r) => r.tasks));
-  return renderPlaybook({ playbook, inventory, extraVars }).map((f) => {
-    const validate = tasks.find((t) => t.name === f.task && t.module === 'template')?.args.validate;
-    return { ...f, validate: typeof validate === 'string' ? validate : undefined };
-  });
+  // the validate command comes with the write step of the plan
+  return (await renderPlaybook({ playbook, inventory, extraVars })).map((f) => ({ ...f, validate: f.validate }));
 }
 
 /**
@@ -80,6 +77,8 @@ function fileOf(files: Rendered[], host: string, dest: string): Rendered {
   if (!f) throw new Error(`${host} has no rendered ${dest}`);
   return f;
 }
+
+const byProfile = { hapb: await render(profileVars('hapb')), tutorial: await render(profileVars('tutorial')) };
 
 describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools', () => {
   let tmp = '';
@@ -135,8 +134,8 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     );
   };
 
-  describe.each(['hapb', 'tutorial'])('profile %s', (profile) => {
-    const files = render(profileVars(profile));
+  describe.each(['hapb', 'tutorial'] as const)('profile %s', (profile) => {
+    const files = byProfile[profile];
 
     it.each(directors)('%s: nginx.conf passes nginx -t', async (host) => {
       const f = fileOf(files, host, '/etc/nginx/nginx.conf');
@@ -167,7 +166,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
   });
 
   it.each(directors)('hapb %s: the firewall rules pass nft -c', async (host) => {
-    const f = fileOf(render(profileVars('hapb')), host, '/etc/hapb/director.nft');
+    const f = fileOf((await render(profileVars('hapb'))), host, '/etc/hapb/director.nft');
     expect(f.validate).toBe('nft -c -f %s');
     const r = await inNamespace((f.validate ?? '').replace('%s', put(f, 'hapb')));
     expect(r.out).toBe('');
@@ -175,7 +174,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
   });
 
   it.each(directors)('hapb %s: the systemd units and drop-ins pass systemd-analyze verify without a warning', async (host) => {
-    const units = render(profileVars('hapb')).filter((f) => f.host === host && f.dest.startsWith('/etc/systemd/system/'));
+    const units = (await render(profileVars('hapb'))).filter((f) => f.host === host && f.dest.startsWith('/etc/systemd/system/'));
     expect(units.map((u) => u.dest).sort()).toEqual([
       '/etc/systemd/system/hapb-firewall.service',
       '/etc/systemd/system/hapb-vip-lo.service',
@@ -208,7 +207,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     const dropin = '/etc/systemd/system/keepalived.service.d/hapb.conf';
 
     it.each(directors)('hapb %s: the drop-in\'s commands fill and empty the drain set of the loaded firewall rules', async (host) => {
-      const files = render(profileVars('hapb'));
+      const files = (await render(profileVars('hapb')));
       const nft = put(fileOf(files, host, '/etc/hapb/director.nft'), 'drain');
       const unit = fileOf(files, host, dropin).content;
       const [drain, ...later] = unitCommands(unit, 'ExecStopPost');
@@ -248,15 +247,15 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
       ['profile tutorial', profileVars('tutorial')],
       ['hapb without the firewall', { ...profileVars('hapb'), keepalived_firewall: false }],
       ['hapb with keepalived_drain_on_stop false', { ...profileVars('hapb'), keepalived_drain_on_stop: false }],
-    ])('%s: no drain set and no drain commands', (_name, vars) => {
-      const files = render(vars).filter((f) => f.host === 'master');
+    ])('%s: no drain set and no drain commands', async (_name, vars) => {
+      const files = (await render(vars)).filter((f) => f.host === 'master');
       const text = files.map((f) => f.content).join('\n');
       expect(text).not.toMatch(/drain/);
     });
   });
 
   it('the tutorial keepalived.conf without script security is refused by keepalived -t', async () => {
-    const files = render(profileVars('tutorial')).map((f) =>
+    const files = (await render(profileVars('tutorial'))).map((f) =>
       f.dest === '/etc/keepalived/keepalived.conf'
         ? { ...f, content: f.content.replace(/^ {4}(enable_script_security|script_user root)\n/gm, '') }
         : f,
@@ -271,12 +270,12 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
   it('plain keepalived -t (no PID namespace) kills itself with a non-root script user', async () => {
     // Why the role validates inside `unshare --pid`: keepalived 2.2.7 sends itself
     // SIGTERM after checking the script as the script user in -t mode.
-    const r = await keepalivedTest(render(profileVars('hapb')), 'master', 'plain', true, 'keepalived -t -f %s');
+    const r = await keepalivedTest((await render(profileVars('hapb'))), 'master', 'plain', true, 'keepalived -t -f %s');
     expect(r.signal).toBe('SIGTERM');
   });
 
   it('hapb: the check script, run as keepalived_script, passes while nginx answers and fails once it is gone', async () => {
-    const files = render(profileVars('hapb'));
+    const files = (await render(profileVars('hapb')));
     const conf = put(fileOf(files, 'master', '/etc/nginx/nginx.conf'), 'live');
     const script = fileOf(files, 'master', '/etc/keepalived/hapb-check-nginx.sh');
     const r = await inNamespace(
@@ -312,7 +311,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
       ['other ports', { nginx_director_port: 8080, nginx_director_backend_port: 8081 }, 0],
       ['ip_hash with a backup server (nginx refuses it)', { nginx_director_balance: 'ip_hash', nginx_director_backup_servers: ['web2'] }, 1],
     ] as const)('%s', async (_name, vars, code) => {
-      const f = fileOf(render(vars), 'master', '/etc/nginx/nginx.conf');
+      const f = fileOf((await render(vars)), 'master', '/etc/nginx/nginx.conf');
       const r = await run('sh', ['-c', (f.validate ?? '').replace('%s', put(f, 'variant'))]);
       expect(r.code).toBe(code);
     });
@@ -326,7 +325,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
       ['multicast VRRPv3', { keepalived_unicast: false }, true],
       ['a check script with a weight', { keepalived_script_weight: -20 }, true],
     ] as const)('%s', async (_name, vars, withUser) => {
-      const r = await keepalivedTest(render(vars), 'master', 'variant', withUser);
+      const r = await keepalivedTest((await render(vars)), 'master', 'variant', withUser);
       expect(r.out).toBe('');
       expect(r.code).toBe(0);
     });

@@ -156,15 +156,17 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
   const logs: string[] = [];
   const downFile = (host: string): string => join(tmp, `${host}.down`);
 
-  function rendered(host: string, extra: Vars = {}): RenderedFile[] {
+  async function rendered(host: string, extra: Vars = {}): Promise<RenderedFile[]> {
     const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
     const profile = loadYamlFile<Vars>(join(root, 'profiles', 'hapb.yml')).value;
     const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
-    return renderPlaybook({
-      playbook,
-      inventory,
-      extraVars: { ...profile, keepalived_check_script: '', keepalived_nginx_down_file: downFile(host), ...extra },
-    }).filter((f) => f.host === host);
+    return (
+      await renderPlaybook({
+        playbook,
+        inventory,
+        extraVars: { ...profile, keepalived_check_script: '', keepalived_nginx_down_file: downFile(host), ...extra },
+      })
+    ).filter((f) => f.host === host);
   }
 
   /** keepalived in its own process group (`ip netns exec` execs it: same pid), so all of it can be killed at once. */
@@ -196,7 +198,7 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
       await must('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
     }
     for (const host of ['backup', 'master']) {
-      const files = rendered(host);
+      const files = (await rendered(host));
       const nft = files.find((f) => f.dest === '/etc/hapb/director.nft');
       const conf = files.find((f) => f.dest === '/etc/keepalived/keepalived.conf');
       if (!nft || !conf) throw new Error(`${host}: no firewall rules or keepalived.conf rendered`);
@@ -266,7 +268,7 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
   });
 
   it('keepalived killed on the master: new connections to the VIP are dropped there, open ones still answered', async () => {
-    const unit = rendered('master').find((f) => f.dest === '/etc/systemd/system/keepalived.service.d/hapb.conf')?.content ?? '';
+    const unit = (await rendered('master')).find((f) => f.dest === '/etc/systemd/system/keepalived.service.d/hapb.conf')?.content ?? '';
     const [drain, ...removal] = unitCommands(unit, 'ExecStopPost');
     const startPre = unitCommands(unit, 'ExecStartPre');
     const killed = keepalivedOf.get('master');
@@ -315,7 +317,7 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
 
   it('a VRRP speaker that is not a peer director cannot take the VIP', async () => {
     // the rogue claims the same router id with the highest priority, unicast to both directors
-    const conf = rendered('master')
+    const conf = (await rendered('master'))
       .find((f) => f.dest === '/etc/keepalived/keepalived.conf')
       ?.content.replace(/unicast_src_ip \S+/, 'unicast_src_ip 192.168.0.66')
       .replace(/unicast_peer \{[^}]*\}/, 'unicast_peer {\n        192.168.0.40\n        192.168.0.41\n    }')

@@ -8,7 +8,7 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { moduleCatalog } from '../../src/cli/load-inputs.js';
-import { renderPlaybook } from '../../src/engine/render.js';
+import { renderPlaybook, type RenderedFile } from '../../src/engine/render.js';
 import { loadInventory } from '../../src/inventory/index.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
 import { loadYamlFile } from '../../src/yaml/load.js';
@@ -25,11 +25,17 @@ function listFiles(dir: string): string[] {
     .sort();
 }
 
-describe.each(['hapb', 'tutorial'])('golden files of profile %s', (profile) => {
+async function render(profile: string): Promise<RenderedFile[]> {
   const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
   const extraVars = loadYamlFile<Record<string, unknown>>(join(root, 'profiles', `${profile}.yml`)).value;
   const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
-  const files = renderPlaybook({ playbook, inventory, extraVars });
+  return renderPlaybook({ playbook, inventory, extraVars });
+}
+
+const renders = { hapb: await render('hapb'), tutorial: await render('tutorial') };
+
+describe.each(['hapb', 'tutorial'] as const)('golden files of profile %s', (profile) => {
+  const files = renders[profile];
   const dir = join(goldenDir, profile);
   const rendered = files.map((f) => ({ path: join(f.host, f.dest), content: f.content })).sort((a, b) => a.path.localeCompare(b.path));
 

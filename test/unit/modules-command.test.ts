@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { commandModule, shellModule, type CommandArgs } from '../../src/modules/command.js';
+import { runModule } from '../../src/modules/run-module.js';
 import { makeContext } from '../helpers/module-context.js';
 import { RecordingConnection } from '../helpers/recording-connection.js';
 
@@ -11,7 +12,7 @@ function host(present: string[], run: { rc?: number; stdout?: string; stderr?: s
   ]);
 }
 
-/** [title, module, args, files present, changed, skipInCheck] */
+/** [title, module, args, files present, changed, skipped in check mode] */
 const table: [string, 'command' | 'shell', CommandArgs, string[], boolean, boolean][] = [
   ['plain command runs', 'command', { _raw_params: 'ls' }, [], true, true],
   ['creates exists: skipped', 'command', { _raw_params: 'make', creates: '/opt/x' }, ['/opt/x'], false, false],
@@ -25,11 +26,21 @@ describe('command and shell: creates/removes', () => {
   it.each(table)('%s', async (_t, mod, args, present, changed, skipInCheck) => {
     const m = mod === 'command' ? commandModule : shellModule;
     const conn = host(present);
-    const plan = await m.check(makeContext(conn), args);
-    expect(plan.changed).toBe(changed);
-    expect(Boolean(plan.skipInCheck)).toBe(skipInCheck);
-    // check never runs the command itself
+    const { result } = await runModule(m, makeContext(conn, { check: true }), args);
+    // what check mode reports: skipped when only running could tell, else what creates/removes decided
+    expect(result).toMatchObject({ changed: changed && !skipInCheck, skipped: skipInCheck, failed: false });
+    if (skipInCheck) expect(result.msg).toBe('skipped, running in check mode');
+    if (changed && !skipInCheck) expect(result.plan).toEqual([expect.any(String)]);
+    // check mode never runs the command itself
     expect(conn.commands.every((c) => c.startsWith('for f in'))).toBe(true);
+  });
+
+  it.each(table)('run: %s', async (_t, mod, args, present, changed) => {
+    const m = mod === 'command' ? commandModule : shellModule;
+    const conn = host(present);
+    const { result } = await runModule(m, makeContext(conn), args);
+    expect(result).toMatchObject({ changed, skipped: false, failed: false });
+    expect(conn.commands.filter((c) => !c.startsWith('for f in'))).toHaveLength(changed ? 1 : 0);
   });
 });
 
@@ -42,25 +53,21 @@ describe('command and shell: running', () => {
     ['shell with executable', shellModule, { cmd: 'echo {a,b}', executable: '/bin/bash' }, `/bin/bash -c 'echo {a,b}'`],
   ])('%s', async (_t, m, args, line) => {
     const conn = host([]);
-    const plan = await m.check(makeContext(conn), args);
-    await plan.apply?.();
+    await runModule(m, makeContext(conn), args);
     expect(conn.commands[conn.commands.length - 1]).toBe(line);
   });
 
   it('returns rc, output and lines; rc != 0 fails', async () => {
     const conn = host([], { rc: 2, stdout: 'a\nb\n\n', stderr: 'oops\n' });
-    const plan = await commandModule.check(makeContext(conn), { _raw_params: 'false' });
-    const out = await plan.apply?.();
+    const { result: out } = await runModule(commandModule, makeContext(conn), { _raw_params: 'false' });
     expect(out).toMatchObject({ rc: 2, stdout: 'a\nb', stdout_lines: ['a', 'b'], stderr: 'oops', stderr_lines: ['oops'], failed: true, msg: 'non-zero return code' });
   });
 
   it('passes chdir, stdin with a newline, and become', async () => {
     const conn = host([], { stdout: 'ok' });
     const ctx = makeContext(conn, { become: { user: 'root' } });
-    const plan = await shellModule.check(ctx, { cmd: 'cat', chdir: '/etc', stdin: 'data' });
-    const out = await plan.apply?.();
-    expect(out).toMatchObject({ rc: 0, stdout: 'ok', stdout_lines: ['ok'] });
-    expect(out).not.toHaveProperty('failed');
+    const { result: out } = await runModule(shellModule, ctx, { cmd: 'cat', chdir: '/etc', stdin: 'data' });
+    expect(out).toMatchObject({ rc: 0, stdout: 'ok', stdout_lines: ['ok'], failed: false, changed: true });
     const call = conn.calls[conn.calls.length - 1];
     expect(call?.opts).toEqual({ cwd: '/etc', stdin: 'data\n', become: { user: 'root' } });
   });

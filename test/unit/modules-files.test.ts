@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { copyModule } from '../../src/modules/copy.js';
 import { sha1 } from '../../src/modules/files.js';
 import { fileModule } from '../../src/modules/file.js';
+import { runModule } from '../../src/modules/run-module.js';
 import { makeContext } from '../helpers/module-context.js';
 import { RecordingConnection, type Rule } from '../helpers/recording-connection.js';
 
@@ -51,26 +52,27 @@ const copyTable: [string, Fake | undefined, Record<string, unknown>, boolean, [s
 describe('copy plans', () => {
   it.each(copyTable)('%s', async (_t, file, args, changed, diff) => {
     const conn = host(file ? { '/etc/x.conf': file } : {});
-    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', ...args });
-    expect(plan.changed).toBe(changed);
-    expect(plan.failed).toBeFalsy();
-    if (diff) expect([plan.diff?.[0]?.before, plan.diff?.[0]?.after]).toEqual(diff);
-    // checking only reads
+    const { result } = await runModule(copyModule, makeContext(conn, { check: true }), { dest: '/etc/x.conf', ...args });
+    expect(result).toMatchObject({ changed, failed: false, skipped: false });
+    if (diff) expect([result.diff?.[0]?.before, result.diff?.[0]?.after]).toEqual(diff);
+    // check mode only reads, and shows the step it would take
     expect(conn.puts).toEqual([]);
+    expect(conn.commands.every((c) => c.startsWith('if [ ! -e '))).toBe(true);
+    if (changed) expect(result.plan).toEqual([diff?.[0].startsWith('mode') || diff?.[0].startsWith('owner') ? expect.stringMatching(/^ch(own|mod) /) : expect.stringMatching(/^write \/etc\/x\.conf \(2 bytes, sha1 /)]);
+    else expect(result).not.toHaveProperty('plan');
   });
 
   it('without --diff fetches no old content and returns no content diff', async () => {
     const conn = host({ '/etc/x.conf': { content: 'b\n' } });
-    const plan = await copyModule.check(makeContext(conn, { diff: false }), { dest: '/etc/x.conf', content: 'a\n' });
-    expect(plan.changed).toBe(true);
-    expect(plan.diff).toBeUndefined();
+    const { result } = await runModule(copyModule, makeContext(conn, { diff: false, check: true }), { dest: '/etc/x.conf', content: 'a\n' });
+    expect(result.changed).toBe(true);
+    expect(result.diff).toBeUndefined();
     expect(conn.commands[0]).not.toContain('base64');
   });
 
   it('writes beside the destination, then renames, without become', async () => {
     const conn = host({});
-    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', content: 'a\n', mode: '0600' });
-    await plan.apply?.();
+    await runModule(copyModule, makeContext(conn), { dest: '/etc/x.conf', content: 'a\n', mode: '0600' });
     expect(conn.puts).toHaveLength(1);
     const tmp = conn.puts[0]?.path ?? '';
     expect(tmp).toMatch(/^\/etc\/\.x\.conf\.hapb-[0-9a-f]+\.tmp$/);
@@ -82,8 +84,7 @@ describe('copy plans', () => {
 
   it('with become uploads to /tmp as the login user and copies beside the destination as the become user', async () => {
     const conn = host({});
-    const plan = await copyModule.check(makeContext(conn, { become: { user: 'root' } }), { dest: '/etc/x.conf', content: 'a\n' });
-    await plan.apply?.();
+    await runModule(copyModule, makeContext(conn, { become: { user: 'root' } }), { dest: '/etc/x.conf', content: 'a\n' });
     const upload = conn.puts[0]?.path ?? '';
     expect(upload).toMatch(/^\/tmp\/\.hapb-upload-/);
     const cp = conn.calls.find((c) => c.command.startsWith(`cp -- ${upload} /etc/.x.conf.hapb-`));
@@ -97,8 +98,7 @@ describe('copy plans', () => {
 
   it('a failed validation removes the temp file, never renames, and fails with the validator output', async () => {
     const conn = host({ '/etc/x.conf': { content: 'old\n' } }, [{ match: /^nginx -t/, reply: { rc: 1, stderr: 'nginx: [emerg] unknown directive "bad"\n' } }]);
-    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', content: 'bad\n', validate: 'nginx -t -c %s' });
-    const out = await plan.apply?.();
+    const { result: out } = await runModule(copyModule, makeContext(conn), { dest: '/etc/x.conf', content: 'bad\n', validate: 'nginx -t -c %s' });
     expect(out).toMatchObject({ failed: true, rc: 1 });
     expect(String((out as Record<string, unknown>).msg)).toContain('unknown directive');
     const tmp = conn.puts[0]?.path ?? '';
@@ -109,8 +109,8 @@ describe('copy plans', () => {
 
   it('refuses a validate without %s before touching the host', async () => {
     const conn = host({});
-    const plan = await copyModule.check(makeContext(conn), { dest: '/etc/x.conf', content: 'a', validate: 'nginx -t' });
-    expect(await plan.apply?.()).toMatchObject({ failed: true });
+    const { result } = await runModule(copyModule, makeContext(conn), { dest: '/etc/x.conf', content: 'a', validate: 'nginx -t' });
+    expect(result).toMatchObject({ failed: true });
     expect(conn.puts).toEqual([]);
   });
 });
@@ -137,13 +137,20 @@ const fileTable: [string, Fake | undefined, Record<string, unknown>, boolean, bo
 describe('file plans', () => {
   it.each(fileTable)('%s', async (_t, file, args, changed, failed, applied) => {
     const conn = host(file ? { '/srv/p': file } : {});
-    const plan = await fileModule.check(makeContext(conn), { path: '/srv/p', ...args });
-    expect(plan.changed).toBe(changed);
-    expect(Boolean(plan.failed)).toBe(failed);
-    const n = conn.calls.length;
-    if (plan.changed) expect((await plan.apply?.()) ?? {}).not.toHaveProperty('failed');
-    const ran = conn.commands.slice(n).join('\n');
+    const { result } = await runModule(fileModule, makeContext(conn), { path: '/srv/p', ...args });
+    expect(result).toMatchObject({ changed: changed && !failed, failed });
+    const ran = conn.commands.filter((c) => !c.startsWith('if [ ! -e ')).join('\n');
     for (const a of applied) expect(ran).toContain(a);
-    if (!plan.changed) expect(ran).toBe('');
+    if (!changed) expect(ran).toBe('');
+  });
+
+  it.each(fileTable)('check mode: %s (reads only, shows the commands)', async (_t, file, args, changed, failed, applied) => {
+    const conn = host(file ? { '/srv/p': file } : {});
+    const { result } = await runModule(fileModule, makeContext(conn, { check: true }), { path: '/srv/p', ...args });
+    expect(result).toMatchObject({ changed: changed && !failed, failed, skipped: false });
+    expect(conn.commands.every((c) => c.startsWith('if [ ! -e '))).toBe(true);
+    const shown = ((result.plan as string[] | undefined) ?? []).join('\n');
+    for (const a of applied) expect(shown).toContain(a);
+    if (!changed) expect(result).not.toHaveProperty('plan');
   });
 });

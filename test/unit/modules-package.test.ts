@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packageModule, type PackageArgs } from '../../src/modules/package.js';
+import { runModule } from '../../src/modules/run-module.js';
 import { makeContext } from '../helpers/module-context.js';
 import { RecordingConnection, type Rule } from '../helpers/recording-connection.js';
 
@@ -57,27 +58,55 @@ const table: [string, PackageArgs, boolean, boolean, string[], RegExp | null][] 
 describe('package (apt)', () => {
   it.each(table)('%s', async (_t, args, changed, failed, todo, cmd) => {
     const conn = aptHost(pkgs);
-    const plan = await packageModule.check(makeContext(conn), args);
-    expect(plan.changed).toBe(changed);
-    expect(Boolean(plan.failed)).toBe(failed);
-    if (!failed) expect(plan.data?.packages).toEqual(todo);
-    expect(conn.commands.some((c) => /apt-get (install|remove)/.test(c))).toBe(false);
+    const { result } = await runModule(packageModule, makeContext(conn), args);
+    expect(result).toMatchObject({ changed: changed && !failed, failed });
+    if (!failed) expect(result.packages).toEqual(todo);
+    const acted = conn.commands.filter((c) => /apt-get (install|remove)/.test(c));
     if (cmd) {
-      await plan.apply?.();
-      const last = conn.commands[conn.commands.length - 1] ?? '';
-      expect(last).toMatch(cmd);
-      expect(last).toMatch(/^DEBIAN_FRONTEND=noninteractive /);
-    }
+      expect(acted).toHaveLength(1);
+      expect(acted[0]).toMatch(cmd);
+      expect(acted[0]).toMatch(/^DEBIAN_FRONTEND=noninteractive /);
+    } else expect(acted).toEqual([]);
   });
 
-  it('update_cache refreshes before looking, not in check mode', async () => {
+  it.each(table)('check mode: %s (reads only, shows the command)', async (_t, args, changed, failed, todo, cmd) => {
     const conn = aptHost(pkgs);
-    const plan = await packageModule.check(makeContext(conn), { name: 'nginx-light', update_cache: true });
-    expect(conn.commands.findIndex((c) => c.includes('apt-get update'))).toBe(1);
-    expect(plan).toMatchObject({ changed: false, data: { cache_updated: true } });
+    const { result } = await runModule(packageModule, makeContext(conn, { check: true }), args);
+    expect(result).toMatchObject({ changed: changed && !failed, failed, skipped: false });
+    if (!failed) expect(result.packages).toEqual(todo);
+    expect(conn.commands.some((c) => /apt-get (install|remove|update)/.test(c))).toBe(false);
+    if (cmd) expect(result.plan).toEqual([expect.stringMatching(cmd)]);
+    else expect(result).not.toHaveProperty('plan');
+  });
+
+  it('update_cache refreshes, then decides on the fresh index', async () => {
+    // the package is only known after the update
+    let updated = false;
+    const conn = aptHost(pkgs).script(
+      { match: 'apt-get update', reply: () => ((updated = true), {}) },
+      { match: 'apt-cache policy -- fresh', reply: () => ({ stdout: `fresh:\n  Installed: (none)\n  Candidate: ${updated ? '1.0' : '(none)'}\n` }) },
+    );
+    const { result } = await runModule(packageModule, makeContext(conn), { name: 'fresh', update_cache: true });
+    const update = conn.commands.findIndex((c) => c.includes('apt-get update'));
+    expect(update).toBeGreaterThan(0);
+    expect(conn.commands.slice(update + 1).some((c) => c.includes('apt-cache policy -- fresh'))).toBe(true);
+    expect(conn.commands[conn.commands.length - 1]).toMatch(/apt-get install .* -- fresh$/);
+    expect(result).toMatchObject({ changed: true, failed: false, cache_updated: true, packages: ['fresh'] });
+  });
+
+  it('update_cache alone: cache_updated, not changed', async () => {
+    const conn = aptHost(pkgs);
+    const { result } = await runModule(packageModule, makeContext(conn), { name: 'nginx-light', update_cache: true });
+    expect(conn.commands.filter((c) => c.includes('apt-get update'))).toHaveLength(1);
+    expect(result).toMatchObject({ changed: false, failed: false, cache_updated: true });
+  });
+
+  it('check mode: update_cache is shown, not run, and a package only the update may know is planned', async () => {
     const dry = aptHost(pkgs);
-    await packageModule.check(makeContext(dry, { check: true }), { name: 'nginx-light', update_cache: true });
+    const { result } = await runModule(packageModule, makeContext(dry, { check: true }), { name: 'no-such-pkg', update_cache: true });
     expect(dry.commands.some((c) => c.includes('apt-get update'))).toBe(false);
+    expect(result).toMatchObject({ changed: true, failed: false, cache_updated: false, packages: ['no-such-pkg'] });
+    expect(result.plan).toEqual([expect.stringMatching(/apt-get update/), expect.stringMatching(/apt-get install .* -- no-such-pkg$/)]);
   });
 
   it.each([
@@ -86,7 +115,7 @@ describe('package (apt)', () => {
     [0, '5', true],
   ])('cache_valid_time %s with an index %s s old updates: %s', async (valid, age, updates) => {
     const conn = aptHost(pkgs).script({ match: '/var/lib/apt/periodic', reply: { stdout: `${age}\n` } });
-    await packageModule.check(makeContext(conn), { name: 'nginx-light', update_cache: true, cache_valid_time: valid });
+    await runModule(packageModule, makeContext(conn), { name: 'nginx-light', update_cache: true, cache_valid_time: valid });
     expect(conn.commands.some((c) => c.includes('apt-get update'))).toBe(updates);
   });
 
@@ -95,21 +124,20 @@ describe('package (apt)', () => {
     [true, '--install-recommends -- hello'],
   ])('install_recommends %s', async (rec, tail) => {
     const conn = aptHost(pkgs);
-    const plan = await packageModule.check(makeContext(conn), { name: 'hello', install_recommends: rec });
-    await plan.apply?.();
+    await runModule(packageModule, makeContext(conn), { name: 'hello', install_recommends: rec });
     expect(conn.commands[conn.commands.length - 1]?.endsWith(tail)).toBe(true);
   });
 
   it('reports a failed install', async () => {
     const conn = aptHost(pkgs).script({ match: 'apt-get install', reply: { rc: 100, stderr: 'E: Unable to lock\n' } });
-    const plan = await packageModule.check(makeContext(conn), { name: 'hello' });
-    expect(await plan.apply?.()).toMatchObject({ failed: true, rc: 100 });
+    const { result } = await runModule(packageModule, makeContext(conn), { name: 'hello' });
+    expect(result).toMatchObject({ failed: true, rc: 100, stderr: 'E: Unable to lock\n' });
   });
 
   it('fails without a known package manager', async () => {
     const conn = new RecordingConnection([{ match: 'command -v apt-get', reply: { stdout: '' } }]);
-    const plan = await packageModule.check(makeContext(conn), { name: 'x' });
-    expect(plan.failed).toBe(true);
+    const { result } = await runModule(packageModule, makeContext(conn), { name: 'x' });
+    expect(result.failed).toBe(true);
   });
 });
 
@@ -130,11 +158,8 @@ describe('package (dnf)', () => {
     ['latest with an update', { name: 'nginx', state: 'latest' as const }, true, /^dnf -y upgrade -- nginx$/],
   ])('%s', async (_t, args, changed, cmd) => {
     const conn = dnfHost(['nginx'], ['keepalived'], ['nginx']);
-    const plan = await packageModule.check(makeContext(conn), args);
-    expect(plan.changed).toBe(changed);
-    if (cmd) {
-      await plan.apply?.();
-      expect(conn.commands[conn.commands.length - 1]).toMatch(cmd);
-    }
+    const { result } = await runModule(packageModule, makeContext(conn), args);
+    expect(result.changed).toBe(changed);
+    if (cmd) expect(conn.commands[conn.commands.length - 1]).toMatch(cmd);
   });
 });

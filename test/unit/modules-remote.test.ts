@@ -1,6 +1,7 @@
 /** uri, wait_for and sysctl against a scripted host. */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runModule } from '../../src/modules/run-module.js';
 import { sysctlModule } from '../../src/modules/sysctl.js';
 import { curlCommand, uriModule } from '../../src/modules/uri.js';
 import { waitForModule, waitScript } from '../../src/modules/wait-for.js';
@@ -29,16 +30,29 @@ describe('uri', () => {
         },
       },
     ]);
-    const plan = await uriModule.check(makeContext(conn), { url: 'http://h/a', return_content: true, status_code: '200' });
-    expect(plan.failed).toBeFalsy();
-    expect(plan.data).toMatchObject({ status: 200, content_type: 'application/json' });
-    expect(plan.data).not.toHaveProperty('location');
+    const { result } = await runModule(uriModule, makeContext(conn), { url: 'http://h/a', return_content: true, status_code: '200' });
+    expect(result).toMatchObject({ failed: false, changed: false, status: 200, content_type: 'application/json' });
+    expect(result).not.toHaveProperty('location');
+  });
+
+  it('fails on an unwanted status', async () => {
+    const conn = new RecordingConnection([{ match: 'curl', reply: { stdout: 'no\n__HAPB_URI__404' } }]);
+    const { result } = await runModule(uriModule, makeContext(conn), { url: 'http://h/' });
+    expect(result).toMatchObject({ failed: true, status: 404, msg: 'Status code was 404 and not [200]: HTTP Error 404' });
+  });
+
+  it('check mode: skipped, no request made (docs/modules.md)', async () => {
+    const conn = new RecordingConnection();
+    const { result } = await runModule(uriModule, makeContext(conn, { check: true }), { url: 'http://h/', method: 'POST' });
+    expect(result).toMatchObject({ skipped: true, changed: false, failed: false });
+    expect(result.msg).toMatch(/^skipped, running in check mode/);
+    expect(conn.commands).toEqual([]);
   });
 
   it('sends the body on stdin', async () => {
     const conn = new RecordingConnection([{ match: 'curl', reply: { stdout: '\n__HAPB_URI__201' } }]);
-    const plan = await uriModule.check(makeContext(conn), { url: 'http://h/', method: 'PUT', body: { a: 1 }, status_code: [201] });
-    expect(plan.failed).toBeFalsy();
+    const { result } = await runModule(uriModule, makeContext(conn), { url: 'http://h/', method: 'PUT', body: { a: 1 }, status_code: [201] });
+    expect(result.failed).toBe(false);
     expect(conn.calls[0]?.opts.stdin).toBe('{"a":1}');
     expect(conn.commands[0]).toContain(`-H 'Content-Type: application/json'`);
   });
@@ -63,9 +77,16 @@ describe('wait_for', () => {
 
   it('probes the port through bash on the host and reports a timeout', async () => {
     const conn = new RecordingConnection([{ match: 'while :', reply: { rc: 3 } }]);
-    const plan = await waitForModule.check(makeContext(conn), { host: '10.0.0.1', port: 8080, timeout: 2 });
-    expect(plan).toMatchObject({ failed: true, msg: 'Timeout when waiting for 10.0.0.1:8080' });
+    const { result } = await runModule(waitForModule, makeContext(conn), { host: '10.0.0.1', port: 8080, timeout: 2 });
+    expect(result).toMatchObject({ failed: true, changed: false, msg: 'Timeout when waiting for 10.0.0.1:8080', port: 8080, elapsed: expect.any(Number) });
     expect(conn.commands[0]).toContain(`/dev/tcp/$0/$1' 10.0.0.1 8080`);
+  });
+
+  it('check mode: skipped, nothing run on the host (docs/modules.md)', async () => {
+    const conn = new RecordingConnection();
+    const { result } = await runModule(waitForModule, makeContext(conn, { check: true }), { port: 8080, timeout: 2 });
+    expect(result).toMatchObject({ skipped: true, changed: false, failed: false });
+    expect(conn.commands).toEqual([]);
   });
 
   it.each([
@@ -94,8 +115,10 @@ describe('sysctl (scripted)', () => {
       { match: /^if \[ ! -e/, reply: fileReply(file) },
       { match: 'sysctl -n -e', reply: { stdout: `${live}\n` } },
     ]);
-    const plan = await sysctlModule.check(makeContext(conn), { name: 'net/ipv4/ip_forward', value: true, sysctl_set: sysctlSet });
-    expect(plan.changed).toBe(changed);
-    expect(plan.data).toMatchObject({ name: 'net.ipv4.ip_forward', value: '1', sysctl_file: '/etc/sysctl.d/99-hapb.conf' });
+    const { result } = await runModule(sysctlModule, makeContext(conn, { check: true }), { name: 'net/ipv4/ip_forward', value: true, sysctl_set: sysctlSet });
+    expect(result).toMatchObject({ changed, failed: false, skipped: false, name: 'net.ipv4.ip_forward', value: '1', sysctl_file: '/etc/sysctl.d/99-hapb.conf' });
+    // check mode only reads; what it would do is shown
+    expect(conn.commands.every((c) => c.startsWith('if [ ! -e') || c.startsWith('sysctl -n -e'))).toBe(true);
+    expect(Array.isArray(result.plan)).toBe(changed);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { runModule } from '../../src/modules/run-module.js';
 import { parseShow, serviceModule, type ServiceArgs } from '../../src/modules/service.js';
 import { makeContext } from '../helpers/module-context.js';
 import { RecordingConnection } from '../helpers/recording-connection.js';
@@ -10,7 +11,7 @@ function host(active: string, unitFile: string, load = 'loaded'): RecordingConne
   ]);
 }
 
-/** [title, ActiveState, UnitFileState, args, changed, commands run by apply] */
+/** [title, ActiveState, UnitFileState, args, changed, commands run after the check] */
 const table: [string, string, string, ServiceArgs, boolean, string[]][] = [
   ['started when inactive starts', 'inactive', 'enabled', { name: 'nginx', state: 'started' }, true, ['systemctl start -- nginx']],
   ['started when active does nothing', 'active', 'enabled', { name: 'nginx', state: 'started' }, false, []],
@@ -31,14 +32,18 @@ const table: [string, string, string, ServiceArgs, boolean, string[]][] = [
 describe('service', () => {
   it.each(table)('%s', async (_title, active, unitFile, args, changed, commands) => {
     const conn = host(active, unitFile);
-    const plan = await serviceModule.check(makeContext(conn), args);
-    expect(plan.failed).toBeFalsy();
-    expect(plan.changed).toBe(changed);
-    // check() only reads
+    const { result } = await runModule(serviceModule, makeContext(conn), args);
+    expect(result).toMatchObject({ failed: false, changed });
+    expect(conn.commands.filter((c) => !c.startsWith('systemctl show'))).toEqual(commands);
+  });
+
+  it.each(table)('check mode: %s (reads only, shows the commands)', async (_title, active, unitFile, args, changed, commands) => {
+    const conn = host(active, unitFile);
+    const { result } = await runModule(serviceModule, makeContext(conn, { check: true }), args);
+    expect(result).toMatchObject({ failed: false, skipped: false, changed });
     expect(conn.commands.every((c) => c.startsWith('systemctl show'))).toBe(true);
-    const before = conn.calls.length;
-    if (plan.changed) await plan.apply?.();
-    expect(conn.commands.slice(before)).toEqual(commands);
+    if (commands.length) expect(result.plan).toEqual(commands);
+    else expect(result).not.toHaveProperty('plan');
   });
 
   it('fails for a unit that does not exist', async () => {
@@ -62,27 +67,48 @@ describe('service', () => {
     expect(plan.failed).toBe(true);
   });
 
-  it('daemon_reload runs before reading the unit, but not in check mode', async () => {
-    const conn = host('inactive', 'enabled');
-    await serviceModule.check(makeContext(conn), { name: 'nginx', state: 'started', daemon_reload: true });
-    expect(conn.commands[0]).toBe('systemctl daemon-reload');
-    const dry = host('inactive', 'enabled');
-    const plan = await serviceModule.check(makeContext(dry, { check: true }), { name: 'nginx', daemon_reload: true, state: 'started' });
+  it('daemon_reload runs before the unit is read again, and is decided on what it loaded', async () => {
+    // before the reload the unit is unknown; after it, it is loaded and inactive
+    let reloaded = false;
+    const conn = new RecordingConnection([
+      { match: 'systemctl daemon-reload', reply: () => ((reloaded = true), {}) },
+      { match: 'systemctl show', reply: () => ({ stdout: reloaded ? 'LoadState=loaded\nActiveState=inactive\nUnitFileState=enabled\n' : 'LoadState=not-found\n' }) },
+      { match: 'systemctl start', reply: {} },
+    ]);
+    const { result } = await runModule(serviceModule, makeContext(conn), { name: 'nginx', state: 'started', daemon_reload: true });
+    expect(conn.commands).toEqual([
+      'systemctl show -p LoadState,ActiveState,UnitFileState -- nginx',
+      'systemctl daemon-reload',
+      'systemctl show -p LoadState,ActiveState,UnitFileState -- nginx',
+      'systemctl start -- nginx',
+    ]);
+    expect(result).toMatchObject({ changed: true, failed: false, daemon_reloaded: true });
+  });
+
+  it('check mode: daemon_reload is shown, not run; a unit it would load counts as new', async () => {
+    const dry = host('inactive', '', 'not-found');
+    const { result } = await runModule(serviceModule, makeContext(dry, { check: true }), { name: 'nginx', daemon_reload: true, state: 'started', enabled: true });
     expect(dry.commands).not.toContain('systemctl daemon-reload');
-    expect(plan.changed).toBe(true);
+    expect(result).toMatchObject({ changed: true, failed: false, skipped: false, daemon_reloaded: false });
+    expect(result.plan).toEqual(['systemctl daemon-reload', 'systemctl enable -- nginx', 'systemctl start -- nginx']);
+  });
+
+  it('daemon_reload alone changes nothing but runs', async () => {
+    const conn = host('inactive', 'enabled');
+    const { result } = await runModule(serviceModule, makeContext(conn), { daemon_reload: true });
+    expect(conn.commands).toEqual(['systemctl daemon-reload']);
+    expect(result).toMatchObject({ changed: false, failed: false, daemon_reloaded: true });
   });
 
   it('reports a failed systemctl step', async () => {
     const conn = host('inactive', 'enabled').script({ match: 'systemctl start', reply: { rc: 1, stderr: 'Job failed.\n' } });
-    const plan = await serviceModule.check(makeContext(conn), { name: 'nginx', state: 'started' });
-    const out = await plan.apply?.();
-    expect(out).toMatchObject({ failed: true, rc: 1 });
+    const { result } = await runModule(serviceModule, makeContext(conn), { name: 'nginx', state: 'started' });
+    expect(result).toMatchObject({ failed: true, rc: 1, msg: 'systemctl start nginx failed: Job failed.' });
   });
 
   it('runs systemctl under the task become', async () => {
     const conn = host('inactive', 'enabled');
-    const plan = await serviceModule.check(makeContext(conn, { become: { user: 'root' } }), { name: 'nginx', state: 'started' });
-    await plan.apply?.();
+    await runModule(serviceModule, makeContext(conn, { become: { user: 'root' } }), { name: 'nginx', state: 'started' });
     expect(conn.calls.every((c) => c.opts.become?.user === 'root')).toBe(true);
   });
 

@@ -1,0 +1,55 @@
+/** A plan's steps: how they read (for --check -v) and how they run. */
+import { ModuleError } from '../errors/index.js';
+import { failureData } from './result.js';
+import { firstLine, sha1, writeFileAtomic } from './files.js';
+import type { ApplyContext, Step, StepOutput } from './types.js';
+
+/** One line per step: the command, or what a file write does. */
+export function describeStep(step: Step): string {
+  if ('run' in step) return step.stdin === undefined ? step.run : `${step.run} <<< (${Buffer.byteLength(step.stdin)} bytes on stdin)`;
+  const attrs = [
+    `${step.content.length} bytes`,
+    `sha1 ${sha1(step.content)}`,
+    ...(step.owner !== undefined || step.group !== undefined ? [`owner ${step.owner ?? '-'}:${step.group ?? '-'}`] : []),
+    ...(step.mode !== undefined ? [`mode ${step.mode}`] : []),
+    ...(step.validate !== undefined ? [`validate: ${step.validate}`] : []),
+    ...(step.backup ? ['backup'] : []),
+  ];
+  return `write ${step.write} (${attrs.join(', ')})`;
+}
+
+export interface StepsOutcome {
+  outputs: StepOutput[];
+  /** failed, msg and the failing command's rc/stdout/stderr; absent when every step succeeded */
+  failure?: Record<string, unknown>;
+}
+
+/** Run steps in order; stop at the first that fails. Never throws for a host-level failure. */
+export async function runSteps(ctx: ApplyContext, steps: readonly Step[]): Promise<StepsOutcome> {
+  const outputs: StepOutput[] = [];
+  for (const step of steps) {
+    const start = Date.now();
+    try {
+      if ('run' in step) {
+        const r = await ctx.run(step.run, {
+          ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
+          ...(step.cwd !== undefined ? { cwd: step.cwd } : {}),
+          ...(step.timeoutMs !== undefined ? { timeoutMs: step.timeoutMs } : {}),
+        });
+        outputs.push({ ...r, ms: Date.now() - start });
+        if (r.rc !== 0 && !step.keepOutput) {
+          const what = step.doing ?? `'${step.run}'`;
+          return { outputs, failure: { failed: true, msg: `${what} failed: ${firstLine(r.stderr) || `rc ${r.rc}`}`, rc: r.rc, stdout: r.stdout, stderr: r.stderr } };
+        }
+      } else {
+        const w = await writeFileAtomic(ctx, step.write, step.content, step);
+        outputs.push({ rc: 0, stdout: '', stderr: '', ms: Date.now() - start, ...(w.backup !== undefined ? { backup: w.backup } : {}) });
+      }
+    } catch (e) {
+      // a failed step is a failed result; a lost connection (UnreachableError) goes on up
+      if (e instanceof ModuleError) return { outputs, failure: failureData(e) };
+      throw e;
+    }
+  }
+  return { outputs };
+}
