@@ -25,8 +25,14 @@ function itemLabel(r: TaskResult): string {
 }
 
 function details(r: TaskResult): Record<string, unknown> {
-  const { diff: _d, results: _r, ...rest } = r;
+  const { diff: _d, results: _r, plan: _p, ...rest } = r;
   return rest;
+}
+
+/** check mode: the commands and writes the plan would run, one per line (-v) */
+function planLines(r: TaskResult): string {
+  const plan = Array.isArray(r.plan) ? r.plan : [];
+  return plan.map((step) => `    would run: ${String(step)}\n`).join('');
 }
 
 export function plainListener(opts: PlainOptions): EventListener {
@@ -48,6 +54,7 @@ export function plainListener(opts: PlainOptions): EventListener {
       default: {
         const msg = opts.verbosity > 0 ? ` => ${JSON.stringify(details(r))}` : module === 'debug' && r.msg !== undefined ? ` => ${JSON.stringify({ msg: r.msg })}` : '';
         w(`${status}: [${host}]${itemLabel(r)}${msg}\n`);
+        if (opts.verbosity > 0) w(planLines(r));
       }
     }
     if (opts.diff) for (const d of r.diff ?? []) w(formatDiff(d));

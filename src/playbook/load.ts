@@ -390,7 +390,8 @@ export function toList(v: unknown): string[] {
 
 function toConditions(v: unknown): string[] {
   if (v === undefined || v === null) return [];
-  return (Array.isArray(v) ? v : [v]).map((c) => (typeof c === 'boolean' ? (c ? 'True' : 'False') : String(c)));
+  // a YAML boolean becomes the template literal (nunjucks knows true/false, not Python's True/False)
+  return (Array.isArray(v) ? v : [v]).map((c) => String(c));
 }
 
 /** Ansible's boolean (core/bool.ts); throws an input error for anything else. */

@@ -76,6 +76,13 @@ describe('hapb', () => {
     expect(check.stdout).toContain('-workers=2');
     expect(check.stdout).toContain('+workers=8');
     expect(readFileSync(p.path('root/web1/app.conf'), 'utf8')).toBe('port=8081\nworkers=2\n');
+
+    // -v shows what the plans would run; the handler's command is skipped in check mode
+    const verbose = hapb(['run', 'site.yml', '-i', 'inventory/hosts.yml', '--check', '-v', '-e', 'workers=9'], { cwd: p.dir });
+    expect(verbose.code, verbose.stderr).toBe(0);
+    expect(verbose.stdout).toMatch(new RegExp(`would run: write ${p.path('root/web1/app.conf')} \\(20 bytes, sha1 [0-9a-f]{40}\\)`));
+    expect(verbose.stdout).toMatch(/skipping: \[web1\]/);
+    expect(readFileSync(p.path('root/web1/app.conf'), 'utf8')).toBe('port=8081\nworkers=2\n');
   });
 
   it('-o json prints the recap on stdout and the log on stderr', () => {
