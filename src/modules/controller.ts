@@ -116,11 +116,8 @@ export const metaModule: Module<MetaArgs> = {
   freeForm: true,
   traits: { controllerOnly: true, meta: true, checkMode: 'full' },
   schema: objectSchema({ _raw_params: { enum: ['flush_handlers'] } }, { required: ['_raw_params'] }),
+  // never reached through the engine, which acts on traits.meta itself
   check(_ctx, args) {
-    return Promise.resolve(failedMeta(args._raw_params));
+    return Promise.resolve({ changed: false, failed: true, msg: `meta: ${args._raw_params} is an action of the executor, not of a host` });
   },
 };
-
-function failedMeta(action: string): { changed: false; failed: true; msg: string } {
-  return { changed: false, failed: true, msg: `meta: ${action} is an action of the executor, not of a host` };
-}

@@ -163,13 +163,6 @@ export function attrDiff(path: string, state: FileState, changes: FileAttrs): Fi
   };
 }
 
-/** chown/chmod a path; `recurse` adds -R. Throws ModuleError on failure. */
-export async function setAttrs(ctx: ApplyContext, path: string, attrs: FileAttrs, recurse = false): Promise<void> {
-  const cmds = attrCommands(path, attrs, recurse);
-  if (cmds.length === 0) return;
-  await mustRun(ctx, cmds.join(' && '), `setting owner, group or mode of ${path}`);
-}
-
 /** The chown/chmod commands that give `path` these attributes (none when nothing is asked). */
 export function attrCommands(path: string, attrs: FileAttrs, recurse = false, noDeref = false): string[] {
   const p = shellQuote(path);

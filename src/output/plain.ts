@@ -50,6 +50,7 @@ export function plainListener(opts: PlainOptions): EventListener {
         break;
       case 'skipped':
         w(`skipping: [${host}]${itemLabel(r)}\n`);
+        if (opts.verbosity > 0) w(planLines(r));
         break;
       default: {
         const msg = opts.verbosity > 0 ? ` => ${JSON.stringify(details(r))}` : module === 'debug' && r.msg !== undefined ? ` => ${JSON.stringify({ msg: r.msg })}` : '';

@@ -1,5 +1,5 @@
 /**
- * Build a ModuleContext for tests: become applied to run(), templates
+ * Build an ApplyContext for tests (runModule cuts the CheckContext from it): become applied to run() and query(), templates
  * rendered with plain nunjucks, expressions evaluated through nunjucks.
  */
 import { existsSync, readFileSync } from 'node:fs';
