@@ -12,7 +12,7 @@ const LAYERS = [
   ['core'],
   ['errors'],
   ['net', 'yaml'],
-  ['template', 'connection', 'secrets', 'inventory', 'playbook', 'facts', 'cluster'],
+  ['template', 'connection', 'secrets', 'inventory', 'playbook', 'validate', 'facts', 'cluster'],
   ['modules'],
   ['engine'],
   ['output'],
