@@ -48,51 +48,56 @@ export interface TaskEnv {
 }
 
 export async function runTask(env: TaskEnv, host: HostState, task: Task): Promise<TaskResult> {
+  const traits = env.modules.get(task.module)?.traits;
+  // without a host, a module that needs one is not run at all (nor its loop or when)
+  if (env.offline && traits && !traits.controllerOnly && !traits.writesContent) {
+    return settle(env, host, task, newResult({ skipped: true, msg: `${task.module} needs the host: not run without one` }));
+  }
   const vars = taskVars(env.scope, host.name, task);
   try {
-    let result: TaskResult;
-    if (task.loop !== undefined) {
-      const items = env.templater.templateValue(task.loop, vars);
-      if (!Array.isArray(items)) {
-        return newResult({ failed: true, msg: `loop must be a list, got ${typeof items}: ${JSON.stringify(items)}` });
-      }
-      const loopVar = task.loop_control?.loop_var ?? 'item';
-      const results: TaskResult[] = [];
-      for (const [i, item] of items.entries()) {
-        const itemVars: Vars = { ...vars, [loopVar]: item, ansible_loop_var: loopVar };
-        if (task.loop_control?.index_var) itemVars[task.loop_control.index_var] = i;
-        const r = await runOnce(env, host, task, itemVars);
-        r.item = item;
-        r.ansible_loop_var = loopVar;
-        results.push(r);
-        if (r.unreachable) break;
-      }
-      result = newResult({
-        changed: results.some((r) => r.changed),
-        failed: results.some((r) => r.failed),
-        unreachable: results.some((r) => r.unreachable),
-        skipped: results.length > 0 && results.every((r) => r.skipped),
-        results,
-        msg: results.some((r) => r.failed) ? 'One or more items failed' : 'All items completed',
-      });
-      if (results.length === 0) result.skipped = true;
-    } else {
-      result = await runOnce(env, host, task, vars);
+    if (task.loop === undefined) return settle(env, host, task, await runOnce(env, host, task, vars));
+    const items = env.templater.templateValue(task.loop, vars);
+    if (!Array.isArray(items)) {
+      return settle(env, host, task, newResult({ failed: true, msg: `loop must be a list, got ${typeof items}: ${JSON.stringify(items)}` }));
     }
-    if (env.offline && result.failed && !result.ignored) {
-      env.warn(`${where(task)}: ${result.msg ?? 'failed'}; going on without the host`, host.name);
-      result = newResult({ skipped: true, msg: `failed without the host: ${result.msg ?? ''}` });
+    const loopVar = task.loop_control?.loop_var ?? 'item';
+    const results: TaskResult[] = [];
+    for (const [i, item] of items.entries()) {
+      const itemVars: Vars = { ...vars, [loopVar]: item, ansible_loop_var: loopVar };
+      if (task.loop_control?.index_var) itemVars[task.loop_control.index_var] = i;
+      const r = await runOnce(env, host, task, itemVars);
+      r.item = item;
+      r.ansible_loop_var = loopVar;
+      results.push(r);
+      if (r.unreachable) break;
     }
-    // registered data is never templated again (command output may hold '{{')
-    if (task.register) host.runtime[task.register] = markUnsafe(result);
-    if (result.changed && !result.failed) for (const n of task.notify) host.notified.add(n);
-    return result;
+    const result = newResult({
+      changed: results.some((r) => r.changed),
+      failed: results.some((r) => r.failed),
+      unreachable: results.some((r) => r.unreachable),
+      skipped: results.every((r) => r.skipped),
+      results,
+      msg: results.some((r) => r.failed) ? 'One or more items failed' : 'All items completed',
+    });
+    return settle(env, host, task, result);
   } catch (err) {
     env.onError?.(err, task, host.name);
     if (env.offline) return newResult({ skipped: true, msg: errorMessage(err) });
     if (err instanceof UnreachableError) return newResult({ unreachable: true, msg: err.format() });
     return newResult({ failed: true, msg: errorMessage(err) });
   }
+}
+
+/** The end of every task: offline failures warn instead of failing, register, notify. */
+function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult): TaskResult {
+  if (env.offline && result.failed && !result.ignored) {
+    env.warn(`${where(task)}: ${result.msg ?? 'failed'}; going on without the host`, host.name);
+    result = newResult({ skipped: true, msg: `failed without the host: ${result.msg ?? ''}` });
+  }
+  // registered data is never templated again (command output may hold '{{')
+  if (task.register) host.runtime[task.register] = markUnsafe(result);
+  if (result.changed && !result.failed) for (const n of task.notify) host.notified.add(n);
+  return result;
 }
 
 function where(task: Task): string {
@@ -123,9 +128,6 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): P
   const mod = env.modules.get(task.module);
   if (!mod) return newResult({ failed: true, msg: `unknown module '${task.module}'` });
   const traits = mod.traits;
-  if (env.offline && !traits.controllerOnly && !traits.writesContent) {
-    return newResult({ skipped: true, msg: `${mod.name} needs the host: not run without one` });
-  }
   const args = dropOmitted(t.templateValue(task.args, vars) as Record<string, unknown>);
   const invalid = validateArgs(mod, args);
   if (invalid) return newResult({ failed: true, msg: `${mod.name}: ${invalid}` });
