@@ -9,7 +9,7 @@ import { listrProgress, plainProgress } from '../drill/progress.js';
 import { writeReport } from '../drill/report/files.js';
 import { summaryTable } from '../drill/report/table.js';
 import { resolveScenarios, scenarioNames } from '../drill/resolve.js';
-import { runDrill } from '../drill/run-drill.js';
+import { runDrill, type DrillRunOptions } from '../drill/run-drill.js';
 import { plans, scenarios } from '../drill/scenarios/catalog.js';
 
 export interface DrillCommandDeps {
@@ -24,6 +24,8 @@ export interface DrillCommandDeps {
   openLab?: OpenLab;
   /** override of the settle time after a converge, ms (tests) */
   settleMs?: number;
+  /** override of the timings of the way back to health (tests) */
+  heal?: DrillRunOptions['heal'];
 }
 
 const examples = `
@@ -33,6 +35,7 @@ Examples:
   hapb drill seed-plan --report out/drill     the prior art's faults; report.md + SVGs in out/drill
   hapb drill baseline --rate 50 -o json       one scenario, the whole report as JSON on stdout
   hapb drill lb-nginx-killed --keepalive      4 keep-alive connections, browser-like retries
+  hapb drill all --carry-over                 no repairs between scenarios: each starts from what the last one left
   hapb drill --list                           what each scenario does
 
 Scenarios: ${scenarioNames().join(', ')}
@@ -56,6 +59,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('--timeout <s>', 'per-request timeout in seconds', '5')
     .option('--keepalive [n]', 'N persistent connections like a browser (default 4) instead of a new connection per request')
     .option('-o, --output <format>', 'text or json (json: the whole report on stdout)', 'text')
+    .option('--carry-over', 'start each scenario from what the previous one left (default: from the healthy converged state, repairs listed as findings)')
     .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
     .option('--list', 'list the scenarios and exit')
     .addHelpText('after', examples)
@@ -73,7 +77,12 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;
         try {
-          report = await runDrill(lab, list, opts.profiles, { ...opts, ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}) }, progress.listener);
+          const runOpts: DrillRunOptions = {
+            ...opts,
+            ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
+            ...(deps.heal ? { heal: deps.heal } : {}),
+          };
+          report = await runDrill(lab, list, opts.profiles, runOpts, progress.listener);
         } finally {
           await progress.end();
         }

@@ -22,6 +22,7 @@ export interface LabStateLike {
   vips: string[];
   profile: string;
   machines: LabMachine[];
+  partitions?: unknown[];
 }
 
 export interface ConvergeRequestLike {
@@ -99,6 +100,14 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
     uncut: (host) => api.uncut(name, host),
     partition: (a, b) => api.partition(name, a, b),
     heal: () => api.heal(name),
+    faultsInPlace: async () => {
+      const now = api.loadLab(name);
+      return {
+        poweredOff: now.machines.filter((m) => m.power === 'off').map((m) => m.host),
+        cut: now.machines.filter((m) => m.cut === true).map((m) => m.host),
+        partitioned: (now.partitions ?? []).length > 0,
+      };
+    },
     vipHolders: async () => {
       const now = api.loadLab(name);
       const on = now.machines.filter((m) => topology.directors.includes(m.host) && m.power === 'on');

@@ -53,6 +53,8 @@ export interface LabControl {
   /** split the network in two groups that cannot reach each other */
   partition(groupA: string[], groupB: string[]): Promise<void>;
   heal(): Promise<void>;
+  /** the faults in place now, as the lab records them: machines off, links cut, a partition */
+  faultsInPlace(): Promise<{ poweredOff: string[]; cut: string[]; partitioned: boolean }>;
   /** the directors that hold the VIP right now (0, 1 or 2 of them) */
   vipHolders(): Promise<string[]>;
   /**

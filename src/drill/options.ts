@@ -1,6 +1,6 @@
 /** Parse and check the drill's command-line values. */
 import { ExitCode, HapbError } from '../errors/index.js';
-import type { Profile } from './types.js';
+import type { DrillMode, Profile } from './types.js';
 
 export interface DrillOptions {
   name: string;
@@ -10,6 +10,7 @@ export interface DrillOptions {
   keepalive: number;
   json: boolean;
   reportDir?: string;
+  mode: DrillMode;
 }
 
 export interface RawDrillOptions {
@@ -20,6 +21,7 @@ export interface RawDrillOptions {
   keepalive?: string | boolean;
   output?: string;
   report?: string;
+  carryOver?: boolean;
 }
 
 function bad(msg: string, hint?: string): HapbError {
@@ -55,6 +57,7 @@ export function parseDrillOptions(raw: RawDrillOptions): DrillOptions {
     timeoutMs: Math.round(num('--timeout', raw.timeout, 5, 0.1, 120) * 1000),
     keepalive,
     json: raw.output === 'json',
+    mode: raw.carryOver === true ? 'carry-over' : 'healthy-start',
   };
   if (raw.report !== undefined) out.reportDir = raw.report;
   return out;

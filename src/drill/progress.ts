@@ -53,7 +53,10 @@ export function plainProgress(write: (line: string) => void = (s) => process.std
   return {
     end: () => Promise.resolve(),
     listener: {
-      profileStart: (p) => write(`drill: profile ${p}: converging`),
+      profileStart: (p) => {
+        current = `profile ${p}`;
+        write(`drill: profile ${p}: converging`);
+      },
       scenarioStart: (s, p) => {
         live = newLive();
         current = `${s.name} (${p})`;

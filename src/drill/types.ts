@@ -126,6 +126,32 @@ export interface LoadSummary {
   maxStartLag: number;
 }
 
+/**
+ * Something a scenario left broken that the drill had to repair before the
+ * next one (mode healthy-start): a fault the drill made that nothing undid, or
+ * one the cluster inflicted on itself.
+ */
+export interface Finding {
+  /** the machine, or "network" / "VIP" */
+  host: string;
+  /** what was wrong: "keepalived inactive on master" */
+  problem: string;
+  /** drill: the drill made the fault; cluster: the cluster did it to itself or did not recover */
+  cause: 'drill' | 'cluster';
+  /** why, as far as the drill can tell: "stopped cleanly, not by the drill: /etc/keepalived/check_nginx.sh ..." */
+  explanation: string;
+  /** what the drill did about it */
+  repair: string;
+}
+
+/**
+ * healthy-start: before each scenario the cluster is brought back to the
+ * healthy converged state of the profile (and what had to be repaired is a
+ * finding of the scenario before); carry-over: each scenario starts from what
+ * the previous one left (only the drill's own faults are undone).
+ */
+export type DrillMode = 'healthy-start' | 'carry-over';
+
 export interface ScenarioResult {
   scenario: string;
   profile: Profile;
@@ -147,6 +173,8 @@ export interface ScenarioResult {
   pass: boolean;
   /** a scenario that could not run (lab error) carries the reason */
   error?: string;
+  /** healthy-start mode: what this scenario left broken, repaired before the next one (empty: nothing) */
+  findings?: Finding[];
 }
 
 export interface DrillReport {
@@ -155,6 +183,9 @@ export interface DrillReport {
   lab: string;
   startedAt: string;
   profiles: Profile[];
+  mode: DrillMode;
+  /** healthy-start mode: repairs needed after a profile's converge, before its first scenario */
+  setup?: { profile: Profile; findings: Finding[] }[];
   results: ScenarioResult[];
   pass: boolean;
 }

@@ -3,6 +3,12 @@
  * requests when nginx is killed on the VIP holder (its check script restarts
  * nginx every 2 s; in between the holder refuses connections). Real lab, built
  * CLI, `-o json`: failed > 0 (refused), the verdict fails, exit code 2.
+ *
+ * And it is fair (mode healthy-start): the tutorial's check script then stops
+ * keepalived on the master and nothing restarts it; the drill repairs that
+ * before lb-poweroff and lists it as a finding of lb-nginx-killed, so
+ * lb-poweroff starts with the VIP on the master and the VIP moves when the
+ * master loses power.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/types.js';
@@ -18,7 +24,7 @@ describe.skipIf(!canRun)('hapb drill catches the tutorial profile losing request
 
   beforeAll(async () => {
     await labUpOrThrow(LAB, ['--profile', 'tutorial']);
-    run = await hapbAsync(['drill', 'lb-nginx-killed', '--name', LAB, '--profile', 'tutorial', '-o', 'json'], 300_000);
+    run = await hapbAsync(['drill', 'lb-nginx-killed', 'lb-poweroff', '--name', LAB, '--profile', 'tutorial', '-o', 'json'], 400_000);
     report = parseReport(run);
   }, 900_000);
   afterAll(async () => {
@@ -26,7 +32,7 @@ describe.skipIf(!canRun)('hapb drill catches the tutorial profile losing request
   }, 180_000);
 
   it('lb-nginx-killed on tutorial: requests refused while nginx is down on the holder', () => {
-    expect(report.results.map((r) => `${r.scenario}/${r.profile}`)).toEqual(['lb-nginx-killed/tutorial']);
+    expect(report.results.map((r) => `${r.scenario}/${r.profile}`)).toEqual(['lb-nginx-killed/tutorial', 'lb-poweroff/tutorial']);
     const r = report.results[0];
     expect(r?.error).toBeUndefined();
     expect(r?.summary.failed).toBeGreaterThan(0);
@@ -38,6 +44,31 @@ describe.skipIf(!canRun)('hapb drill catches the tutorial profile losing request
     expect(failed?.pass).toBe(false);
     expect(failed?.informational).toBeUndefined();
     expect(r?.pass).toBe(false);
+  });
+
+  it("healthy-start: keepalived stopped by the tutorial's check script on master is repaired and listed as a finding of lb-nginx-killed", () => {
+    expect(report.mode).toBe('healthy-start');
+    const killed = report.results[0];
+    const keepalived = killed?.findings?.find((f) => f.problem === 'keepalived inactive on master');
+    expect(keepalived).toMatchObject({ host: 'master', cause: 'cluster', repair: 'systemctl start keepalived on master' });
+    // the drill read the script off the machine: the tutorial's check script, which stops keepalived
+    expect(keepalived?.explanation).toContain('/etc/keepalived/check_nginx.sh');
+    expect(killed?.findings?.some((f) => f.host === 'VIP' && f.problem === 'the VIP is on backup, not on master')).toBe(true);
+  });
+
+  it('lb-poweroff starts with the VIP on master, and the VIP moves to backup when master loses power', () => {
+    const r = report.results[1];
+    expect(r?.error).toBeUndefined();
+    const vip = (r?.events ?? []).filter((e) => e.kind === 'vip');
+    expect(vip[0]?.holders).toEqual(['master']);
+    expect(vip[0]?.t ?? Infinity).toBeLessThan(1000);
+    const fault = r?.events.find((e) => e.kind === 'fault');
+    expect(fault?.label).toBe('master powered off');
+    const moved = vip.find((e) => e.t > (fault?.t ?? 0) && (e.holders ?? []).join() === 'backup');
+    expect(moved).toBeDefined();
+    expect(r?.verdicts.find((v) => v.id === 'vip-move')?.actual).not.toBe('never');
+    // and what it left (master off) was repaired, made by the drill
+    expect(r?.findings?.find((f) => f.host === 'master')).toMatchObject({ problem: 'master is powered off', cause: 'drill' });
   });
 
   it('the drill fails: report.pass false, exit code 2', () => {

@@ -37,6 +37,7 @@ function testbedLab(): LabControl {
     uncut: unused,
     partition: unused,
     heal: unused,
+    faultsInPlace: async () => ({ poweredOff: [], cut: [], partitioned: false }),
     vipHolders: async () => (bed.inServer(['ip', '-o', 'addr', 'show']).includes(`inet ${bed.serverAddr}/`) ? ['server'] : []),
     startLoad: (opts) => spawnLoad(opts, { prefix: bed.clientPrefix, loadgenPath }),
     applyProfile: async () => undefined,
@@ -93,7 +94,7 @@ describe.skipIf(!(canUseNamespaces && hasCommand('nginx')))('a scenario on real 
     expect(svg.match(/<circle [^>]*r="1.8"/g)?.length).toBe(r.summary.ok);
     if (process.env.DRILL_KEEP_PICTURE) {
       writeFileSync(join(repo, 'out', 'real-nginx-outage.svg'), svg);
-      writeFileSync(join(repo, 'out', 'real-nginx-outage.md'), markdownReport({ schema: 'hapb-drill/1', lab: tag, startedAt: new Date(r.t0Epoch).toISOString(), profiles: ['hapb'], results: [r], pass: r.pass }));
+      writeFileSync(join(repo, 'out', 'real-nginx-outage.md'), markdownReport({ schema: 'hapb-drill/1', lab: tag, startedAt: new Date(r.t0Epoch).toISOString(), profiles: ['hapb'], mode: 'carry-over', results: [r], pass: r.pass }));
     }
   });
 });

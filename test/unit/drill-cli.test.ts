@@ -10,7 +10,7 @@ import { MemoryLab } from '../golden/drill/memory-lab.js';
 
 async function drill(args: string[], lab = new MemoryLab(100)): Promise<{ code: number; out: string; err: string; lab: MemoryLab }> {
   const program = new Command().exitOverride();
-  registerDrillCommands(program, { openLab: async () => lab, settleMs: 0 });
+  registerDrillCommands(program, { openLab: async () => lab, settleMs: 0, heal: { graceMs: 100, vipMs: 2000, stableMs: 50, pollMs: 20 } });
   let out = '';
   let err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));

@@ -27,7 +27,7 @@ const poweroffScenario: Scenario = {
   verdicts: (i) => [noFailedRequests(i.records), vipMovedWithin(i.events, Number(i.facts.faultT), 'lb1', 500)],
 };
 
-const opts = { rate: 100, timeoutMs: 1000, keepalive: 0, vipPollMs: 20, settleMs: 0 };
+const opts = { rate: 100, timeoutMs: 1000, keepalive: 0, vipPollMs: 20, settleMs: 0, heal: { graceMs: 100, vipMs: 2000, stableMs: 50, pollMs: 20 } };
 
 describe('runScenario over an in-memory lab', () => {
   it('records the fault, the VIP move and the refusals while nobody held the VIP', async () => {

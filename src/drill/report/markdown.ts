@@ -1,7 +1,7 @@
 /** The Markdown report: summary, comparison (both profiles), and per scenario its picture, verdicts and timeline. */
 import { failedCell, formatMs } from '../summary.js';
 import type { DrillReport, ScenarioResult } from '../types.js';
-import { resultHeader, resultRow, vipMoveOf } from './table.js';
+import { findingLine, leftBehindCell, modeLine, resultHeader, resultRow, vipMoveOf } from './table.js';
 import { svgFileName } from './svg-name.js';
 
 function row(cells: string[]): string {
@@ -28,12 +28,13 @@ export function markdownReport(report: DrillReport): string {
   const out: string[] = [];
   out.push(`# hapb drill: ${report.pass ? 'PASS' : 'FAIL'}`, '');
   out.push(`Lab \`${report.lab}\`, started ${report.startedAt}, profiles: ${report.profiles.join(', ')}.`, '');
+  out.push(`${modeLine(report).replace(/^mode: (\S+)/, 'Mode: **$1**')}.`, '');
   const both = pairs(report);
   if (both.length) {
     out.push('## tutorial vs hapb', '');
     out.push(
       ...table(
-        ['scenario', 'failed: tutorial', 'failed: hapb', 'slowest: tutorial', 'slowest: hapb', 'VIP moved: tutorial', 'VIP moved: hapb'],
+        ['scenario', 'failed: tutorial', 'failed: hapb', 'slowest: tutorial', 'slowest: hapb', 'VIP moved: tutorial', 'VIP moved: hapb', 'left behind: tutorial', 'left behind: hapb'],
         both.map(([t, h]) => [
           t.scenario,
           failedCell(t.summary),
@@ -42,10 +43,20 @@ export function markdownReport(report: DrillReport): string {
           formatMs(h.summary.max),
           vipMoveOf(t),
           vipMoveOf(h),
+          leftBehindCell(t),
+          leftBehindCell(h),
         ]),
       ),
       '',
     );
+  }
+  const found = report.results.filter((r) => (r.findings ?? []).length > 0);
+  if (found.length || report.setup?.length) {
+    out.push('## Findings: what a scenario left broken', '');
+    out.push('Repaired by the drill before the next scenario; "by the cluster itself" is a fault no scenario made.', '');
+    for (const s of report.setup ?? []) for (const f of s.findings) out.push(`- before the first scenario (${s.profile}): ${findingLine(f)}`);
+    for (const r of found) for (const f of r.findings ?? []) out.push(`- ${r.scenario} (${r.profile}): ${findingLine(f)}`);
+    out.push('');
   }
   if (report.results.some((r) => r.summary.lostWithDeath > 0)) {
     out.push(
@@ -84,6 +95,7 @@ export function markdownReport(report: DrillReport): string {
         );
       }
       if (x.events.length) out.push('Timeline:', '', ...timelineLines(x), '');
+      if (x.findings?.length) out.push('Left behind, repaired before the next scenario:', '', ...x.findings.map((f) => `- ${findingLine(f)}`), '');
     }
   }
   return out.join('\n');

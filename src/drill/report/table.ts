@@ -1,6 +1,6 @@
 /** The text summary a person reads in the terminal. */
 import { describeFailures, formatMs } from '../summary.js';
-import type { DrillReport, ScenarioResult } from '../types.js';
+import type { DrillReport, Finding, ScenarioResult } from '../types.js';
 import { badgeOf } from './timeline-svg.js';
 
 function pad(rows: string[][]): string {
@@ -26,20 +26,45 @@ export function resultRow(r: ScenarioResult): string[] {
     s.retries ? String(s.retries) : '-',
     formatMs(s.max),
     vipMoveOf(r),
+    leftBehindCell(r),
     badgeOf(r).text,
   ];
 }
 
-export const resultHeader = ['scenario', 'profile', 'requests', 'failed', 'failures', 'retried', 'slowest', 'VIP moved', 'verdict'];
+export const resultHeader = ['scenario', 'profile', 'requests', 'failed', 'failures', 'retried', 'slowest', 'VIP moved', 'left behind', 'verdict'];
+
+/** "-" (not checked: carry-over), "nothing", or "2 (1 by the drill)" */
+export function leftBehindCell(r: ScenarioResult): string {
+  const f = r.findings;
+  if (f === undefined) return '-';
+  if (f.length === 0) return 'nothing';
+  const drill = f.filter((x) => x.cause === 'drill').length;
+  return drill ? `${f.length} (${drill} by the drill)` : String(f.length);
+}
+
+/** one line per finding: "keepalived inactive on master [cluster]: stopped cleanly, ...; repaired: ..." */
+export function findingLine(f: Finding): string {
+  return `${f.problem} [${f.cause === 'drill' ? 'made by the drill' : 'by the cluster itself'}]: ${f.explanation}; repaired: ${f.repair}`;
+}
+
+export function modeLine(report: DrillReport): string {
+  return report.mode === 'carry-over'
+    ? 'mode: carry-over (each scenario starts from what the previous one left; only the drill\'s own faults are undone)'
+    : 'mode: healthy-start (each scenario starts from the healthy converged cluster; what a scenario left broken is repaired before the next and listed)';
+}
 
 export function summaryTable(report: DrillReport): string {
-  const lines = [pad([resultHeader, ...report.results.map(resultRow)])];
+  const lines = [modeLine(report), pad([resultHeader, ...report.results.map(resultRow)])];
+  for (const s of report.setup ?? []) {
+    for (const f of s.findings) lines.push(`  before the first scenario (${s.profile}): left behind: ${findingLine(f)}`);
+  }
   for (const r of report.results) {
     const missed = r.verdicts.filter((v) => !v.pass);
     if (r.error) lines.push(`  ${r.scenario} (${r.profile}): error: ${r.error}`);
     for (const v of missed) {
       lines.push(`  ${r.scenario} (${r.profile}): ${v.description}: ${v.actual}, wanted ${v.target}${v.informational ? ' (informational)' : ''}`);
     }
+    for (const f of r.findings ?? []) lines.push(`  ${r.scenario} (${r.profile}): left behind: ${findingLine(f)}`);
   }
   lines.push(report.pass ? 'drill: PASS' : 'drill: FAIL');
   return lines.join('\n') + '\n';

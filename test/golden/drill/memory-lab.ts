@@ -1,9 +1,13 @@
 /**
  * An in-memory lab for unit tests of the drill's mechanics: directors lb1/lb2,
  * web1/web2; powering a director off moves the VIP after `moveMs`; the load is
- * simulated (a request fails while nobody holds the VIP). Not a stand-in for
+ * simulated (a request fails while nobody holds the VIP). Services can be
+ * stopped (`stopped`), and the health probe of src/drill/healthy.ts reads them;
+ * `systemctl start`/`restart` in exec starts them again, and the VIP then goes
+ * to the first director whose keepalived runs (preemption). Not a stand-in for
  * the real lab in integration tests.
  */
+import { probeScript } from '../../../src/drill/healthy.js';
 import type { LabControl, LoadHandle } from '../../../src/drill/lab-control.js';
 import type { LoadOptions, Profile, RequestRecord } from '../../../src/drill/types.js';
 
@@ -15,30 +19,78 @@ export class MemoryLab implements LabControl {
   log: string[] = [];
   /** refuse every request, whoever holds the VIP */
   refuse = false;
+  /** "host unit" → how it is down: 'inactive success' (stopped cleanly) or 'failed signal' */
+  stopped = new Map<string, string>();
+  off = new Set<string>();
+  cutHosts = new Set<string>();
+  partitioned = false;
+  /** scripts that stop keepalived, reported by the probe on the directors */
+  stoppers: string[] = [];
   constructor(private moveMs: number) {}
+  private unitsOf(host: string): string[] {
+    if (host.startsWith('lb')) return ['nginx', 'keepalived', 'ssh'];
+    if (host.startsWith('web')) return ['nginx', 'ssh'];
+    return ['ssh'];
+  }
+  /** after a change: the VIP goes to the first director that runs keepalived, `moveMs` later */
+  private settle(): void {
+    const runs = (d: string): boolean => !this.off.has(d) && !this.stopped.has(`${d} keepalived`);
+    const next = this.topology.directors.find(runs);
+    if (this.holders.length === 1 && this.holders[0] === next) return;
+    if (this.holders.some((h) => !runs(h))) this.holders = this.holders.filter(runs);
+    setTimeout(() => (this.holders = next ? [next] : []), this.moveMs);
+  }
   async exec(host: string, argv: string[]) {
+    if (argv[2] === probeScript) {
+      if (this.off.has(host)) return { rc: 255, stdout: '', stderr: 'off' };
+      const lines = ['nginx', 'keepalived', 'ssh'].map((u) => {
+        const on = this.unitsOf(host).includes(u);
+        const down = this.stopped.get(`${host} ${u}`);
+        return `unit ${u} ${on ? 'enabled' : 'disabled'} ${on && !down ? 'active success' : (down ?? 'inactive success')}`;
+      });
+      if (host.startsWith('lb')) lines.push(...this.stoppers.map((s) => `stopper ${s}`));
+      return { rc: 0, stdout: lines.join('\n') + '\n', stderr: '' };
+    }
     this.log.push(`${host}: ${argv.join(' ')}`);
+    const started = /systemctl (?:start|restart) (\S+?)\.service/.exec(argv.join(' '))?.[1];
+    if (started) {
+      this.stopped.delete(`${host} ${started}`);
+      if (started === 'keepalived') {
+        if (argv.join(' ').includes('restart')) this.holders = this.holders.filter((h) => h !== host);
+        this.settle();
+      }
+    }
     return { rc: host === 'broken' ? 1 : 0, stdout: '', stderr: 'no such unit' };
+  }
+  async faultsInPlace() {
+    return { poweredOff: [...this.off], cut: [...this.cutHosts], partitioned: this.partitioned };
   }
   async poweroff(host: string) {
     this.log.push(`poweroff ${host}`);
+    this.off.add(host);
     this.holders = this.holders.filter((h) => h !== host);
     setTimeout(() => (this.holders = ['lb2']), this.moveMs);
   }
   async poweron(host: string) {
     this.log.push(`poweron ${host}`);
+    this.off.delete(host);
+    this.settle();
   }
   async cut(host: string) {
     this.log.push(`cut ${host}`);
+    this.cutHosts.add(host);
   }
   async uncut(host: string) {
     this.log.push(`uncut ${host}`);
+    this.cutHosts.delete(host);
   }
   async partition(a: string[], b: string[]) {
     this.log.push(`partition ${a.join(',')}|${b.join(',')}`);
+    this.partitioned = true;
   }
   async heal() {
     this.log.push('heal');
+    this.partitioned = false;
   }
   async vipHolders() {
     return [...this.holders];

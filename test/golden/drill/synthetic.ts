@@ -97,11 +97,19 @@ export function syntheticReport(): DrillReport {
   const results = [syntheticResult('tutorial'), syntheticResult('hapb')].map((r) =>
     r.profile === 'tutorial' ? { ...r, verdicts: r.verdicts.map((v) => ({ ...v, informational: true })), pass: true } : r,
   );
+  // what lb-poweroff leaves: the director it powered off, and the VIP on the other one
+  for (const r of results) {
+    r.findings = [
+      { host: 'lb1', problem: 'lb1 is powered off', cause: 'drill', explanation: 'the drill powered it off; a machine stays off until powered on', repair: 'hapb lab poweron lb1' },
+      { host: 'VIP', problem: 'the VIP is on lb2, not on lb1', cause: 'cluster', explanation: 'a consequence of the faults above', repair: 'none: back on lb1 5.2 s after the repairs above' },
+    ];
+  }
   return {
     schema: 'hapb-drill/1',
     lab: 'golden',
     startedAt: '2026-09-21T12:00:00.000Z',
     profiles: ['tutorial', 'hapb'],
+    mode: 'healthy-start',
     results,
     pass: results.every((r) => r.pass),
   };

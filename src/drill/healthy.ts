@@ -1,0 +1,346 @@
+/**
+ * The healthy converged state a scenario starts from, and the way back to it.
+ *
+ * Healthy, for the profile the lab was converged to: every machine powered on,
+ * no link cut, no partition; on every machine every service the converge
+ * enabled (nginx, keepalived, ssh, hapb-firewall, hapb-vip-lo) active; the VIP
+ * held by exactly one director, the one the profile prefers (the first in
+ * VRRP priority order).
+ *
+ * After each scenario the drill gives the cluster a grace period to heal by
+ * itself (what the profile's own restarts and preemption do is the profile's
+ * merit), then repairs what is still broken and records each repair as a
+ * finding of that scenario: a fault the drill made and nothing undid, or one
+ * the cluster inflicted on itself (the tutorial's check script stopping
+ * keepalived). Pure logic (observation → problems → findings) is separate from
+ * the loop that acts, so it is unit-tested without a lab.
+ */
+import { HapbError } from '../errors/index.js';
+import type { LabControl, LabTopology } from './lab-control.js';
+import type { Finding, Profile } from './types.js';
+import type { DrillState } from './scenarios/types.js';
+import { cmd, sleep } from './scenarios/steps.js';
+
+/** the services the roles manage; a machine runs those of them that are enabled */
+export const SERVICES = ['nginx', 'keepalived', 'ssh', 'hapb-firewall', 'hapb-vip-lo'] as const;
+
+export interface UnitFacts {
+  /** systemctl is-enabled (enabled, disabled, static, ...; "" when the unit does not exist) */
+  enabled: string;
+  /** ActiveState: active, inactive, failed, activating, deactivating, reloading */
+  active: string;
+  /** Result: success, signal, exit-code, ... */
+  result: string;
+}
+
+export interface MachineFacts {
+  host: string;
+  power: 'on' | 'off';
+  cut: boolean;
+  /** by service name; absent for a powered-off machine */
+  units: Record<string, UnitFacts>;
+  /** scripts on the machine that stop keepalived themselves (the tutorial's check script does) */
+  keepalivedStoppers: string[];
+}
+
+export interface ClusterFacts {
+  machines: MachineFacts[];
+  partitioned: boolean;
+  /** directors holding the VIP */
+  vipHolders: string[];
+}
+
+export type Problem =
+  | { kind: 'partition' }
+  | { kind: 'cut'; host: string }
+  | { kind: 'power'; host: string }
+  | { kind: 'service'; host: string; unit: string; facts: UnitFacts }
+  | { kind: 'vip'; holders: string[]; preferred: string };
+
+/** The shell probe run in each machine; `parseProbe` reads its output. */
+export const probeScript = [
+  `for u in ${SERVICES.join(' ')}; do`,
+  '  e=$(systemctl is-enabled "$u" 2>/dev/null); a=$(systemctl show -p ActiveState --value "$u" 2>/dev/null); r=$(systemctl show -p Result --value "$u" 2>/dev/null)',
+  '  echo "unit $u ${e:--} ${a:--} ${r:--}"',
+  'done',
+  "grep -l 'systemctl stop keepalived' /etc/keepalived/*.sh 2>/dev/null | sed 's/^/stopper /'",
+  'true',
+].join('\n');
+
+export function parseProbe(stdout: string): Pick<MachineFacts, 'units' | 'keepalivedStoppers'> {
+  const units: Record<string, UnitFacts> = {};
+  const keepalivedStoppers: string[] = [];
+  for (const line of stdout.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    if (f[0] === 'unit' && f[1] && f.length >= 5) {
+      const v = (s: string | undefined): string => (s === undefined || s === '-' ? '' : s);
+      units[f[1]] = { enabled: v(f[2]), active: v(f[3]), result: v(f[4]) };
+    } else if (f[0] === 'stopper' && f[1]) keepalivedStoppers.push(f[1]);
+  }
+  return { units, keepalivedStoppers };
+}
+
+/** a unit the converge enabled: it must run */
+export function wanted(u: UnitFacts): boolean {
+  return u.enabled === 'enabled' || u.enabled === 'enabled-runtime';
+}
+
+/** Everything that differs from the healthy state, repair order: network, power, services (nginx first), VIP last. */
+export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'directors'>): Problem[] {
+  const out: Problem[] = [];
+  if (facts.partitioned) out.push({ kind: 'partition' });
+  for (const m of facts.machines) if (m.cut) out.push({ kind: 'cut', host: m.host });
+  for (const m of facts.machines) if (m.power === 'off') out.push({ kind: 'power', host: m.host });
+  const order = (u: string): number => SERVICES.indexOf(u as (typeof SERVICES)[number]);
+  for (const m of facts.machines) {
+    if (m.power === 'off') continue;
+    const names = Object.keys(m.units).sort((a, b) => order(a) - order(b));
+    for (const unit of names) {
+      const u = m.units[unit];
+      if (u && wanted(u) && u.active !== 'active') out.push({ kind: 'service', host: m.host, unit, facts: u });
+    }
+  }
+  const preferred = topology.directors[0];
+  if (facts.vipHolders.length !== 1 || facts.vipHolders[0] !== preferred) {
+    out.push({ kind: 'vip', holders: [...facts.vipHolders], preferred });
+  }
+  return out;
+}
+
+export function problemHost(p: Problem): string {
+  return p.kind === 'partition' ? 'network' : p.kind === 'vip' ? 'VIP' : p.host;
+}
+
+export function describeProblem(p: Problem): string {
+  switch (p.kind) {
+    case 'partition':
+      return 'the network is partitioned';
+    case 'cut':
+      return `${p.host}'s link is cut`;
+    case 'power':
+      return `${p.host} is powered off`;
+    case 'service': {
+      const how = p.facts.active === 'failed' ? `failed (${p.facts.result || 'unknown'})` : p.facts.active || 'not running';
+      return `${p.unit} ${how} on ${p.host}`;
+    }
+    case 'vip':
+      return p.holders.length === 0
+        ? `nobody holds the VIP (wanted: ${p.preferred})`
+        : p.holders.length > 1
+          ? `split brain: ${p.holders.join(' and ')} hold the VIP (wanted: ${p.preferred} alone)`
+          : `the VIP is on ${p.holders[0] ?? ''}, not on ${p.preferred}`;
+  }
+}
+
+/** did the drill make this fault itself (and leave it on purpose or by failure)? */
+export function drillMade(p: Problem, state: DrillState): boolean {
+  switch (p.kind) {
+    case 'partition':
+      return state.partitioned === true;
+    case 'cut':
+      return state.linkCut === p.host;
+    case 'power':
+      return state.poweredOff === p.host;
+    case 'service':
+      if (p.unit === 'keepalived') return state.keepalivedDown === p.host;
+      if (p.unit === 'nginx') return state.nginxDown === p.host || state.backendStopped === p.host;
+      return false;
+    case 'vip':
+      return false;
+  }
+}
+
+/**
+ * Why it is so, in words a reader of the report can check: what the drill did,
+ * or what in the cluster did it, and that nothing undid it.
+ */
+export function explain(p: Problem, state: DrillState, machine: MachineFacts | undefined, profile: Profile): string {
+  const byDrill = drillMade(p, state);
+  if (p.kind === 'vip') return 'nothing moved it back';
+  if (byDrill) {
+    switch (p.kind) {
+      case 'power':
+        return 'the drill powered it off; a machine stays off until powered on';
+      case 'service':
+        return `the drill ${p.facts.active === 'failed' ? 'killed' : 'stopped'} it; nothing in profile ${profile} started it again`;
+      default:
+        return 'made by the drill and left behind (a failed step)';
+    }
+  }
+  if (p.kind === 'service' && p.unit === 'keepalived' && p.facts.active === 'inactive' && p.facts.result === 'success') {
+    const script = machine?.keepalivedStoppers[0];
+    if (script) return `stopped cleanly, not by the drill: ${script} (profile ${profile}'s check script) stops keepalived when nginx stays down; nothing restarts it`;
+    return 'stopped cleanly, not by the drill; nothing restarts it';
+  }
+  if (p.kind === 'service' && p.unit === 'nginx' && state.keepalivedDown === undefined && machine?.keepalivedStoppers.length) {
+    return `not by the drill alone: the check script that restarts nginx stops running with keepalived; nothing restarts it`;
+  }
+  return `not made by the drill; nothing in profile ${profile} undid it`;
+}
+
+export function repairOf(p: Problem): string {
+  switch (p.kind) {
+    case 'partition':
+      return 'hapb lab heal';
+    case 'cut':
+      return `hapb lab uncut ${p.host}`;
+    case 'power':
+      return `hapb lab poweron ${p.host}`;
+    case 'service':
+      return `systemctl start ${p.unit} on ${p.host}`;
+    case 'vip':
+      return 'waited for the VIP to return';
+  }
+}
+
+export function findingOf(p: Problem, state: DrillState, facts: ClusterFacts, profile: Profile): Finding {
+  const machine = p.kind === 'partition' || p.kind === 'vip' ? undefined : facts.machines.find((m) => m.host === p.host);
+  return {
+    host: problemHost(p),
+    problem: describeProblem(p),
+    cause: drillMade(p, state) ? 'drill' : 'cluster',
+    explanation: explain(p, state, machine, profile),
+    repair: repairOf(p),
+  };
+}
+
+/** "keepalived inactive on master (stopped cleanly, ...); repaired: systemctl start keepalived on master" */
+export function findingText(f: Finding): string {
+  return `${f.problem} (${f.explanation}); repaired: ${f.repair}`;
+}
+
+/** Read the cluster's facts through the lab. */
+export async function observe(lab: LabControl): Promise<ClusterFacts> {
+  const net = await lab.faultsInPlace();
+  const hosts = [...lab.topology.directors, ...lab.topology.backends, lab.topology.client];
+  const machines = await Promise.all(
+    hosts.map(async (host): Promise<MachineFacts> => {
+      const power = net.poweredOff.includes(host) ? 'off' : 'on';
+      const cut = net.cut.includes(host);
+      if (power === 'off') return { host, power, cut, units: {}, keepalivedStoppers: [] };
+      const r = await lab.exec(host, ['sh', '-c', probeScript]);
+      const probed = parseProbe(r.stdout);
+      // a machine that does not answer is as good as off (poweron boots it again if it died)
+      if (Object.keys(probed.units).length === 0) return { host, power: 'off', cut, units: {}, keepalivedStoppers: [] };
+      return { host, power, cut, ...probed };
+    }),
+  );
+  return { machines, partitioned: net.partitioned, vipHolders: await lab.vipHolders() };
+}
+
+export interface HealOptions {
+  /** how long the cluster gets to heal by itself before the drill repairs (ms) */
+  graceMs?: number;
+  /** after the repairs, how long the VIP gets to reach the preferred director (ms) */
+  vipMs?: number;
+  /** how long the healthy state must hold before a scenario starts (ms) */
+  stableMs?: number;
+  pollMs?: number;
+  step?(label: string): void;
+}
+
+async function repair(lab: LabControl, p: Problem): Promise<void> {
+  switch (p.kind) {
+    case 'partition':
+      return lab.heal();
+    case 'cut':
+      await lab.uncut(p.host);
+      return;
+    case 'power':
+      return lab.poweron(p.host);
+    case 'service': {
+      const argv = p.unit === 'nginx' ? [...cmd.startNginx] : ['sh', '-c', `systemctl reset-failed ${p.unit}.service 2>/dev/null; systemctl start ${p.unit}.service`];
+      const r = await lab.exec(p.host, argv);
+      if (r.rc !== 0) throw new HapbError(`${p.host}: starting ${p.unit} failed (rc ${r.rc})`, { hint: (r.stderr || r.stdout).trim().slice(0, 400) });
+      return;
+    }
+    case 'vip':
+      return;
+  }
+}
+
+function clearDrillState(state: DrillState): void {
+  for (const k of Object.keys(state) as (keyof DrillState)[]) delete state[k];
+}
+
+async function until(ms: number, pollMs: number, probe: () => Promise<Problem[]>): Promise<Problem[]> {
+  const end = Date.now() + ms;
+  let problems = await probe();
+  while (problems.length > 0 && Date.now() < end) {
+    await sleep(pollMs);
+    problems = await probe();
+  }
+  return problems;
+}
+
+/**
+ * Bring the cluster to its healthy state and verify it; returns what had to be
+ * repaired (empty when it was healthy, or healed itself within the grace
+ * period). Throws when it cannot be made healthy. Clears the drill state:
+ * nothing a scenario left is carried into the next one.
+ */
+export async function ensureHealthy(lab: LabControl, profile: Profile, state: DrillState, opts: HealOptions = {}): Promise<Finding[]> {
+  const graceMs = opts.graceMs ?? 10_000;
+  const vipMs = opts.vipMs ?? 20_000;
+  const stableMs = opts.stableMs ?? 2000;
+  const pollMs = opts.pollMs ?? 500;
+  let facts = await observe(lab);
+  const probe = async (): Promise<Problem[]> => {
+    facts = await observe(lab);
+    return diagnose(facts, lab.topology);
+  };
+  opts.step?.('checking the cluster is healthy');
+  const left = await until(graceMs, pollMs, probe);
+  const findings: Finding[] = [];
+  if (left.length > 0) {
+    opts.step?.(`repairing: ${left.map(describeProblem).join('; ')}`);
+    const seen = facts;
+    const vip = left.find((p) => p.kind === 'vip');
+    const others = left.filter((p) => p.kind !== 'vip');
+    for (const p of others) {
+      findings.push(findingOf(p, state, seen, profile));
+      await repair(lab, p);
+    }
+    const repairedAt = Date.now();
+    let after = others.length > 0 ? await until(vipMs, pollMs, probe) : left;
+    if (vip) {
+      const f = findingOf(vip, state, seen, profile);
+      f.explanation = others.length ? 'a consequence of the faults above' : `no director moved it back to ${vip.kind === 'vip' ? vip.preferred : ''}`;
+      const still = after.find((p) => p.kind === 'vip');
+      const elsewhere = still ? still.holders.filter((h) => h !== still.preferred) : [];
+      if (still && elsewhere.length > 0 && after.every((p) => p.kind === 'vip')) {
+        // everything else is healthy and the VIP still sits elsewhere: make it move
+        for (const h of elsewhere) await lab.exec(h, [...cmd.restartKeepalived]);
+        after = await until(vipMs, pollMs, probe);
+        f.repair = `restarted keepalived on ${elsewhere.join(' and ')} so that ${still.preferred} takes the VIP`;
+      } else if (!still) {
+        f.repair = others.length
+          ? `none: back on ${vip.kind === 'vip' ? vip.preferred : ''} ${((Date.now() - repairedAt) / 1000).toFixed(1)} s after the repairs above`
+          : 'none';
+      }
+      findings.push(f);
+    }
+    if (after.length > 0) {
+      throw new HapbError(`the cluster is not healthy after repairs: ${after.map(describeProblem).join('; ')}`, {
+        hint: `look with: hapb lab status --name ${lab.name}`,
+      });
+    }
+  }
+  clearDrillState(state);
+  // the healthy state must hold: a VIP that flaps, or a service that dies again, is no start
+  const end = Date.now() + stableMs;
+  while (Date.now() < end) {
+    await sleep(Math.min(pollMs, Math.max(0, end - Date.now())));
+    const holders = await lab.vipHolders();
+    if (holders.length !== 1 || holders[0] !== lab.topology.directors[0]) {
+      throw new HapbError(`the VIP did not stay on ${lab.topology.directors[0]} (holders: ${holders.join(', ') || 'none'})`, {
+        hint: `look with: hapb lab status --name ${lab.name}`,
+      });
+    }
+  }
+  const final = diagnose(await observe(lab), lab.topology);
+  if (final.length > 0) {
+    throw new HapbError(`the cluster is not healthy: ${final.map(describeProblem).join('; ')}`, { hint: `look with: hapb lab status --name ${lab.name}` });
+  }
+  return findings;
+}

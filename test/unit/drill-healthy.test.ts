@@ -1,0 +1,196 @@
+/**
+ * The healthy start: reading a machine's services, what differs from the
+ * healthy state, who made it, and the loop that repairs and verifies, over the
+ * in-memory lab. The real lab: test/integration/drill-lab-catch.test.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import { diagnose, ensureHealthy, findingOf, parseProbe, type ClusterFacts, type MachineFacts } from '../../src/drill/healthy.js';
+import { runDrill } from '../../src/drill/run-drill.js';
+import type { DrillState, Scenario } from '../../src/drill/scenarios/types.js';
+import { MemoryLab } from '../golden/drill/memory-lab.js';
+
+const heal = { graceMs: 200, vipMs: 2000, stableMs: 100, pollMs: 20 };
+const ok = { enabled: 'enabled', active: 'active', result: 'success' };
+const off = { enabled: 'disabled', active: 'inactive', result: 'success' };
+
+function machine(host: string, units: MachineFacts['units'], extra: Partial<MachineFacts> = {}): MachineFacts {
+  return { host, power: 'on', cut: false, units, keepalivedStoppers: [], ...extra };
+}
+
+function healthy(): ClusterFacts {
+  return {
+    machines: [
+      machine('master', { nginx: ok, keepalived: ok, ssh: ok }),
+      machine('backup', { nginx: ok, keepalived: ok, ssh: ok }),
+      machine('web1', { nginx: ok, keepalived: off, ssh: ok }),
+      machine('client', { nginx: off, keepalived: off, ssh: ok }),
+    ],
+    partitioned: false,
+    vipHolders: ['master'],
+  };
+}
+const topology = { directors: ['master', 'backup'] as [string, string] };
+
+describe('parseProbe', () => {
+  it('reads one line per unit and the scripts that stop keepalived', () => {
+    const p = parseProbe(
+      'unit nginx enabled failed signal\nunit keepalived enabled inactive success\nunit hapb-vip-lo - inactive success\nstopper /etc/keepalived/check_nginx.sh\n',
+    );
+    expect(p.units).toEqual({
+      nginx: { enabled: 'enabled', active: 'failed', result: 'signal' },
+      keepalived: { enabled: 'enabled', active: 'inactive', result: 'success' },
+      'hapb-vip-lo': { enabled: '', active: 'inactive', result: 'success' },
+    });
+    expect(p.keepalivedStoppers).toEqual(['/etc/keepalived/check_nginx.sh']);
+  });
+});
+
+describe('diagnose', () => {
+  it('finds nothing wrong with a healthy cluster; disabled units need not run', () => {
+    expect(diagnose(healthy(), topology)).toEqual([]);
+  });
+
+  it('lists network, power, services (nginx first) and the VIP, in repair order', () => {
+    const f = healthy();
+    f.partitioned = true;
+    f.vipHolders = ['backup'];
+    f.machines[0] = machine('master', { keepalived: { enabled: 'enabled', active: 'inactive', result: 'success' }, nginx: { enabled: 'enabled', active: 'failed', result: 'signal' }, ssh: ok });
+    f.machines[2] = { ...machine('web1', {}), power: 'off', cut: true };
+    expect(diagnose(f, topology).map((p) => p.kind + ('host' in p ? ` ${p.host}` : '') + ('unit' in p ? ` ${p.unit}` : ''))).toEqual([
+      'partition',
+      'cut web1',
+      'power web1',
+      'service master nginx',
+      'service master keepalived',
+      'vip',
+    ]);
+  });
+
+  it('a split brain and nobody holding the VIP are both unhealthy', () => {
+    expect(diagnose({ ...healthy(), vipHolders: ['master', 'backup'] }, topology)).toMatchObject([{ kind: 'vip', holders: ['master', 'backup'] }]);
+    expect(diagnose({ ...healthy(), vipHolders: [] }, topology)).toMatchObject([{ kind: 'vip', holders: [] }]);
+  });
+});
+
+describe('findingOf', () => {
+  const stopped = { enabled: 'enabled', active: 'inactive', result: 'success' };
+  it("names a check script that stops keepalived as the cause when the drill did not stop it", () => {
+    const f = healthy();
+    f.machines[0] = machine('master', { nginx: ok, keepalived: stopped, ssh: ok }, { keepalivedStoppers: ['/etc/keepalived/check_nginx.sh'] });
+    const [p] = diagnose(f, topology);
+    if (!p) throw new Error('a problem expected');
+    const finding = findingOf(p, {}, f, 'tutorial');
+    expect(finding).toMatchObject({ host: 'master', cause: 'cluster', problem: 'keepalived inactive on master', repair: 'systemctl start keepalived on master' });
+    expect(finding.explanation).toContain('/etc/keepalived/check_nginx.sh');
+    expect(finding.explanation).toContain('nothing restarts it');
+  });
+
+  it('says the drill made a fault it made (nginx it killed and nothing restarted)', () => {
+    const f = healthy();
+    f.machines[0] = machine('master', { nginx: { enabled: 'enabled', active: 'failed', result: 'signal' }, keepalived: ok, ssh: ok });
+    const [p] = diagnose(f, topology);
+    if (!p) throw new Error('a problem expected');
+    const state: DrillState = { nginxDown: 'master' };
+    expect(findingOf(p, state, f, 'tutorial')).toMatchObject({ cause: 'drill', problem: 'nginx failed (signal) on master' });
+    expect(findingOf(p, {}, f, 'tutorial').cause).toBe('cluster');
+  });
+});
+
+describe('ensureHealthy over the in-memory lab', () => {
+  it('a healthy cluster: nothing repaired, nothing done', async () => {
+    const lab = new MemoryLab(20);
+    expect(await ensureHealthy(lab, 'hapb', {}, heal)).toEqual([]);
+    expect(lab.log).toEqual([]);
+  });
+
+  it('keepalived stopped by a check script on lb1, the VIP on lb2: starts keepalived, waits for the VIP, reports both', async () => {
+    const lab = new MemoryLab(50);
+    lab.stoppers = ['/etc/keepalived/check_nginx.sh'];
+    lab.stopped.set('lb1 keepalived', 'inactive success');
+    lab.holders = ['lb2'];
+    const state: DrillState = { nginxDown: 'lb1' };
+    const found = await ensureHealthy(lab, 'tutorial', state, heal);
+    expect(found.map((f) => [f.host, f.cause, f.problem])).toEqual([
+      ['lb1', 'cluster', 'keepalived inactive on lb1'],
+      ['VIP', 'cluster', 'the VIP is on lb2, not on lb1'],
+    ]);
+    expect(found[0]?.explanation).toMatch(/check_nginx\.sh .*stops keepalived/);
+    expect(found[1]?.repair).toMatch(/^none: back on lb1 [\d.]+ s after the repairs above$/);
+    expect(lab.log).toEqual(['lb1: sh -c systemctl reset-failed keepalived.service 2>/dev/null; systemctl start keepalived.service']);
+    expect(await lab.vipHolders()).toEqual(['lb1']);
+    expect(state).toEqual({});
+  });
+
+  it('waits out the grace period: a fault the cluster heals by itself is no finding', async () => {
+    const lab = new MemoryLab(20);
+    lab.stopped.set('web1 nginx', 'activating success');
+    setTimeout(() => lab.stopped.delete('web1 nginx'), 80);
+    expect(await ensureHealthy(lab, 'hapb', {}, heal)).toEqual([]);
+    expect(lab.log).toEqual([]);
+  });
+
+  it('a VIP that stays on the backup with nothing else wrong: keepalived restarted there', async () => {
+    const lab = new MemoryLab(30);
+    lab.holders = ['lb2'];
+    const found = await ensureHealthy(lab, 'hapb', {}, heal);
+    expect(found).toHaveLength(1);
+    expect(found[0]?.repair).toBe('restarted keepalived on lb2 so that lb1 takes the VIP');
+    expect(await lab.vipHolders()).toEqual(['lb1']);
+  });
+
+  it('powers on what the drill powered off, and says so', async () => {
+    const lab = new MemoryLab(30);
+    await lab.poweroff('lb1');
+    lab.log.length = 0;
+    const found = await ensureHealthy(lab, 'hapb', { poweredOff: 'lb1' }, heal);
+    expect(found[0]).toMatchObject({ host: 'lb1', cause: 'drill', repair: 'hapb lab poweron lb1' });
+    expect(lab.log).toEqual(['poweron lb1']);
+    expect(await lab.vipHolders()).toEqual(['lb1']);
+  });
+
+  it('a service that will not start: an error naming it', async () => {
+    const lab = new MemoryLab(20);
+    lab.stopped.set('web1 nginx', 'failed exit-code');
+    const exec = lab.exec.bind(lab);
+    lab.exec = async (host, argv) => (host === 'web1' && argv.join(' ').includes('start') ? { rc: 0, stdout: '', stderr: '' } : exec(host, argv));
+    await expect(ensureHealthy(lab, 'hapb', {}, heal)).rejects.toThrow(/not healthy after repairs: nginx failed \(exit-code\) on web1/);
+  });
+});
+
+describe('runDrill: healthy-start and carry-over', () => {
+  /** the cluster hurts itself: keepalived on the VIP holder stops (like the tutorial's check script) */
+  const selfHarm: Scenario = {
+    name: 'self-harm',
+    description: 'keepalived on lb1 stops by itself',
+    durationMs: 200,
+    run: async (ctx) => {
+      await ctx.at(50);
+      const lab = ctx.lab as MemoryLab;
+      lab.stopped.set('lb1 keepalived', 'inactive success');
+      lab.holders = ['lb2'];
+    },
+    verdicts: () => [],
+  };
+  const quiet: Scenario = { name: 'quiet', description: 'nothing', durationMs: 200, run: async () => undefined, verdicts: () => [] };
+  const opts = { rate: 50, timeoutMs: 1000, keepalive: 0, vipPollMs: 20, settleMs: 0, heal };
+
+  it('healthy-start: the repair is a finding of the scenario that left it; the next one starts with the VIP on lb1', async () => {
+    const lab = new MemoryLab(30);
+    lab.stoppers = ['/etc/keepalived/check_nginx.sh'];
+    const report = await runDrill(lab, [selfHarm, quiet], ['tutorial'], opts);
+    expect(report.mode).toBe('healthy-start');
+    const [a, b] = report.results;
+    expect(a?.findings?.map((f) => f.problem)).toEqual(['keepalived inactive on lb1', 'the VIP is on lb2, not on lb1']);
+    expect(b?.findings).toEqual([]);
+    expect(b?.events[0]).toMatchObject({ kind: 'vip', holders: ['lb1'] });
+  });
+
+  it('carry-over: nothing repaired, no findings; the next one starts where the last one ended', async () => {
+    const lab = new MemoryLab(30);
+    const report = await runDrill(lab, [selfHarm, quiet], ['tutorial'], { ...opts, mode: 'carry-over' });
+    expect(report.mode).toBe('carry-over');
+    const [a, b] = report.results;
+    expect(a?.findings).toBeUndefined();
+    expect(b?.events[0]).toMatchObject({ kind: 'vip', holders: ['lb2'] });
+  });
+});
