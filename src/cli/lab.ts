@@ -30,6 +30,7 @@ import {
   proxyArgv,
   proxyCommand,
   uncut,
+  waitSettled,
   type ConvergeFn,
   type LabStatus,
   type Profile,
@@ -125,7 +126,7 @@ Examples:
       { renderer: tty ? 'default' : 'silent', rendererOptions: { collapseSubtasks: false }, exitOnError: true },
     );
     await tasks.run();
-    if (o.converge) await converge(o.name, o.playbook, o.profile);
+    if (o.converge && (await converge(o.name, o.playbook, o.profile))) await settle(o.name);
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);
     const st = loadLab(o.name);
     const n = o.name === DEFAULT_LAB ? '' : ` --name ${o.name}`;
@@ -142,13 +143,22 @@ Examples:
     );
   });
 
-  const converge = async (name: string, playbook: string, profile: Profile): Promise<void> => {
+  /** the converge returns while a master may still wait out its preempt delay: wait for the settled cluster */
+  const settle = async (name: string): Promise<void> => {
+    const ms = await waitSettled(name, { onProgress: (l) => process.stderr.write(`lab ${name}: ${l}\n`) });
+    const vip = loadLab(name).vips[0];
+    process.stderr.write(`lab ${name}: settled in ${(ms / 1000).toFixed(1)} s (every service active${vip ? `, VIP ${vip} on its preferred director` : ''})\n`);
+  };
+
+  /** false when this build has no engine to converge with */
+  const converge = async (name: string, playbook: string, profile: Profile): Promise<boolean> => {
     const fn = hooks.converge ?? cliConverge();
     if (!fn) {
       process.stderr.write(`lab ${name}: no engine in this build; converge yourself:\n  hapb run ${playbook} -i ${labInventoryPath(name)}\n`);
-      return;
+      return false;
     }
     await convergeLab(name, fn, { playbook, profile });
+    return true;
   };
 
   example(
@@ -160,7 +170,7 @@ Examples:
       .option('--playbook <file>', 'playbook', DEFAULT_PLAYBOOK),
     'hapb lab converge --profile tutorial',
   ).action(async (o: { name: string; profile?: Profile; playbook: string }) => {
-    await converge(o.name, o.playbook, o.profile ?? loadLab(o.name).profile);
+    if (await converge(o.name, o.playbook, o.profile ?? loadLab(o.name).profile)) await settle(o.name);
   });
 
   example(

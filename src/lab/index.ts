@@ -11,6 +11,7 @@ export { labInventoryPath, labKeyPath, labKnownHostsPath } from './paths.js';
 export { proxyArgv, proxyCommand } from './proxy.js';
 export { ensureImage, recipeHash, defaultRecipe, type Image } from './image.js';
 export { readState, loadLab, type LabState, type MachineState } from './state.js';
+export { waitSettled, type SettleOptions } from './settle.js';
 export { DEFAULT_LAB, switchNs, machineNs } from './names.js';
 export { LabError } from './errors.js';
 export type { ConvergeFn, ConvergeRequest, Profile } from './types.js';

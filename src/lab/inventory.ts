@@ -17,6 +17,8 @@ export interface LabHostSpec {
   /** interface name inside the machine */
   iface: string;
   groups: string[];
+  /** keepalived_priority: the director with the highest one should hold the VIP once the cluster settles */
+  priority?: number;
 }
 
 export interface LabSpec {
@@ -89,7 +91,15 @@ export function labSpecOf(inv: Inventory): LabSpec {
     const other = byAddress.get(address);
     if (other) throw new SchemaError(`hosts "${other}" and "${name}" share the address ${address}`, pos('ansible_host'));
     byAddress.set(address, name);
-    hosts.push({ name, address, prefixLen: plen, iface, groups: groupsOf(inv, name).filter((g) => g !== 'all' && g !== 'ungrouped') });
+    const priority = vars['keepalived_priority'];
+    hosts.push({
+      name,
+      address,
+      prefixLen: plen,
+      iface,
+      groups: groupsOf(inv, name).filter((g) => g !== 'all' && g !== 'ungrouped'),
+      ...(typeof priority === 'number' ? { priority } : {}),
+    });
   }
   return { source: inv.source, hosts, vips: [...vips] };
 }

@@ -18,6 +18,7 @@ import { withLabLock } from './lock.js';
 import { ensureInotifyRoom } from './host-limits.js';
 import { LabError, requireRoot } from './errors.js';
 import type { ConvergeFn, Profile } from './types.js';
+import { waitSettled } from './settle.js';
 
 export const DEFAULT_INVENTORY = 'inventory/seed.yml';
 export const DEFAULT_PLAYBOOK = 'playbooks/site.yml';
@@ -124,6 +125,8 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   if (opts.converge) {
     progress(`converging with ${opts.playbook ?? DEFAULT_PLAYBOOK}`);
     await convergeLab(name, opts.converge, { playbook: opts.playbook ?? DEFAULT_PLAYBOOK, profile: state.profile });
+    const ms = await waitSettled(name, { onProgress: progress });
+    progress(`settled in ${(ms / 1000).toFixed(1)} s`);
   }
   return state;
 }

@@ -51,6 +51,19 @@ describe.skipIf(!canRun)('lab up converges the seed topology over SSH', () => {
     await labDown(LAB);
   });
 
+  it('lab up returns once the cluster has settled: the VIP already on master, every service active', async () => {
+    // no polling: profile hapb's master takes the VIP 5 s after the converge (preempt delay); lab up waited for it
+    expect(await vipHolders(LAB)).toEqual({ [VIP]: ['master'] });
+    for (const host of ['master', 'backup']) {
+      expect((await execIn(LAB, host, ['systemctl', 'is-active', 'nginx', 'keepalived', 'hapb-firewall', 'hapb-vip-lo'])).stdout.trim().split('\n')).toEqual([
+        'active',
+        'active',
+        'active',
+        'active',
+      ]);
+    }
+  });
+
   it('converges without failures, and a second run changes nothing', async () => {
     expect(firstRun).toBe(0);
     const again = await hapbRun(
