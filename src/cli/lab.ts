@@ -31,6 +31,11 @@ import {
   proxyCommand,
   uncut,
   waitSettled,
+  requireHostTools,
+  LAB_TOOLS,
+  IMAGE_TOOLS,
+  recipeHash,
+  defaultRecipe,
   type ConvergeFn,
   type LabStatus,
   type Profile,
@@ -39,6 +44,7 @@ import { convergeLab } from '../lab/up.js';
 import { cliConverge } from '../lab/converge.js';
 import { usageError } from '../lab/errors.js';
 import { machineOf } from '../lab/state.js';
+import { imageReady } from '../lab/image.js';
 
 export interface LabCommandHooks {
   /**
@@ -86,6 +92,8 @@ Examples:
     'hapb lab up -i inventory/seed.yml --name demo --profile tutorial',
   ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; converge: boolean }) => {
     const started = Date.now();
+    // before anything is made: the programs the lab runs (and debootstrap when the image must be built)
+    requireHostTools([...LAB_TOOLS, ...(o.rebuild || !imageReady(recipeHash(defaultRecipe)) ? IMAGE_TOOLS : [])]);
     const tty = process.stderr.isTTY === true;
     const log = (line: string): void => {
       if (!tty) process.stderr.write(`lab ${o.name}: ${line}\n`);

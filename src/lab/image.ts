@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { imagesDir } from './paths.js';
 import { runOk } from './run.js';
 import { LabError } from './errors.js';
+import { IMAGE_TOOLS, requireHostTools } from './host-tools.js';
 
 export const IMAGE_SUITE = 'bookworm';
 export const IMAGE_VARIANT = 'minbase';
@@ -155,6 +156,7 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
     });
   }
 
+  requireHostTools(IMAGE_TOOLS);
   await mkdir(imagesDir(), { recursive: true });
   const tmp = join(imagesDir(), `.tmp-${hash}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });

@@ -12,6 +12,7 @@ export { proxyArgv, proxyCommand } from './proxy.js';
 export { ensureImage, recipeHash, defaultRecipe, type Image } from './image.js';
 export { readState, loadLab, type LabState, type MachineState } from './state.js';
 export { waitSettled, type SettleOptions } from './settle.js';
+export { requireHostTools, LAB_TOOLS, IMAGE_TOOLS } from './host-tools.js';
 export { DEFAULT_LAB, switchNs, machineNs } from './names.js';
 export { LabError } from './errors.js';
 export type { ConvergeFn, ConvergeRequest, Profile } from './types.js';

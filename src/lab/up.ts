@@ -19,6 +19,7 @@ import { ensureInotifyRoom } from './host-limits.js';
 import { LabError, requireRoot } from './errors.js';
 import type { ConvergeFn, Profile } from './types.js';
 import { waitSettled } from './settle.js';
+import { LAB_TOOLS, requireHostTools } from './host-tools.js';
 
 export const DEFAULT_INVENTORY = 'inventory/seed.yml';
 export const DEFAULT_PLAYBOOK = 'playbooks/site.yml';
@@ -68,6 +69,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   requireRoot();
   const name = opts.name ?? DEFAULT_LAB;
   checkLabName(name);
+  requireHostTools(LAB_TOOLS);
   const progress = opts.onProgress ?? ((): void => undefined);
   // the default inventory is the one in the working directory, else the package's own
   const invFile = opts.inventory ?? located(DEFAULT_INVENTORY);
