@@ -306,6 +306,8 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
     if (vip) {
       const f = findingOf(vip, state, seen, profile);
       f.explanation = others.length ? 'a consequence of the faults above' : `no director moved it back to ${vip.kind === 'vip' ? vip.preferred : ''}`;
+      // a consequence shares the cause of what it follows from
+      if (others.length && others.every((p) => drillMade(p, state))) f.cause = 'drill';
       const still = after.find((p) => p.kind === 'vip');
       const elsewhere = still ? still.holders.filter((h) => h !== still.preferred) : [];
       if (still && elsewhere.length > 0 && after.every((p) => p.kind === 'vip')) {

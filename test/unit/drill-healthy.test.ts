@@ -144,6 +144,8 @@ describe('ensureHealthy over the in-memory lab', () => {
     lab.log.length = 0;
     const found = await ensureHealthy(lab, 'hapb', { poweredOff: 'lb1' }, heal);
     expect(found[0]).toMatchObject({ host: 'lb1', cause: 'drill', repair: 'hapb lab poweron lb1' });
+    // the VIP on lb2 follows from the drill's fault alone
+    expect(found[1]).toMatchObject({ host: 'VIP', cause: 'drill', explanation: 'a consequence of the faults above' });
     expect(lab.log).toEqual(['poweron lb1']);
     expect(await lab.vipHolders()).toEqual(['lb1']);
   });

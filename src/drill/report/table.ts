@@ -33,13 +33,13 @@ export function resultRow(r: ScenarioResult): string[] {
 
 export const resultHeader = ['scenario', 'profile', 'requests', 'failed', 'failures', 'retried', 'slowest', 'VIP moved', 'left behind', 'verdict'];
 
-/** "-" (not checked: carry-over), "nothing", or "2 (1 by the drill)" */
+/** "-" (not checked: carry-over), "nothing", "2 (the drill's)" or "3 (2 by the cluster itself)" */
 export function leftBehindCell(r: ScenarioResult): string {
   const f = r.findings;
   if (f === undefined) return '-';
   if (f.length === 0) return 'nothing';
-  const drill = f.filter((x) => x.cause === 'drill').length;
-  return drill ? `${f.length} (${drill} by the drill)` : String(f.length);
+  const self = f.filter((x) => x.cause === 'cluster').length;
+  return self ? `${f.length} (${self} by the cluster itself)` : `${f.length} (the drill's)`;
 }
 
 /** one line per finding: "keepalived inactive on master [cluster]: stopped cleanly, ...; repaired: ..." */

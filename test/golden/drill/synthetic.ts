@@ -101,7 +101,7 @@ export function syntheticReport(): DrillReport {
   for (const r of results) {
     r.findings = [
       { host: 'lb1', problem: 'lb1 is powered off', cause: 'drill', explanation: 'the drill powered it off; a machine stays off until powered on', repair: 'hapb lab poweron lb1' },
-      { host: 'VIP', problem: 'the VIP is on lb2, not on lb1', cause: 'cluster', explanation: 'a consequence of the faults above', repair: 'none: back on lb1 5.2 s after the repairs above' },
+      { host: 'VIP', problem: 'the VIP is on lb2, not on lb1', cause: 'drill', explanation: 'a consequence of the faults above', repair: 'none: back on lb1 5.2 s after the repairs above' },
     ];
   }
   return {
