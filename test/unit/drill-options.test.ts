@@ -14,8 +14,8 @@ function exitCodeOf(f: () => unknown): number | undefined {
 }
 
 describe('drill options', () => {
-  it('defaults: lab default, profile hapb, 200 req/s, 5 s, a new connection per request, text', () => {
-    expect(parseDrillOptions({})).toEqual({ name: 'default', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false });
+  it('defaults: lab default, profile hapb, 200 req/s, 5 s, a new connection per request, text, healthy start', () => {
+    expect(parseDrillOptions({})).toEqual({ name: 'default', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false, mode: 'healthy-start' });
   });
 
   it.each([
@@ -24,6 +24,7 @@ describe('drill options', () => {
     [{ keepalive: '8' }, { keepalive: 8 }],
     [{ timeout: '1.5' }, { timeoutMs: 1500 }],
     [{ output: 'json', report: 'out/x' }, { json: true, reportDir: 'out/x' }],
+    [{ carryOver: true }, { mode: 'carry-over' }],
   ])('%j → %j', (raw, want) => {
     expect(parseDrillOptions(raw)).toMatchObject(want);
   });
