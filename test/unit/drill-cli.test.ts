@@ -61,6 +61,14 @@ describe('hapb drill', () => {
     for (const f of ['report.md', 'report.json', 'baseline.hapb.svg']) expect(existsSync(join(tmp, 'r', f))).toBe(true);
   }, 20_000);
 
+  it('healthy-start by default (findings checked), --carry-over on request; the report says which', async () => {
+    const healthy = JSON.parse((await drill(['baseline', '--rate', '20', '-o', 'json'])).out) as { mode: string; results: { findings?: unknown[] }[] };
+    expect(healthy.mode).toBe('healthy-start');
+    expect(healthy.results[0]?.findings).toEqual([]);
+    const carry = await drill(['baseline', '--rate', '20', '--carry-over']);
+    expect(carry.out).toMatch(/^mode: carry-over/);
+  }, 30_000);
+
   it('a failed verdict exits 2 and the summary says which', async () => {
     const lab = new MemoryLab(100);
     lab.refuse = true;
