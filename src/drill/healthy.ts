@@ -48,6 +48,11 @@ export interface ClusterFacts {
   partitioned: boolean;
   /** directors holding the VIP */
   vipHolders: string[];
+  /**
+   * what the client sees: did an HTTP GET of the VIP answer (2xx/3xx within
+   * 1 s), and which machine its ARP entry for the VIP points at
+   */
+  client?: { answered: boolean; status: string; arpHost?: string };
 }
 
 export type Problem =
@@ -55,7 +60,8 @@ export type Problem =
   | { kind: 'cut'; host: string }
   | { kind: 'power'; host: string }
   | { kind: 'service'; host: string; unit: string; facts: UnitFacts }
-  | { kind: 'vip'; holders: string[]; preferred: string };
+  | { kind: 'vip'; holders: string[]; preferred: string }
+  | { kind: 'client'; client: string; status: string; arpHost?: string; holder: string };
 
 /** The shell probe run in each machine; `parseProbe` reads its output. */
 export const probeScript = [
@@ -86,7 +92,7 @@ export function wanted(u: UnitFacts): boolean {
 }
 
 /** Everything that differs from the healthy state, repair order: network, power, services (nginx first), VIP last. */
-export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'directors'>): Problem[] {
+export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'directors'> & { client?: string }): Problem[] {
   const out: Problem[] = [];
   if (facts.partitioned) out.push({ kind: 'partition' });
   for (const m of facts.machines) if (m.cut) out.push({ kind: 'cut', host: m.host });
@@ -103,12 +109,15 @@ export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'direc
   const preferred = topology.directors[0];
   if (facts.vipHolders.length !== 1 || facts.vipHolders[0] !== preferred) {
     out.push({ kind: 'vip', holders: [...facts.vipHolders], preferred });
+  } else if (facts.client && !facts.client.answered) {
+    // only meaningful once the VIP is where it belongs
+    out.push({ kind: 'client', client: topology.client ?? 'client', status: facts.client.status, holder: preferred, ...(facts.client.arpHost ? { arpHost: facts.client.arpHost } : {}) });
   }
   return out;
 }
 
 export function problemHost(p: Problem): string {
-  return p.kind === 'partition' ? 'network' : p.kind === 'vip' ? 'VIP' : p.host;
+  return p.kind === 'partition' ? 'network' : p.kind === 'vip' ? 'VIP' : p.kind === 'client' ? p.client : p.host;
 }
 
 export function describeProblem(p: Problem): string {
@@ -122,6 +131,10 @@ export function describeProblem(p: Problem): string {
     case 'service': {
       const how = p.facts.active === 'failed' ? `failed (${p.facts.result || 'unknown'})` : p.facts.active || 'not running';
       return `${p.unit} ${how} on ${p.host}`;
+    }
+    case 'client': {
+      const arp = p.arpHost && p.arpHost !== p.holder ? `; its ARP entry for the VIP points at ${p.arpHost}, not ${p.holder}` : '';
+      return `${p.client} gets no answer from the VIP (${p.status})${arp}`;
     }
     case 'vip':
       return p.holders.length === 0
@@ -146,6 +159,7 @@ export function drillMade(p: Problem, state: DrillState): boolean {
       if (p.unit === 'nginx') return state.nginxDown === p.host || state.backendStopped === p.host;
       return false;
     case 'vip':
+    case 'client':
       return false;
   }
 }
@@ -157,6 +171,11 @@ export function drillMade(p: Problem, state: DrillState): boolean {
 export function explain(p: Problem, state: DrillState, machine: MachineFacts | undefined, profile: Profile): string {
   const byDrill = drillMade(p, state);
   if (p.kind === 'vip') return 'nothing moved it back';
+  if (p.kind === 'client') {
+    return p.arpHost && p.arpHost !== p.holder
+      ? `${p.arpHost} announced the VIP last (gratuitous ARP) and gave it up; nobody announced it again, so the client sends to a machine that drops it until its ARP entry expires`
+      : 'the VIP is on the right director, yet it does not answer';
+  }
   if (byDrill) {
     switch (p.kind) {
       case 'power':
@@ -190,11 +209,13 @@ export function repairOf(p: Problem): string {
       return `systemctl start ${p.unit} on ${p.host}`;
     case 'vip':
       return 'waited for the VIP to return';
+    case 'client':
+      return `ip neigh flush on ${p.client} (a real client or router keeps the entry until it expires)`;
   }
 }
 
 export function findingOf(p: Problem, state: DrillState, facts: ClusterFacts, profile: Profile): Finding {
-  const machine = p.kind === 'partition' || p.kind === 'vip' ? undefined : facts.machines.find((m) => m.host === p.host);
+  const machine = p.kind === 'partition' || p.kind === 'vip' || p.kind === 'client' ? undefined : facts.machines.find((m) => m.host === p.host);
   return {
     host: problemHost(p),
     problem: describeProblem(p),
@@ -225,7 +246,28 @@ export async function observe(lab: LabControl): Promise<ClusterFacts> {
       return { host, power, cut, ...probed };
     }),
   );
-  return { machines, partitioned: net.partitioned, vipHolders: await lab.vipHolders() };
+  const vipHolders = await lab.vipHolders();
+  const client = machines.find((m) => m.host === lab.topology.client)?.power === 'on' ? await probeClient(lab, machines) : undefined;
+  return { machines, partitioned: net.partitioned, vipHolders, ...(client ? { client } : {}) };
+}
+
+/** the client's view: one GET of the VIP (1 s), and the machine its ARP entry for the VIP names */
+async function probeClient(lab: LabControl, machines: MachineFacts[]): Promise<NonNullable<ClusterFacts['client']>> {
+  const { client, vip, url } = lab.topology;
+  const r = await lab.exec(client, ['sh', '-c', `curl -s -m 1 -o /dev/null -w '%{http_code}' ${url}; echo; ip neigh show ${vip}`]);
+  const [code = '', ...rest] = r.stdout.split('\n');
+  const answered = /^[23]\d\d$/.test(code.trim());
+  const mac = /lladdr ([0-9a-f:]{17})/.exec(rest.join('\n'))?.[1];
+  let arpHost: string | undefined;
+  if (mac) {
+    for (const host of lab.topology.directors) {
+      if (machines.find((m) => m.host === host)?.power !== 'on') continue;
+      const m = await lab.exec(host, ['sh', '-c', 'cat /sys/class/net/*/address']);
+      if (m.stdout.split('\n').includes(mac)) arpHost = host;
+    }
+  }
+  const status = answered ? code.trim() : code.trim() === '000' || code.trim() === '' ? 'no answer within 1 s' : `HTTP ${code.trim()}`;
+  return { answered, status, ...(arpHost ? { arpHost } : {}) };
 }
 
 export interface HealOptions {
@@ -252,6 +294,10 @@ async function repair(lab: LabControl, p: Problem): Promise<void> {
       const argv = p.unit === 'nginx' ? [...cmd.startNginx] : ['sh', '-c', `systemctl reset-failed ${p.unit}.service 2>/dev/null; systemctl start ${p.unit}.service`];
       const r = await lab.exec(p.host, argv);
       if (r.rc !== 0) throw new HapbError(`${p.host}: starting ${p.unit} failed (rc ${r.rc})`, { hint: (r.stderr || r.stdout).trim().slice(0, 400) });
+      return;
+    }
+    case 'client': {
+      await lab.exec(p.client, ['ip', 'neigh', 'flush', 'to', lab.topology.vip]);
       return;
     }
     case 'vip':
@@ -296,13 +342,14 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
     opts.step?.(`repairing: ${left.map(describeProblem).join('; ')}`);
     const seen = facts;
     const vip = left.find((p) => p.kind === 'vip');
-    const others = left.filter((p) => p.kind !== 'vip');
+    const others = left.filter((p) => p.kind !== 'vip' && p.kind !== 'client');
     for (const p of others) {
       findings.push(findingOf(p, state, seen, profile));
       await repair(lab, p);
     }
     const repairedAt = Date.now();
-    let after = others.length > 0 ? await until(vipMs, pollMs, probe) : left;
+    const notClient = async (): Promise<Problem[]> => (await probe()).filter((p) => p.kind !== 'client');
+    let after = others.length > 0 ? await until(vipMs, pollMs, notClient) : left.filter((p) => p.kind !== 'client');
     if (vip) {
       const f = findingOf(vip, state, seen, profile);
       f.explanation = others.length ? 'a consequence of the faults above' : `no director moved it back to ${vip.kind === 'vip' ? vip.preferred : ''}`;
@@ -313,7 +360,7 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
       if (still && elsewhere.length > 0 && after.every((p) => p.kind === 'vip')) {
         // everything else is healthy and the VIP still sits elsewhere: make it move
         for (const h of elsewhere) await lab.exec(h, [...cmd.restartKeepalived]);
-        after = await until(vipMs, pollMs, probe);
+        after = await until(vipMs, pollMs, notClient);
         f.repair = `restarted keepalived on ${elsewhere.join(' and ')} so that ${still.preferred} takes the VIP`;
       } else if (!still) {
         f.repair = others.length
@@ -321,6 +368,15 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
           : 'none';
       }
       findings.push(f);
+    }
+    if (after.length === 0) {
+      // the cluster is right; does the client reach it?
+      const stale = (await probe()).find((p) => p.kind === 'client');
+      if (stale) {
+        findings.push(findingOf(stale, state, facts, profile));
+        await repair(lab, stale);
+        after = await until(5000, pollMs, probe);
+      }
     }
     if (after.length > 0) {
       throw new HapbError(`the cluster is not healthy after repairs: ${after.map(describeProblem).join('; ')}`, {

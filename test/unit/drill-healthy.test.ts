@@ -48,6 +48,13 @@ describe('parseProbe', () => {
 describe('diagnose', () => {
   it('finds nothing wrong with a healthy cluster; disabled units need not run', () => {
     expect(diagnose(healthy(), topology)).toEqual([]);
+    expect(diagnose({ ...healthy(), client: { answered: true, status: '200', arpHost: 'master' } }, topology)).toEqual([]);
+  });
+
+  it("the client's view counts only once the VIP is where it belongs", () => {
+    const client = { answered: false, status: 'no answer within 1 s', arpHost: 'backup' };
+    expect(diagnose({ ...healthy(), client }, topology)).toMatchObject([{ kind: 'client', arpHost: 'backup', holder: 'master' }]);
+    expect(diagnose({ ...healthy(), vipHolders: ['backup'], client }, topology).map((p) => p.kind)).toEqual(['vip']);
   });
 
   it('lists network, power, services (nginx first) and the VIP, in repair order', () => {
@@ -148,6 +155,17 @@ describe('ensureHealthy over the in-memory lab', () => {
     expect(found[1]).toMatchObject({ host: 'VIP', cause: 'drill', explanation: 'a consequence of the faults above' });
     expect(lab.log).toEqual(['poweron lb1']);
     expect(await lab.vipHolders()).toEqual(['lb1']);
+  });
+
+  it("a client whose ARP entry still names the director that gave the VIP up: flushed, and said why", async () => {
+    const lab = new MemoryLab(20);
+    lab.staleArpOn = 'lb2';
+    const found = await ensureHealthy(lab, 'tutorial', {}, heal);
+    expect(found.map((f) => [f.host, f.cause, f.problem])).toEqual([
+      ['client', 'cluster', 'client gets no answer from the VIP (no answer within 1 s); its ARP entry for the VIP points at lb2, not lb1'],
+    ]);
+    expect(found[0]?.explanation).toMatch(/lb2 announced the VIP last .* nobody announced it again/);
+    expect(lab.log).toEqual(['client: ip neigh flush to 10.199.0.100']);
   });
 
   it('a service that will not start: an error naming it', async () => {

@@ -4,7 +4,9 @@
  * simulated (a request fails while nobody holds the VIP). Services can be
  * stopped (`stopped`), and the health probe of src/drill/healthy.ts reads them;
  * `systemctl start`/`restart` in exec starts them again, and the VIP then goes
- * to the first director whose keepalived runs (preemption). Not a stand-in for
+ * to the first director whose keepalived runs (preemption). The client probe
+ * answers while one director holds the VIP (`refuse` fails the load only) and
+ * `staleArpOn` makes it fail until `ip neigh flush`. Not a stand-in for
  * the real lab in integration tests.
  */
 import { probeScript } from '../../../src/drill/healthy.js';
@@ -26,6 +28,8 @@ export class MemoryLab implements LabControl {
   partitioned = false;
   /** scripts that stop keepalived, reported by the probe on the directors */
   stoppers: string[] = [];
+  /** the client's ARP entry for the VIP names this director (stale: the client gets no answer) until flushed */
+  staleArpOn: string | undefined;
   constructor(private moveMs: number) {}
   private unitsOf(host: string): string[] {
     if (host.startsWith('lb')) return ['nginx', 'keepalived', 'ssh'];
@@ -51,7 +55,15 @@ export class MemoryLab implements LabControl {
       if (host.startsWith('lb')) lines.push(...this.stoppers.map((s) => `stopper ${s}`));
       return { rc: 0, stdout: lines.join('\n') + '\n', stderr: '' };
     }
-    this.log.push(`${host}: ${argv.join(' ')}`);
+    const line = argv.join(' ');
+    if (line.includes('curl -s -m 1')) {
+      const arpOn = this.staleArpOn ?? this.holders[0];
+      const ok = this.staleArpOn === undefined && this.holders.length === 1;
+      return { rc: 0, stdout: `${ok ? '200' : '000'}\n${arpOn ? `${this.topology.vip} dev eth0 lladdr ${this.mac(arpOn)} REACHABLE` : ''}\n`, stderr: '' };
+    }
+    if (line.includes('/sys/class/net/*/address')) return { rc: 0, stdout: `00:00:00:00:00:00\n${this.mac(host)}\n`, stderr: '' };
+    this.log.push(`${host}: ${line}`);
+    if (line.startsWith('ip neigh flush')) this.staleArpOn = undefined;
     const started = /systemctl (?:start|restart) (\S+?)\.service/.exec(argv.join(' '))?.[1];
     if (started) {
       this.stopped.delete(`${host} ${started}`);
@@ -61,6 +73,9 @@ export class MemoryLab implements LabControl {
       }
     }
     return { rc: host === 'broken' ? 1 : 0, stdout: '', stderr: 'no such unit' };
+  }
+  private mac(host: string): string {
+    return `02:00:00:00:00:0${this.topology.directors.indexOf(host) + 1}`;
   }
   async faultsInPlace() {
     return { poweredOff: [...this.off], cut: [...this.cutHosts], partitioned: this.partitioned };
