@@ -330,7 +330,7 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
   const vipMs = opts.vipMs ?? 20_000;
   const stableMs = opts.stableMs ?? 2000;
   const pollMs = opts.pollMs ?? 500;
-  let facts = await observe(lab);
+  let facts: ClusterFacts = { machines: [], partitioned: false, vipHolders: [] };
   const probe = async (): Promise<Problem[]> => {
     facts = await observe(lab);
     return diagnose(facts, lab.topology);
