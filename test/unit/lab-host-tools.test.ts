@@ -1,9 +1,8 @@
-/** A missing host program is an error naming its Debian package and scripts/setup.sh, before anything is made. */
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+/** A missing host program is an error naming its Debian package and scripts/setup.sh (the CLI, before anything is made: test/cli/lab-host-tools.test.ts). */
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { hapb } from '../helpers/cli.js';
 import { HOST_TOOLS, IMAGE_TOOLS, LAB_TOOLS, missingTools, onPath, requireHostTools } from '../../src/lab/host-tools.js';
 
 const dir = mkdtempSync(join(tmpdir(), `hapb-t-tools-${process.pid}-`));
@@ -46,21 +45,5 @@ describe('host tools', () => {
 
   it('nothing missing: no error', () => {
     expect(() => requireHostTools(LAB_TOOLS, () => true)).not.toThrow();
-  });
-});
-
-describe('hapb lab up on a machine without the lab programs', () => {
-  it('fails at once naming the packages and scripts/setup.sh; creates nothing', () => {
-    const empty = join(dir, 'empty-path');
-    const varRoot = join(dir, 'var');
-    const runRoot = join(dir, 'run');
-    for (const d of [empty, varRoot, runRoot]) mkdirSync(d);
-    const r = hapb(['lab', 'up', '--name', `t-tools-${process.pid}`], { env: { PATH: empty, HAPB_LAB_VAR: varRoot, HAPB_LAB_RUN: runRoot } });
-    expect(r.code).not.toBe(0);
-    expect(r.stderr).toContain('missing on this machine: systemd-nspawn (Debian package systemd-container), ip (Debian package iproute2)');
-    expect(r.stderr).toContain('./scripts/setup.sh');
-    expect(r.stderr).not.toContain('ENOENT');
-    expect(readdirSync(varRoot)).toEqual([]);
-    expect(readdirSync(runRoot)).toEqual([]);
   });
 });
