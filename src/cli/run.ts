@@ -80,7 +80,7 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
   }
   const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars);
   for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
-  const templateErrors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars, ...(flags.limit ? { limit: flags.limit } : {}) });
+  const templateErrors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) });
   if (templateErrors.length === 1) throw templateErrors[0];
   if (templateErrors.length > 1) throw new InputErrors(templateErrors);
   if (flags.syntaxCheck) {
@@ -115,7 +115,7 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     extraVars: inputs.extraVars,
     check: Boolean(flags.check),
     diff: Boolean(flags.diff),
-    ...(flags.limit ? { limit: flags.limit } : {}),
+    ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
     forks,
     ...(flags.tags ? { tags: flags.tags.split(',').map((s) => s.trim()) } : {}),
     ...(flags.skipTags ? { skipTags: flags.skipTags.split(',').map((s) => s.trim()) } : {}),

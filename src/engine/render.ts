@@ -48,7 +48,7 @@ export async function renderPlaybook(opts: RenderOptions): Promise<RenderedFile[
       throw new HapbError('hapb render connects to no host');
     },
     extraVars: opts.extraVars ?? {},
-    ...(opts.limit ? { limit: opts.limit } : {}),
+    ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
     offline: true,
     // one host at a time keeps each host's files in task order
     forks: 1,

@@ -6,7 +6,7 @@
  */
 import type { Connection, ConnectionFactory, ConnectionOptions } from '../connection/types.js';
 import { ExitCode, UnreachableError, errorMessage } from '../errors/index.js';
-import { selectHosts } from '../inventory/index.js';
+import { limitHosts, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Module, ModulePlan } from '../modules/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
@@ -63,10 +63,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
     }
     return st;
   };
-  const limited = opts.limit ? new Set(selectHosts(opts.inventory, opts.limit)) : undefined;
-  if (limited && limited.size === 0) {
-    emit({ type: 'warning', message: `--limit '${opts.limit}' matches no host of the inventory` });
-  }
+  const limited = opts.limit !== undefined ? limitHosts(opts.inventory, opts.limit) : undefined;
   const templater = createTemplater({ searchPaths: [opts.playbook.dir] });
   const check = opts.offline ? true : (opts.check ?? false);
   const diff = opts.diff ?? false;

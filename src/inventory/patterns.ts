@@ -12,6 +12,102 @@ import { closest } from '../yaml/validate.js';
 import { hostsOfGroup } from './graph.js';
 import type { Inventory } from './types.js';
 
+/**
+ * Why a pattern is not a valid host pattern, or undefined when it is. Stricter
+ * than Ansible (which drops what it cannot parse and may end up with `all`):
+ * an empty or blank pattern, an empty part (`a:&`, `!`), an unbalanced
+ * bracket (`[`, `web[0`, `~[`), a `~` without a regex or with one that does
+ * not compile, and a bad subscript are all refused.
+ */
+export function patternProblem(pattern: string | readonly string[]): string | undefined {
+  if (typeof pattern !== 'string') {
+    if (pattern.length === 0) return 'the list of patterns is empty';
+    for (const p of pattern) {
+      if (typeof p !== 'string') return `${JSON.stringify(p)} is not a pattern (a string)`;
+      const why = patternProblem(p);
+      if (why) return why;
+    }
+    return undefined;
+  }
+  const p = pattern.trim();
+  if (p === '') return pattern === '' ? 'the pattern is empty' : 'the pattern is blank';
+  if (/[\u0000-\u001f\u007f]/.test(p)) return 'the pattern contains a control character';
+  const pieces = p.includes(',') ? p.split(',').map((s) => s.trim()).filter((s) => s !== '') : isSingleAddress(p) ? [p] : colonParts(p);
+  if (typeof pieces === 'string') return pieces;
+  if (pieces.length === 0) return 'the pattern names no host or group';
+  for (const piece of pieces) {
+    // inside a comma-separated part, whitespace separates parts as in Ansible
+    for (const part of piece.split(/\s+/).filter((s) => s !== '')) {
+      const why = partProblem(part);
+      if (why) return why;
+    }
+  }
+  return undefined;
+}
+
+/** Parts of a ':'-separated pattern; a string when the brackets do not balance. */
+function colonParts(p: string): string[] | string {
+  const parts: string[] = [];
+  let cur = '';
+  let depth = 0;
+  for (const c of p) {
+    if (c === '[') {
+      if (depth > 0) return `'[' inside [...] in '${p}'`;
+      depth++;
+    } else if (c === ']') {
+      if (depth === 0) return `']' without '[' in '${p}'`;
+      depth--;
+    } else if (c === ':' && depth === 0) {
+      parts.push(cur);
+      cur = '';
+      continue;
+    }
+    cur += c;
+  }
+  if (depth > 0) return `'[' without ']' in '${p}'`;
+  parts.push(cur);
+  const kept = parts.map((s) => s.trim());
+  if (kept.every((s) => s === '')) return [];
+  if (kept.some((s) => s === '')) return `empty part between ':' in '${p}'`;
+  return kept.filter((s) => s !== '');
+}
+
+function partProblem(part: string): string | undefined {
+  const expr = stripOp(part);
+  if (expr === '') return `'${part}' names no host or group`;
+  if (expr[0] === '&' || expr[0] === '!') return `'${part}' has more than one & or !`;
+  if (expr[0] === '~') {
+    if (expr.length === 1) return `'${part}' has no regular expression after ~`;
+    try {
+      new RegExp(expr.slice(1));
+    } catch (err) {
+      return `'${part}' is not a valid regular expression (${err instanceof Error ? err.message : String(err)})`;
+    }
+    return undefined;
+  }
+  let depth = 0;
+  for (const c of expr) {
+    if (c === '[') depth++;
+    else if (c === ']') depth--;
+    if (depth < 0 || depth > 1) return `'${part}' has unbalanced [ ]`;
+  }
+  if (depth !== 0) return `'${part}' has unbalanced [ ]`;
+  const sub = /^(.*)\[([^\]]*)\]$/.exec(expr);
+  if (sub && /^[-\d:]+$/.test(sub[2] ?? '') && !SUBSCRIPT.test(expr)) return `'${part}' has a bad subscript (use [N], [-N], [N:M] or [N:])`;
+  return undefined;
+}
+
+/** Throw an input error (exit 4) naming the pattern when it is not valid (see patternProblem). */
+export function checkPattern(pattern: string | readonly string[], what = 'host pattern'): void {
+  const why = patternProblem(pattern);
+  if (why) {
+    throw new HapbError(`invalid ${what} ${JSON.stringify(pattern)}: ${why}`, {
+      exitCode: ExitCode.invalidInput,
+      hint: "a pattern names hosts or groups: 'web', 'web*', 'directors:!master', 'web[0]', '~web\\d+'",
+    });
+  }
+}
+
 /** Split a pattern into parts: on commas if there are any, else on ':' outside [..]. */
 export function splitPattern(pattern: string | readonly string[]): string[] {
   if (typeof pattern !== 'string') return pattern.flatMap((p) => splitPattern(p));
@@ -40,6 +136,7 @@ function orderParts(parts: string[]): string[] {
 
 /** The host names a pattern selects, without repeats; [] when it selects nothing. */
 export function selectHosts(inv: Inventory, pattern: string | readonly string[]): string[] {
+  checkPattern(pattern);
   let hosts: string[] = [];
   for (const part of orderParts(splitPattern(pattern))) {
     if (inv.hosts.has(part)) {
@@ -75,6 +172,34 @@ export function applyLimit(inv: Inventory, hosts: readonly string[], limit: stri
   const parts = splitPattern(limit).flatMap((p) => (p.startsWith('@') ? limitFile(p.slice(1)) : [p]));
   const allowed = new Set(selectHosts(inv, parts));
   return hosts.filter((h) => allowed.has(h));
+}
+
+/**
+ * The hosts of the inventory `--limit` keeps (`@FILE` parts read from FILE).
+ * As in Ansible, a limit that leaves no host of the inventory is an error
+ * (exit 4 here), and so is a malformed pattern.
+ */
+export function limitHosts(inv: Inventory, limit: string): Set<string> {
+  checkPattern(limit, '--limit pattern');
+  const parts = splitPattern(limit).flatMap((p) => (p.startsWith('@') ? limitFile(p.slice(1)) : [p]));
+  if (parts.length === 0) {
+    throw new HapbError(`--limit ${JSON.stringify(limit)} names no host`, { exitCode: ExitCode.invalidInput, hint: 'the limit file is empty' });
+  }
+  checkPattern(parts, '--limit pattern');
+  const hosts = new Set(selectHosts(inv, parts));
+  if (hosts.size === 0) {
+    const unmatched = unmatchedParts(inv, parts);
+    const guess = unmatched.find((u) => u.suggestion);
+    throw new HapbError(`--limit ${JSON.stringify(limit)} leaves no host of the inventory to target`, {
+      exitCode: ExitCode.invalidInput,
+      hint: guess?.suggestion
+        ? `did you mean '${guess.suggestion}' instead of '${guess.part}'?`
+        : unmatched.length > 0
+          ? `no host or group matches ${unmatched.map((u) => `'${u.part}'`).join(', ')}; see hapb inventory --graph`
+          : 'see hapb inventory --graph',
+    });
+  }
+  return hosts;
 }
 
 function limitFile(path: string): string[] {

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { ExitCode, HapbError, InputErrors, SchemaError, type SourcePos } from '../errors/index.js';
 import { parseBoolean } from '../core/bool.js';
 import type { Vars } from '../core/types.js';
+import { patternProblem } from '../inventory/patterns.js';
 import { joinPointer, loadYamlFile, type Located } from '../yaml/load.js';
 import { closest, validateAt } from '../yaml/validate.js';
 import { playSchema, roleRefSchema, taskKeywords, taskSchema } from './keywords.js';
@@ -73,6 +74,13 @@ class Loader {
     const errs = validateAt(playSchema, r, doc, ptr, 'play');
     if (errs.length) {
       this.errors.push(...errs);
+      return undefined;
+    }
+    const hostsProblem = patternProblem(Array.isArray(r.hosts) ? (r.hosts as string[]) : String(r.hosts));
+    if (hostsProblem) {
+      this.errors.push(
+        new SchemaError(`invalid host pattern ${JSON.stringify(r.hosts)}: ${hostsProblem}`, doc.pos(joinPointer(ptr, 'hosts')), "name hosts or groups: 'all', 'web', 'directors:!master'"),
+      );
       return undefined;
     }
     const hosts = Array.isArray(r.hosts) ? (r.hosts as string[]).join(',') : String(r.hosts);

@@ -5,6 +5,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { HapbError } from '../../src/errors/index.js';
 import {
   applyLimit,
+  limitHosts,
+  patternProblem,
   inventoryFromYaml,
   partMatchesNothing,
   selectHosts,
@@ -161,5 +163,72 @@ describe('applyLimit with @FILE', () => {
 
   it('names a missing file as an input error', () => {
     expect(() => applyLimit(inv, everyone, `@${join(dir, 'missing.retry')}`)).toThrow(/cannot read limit file .*missing\.retry \(ENOENT\)/);
+  });
+});
+
+describe('strict patterns (issue 10: a malformed pattern never selects every host)', () => {
+  it.each([
+    ['', /empty/],
+    [' ', /blank/],
+    ['[', /'\[' without '\]'/],
+    [':', /names no host or group/],
+    ['~[', /'\[' without '\]'/],
+    ['~', /no regular expression/],
+    ['~(', /not a valid regular expression/],
+    ['web[0', /'\[' without '\]'/],
+    ['web]', /'\]' without '\['/],
+    ['web:&', /'&' names no host or group/],
+    ['!', /names no host or group/],
+    ['web::directors', /empty part/],
+    [',', /names no host or group/],
+    [[] as string[], /list of patterns is empty/],
+    [['web', ' '], /blank/],
+  ])('%j is an input error (exit 4) naming the pattern', (pattern, why) => {
+    let caught: unknown;
+    try {
+      selectHosts(inv, pattern);
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(HapbError);
+    expect((caught as HapbError).exitCode).toBe(4);
+    expect((caught as HapbError).message).toContain(JSON.stringify(pattern));
+    expect((caught as HapbError).message).toMatch(why);
+  });
+
+  it.each(['all', '*', 'web', 'web*', 'web[0]', 'web[-1]', 'web[0:1]', 'db-[ab]', 'web[!1]', '~web\\d', 'web,', 'a,b', 'web:&prod:!web1', '::1', '[::1]:22', 'web1:2222', 'web directors'])(
+    '%j is a valid pattern',
+    (pattern) => {
+      expect(patternProblem(pattern)).toBeUndefined();
+    },
+  );
+});
+
+describe('limitHosts (the --limit of run and render)', () => {
+  const dir = mkdtempSync(join(tmpdir(), `hapb-t-limit-${process.pid}-`));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a limit that leaves no host is an input error, as in Ansible, with a did-you-mean', () => {
+    expect(() => limitHosts(inv, 'nope')).toThrow(/--limit "nope" leaves no host of the inventory to target/);
+    try {
+      limitHosts(inv, 'dirctors');
+    } catch (e) {
+      expect((e as HapbError).exitCode).toBe(4);
+      expect((e as HapbError).hint).toMatch(/did you mean 'directors'/);
+    }
+    expect.assertions(3);
+  });
+
+  it('a malformed limit is an input error, never every host', () => {
+    for (const bad of ['[', ':', ' ', '~[', '']) expect(() => limitHosts(inv, bad)).toThrow(/invalid --limit pattern/);
+  });
+
+  it('@FILE reads one pattern per line (a retry file)', () => {
+    const file = join(dir, 'site.retry');
+    writeFileSync(file, 'web2\n\n  backup  \n');
+    expect([...limitHosts(inv, `@${file}`)].sort()).toEqual(['backup', 'web2']);
+    const empty = join(dir, 'empty.retry');
+    writeFileSync(empty, '\n');
+    expect(() => limitHosts(inv, `@${empty}`)).toThrow(/names no host/);
   });
 });
