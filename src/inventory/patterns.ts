@@ -31,7 +31,7 @@ export function patternProblem(pattern: string | readonly string[]): string | un
   }
   const p = pattern.trim();
   if (p === '') return pattern === '' ? 'the pattern is empty' : 'the pattern is blank';
-  if (/[\u0000-\u001f\u007f]/.test(p)) return 'the pattern contains a control character';
+  if ([...p].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) return 'the pattern contains a control character';
   const pieces = p.includes(',') ? p.split(',').map((s) => s.trim()).filter((s) => s !== '') : isSingleAddress(p) ? [p] : colonParts(p);
   if (typeof pieces === 'string') return pieces;
   if (pieces.length === 0) return 'the pattern names no host or group';
