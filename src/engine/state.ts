@@ -16,14 +16,35 @@ export interface HostState {
   stats: HostStats;
 }
 
+let downs = 0;
+
+/** A number that changes whenever a host is marked failed or unreachable (or no longer). */
+export function hostsDownVersion(): number {
+  return downs;
+}
+
 export function newHostState(name: string): HostState {
+  let failed = false;
+  let unreachable = false;
   return {
     name,
     facts: {},
     runtime: {},
     notified: new Set(),
-    failed: false,
-    unreachable: false,
+    get failed() {
+      return failed;
+    },
+    set failed(v: boolean) {
+      if (v !== failed) downs++;
+      failed = v;
+    },
+    get unreachable() {
+      return unreachable;
+    },
+    set unreachable(v: boolean) {
+      if (v !== unreachable) downs++;
+      unreachable = v;
+    },
     stats: { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 },
   };
 }

@@ -7,8 +7,9 @@
  */
 import { hostVars, magicVars } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
+import { markScope, markScopeContainer } from '../template/lazy-vars.js';
 import type { Role, Task } from '../playbook/types.js';
-import type { HostState } from './state.js';
+import { hostsDownVersion, type HostState } from './state.js';
 import type { Vars } from './types.js';
 
 /** Ansible's placeholder: an argument templated to `omit` is left out. */
@@ -49,15 +50,23 @@ function stripPrefix(facts: Vars): Vars {
 export function taskVars(scope: VarScope, host: string, task?: Task, role?: Role): Vars {
   const st = scope.hosts.get(host);
   const r = role ?? task?.role;
-  const hostvars = new Proxy({} as Vars, {
-    get: (_t, name) => (typeof name === 'string' && scope.inventory.hosts.has(name) ? hostLevelVars(scope, name) : undefined),
+  // each host's entry is built on first use (never all of them: that is the
+  // whole inventory for every task), then kept, and templated lazily in its own scope
+  const entries = new Map<string, Vars>();
+  const entry = (name: string): Vars => {
+    let v = entries.get(name);
+    if (!v) entries.set(name, (v = markScope(hostLevelVars(scope, name))));
+    return v;
+  };
+  const hostvars = markScopeContainer(new Proxy({} as Vars, {
+    get: (_t, name) => (typeof name === 'string' && scope.inventory.hosts.has(name) ? entry(name) : undefined),
     has: (_t, name) => typeof name === 'string' && scope.inventory.hosts.has(name),
     ownKeys: () => [...scope.inventory.hosts.keys()],
     getOwnPropertyDescriptor: (_t, name) =>
       typeof name === 'string' && scope.inventory.hosts.has(name)
-        ? { enumerable: true, configurable: true, value: hostLevelVars(scope, name) }
+        ? { enumerable: true, configurable: true, value: entry(name) }
         : undefined,
-  });
+  }));
   const vars: Vars = {
     ...(r?.defaults ?? {}),
     ...hostVars(scope.inventory, host),
@@ -69,7 +78,7 @@ export function taskVars(scope: VarScope, host: string, task?: Task, role?: Role
     ...(st?.runtime ?? {}),
     ...scope.extraVars,
   };
-  return {
+  const out: Vars = {
     ...vars,
     ...magicVars(scope.inventory, host),
     hostvars,
@@ -79,11 +88,24 @@ export function taskVars(scope: VarScope, host: string, task?: Task, role?: Role
     role_name: r?.name,
     ansible_check_mode: scope.check,
     ansible_diff_mode: scope.diff,
-    ansible_play_hosts: scope.playHosts.filter((h) => !scope.hosts.get(h)?.failed && !scope.hosts.get(h)?.unreachable),
     ansible_play_hosts_all: scope.playHosts,
     ansible_play_batch: scope.batchHosts,
     omit: OMIT,
   };
+  out.ansible_play_hosts = activePlayHosts(scope);
+  return out;
+}
+
+const activeCache = new WeakMap<VarScope, { version: number; hosts: string[] }>();
+
+/** The play's hosts not failed or unreachable, computed again only when a host went down (it is as long as the play). */
+function activePlayHosts(scope: VarScope): string[] {
+  const version = hostsDownVersion();
+  const known = activeCache.get(scope);
+  if (known?.version === version) return known.hosts;
+  const hosts = scope.playHosts.filter((h) => !scope.hosts.get(h)?.failed && !scope.hosts.get(h)?.unreachable);
+  activeCache.set(scope, { version, hosts });
+  return hosts;
 }
 
 /** Remove arguments whose value is the omit placeholder. */

@@ -11,7 +11,7 @@ import { loadYaml, type Located } from '../yaml/load.js';
 import { newDraft, type Draft } from './draft.js';
 import { parseInventoryDoc } from './parse-yaml.js';
 import type { Inventory, VarSource } from './types.js';
-import { asSchemaError, loadVarsFiles, varsFileNames } from './vars-files.js';
+import { asSchemaError, dirEntries, loadVarsFiles, varsFileNames } from './vars-files.js';
 import { winningVarPos } from './vars.js';
 
 const INVENTORY_EXTENSIONS = ['.yml', '.yaml', '.json'];
@@ -154,8 +154,10 @@ function loadAllVarsFiles(draft: Draft, dir: string): void {
   const attach = (entity: { fileVars?: VarSource }, source: VarSource | undefined): void => {
     if (source) entity.fileVars = source;
   };
-  for (const g of draft.groups.values()) attach(g, loadVarsFiles(draft, groupDir, g.name, `group '${g.name}'`));
-  for (const h of draft.hosts.values()) attach(h, loadVarsFiles(draft, hostDir, h.name, `host '${h.name}'`));
+  const groupEntries = dirEntries(groupDir);
+  const hostEntries = dirEntries(hostDir);
+  for (const g of draft.groups.values()) attach(g, loadVarsFiles(draft, groupDir, g.name, `group '${g.name}'`, groupEntries));
+  for (const h of draft.hosts.values()) attach(h, loadVarsFiles(draft, hostDir, h.name, `host '${h.name}'`, hostEntries));
   for (const { entry, name } of varsFileNames(groupDir)) {
     if (!draft.groups.has(name)) draft.warnings.push(`${join(groupDir, entry)}: no group '${name}' in the inventory; file ignored`);
   }

@@ -31,10 +31,16 @@ function listDir(dir: string): string[] {
   }
 }
 
-/** The files holding NAME's variables in `dir`, in load order. */
-export function findVarsFiles(dir: string, name: string): string[] {
+/** The names in `dir` (empty when it is missing), to look each host up without a stat per host. */
+export function dirEntries(dir: string): Set<string> {
+  return new Set(listDir(dir));
+}
+
+/** The files holding NAME's variables in `dir`, in load order (`entries`: dirEntries(dir), when known). */
+export function findVarsFiles(dir: string, name: string, entries?: Set<string>): string[] {
   if (name === '' || name === '.' || name === '..' || name.includes('/') || name.includes('\0')) return [];
   for (const ext of ['', ...EXTENSIONS]) {
+    if (entries && !entries.has(name + ext)) continue;
     const path = join(dir, name + ext);
     const k = kind(path);
     if (k === 'dir') return dirFiles(path);
@@ -57,8 +63,8 @@ function dirFiles(dir: string): string[] {
 }
 
 /** Load and merge NAME's variable files; errors go to the draft. */
-export function loadVarsFiles(draft: Draft, dir: string, name: string, what: string): VarSource | undefined {
-  const files = findVarsFiles(dir, name);
+export function loadVarsFiles(draft: Draft, dir: string, name: string, what: string, entries?: Set<string>): VarSource | undefined {
+  const files = findVarsFiles(dir, name, entries);
   if (files.length === 0) return undefined;
   const source: VarSource = { vars: {}, pos: {} };
   for (const file of files) {

@@ -9,6 +9,7 @@
 import { dirname } from 'node:path';
 import type { SourcePos } from '../errors/index.js';
 import type { Vars } from '../core/types.js';
+import { markScope, markScopeContainer } from '../template/lazy-vars.js';
 import { ancestorsOf, hostsOfGroup, sortGroups } from './graph.js';
 import type { Group, Host, Inventory, VarSource } from './types.js';
 
@@ -94,10 +95,39 @@ export function winningVarPos(inv: Inventory, host: string, key: string): Source
 
 /** `groups`: every group (with `all` and `ungrouped`) to its hosts, in inventory order. */
 export function groupsDict(inv: Inventory): Record<string, string[]> {
+  let known = groupsDicts.get(inv);
+  if (!known) {
+    known = {};
+    for (const name of inv.groups.keys()) setOwn(known, name, [...hostsOfGroup(inv, name)]);
+    groupsDicts.set(inv, known);
+  }
+  // a new mapping each time; the lists are shared (built once per inventory, never changed)
   const out: Record<string, string[]> = {};
-  for (const name of inv.groups.keys()) setOwn(out, name, [...hostsOfGroup(inv, name)]);
+  for (const [name, hosts] of Object.entries(known)) setOwn(out, name, hosts);
   return out;
 }
+
+const groupsDicts = new WeakMap<Inventory, Record<string, string[]>>();
+
+/** `hostvars` of the inventory (no play variables): one object per inventory, each host's entry built on first use. */
+function inventoryHostvars(inv: Inventory): Vars {
+  let hostvars = hostvarsObjects.get(inv);
+  if (hostvars) return hostvars;
+  hostvars = {};
+  for (const name of inv.hosts.keys()) {
+    let cached: Vars | undefined;
+    Object.defineProperty(hostvars, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => (cached ??= markScope(hostVars(inv, name))),
+    });
+  }
+  markScopeContainer(hostvars);
+  hostvarsObjects.set(inv, hostvars);
+  return hostvars;
+}
+
+const hostvarsObjects = new WeakMap<Inventory, Vars>();
 
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 const IPV6 = /^[0-9a-fA-F]*:[0-9a-fA-F:.]*$/;
@@ -113,15 +143,7 @@ export function magicVars(inv: Inventory, host: string): Vars {
   const groupNames = groupsOf(inv, host)
     .filter((g) => g !== 'all')
     .sort();
-  const hostvars: Vars = {};
-  for (const name of inv.hosts.keys()) {
-    let cached: Vars | undefined;
-    Object.defineProperty(hostvars, name, {
-      enumerable: true,
-      configurable: true,
-      get: () => (cached ??= hostVars(inv, name)),
-    });
-  }
+  const hostvars = inventoryHostvars(inv);
   const file = h.pos?.file ?? inv.source;
   const short = IPV4.test(host) || IPV6.test(host) ? host : (host.split('.')[0] ?? host);
   return {

@@ -31,8 +31,32 @@ export function containsTemplate(value: unknown): boolean {
   return false;
 }
 
-/** Keys never templated as a whole: they hold other scopes. */
-const CONTAINERS = new Set(['hostvars']);
+/** Objects templated lazily with themselves as vars in every session (hostvars entries). */
+const sharedScopes = new WeakSet<object>();
+/** Containers (hostvars) that mark their entries with markScope as they hand them out. */
+const selfMarking = new WeakSet<object>();
+
+/** Make `vars` a lazy scope for every session (e.g. one host's entry of hostvars). Returns it. */
+export function markScope<T extends object>(vars: T): T {
+  sharedScopes.add(vars);
+  return vars;
+}
+
+/**
+ * Say that `container` (a hostvars object) marks each entry with markScope
+ * when it hands it out, so a session need not walk it (which costs the whole
+ * inventory for every render). Returns it.
+ */
+export function markScopeContainer<T extends object>(container: T): T {
+  selfMarking.add(container);
+  return container;
+}
+
+/**
+ * Keys never templated as a whole: they hold other scopes, or lists of host
+ * and group names (walking those for `{{` costs the inventory's size at every use).
+ */
+const CONTAINERS = new Set(['hostvars', 'groups', 'group_names', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch']);
 
 export class Session {
   /** objects whose values are templated lazily with the object itself as vars */
@@ -45,13 +69,13 @@ export class Session {
   constructor(readonly vars: Vars) {
     this.scopes.add(vars);
     const hostvars = vars.hostvars;
-    if (isPlainObject(hostvars)) {
+    if (isPlainObject(hostvars) && !selfMarking.has(hostvars)) {
       for (const hv of Object.values(hostvars)) if (typeof hv === 'object' && hv !== null) this.scopes.add(hv);
     }
   }
 
   isScope(value: unknown): value is Vars {
-    return typeof value === 'object' && value !== null && this.scopes.has(value);
+    return typeof value === 'object' && value !== null && (this.scopes.has(value) || sharedScopes.has(value));
   }
 
   /**
