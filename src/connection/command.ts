@@ -68,15 +68,18 @@ export function shellJoin(argv: readonly string[]): string {
 export interface BuiltCommand {
   /** the full command line for /bin/sh -c (or an SSH exec request) */
   command: string;
-  /** stdin to send: the sudo password line first when one is needed */
+  /** stdin to send (the command's own data; never the sudo password) */
   stdin?: Buffer;
 }
 
 /**
  * Wrap `command` with cd, env and sudo. `loginUser` is who the connection
- * runs as: becoming the same user needs no sudo. `sudoPrompt` (optional) is
- * the prompt sudo -S prints when it wants the password, so a connection can
- * answer only when asked (default: no prompt).
+ * runs as: becoming the same user needs no sudo. With a become password, sudo
+ * runs with `-S -p sudoPrompt`: the connection must write the password only
+ * when `sudoPrompt` appears on stderr, and the command's stdin only once the
+ * command started (a marker it prints): the password is never part of
+ * `stdin`, so a sudo that does not ask (root, NOPASSWD, cached) cannot pass
+ * it on to the command.
  */
 export function buildCommand(command: string, opts: ExecOptions = {}, loginUser?: string, sudoPrompt = ''): BuiltCommand {
   let inner = command;
@@ -95,8 +98,8 @@ export function buildCommand(command: string, opts: ExecOptions = {}, loginUser?
   if (become && targetUser !== loginUser) {
     const sh = `/bin/sh -c ${shellQuote(inner)}`;
     if (become.password !== undefined) {
+      if (sudoPrompt === '') throw new Error('a sudo password needs a prompt to answer: pass sudoPrompt');
       inner = `sudo -S -p ${shellQuote(sudoPrompt)} -H -u ${shellQuote(targetUser)} -- ${sh}`;
-      stdinParts.push(Buffer.from(become.password + '\n'));
     } else {
       inner = `sudo -n -H -u ${shellQuote(targetUser)} -- ${sh}`;
     }

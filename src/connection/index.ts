@@ -39,7 +39,7 @@ export const createConnection: ConnectionFactory = (
       return new SshConnection(host, vars, opts);
     case 'local':
     case 'ansible.builtin.local':
-      return new LocalConnection(host);
+      return new LocalConnection(host, opts.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {});
     default:
       throw new ConnectionTypeError(host, type);
   }

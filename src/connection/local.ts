@@ -6,8 +6,10 @@
 import { spawn } from 'node:child_process';
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import { constants, userInfo } from 'node:os';
+import { randomBytes } from 'node:crypto';
 import { buildCommand } from './command.js';
-import type { Connection, ConnectionFactory, ExecOptions, ExecResult, PutOptions } from './types.js';
+import { becomeFailure, redact } from './ssh/errors.js';
+import type { BecomeOptions, Connection, ConnectionFactory, ExecOptions, ExecResult, PutOptions } from './types.js';
 
 /** rc reported when a command was killed for running past its timeout (like coreutils `timeout`) */
 export const TIMEOUT_RC = 124;
@@ -15,52 +17,138 @@ export const TIMEOUT_RC = 124;
 export class LocalConnection implements Connection {
   readonly host: string;
   private readonly loginUser: string;
+  /** from --ask-become-pass, when the task gives none */
+  private readonly becomePassword: string | undefined;
+  /** how long sudo may take to start the command or ask for the password (ms) */
+  private readonly becomeTimeoutMs: number;
 
-  constructor(host = 'localhost') {
+  constructor(host = 'localhost', opts: { becomePassword?: string; becomeTimeoutMs?: number } = {}) {
     this.host = host;
     this.loginUser = userInfo().username;
+    this.becomePassword = opts.becomePassword;
+    this.becomeTimeoutMs = opts.becomeTimeoutMs ?? 15_000;
   }
 
   async connect(): Promise<void> {
     // nothing to open
   }
 
-  exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const built = buildCommand(command, opts, this.loginUser);
+  /**
+   * Run through /bin/sh -c. With become (sudo to another user), as over SSH:
+   * the command first prints a random marker; the sudo password is written
+   * only when sudo prints hapb's prompt, the command's stdin only after the
+   * marker, so the password never reaches the command.
+   */
+  async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    const become: BecomeOptions | undefined = opts.become
+      ? { ...opts.become, ...(opts.become.password ?? this.becomePassword) !== undefined ? { password: opts.become.password ?? this.becomePassword } : {} }
+      : undefined;
+    const plain = buildCommand(command, { ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) }, this.loginUser);
+    const needsSudo = become !== undefined && (become.user ?? 'root') !== this.loginUser;
+    if (!needsSudo) {
+      const r = await this.spawnRun({ command: plain.command, stdin: plain.stdin, timeoutMs: opts.timeoutMs });
+      return { rc: r.rc, stdout: r.stdout, stderr: r.stderr };
+    }
+    const tag = randomBytes(8).toString('hex');
+    const sudo = { marker: `HAPB-BECOME-OK-${tag}`, prompt: `[hapb-sudo-${tag}] password: `, password: become.password };
+    const wrapped = buildCommand(`echo ${sudo.marker}; ${plain.command}`, { become }, this.loginUser, sudo.prompt);
+    const r = await this.spawnRun({ command: wrapped.command, stdin: plain.stdin, timeoutMs: opts.timeoutMs, sudo });
+    const stderr = redact(r.stderr, [become.password]);
+    if (!r.started && !r.timedOut) throw becomeFailure(this.host, this.loginUser, become, r, stderr);
+    return { rc: r.rc, stdout: r.stdout, stderr };
+  }
+
+  private spawnRun(run: {
+    command: string;
+    stdin: Buffer | undefined;
+    timeoutMs: number | undefined;
+    sudo?: { marker: string; prompt: string; password: string | undefined };
+  }): Promise<ExecResult & { started: boolean; prompts: number; becomeStuck: boolean; timedOut: boolean }> {
     return new Promise((resolve, reject) => {
       // detached: the child leads its own process group, so a timeout can
       // end it and whatever it started without touching anything else.
-      const child = spawn('/bin/sh', ['-c', built.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+      const child = spawn('/bin/sh', ['-c', run.command], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timedOut = false;
-      let timer: NodeJS.Timeout | undefined;
-      if (opts.timeoutMs !== undefined) {
-        timer = setTimeout(() => {
-          timedOut = true;
-          killTree(child.pid);
-        }, opts.timeoutMs);
+      let started = run.sudo === undefined;
+      let prompts = 0;
+      let becomeStuck = false;
+      let pending = Buffer.alloc(0);
+      let errText = '';
+      const timers: NodeJS.Timeout[] = [];
+      const sendStdin = (): void => {
+        child.stdin.end(run.stdin && run.stdin.length > 0 ? run.stdin : undefined);
+      };
+      if (run.timeoutMs !== undefined) {
+        timers.push(
+          setTimeout(() => {
+            timedOut = true;
+            killTree(child.pid);
+          }, run.timeoutMs),
+        );
       }
-      child.stdout.on('data', (d: Buffer) => out.push(d));
-      child.stderr.on('data', (d: Buffer) => err.push(d));
+      child.stdout.on('data', (d: Buffer) => {
+        if (started) {
+          out.push(d);
+          return;
+        }
+        const sudo = run.sudo;
+        if (!sudo) return;
+        pending = Buffer.concat([pending, d]);
+        const mark = Buffer.from(`${sudo.marker}\n`);
+        const idx = pending.indexOf(mark);
+        if (idx >= 0) {
+          started = true;
+          out.push(pending.subarray(idx + mark.length));
+          pending = Buffer.alloc(0);
+          sendStdin();
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        err.push(d);
+        const sudo = run.sudo;
+        if (started || !sudo) return;
+        errText += d.toString('utf8');
+        const seen = errText.split(sudo.prompt).length - 1;
+        while (prompts < seen) {
+          prompts++;
+          // the first prompt gets the password; a second one means it was wrong
+          if (prompts === 1 && sudo.password !== undefined) child.stdin.write(`${sudo.password}\n`);
+          else child.stdin.end();
+        }
+      });
       child.stdin.on('error', () => {
         // the command may exit without reading its stdin (EPIPE): not an error of ours
       });
       child.on('error', (e) => {
-        if (timer) clearTimeout(timer);
+        for (const t of timers) clearTimeout(t);
         reject(e);
       });
+      if (run.sudo) {
+        timers.push(
+          setTimeout(() => {
+            if (!started) {
+              becomeStuck = true;
+              child.stdin.end();
+              timers.push(setTimeout(() => killTree(child.pid), 2000));
+            }
+          }, this.becomeTimeoutMs),
+        );
+      } else {
+        sendStdin();
+      }
       child.on('close', (code, signal) => {
-        if (timer) clearTimeout(timer);
+        for (const t of timers) clearTimeout(t);
         let stderr = Buffer.concat(err).toString();
+        if (run.sudo) stderr = stderr.split(run.sudo.prompt).join('');
         let rc = code ?? 128 + signalNumber(signal);
         if (timedOut) {
           rc = TIMEOUT_RC;
-          stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}command timed out after ${opts.timeoutMs} ms`;
+          stderr += `${stderr && !stderr.endsWith('\n') ? '\n' : ''}command timed out after ${run.timeoutMs} ms`;
         }
-        resolve({ rc, stdout: Buffer.concat(out).toString(), stderr });
+        resolve({ rc, stdout: Buffer.concat(out).toString(), stderr, started, prompts, becomeStuck, timedOut });
       });
-      child.stdin.end(built.stdin ?? undefined);
     });
   }
 
@@ -86,7 +174,8 @@ export class LocalConnection implements Connection {
 }
 
 /** The factory for `ansible_connection: local`. */
-export const localConnectionFactory: ConnectionFactory = (host) => new LocalConnection(host);
+export const localConnectionFactory: ConnectionFactory = (host, _vars, opts) =>
+  new LocalConnection(host, opts?.becomePassword !== undefined ? { becomePassword: opts.becomePassword } : {});
 
 /** SIGKILL the process group led by our child (its PID), falling back to the child alone. */
 function killTree(pid: number | undefined): void {

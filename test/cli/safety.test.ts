@@ -140,3 +140,18 @@ describe('host patterns are strict', () => {
     expect(touched()).toEqual(['web2.txt']);
   });
 });
+
+describe('the transport', () => {
+  it('a host name with $(...) in a ProxyCommand %h is refused, never run by a shell', () => {
+    const marker = p.path('root-pwned');
+    p.write(
+      'inventory/proxy.yml',
+      `all:\n  hosts:\n    evil:\n      ansible_host: "127.0.0.1$(touch ${marker})"\n      ansible_ssh_common_args: "-o ProxyCommand='true %h %p'"\n`,
+    );
+    p.write('proxy.yml', '- hosts: all\n  gather_facts: false\n  tasks:\n    - command: "true"\n');
+    const r = run(['run', 'proxy.yml', '-i', 'inventory/proxy.yml', '--ssh-config', '/dev/null', '--known-hosts', p.path('known_hosts')]);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toMatch(/refusing to put the host name \(%h\)/);
+    expect(existsSync(marker)).toBe(false);
+  });
+});

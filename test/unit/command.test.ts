@@ -23,10 +23,11 @@ describe('buildCommand', () => {
   it('wraps with sudo -n when becoming another user without a password', () => {
     expect(buildCommand('id -u', { become: {} }, 'deploy').command).toBe(`sudo -n -H -u root -- /bin/sh -c 'id -u'`);
   });
-  it('feeds the sudo password on stdin before the data', () => {
-    const b = buildCommand('cat', { become: { password: 's3cret' }, stdin: 'data' }, 'deploy');
-    expect(b.command).toBe(`sudo -S -p '' -H -u root -- /bin/sh -c cat`);
-    expect(b.stdin?.toString()).toBe('s3cret\ndata');
+  it('never puts the sudo password in stdin: the connection answers the prompt only', () => {
+    const b = buildCommand('cat', { become: { password: 's3cret' }, stdin: 'data' }, 'deploy', '[p] ');
+    expect(b.command).toBe(`sudo -S -p '[p] ' -H -u root -- /bin/sh -c cat`);
+    expect(b.stdin?.toString()).toBe('data');
+    expect(() => buildCommand('cat', { become: { password: 's3cret' } }, 'deploy')).toThrow(/needs a prompt/);
   });
   it('needs no sudo to become the login user', () => {
     expect(buildCommand('id', { become: { user: 'root' } }, 'root').command).toBe('id');

@@ -215,6 +215,26 @@ describe('resolveHostTarget', () => {
     expect.assertions(4);
   });
 
+  it('refuses a host or user a shell would interpret in a ProxyCommand, as OpenSSH does (issue 10)', () => {
+    const args = { ansible_ssh_common_args: `-o ProxyCommand="nc %h %p"` };
+    for (const host of ['127.0.0.1$(touch X)', '127.0.0.1;id', 'a`id`', 'a b', '-oProxyCommand=x', 'a|b', "a'b", 'a\nb']) {
+      expect(() => resolveHostTarget('web1', { ...args, ansible_host: host }, config, env)).toThrow(/refusing to put the host name \(%h\)/);
+    }
+    expect(() => resolveHostTarget('web1', { ansible_ssh_common_args: `-o ProxyCommand="x %r@%h"`, ansible_user: 'a;b' }, config, env)).toThrow(
+      /remote user \(%r\) "a;b"/,
+    );
+    // ordinary names and addresses pass, and a host without a ProxyCommand is not checked here
+    expect(resolveHostTarget('web1', { ...args, ansible_host: '10.0.0.1' }, config, env).proxyCommand).toBe('nc 10.0.0.1 22');
+    expect(resolveHostTarget('web1', { ...args, ansible_host: 'fe80::1%eth0' }, config, env).proxyCommand).toBe('nc fe80::1%eth0 22');
+    expect(resolveHostTarget('web1', { ...args, ansible_user: 'deploy$' }, config, env).proxyCommand).toBeDefined();
+    try {
+      new SshConnection('web1', { ...args, ansible_host: '127.0.0.1$(touch X)' }, { sshConfigFile: join(dir, 'none') });
+    } catch (err) {
+      expect((err as HapbError).exitCode).toBe(ExitCode.invalidInput);
+    }
+    expect.assertions(13);
+  });
+
   it('rejects an unknown ansible_connection as an input error', () => {
     try {
       createConnection('web1', { ansible_connection: 'docker' }, {});

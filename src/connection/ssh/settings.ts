@@ -147,6 +147,53 @@ export function expandTokens(s: string, t: Record<string, string>): string {
   });
 }
 
+/**
+ * Why a host name may not stand for %h/%n in a ProxyCommand (run by a shell),
+ * or undefined. As OpenSSH's ssh (valid_hostname, since 9.6 and in Debian's
+ * 9.2): no leading '-', no quote, `$`, backquote, backslash, `;&<>|(){}`, blank or control character.
+ */
+export function hostnameProblem(s: string): string | undefined {
+  if (s.startsWith('-')) return 'it starts with -';
+  for (const c of s) {
+    if ("'`\"$\\;&<>|(){}".includes(c)) return `it contains ${JSON.stringify(c)}`;
+    if (/\s/.test(c) || c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) return 'it contains a blank or control character';
+  }
+  return undefined;
+}
+
+/** The same for a remote user (%r), as OpenSSH's valid_ruser: `$` is allowed, `\` only inside, no blank then `-`. */
+export function remoteUserProblem(s: string): string | undefined {
+  if (s.startsWith('-')) return 'it starts with -';
+  if (s.endsWith('\\')) return 'it ends with \\';
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i] ?? '';
+    if ("'`\";&<>|(){}".includes(c)) return `it contains ${JSON.stringify(c)}`;
+    if (/\s/.test(c) && s[i + 1] === '-') return 'it has a blank followed by -';
+    if (c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f) return 'it contains a control character';
+  }
+  return undefined;
+}
+
+/**
+ * Expand a ProxyCommand's % tokens. OpenSSH substitutes them as they are and
+ * refuses a host or user name a shell would interpret (CVE-2023-51385): so does hapb.
+ */
+export function expandProxyCommand(command: string, tokens: Record<string, string>): string {
+  const used = new Set([...command.matchAll(/%(.)/g)].map((m) => m[1]).filter((c) => c !== '%'));
+  const checks: [string, string, (v: string) => string | undefined][] = [
+    ['h', 'host name (%h)', hostnameProblem],
+    ['n', 'host name (%n)', hostnameProblem],
+    ['r', 'remote user (%r)', remoteUserProblem],
+  ];
+  for (const [token, what, problem] of checks) {
+    const value = tokens[token];
+    if (!used.has(token) || value === undefined) continue;
+    const why = problem(value);
+    if (why) throw new Error(`refusing to put the ${what} ${JSON.stringify(value)} into the ProxyCommand: ${why}, which a shell would interpret`);
+  }
+  return expandTokens(command, tokens);
+}
+
 function expandPath(p: string, env: SshEnv, tokens: Record<string, string>): string {
   let s = expandTokens(p, tokens);
   if (s === '~') s = env.home;
@@ -216,7 +263,7 @@ function resolveWith(input: ResolveInput, config: SSHConfig, env: SshEnv): SshTa
   const cfgPj = first(cfg['proxyjump']);
   const pc = argPc ?? (argPj === undefined ? cfgPc : undefined);
   const pj = argPj ?? (argPc === undefined && cfgPc === undefined ? cfgPj : undefined);
-  if (pc !== undefined && pc.trim().toLowerCase() !== 'none') proxyCommand = expandTokens(pc, tokens);
+  if (pc !== undefined && pc.trim().toLowerCase() !== 'none') proxyCommand = expandProxyCommand(pc, tokens);
   else if (pj !== undefined) proxyJump = parseProxyJump(pj);
 
   const ct = opt('connecttimeout');

@@ -13,7 +13,7 @@ import { ExitCode, HapbError, UnreachableError } from '../../errors/index.js';
 import { buildCommand, shellQuote } from '../command.js';
 import type { BecomeOptions, Connection, ConnectionOptions, ExecOptions, ExecResult, PutOptions } from '../types.js';
 import { makeAuthHandler, type AuthState } from './auth.js';
-import { BecomeError, redact } from './errors.js';
+import { becomeFailure, type BecomeError, redact } from './errors.js';
 import { runOnChannel, type ChannelResult, type ChannelRun } from './exec-channel.js';
 import { HostKeyVerifier, preferredHostKeyAlgos } from './host-key.js';
 import { terminalAsker, type AskSecret } from './prompt.js';
@@ -381,37 +381,7 @@ export class SshConnection implements Connection {
   }
 
   private becomeError(become: BecomeOptions, r: ChannelResult, stderr: string): BecomeError {
-    const user = become.user ?? 'root';
-    const as = `sudo to ${user} as ${this.loginUser}`;
-    const detail = stderr.trim();
-    if (r.becomeStuck) {
-      return new BecomeError(
-        this.host,
-        `${as}: sudo neither started the command nor asked for the password with hapb's prompt`,
-        detail,
-        'a sudoers passprompt_override or a PAM module may be prompting on its own; allow NOPASSWD for this user',
-      );
-    }
-    if (r.prompts > 0 && become.password === undefined) {
-      return new BecomeError(this.host, `${as}: sudo needs a password`, detail, 'use --ask-become-pass or set ansible_become_password');
-    }
-    if (r.prompts > 1) {
-      return new BecomeError(this.host, `${as}: incorrect sudo password`, detail, 'check --ask-become-pass / ansible_become_password');
-    }
-    if (/a password is required|no password was provided/i.test(detail)) {
-      return new BecomeError(this.host, `${as}: sudo needs a password`, detail, 'use --ask-become-pass or set ansible_become_password');
-    }
-    if (/incorrect password/i.test(detail)) {
-      return new BecomeError(this.host, `${as}: incorrect sudo password`, detail, 'check --ask-become-pass / ansible_become_password');
-    }
-    if (/not in the sudoers|not allowed to (run|execute)/i.test(detail)) {
-      return new BecomeError(this.host, `${as}: not allowed by sudoers`, detail, `grant ${this.loginUser} sudo rights on the host`);
-    }
-    if (/terminal is required|must have a tty/i.test(detail)) {
-      return new BecomeError(this.host, `${as}: sudo requires a terminal`, detail, 'disable `Defaults requiretty` for this user');
-    }
-    const first = detail.split('\n')[0] ?? '';
-    return new BecomeError(this.host, `${as} failed (rc ${r.rc ?? 'none'})${first ? `: ${first}` : ''}`, detail);
+    return becomeFailure(this.host, this.loginUser, become, r, stderr);
   }
 
   private sftp(): Promise<SFTPWrapper | null> {
