@@ -4,7 +4,7 @@
  * builder (sudo) as every other connection.
  */
 import { spawn } from 'node:child_process';
-import { chmod, readFile, writeFile } from 'node:fs/promises';
+import { open, readFile } from 'node:fs/promises';
 import { constants, userInfo } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { buildCommand } from './command.js';
@@ -154,9 +154,15 @@ export class LocalConnection implements Connection {
 
   async put(content: Buffer, path: string, opts: PutOptions = {}): Promise<void> {
     const mode = opts.mode === undefined ? undefined : parseInt(opts.mode, 8);
-    await writeFile(path, content, mode === undefined ? {} : { mode });
-    // writeFile's mode only applies to a new file and is masked by the umask
-    if (mode !== undefined) await chmod(path, mode);
+    // 0600 while written (a new file is created so; an old one is narrowed first), then the mode asked for
+    const fh = await open(path, 'w', 0o600);
+    try {
+      await fh.chmod(0o600).catch(() => undefined);
+      await fh.writeFile(content);
+      if (mode !== undefined) await fh.chmod(mode);
+    } finally {
+      await fh.close();
+    }
   }
 
   async get(path: string): Promise<Buffer | null> {

@@ -33,7 +33,10 @@ export interface ExecResult {
 }
 
 export interface PutOptions {
-  /** octal mode string such as "0644" applied to the uploaded file */
+  /**
+   * octal mode string such as "0644" given to the file once written. A file
+   * put creates is 0600 while written (never readable by others), and stays so without a mode.
+   */
   mode?: string;
 }
 

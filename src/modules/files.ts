@@ -208,6 +208,15 @@ function tempName(dir: string, base: string): string {
 }
 
 /**
+ * A shell command removing the temp files an earlier run left beside `dest`
+ * (killed before it could clean up), except `keep`: `.<base>.hapb-*.tmp`.
+ */
+export function staleTempCleanup(dir: string, base: string, keep: string): string {
+  const glob = `${shellQuote(posix.join(dir, `.${base}.hapb-`))}*${shellQuote('.tmp')}`;
+  return `for f in ${glob}; do if [ "$f" != ${shellQuote(keep)} ] && [ -f "$f" ]; then rm -f -- "$f" || true; fi; done`;
+}
+
+/**
  * Write `content` to `dest` atomically. Without owner/group/mode the old
  * file's are kept; a new file gets the become user and 0644. When
  * `validate` fails, the temp file is removed, the old file stays, and a
@@ -262,6 +271,7 @@ export async function writeFileAtomic(
         `else chmod 0644 -- ${q}; fi`,
     );
     prep.push(...defaults, ...attrCommands(tmp, { owner: opts.owner, group: opts.group, mode: opts.mode }));
+    prep.push(staleTempCleanup(dir, base, tmp));
     await mustRun(ctx, prep.join(' && '), `preparing ${dest}`);
     if (upload !== tmp) await ctx.conn.exec(`rm -f -- ${shellQuote(upload)}`);
 

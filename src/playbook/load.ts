@@ -2,8 +2,8 @@
  * Loads a playbook and the roles it names, validating everything before any
  * host is touched. All input errors are collected and reported together.
  */
-import { existsSync, statSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { lstatSync, statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ExitCode, HapbError, InputErrors, SchemaError, type SourcePos } from '../errors/index.js';
 import { parseBoolean } from '../core/bool.js';
@@ -204,11 +204,20 @@ class Loader {
     if (cached) return cached;
     const role: Role = { name, dir, defaults: {}, vars: {}, tasks: [], handlers: [], params: {}, tags: [] };
     this.roleCache.set(dir, role);
-    role.defaults = this.varsFile(mainFile(dir, 'defaults'));
-    role.vars = this.varsFile(mainFile(dir, 'vars'));
-    const tasksFile = mainFile(dir, 'tasks');
+    const main = (sub: string): string | undefined => {
+      try {
+        return mainFile(dir, sub);
+      } catch (err) {
+        if (!(err instanceof SchemaError)) throw err;
+        this.errors.push(err);
+        return undefined;
+      }
+    };
+    role.defaults = this.varsFile(main('defaults'));
+    role.vars = this.varsFile(main('vars'));
+    const tasksFile = main('tasks');
     if (tasksFile) role.tasks = this.taskFile(tasksFile, false);
-    const handlersFile = mainFile(dir, 'handlers');
+    const handlersFile = main('handlers');
     if (handlersFile) role.handlers = this.taskFile(handlersFile, true);
     for (const t of [...role.tasks, ...role.handlers]) t.role = role;
     return role;
@@ -379,8 +388,31 @@ class Loader {
   }
 }
 
+/**
+ * The role's `SUB/main.yml` (or `.yaml`). Anything at that path counts: a
+ * dangling or looping symbolic link, or a directory, is an error (thrown as a
+ * SchemaError naming the path), not a role without that part.
+ */
 function mainFile(roleDir: string, sub: string): string | undefined {
-  return ['main.yml', 'main.yaml'].map((f) => join(roleDir, sub, f)).find((f) => existsSync(f));
+  for (const name of ['main.yml', 'main.yaml']) {
+    const path = join(roleDir, sub, name);
+    try {
+      lstatSync(path);
+    } catch {
+      continue;
+    }
+    let st;
+    try {
+      st = statSync(path);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'ELOOP' ? 'a symbolic link that loops' : code === 'ENOENT' ? 'a symbolic link to nothing' : `unreadable (${code ?? String(err)})`;
+      throw new SchemaError(`${sub}/${name} of role '${basename(roleDir)}' is ${why}`, { file: path, line: 1, col: 1 }, 'point the link at a file, or remove it');
+    }
+    if (!st.isFile()) throw new SchemaError(`${sub}/${name} of role '${basename(roleDir)}' is not a file`, { file: path, line: 1, col: 1 }, `a role's ${sub} are read from ${sub}/main.yml`);
+    return path;
+  }
+  return undefined;
 }
 
 function isDir(p: string): boolean {

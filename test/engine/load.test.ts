@@ -1,5 +1,5 @@
 /** Bad playbooks are reported with file:line:column and a hint, before any host is touched. */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -70,6 +70,31 @@ describe('bad playbooks', () => {
     expect(play.roles[0]?.defaults).toEqual({ a: 1 });
     expect(play.roles[0]?.tasks[0]?.notify).toEqual(['h']);
     expect(play.handlers.map((h) => h.name)).toEqual(['h', 'play handler']);
+  });
+});
+
+describe('role main files behind symbolic links (issue 10)', () => {
+  it.each([
+    ['looping', (d: string) => symlinkSync(join(d, 'main.yml'), join(d, 'main.yml')), /tasks\/main\.yml of role 'r-looping' is a symbolic link that loops/],
+    ['dangling', (d: string) => symlinkSync(join(d, 'gone.yml'), join(d, 'main.yml')), /tasks\/main\.yml of role 'r-dangling' is a symbolic link to nothing/],
+    ['directory', (d: string) => mkdirSync(join(d, 'main.yml')), /tasks\/main\.yml of role 'r-directory' is not a file/],
+  ])('a %s tasks/main.yml is a load error with the path, not a role without tasks', (kind, make, want) => {
+    const tasks = join(dir, `sym-${kind}`, 'roles', `r-${kind}`, 'tasks');
+    mkdirSync(tasks, { recursive: true });
+    make(tasks);
+    const book = write(`sym-${kind}/site.yml`, `- hosts: all\n  roles: [r-${kind}]\n`);
+    const errs = errorsOf(book);
+    expect(errs.map((e) => e.message).join('\n')).toMatch(want);
+    expect(errs[0]?.pos?.file).toBe(join(tasks, 'main.yml'));
+  });
+
+  it('a symbolic link to a real file is read', () => {
+    const tasks = join(dir, 'sym-ok', 'roles', 'r-ok', 'tasks');
+    mkdirSync(tasks, { recursive: true });
+    writeFileSync(join(tasks, 'real.yml'), '- command: "true"\n');
+    symlinkSync('real.yml', join(tasks, 'main.yml'));
+    const book = write('sym-ok/site.yml', '- hosts: all\n  roles: [r-ok]\n');
+    expect(loadPlaybook(book, { modules: catalog }).plays[0]?.roles[0]?.tasks).toHaveLength(1);
   });
 });
 

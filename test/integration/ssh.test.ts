@@ -354,6 +354,10 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
       expect(back?.equals(content)).toBe(true);
       await c.put(Buffer.from('second'), path);
       expect((await c.get(path))?.toString()).toBe('second');
+      // issue 10: SFTP creates the file 0600; without a mode it stays so
+      const fresh = join(dir, 'put-sftp-nomode');
+      await c.put(Buffer.from('x'), fresh);
+      expect((await c.exec(`stat -c %a ${fresh}`)).stdout.trim()).toBe('600');
       expect(await c.get(join(dir, 'does-not-exist'))).toBeNull();
     });
 
@@ -369,6 +373,12 @@ describe.skipIf(!ready)('SshConnection with a real sshd', () => {
         await c.put(content, path, { mode: '0600' });
         expect(readFileSync(path).equals(content)).toBe(true);
         expect((await c.exec(`stat -c %a ${path}`)).stdout.trim()).toBe('600');
+        // issue 10: cat writes under umask 077: without a mode the file keeps the 0600 it had while written
+        const bare0 = join(dir, 'put-nosftp-nomode');
+        await c.put(Buffer.from('x'), bare0);
+        expect((await c.exec(`stat -c %a ${bare0}`)).stdout.trim()).toBe('600');
+        await c.put(Buffer.from('y'), bare0, { mode: '0644' });
+        expect((await c.exec(`stat -c %a ${bare0}`)).stdout.trim()).toBe('644');
         expect((await c.get(path))?.equals(content)).toBe(true);
         expect(await c.get(join(dir, 'missing-nosftp'))).toBeNull();
         expect(bare.log()).toMatch(/subsystem request for sftp .*failed|refused|not found/i);

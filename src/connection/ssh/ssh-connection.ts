@@ -405,7 +405,8 @@ export class SshConnection implements Connection {
     if (this.lost) throw this.lost;
     if (sftp) {
       await new Promise<void>((resolve, reject) => {
-        sftp.writeFile(path, content, mode !== undefined ? { mode } : {}, (err) => (err ? reject(err) : resolve()));
+        // created 0600 (never readable by others while written), then given its mode
+        sftp.writeFile(path, content, { mode: 0o600 }, (err) => (err ? reject(err) : resolve()));
       }).catch((err: unknown) => this.fileError('write', path, err));
       if (mode !== undefined) {
         await new Promise<void>((resolve, reject) => {
@@ -414,8 +415,10 @@ export class SshConnection implements Connection {
       }
       return;
     }
-    const chmod = mode !== undefined ? ` && chmod ${mode.toString(8)} ${shellQuote(path)}` : '';
-    const r = await this.execRaw(`cat > ${shellQuote(path)}${chmod}`, { stdin: content });
+    // umask 077: the file is 0600 while cat writes it (an old file is narrowed first), then given its mode
+    const q = shellQuote(path);
+    const chmod = mode !== undefined ? ` && chmod ${mode.toString(8)} ${q}` : '';
+    const r = await this.execRaw(`umask 077; if [ -e ${q} ]; then chmod 600 ${q} 2>/dev/null; fi; cat > ${q}${chmod}`, { stdin: content });
     if (r.rc !== 0) this.fileError('write', path, new Error(r.stderr.trim()));
   }
 
