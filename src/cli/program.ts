@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, HapbError, errorMessage } from '../errors/index.js';
+import { guardPipes } from '../output/pipes.js';
 import { registerCompletion } from './completion.js';
 import { registerDrillCommands } from './drill.js';
 import { registerLabCommands } from './lab.js';
@@ -32,6 +33,7 @@ Examples:
 }
 
 export async function main(argv: string[]): Promise<number> {
+  guardPipes();
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

@@ -8,7 +8,9 @@ import { ExitCode, InputErrors } from '../errors/index.js';
 import { preflightTemplates } from '../engine/preflight.js';
 import { gatherFacts } from '../facts/gather.js';
 import { getModule } from '../modules/index.js';
-import { plainListener } from '../output/plain.js';
+import { banner, plainListener } from '../output/plain.js';
+import { stdoutClosed } from '../output/pipes.js';
+import { formatRecap } from '../output/recap.js';
 import { progressDisplay } from '../output/progress.js';
 import { loadInputs } from './load-inputs.js';
 import { askHidden, collect } from './util.js';
@@ -122,6 +124,11 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     listeners,
   });
   await progress?.done();
+  if (await stdoutClosed()) {
+    // the reader of stdout went away (| head): the recap still reaches the operator, on stderr
+    if (!json) process.stderr.write(banner('PLAY RECAP') + formatRecap(outcome.recap));
+    return outcome.exitCode;
+  }
   if (json) {
     const results = events.filter((e) => e.type === 'host.result');
     process.stdout.write(JSON.stringify({ playbook: inputs.playbook.file, check: Boolean(flags.check), recap: outcome.recap, exit_code: outcome.exitCode, results }, null, 2) + '\n');

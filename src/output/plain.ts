@@ -14,7 +14,7 @@ export interface PlainOptions {
   diff: boolean;
 }
 
-function banner(title: string): string {
+export function banner(title: string): string {
   return `\n${title} ${'*'.repeat(Math.max(3, 78 - title.length))}\n`;
 }
 

@@ -3,9 +3,10 @@
  * render -o never replaces what it did not write; host patterns are strict;
  * --limit matching nothing is an error; --limit @FILE works.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hapb } from '../helpers/cli.js';
+import { hapb, repoRoot } from '../helpers/cli.js';
 import { makeProject, type Project } from '../helpers/project.js';
 
 let p: Project;
@@ -153,5 +154,33 @@ describe('the transport', () => {
     expect(r.code).not.toBe(0);
     expect(r.stdout + r.stderr).toMatch(/refusing to put the host name \(%h\)/);
     expect(existsSync(marker)).toBe(false);
+  });
+});
+
+describe('a closed stdout or stderr (| head -1)', () => {
+  const five = ['a', 'b', 'c', 'd', 'e'].map((t) => `    - command: touch @ROOT@/pipe-{{ inventory_hostname }}-${t}\n`).join('');
+  const sh = (cmd: string): { stdout: string; stderr: string } => {
+    const r = spawnSync('bash', ['-c', `${cmd}; echo "rc=\${PIPESTATUS[0]}" >&2`], { cwd: p.dir, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+    return { stdout: r.stdout, stderr: r.stderr };
+  };
+  const bin = `${process.execPath} ${repoRoot}/bin/hapb`;
+
+  it('hapb run | head -1 runs every task, ends cleanly, and gives the recap on stderr', () => {
+    p.write('pipe.yml', `- hosts: web\n  gather_facts: false\n  tasks:\n${five}`);
+    const r = sh(`${bin} run pipe.yml -i inventory/hosts.yml | head -1`);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled|at .*\.js:\d+/);
+    expect(r.stderr).toMatch(/PLAY RECAP/);
+    expect(r.stderr).toMatch(/web1 : ok=5 +changed=5/);
+    expect(r.stderr).toMatch(/rc=0/);
+    expect(readdirSync(p.path('root')).filter((f) => f.startsWith('pipe-')).length).toBe(10);
+  });
+
+  it('a closed stderr (-o json 2>&1 >file | head -1) ends cleanly too, with the JSON on stdout', () => {
+    p.write('pipe2.yml', `- hosts: web\n  gather_facts: false\n  tasks:\n${five.replaceAll('pipe-', 'pipe2-')}`);
+    const r = sh(`${bin} run pipe2.yml -i inventory/hosts.yml -o json 2>&1 >json.out | head -1`);
+    expect(r.stderr).toMatch(/rc=0/);
+    expect(r.stderr).not.toMatch(/EPIPE|Unhandled/);
+    const data = JSON.parse(readFileSync(p.path('json.out'), 'utf8')) as { recap: Record<string, { changed: number }> };
+    expect(data.recap.web2?.changed).toBe(5);
   });
 });
