@@ -4,7 +4,7 @@
  * tasks template those variables for every host; prints the time to load the
  * inventory and the time of `hapb run --syntax-check` (which loads everything
  * and renders every template for every host), for several sizes. Writes the
- * figures to bench/results/inventory-<date>.txt.
+ * figures to bench/results/<date>-inventory.md (bench/results.ts).
  *   npm run build && npx vite-node bench/inventory.ts [N ...]   (default 500 1000 2000 10000)
  *   npx vite-node bench/inventory.ts --generate DIR N   (only write DIR/hosts.yml and DIR/site.yml, e.g. to profile)
  */
@@ -14,6 +14,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadInventory } from '../src/inventory/index.js';
+import { results } from './results.js';
 
 const repo = resolve(import.meta.dirname, '..');
 const generateOnly = process.argv[2] === '--generate';
@@ -77,30 +78,33 @@ function time<T>(fn: () => T): [T, number] {
   return [v, (performance.now() - t) / 1000];
 }
 
-const rows: string[] = [];
-const say = (line: string): void => {
-  console.log(line);
-  rows.push(line);
-};
-say(`hapb inventory bench, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} CPUs (${cpus()[0]?.model ?? '?'})`);
-say('hosts   vars/host  load (s)  --syntax-check (s)  exit');
+const res = results(import.meta.url, 'inventory', 'Inventory size: load and --syntax-check time (bench/inventory.ts)');
+const say = res.out;
+say(`node ${process.version}, ${cpus()[0]?.model ?? '?'}; 10 groups, 10 vars per host (3 templated), one templated task per host`);
+say('');
+say('| hosts | vars/host | load (s) | load CPU (s) | --syntax-check (s) | --syntax-check CPU (s) | exit |');
+say('|---|---|---|---|---|---|---|');
 for (const n of sizes) {
   const dir = mkdtempSync(join(tmpdir(), `hapb-bench-inventory-${n}-`));
   try {
     const { inventory, playbook } = generate(dir, n);
+    const cpu0 = process.cpuUsage();
     const [inv, load] = time(() => loadInventory(inventory));
+    const cpu = process.cpuUsage(cpu0);
+    const loadCpu = (cpu.user + cpu.system) / 1e6;
     if (inv.hosts.size !== n) throw new Error(`generated ${inv.hosts.size} hosts, wanted ${n}`);
-    const [r, check] = time(() =>
-      spawnSync(process.execPath, [join(repo, 'bin', 'hapb'), 'run', playbook, '-i', inventory, '--syntax-check'], { encoding: 'utf8', timeout: 600_000 }),
-    );
+    // bash's `times` gives the child's CPU time: the box is often shared, and wall time then says little
+    const cmd = `${process.execPath} ${join(repo, 'bin', 'hapb')} run ${playbook} -i ${inventory} --syntax-check >/dev/null; rc=$?; times >&2; exit $rc`;
+    const [r, check] = time(() => spawnSync('bash', ['-c', cmd], { encoding: 'utf8', timeout: 600_000 }));
     if (r.status !== 0) console.error(r.stderr.slice(0, 2000));
-    say(`${String(n).padStart(6)}  ${'10'.padStart(9)}  ${load.toFixed(2).padStart(8)}  ${check.toFixed(2).padStart(18)}  ${String(r.status).padStart(4)}`);
+    const childTimes = r.stderr.trim().split('\n').pop() ?? '';
+    const checkCpu = childTimes
+      .split(/\s+/)
+      .map((t) => /^(\d+)m([\d.]+)s$/.exec(t))
+      .reduce((sum, m) => sum + (m ? Number(m[1]) * 60 + Number(m[2]) : 0), 0);
+    say(`| ${n} | 10 | ${load.toFixed(2)} | ${loadCpu.toFixed(2)} | ${check.toFixed(2)} | ${checkCpu.toFixed(2)} | ${r.status} |`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-const results = join(repo, 'bench', 'results');
-mkdirSync(results, { recursive: true });
-const file = join(results, `inventory-${new Date().toISOString().slice(0, 10)}.txt`);
-writeFileSync(file, rows.join('\n') + '\n');
-console.log(`written to ${file.slice(repo.length + 1)}`);
+res.save();

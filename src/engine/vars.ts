@@ -5,7 +5,7 @@
  *   < set_fact / register < extra vars (-e)
  * plus the magic variables (inventory_hostname, groups, hostvars, ...).
  */
-import { hostVars, magicVars } from '../inventory/index.js';
+import { hostVarsView, magicVars } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import { markScope, markScopeContainer } from '../template/lazy-vars.js';
 import type { Role, Task } from '../playbook/types.js';
@@ -31,7 +31,7 @@ export interface VarScope {
 export function hostLevelVars(scope: VarScope, host: string): Vars {
   const st = scope.hosts.get(host);
   return {
-    ...hostVars(scope.inventory, host),
+    ...hostVarsView(scope.inventory, host),
     ...(st?.facts ?? {}),
     ...(st?.facts && Object.keys(st.facts).length ? { ansible_facts: stripPrefix(st.facts) } : {}),
     ...scope.playVars,
@@ -67,9 +67,10 @@ export function taskVars(scope: VarScope, host: string, task?: Task, role?: Role
         ? { enumerable: true, configurable: true, value: entry(name) }
         : undefined,
   }));
-  const vars: Vars = {
+  // one object (this runs for every task and host): the variables by precedence, then the magic ones
+  const out: Vars = {
     ...(r?.defaults ?? {}),
-    ...hostVars(scope.inventory, host),
+    ...hostVarsView(scope.inventory, host),
     ...(st?.facts ?? {}),
     ...scope.playVars,
     ...(r?.vars ?? {}),
@@ -77,9 +78,6 @@ export function taskVars(scope: VarScope, host: string, task?: Task, role?: Role
     ...(task?.vars ?? {}),
     ...(st?.runtime ?? {}),
     ...scope.extraVars,
-  };
-  const out: Vars = {
-    ...vars,
     ...magicVars(scope.inventory, host),
     hostvars,
     ansible_facts: st ? stripPrefix(st.facts) : {},

@@ -1,7 +1,7 @@
 /** The inventory: load it, resolve variables, select hosts, list it. */
 export type { Group, Host, Inventory, VarSource } from './types.js';
 export { inventoryFromYaml, loadInventory } from './load.js';
-export { groupsOf, hostVars, magicVars, varLayers } from './vars.js';
+export { groupsOf, hostVars, hostVarsView, magicVars, varLayers } from './vars.js';
 export { applyLimit, checkPattern, limitHosts, patternProblem, selectHosts, splitPattern, unmatchedParts, partMatchesNothing, type UnmatchedPart } from './patterns.js';
 export { formatInventoryJson, inventoryGraph, inventoryHost, inventoryList, type InventoryListing, type ListOptions } from './list.js';
 export { expandHostKey } from './host-pattern.js';

@@ -15,7 +15,10 @@ import type { Group, Host, Inventory, VarSource } from './types.js';
 
 /** Set a key as an own property, also for names like `__proto__`. */
 export function setOwn(target: Vars, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  // only `__proto__` needs defineProperty (an assignment would set the prototype);
+  // defineProperty on every key turns objects into slow dictionaries
+  if (key === '__proto__') Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  else target[key] = value;
 }
 
 export function hasOwn(obj: object, key: string): boolean {
@@ -66,21 +69,26 @@ export function varLayers(inv: Inventory, host: string): VarSource[] {
 
 const merged = new WeakMap<Inventory, Map<string, Vars>>();
 
-/** The host's inventory variables after precedence (no magic variables). */
+/** The host's inventory variables after precedence (no magic variables): a copy of its own. */
 export function hostVars(inv: Inventory, host: string): Vars {
+  return { ...hostVarsView(inv, host) };
+}
+
+/** The same, without the copy: computed once per host and shared; read it, never change it. */
+export function hostVarsView(inv: Inventory, host: string): Readonly<Vars> {
   let perInv = merged.get(inv);
   if (!perInv) {
     perInv = new Map();
     merged.set(inv, perInv);
   }
   const known = perInv.get(host);
-  if (known) return { ...known };
+  if (known) return known;
   const out: Vars = {};
   for (const layer of varLayers(inv, host)) {
     for (const [k, v] of Object.entries(layer.vars)) setOwn(out, k, v);
   }
   perInv.set(host, out);
-  return { ...out };
+  return out;
 }
 
 /** Where the winning definition of `key` for `host` is. */

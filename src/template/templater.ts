@@ -55,7 +55,12 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   function compile(source: string, name: string, build: (ast: AstNode) => AstNode, kind = 'template'): Code {
     const key = `${kind}\0${name}\0${source}`;
     const hit = cache.get(key);
-    if (hit) return hit;
+    if (hit) {
+      // least recently used first: templates shared by every host stay compiled
+      cache.delete(key);
+      cache.set(key, hit);
+      return hit;
+    }
     let ast: AstNode;
     try {
       ast = parseTemplate(source, name, PARSE_OPTS);
@@ -64,7 +69,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
       throw new TemplateError(`syntax error: ${e.message ?? String(err)}`, name, e.lineno, e.colno);
     }
     const code = compileAst(build(ast), name);
-    if (cache.size >= CACHE_MAX) cache.clear();
+    if (cache.size >= CACHE_MAX) cache.delete(cache.keys().next().value as string);
     cache.set(key, code);
     return code;
   }

@@ -7,6 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { SchemaError, type SourcePos } from '../errors/index.js';
+import { fastYamlValue } from './fast.js';
 
 /** A parsed YAML document plus positions, addressed by JSON pointer. */
 export interface Located<T = unknown> {
@@ -26,8 +27,44 @@ export function joinPointer(base: string, ...segments: (string | number)[]): str
   return base + segments.map((s) => '/' + escapePointer(s)).join('');
 }
 
-/** Parse YAML text. Throws SchemaError (exit 4) on a syntax error, with the position. */
+/** Texts at least this long are read by the fast reader first (fast.ts); shorter ones are cheap to read fully. */
+export const FAST_YAML_MIN_CHARS = 64 * 1024;
+
+/**
+ * Parse YAML text. Throws SchemaError (exit 4) on a syntax error, with the position.
+ * A large text is read by the fast reader when it can (see fast.ts); its
+ * positions are then worked out on first use, with the same values as a full read.
+ */
 export function loadYaml<T = unknown>(text: string, file: string): Located<T> {
+  const fast = text.length >= FAST_YAML_MIN_CHARS ? fastYamlValue(text) : undefined;
+  if (!fast) return loadYamlFull<T>(text, file);
+  let full: Located<T> | undefined;
+  const lazy = (which: 'pos' | 'keyPos', pointer: string): SourcePos => {
+    let at: SourcePos | undefined;
+    const where = (): SourcePos => {
+      if (at) return at;
+      try {
+        full ??= loadYamlFull<T>(text, file);
+        at = full[which](pointer) ?? { file, line: 1, col: 1 };
+      } catch {
+        at = { file, line: 1, col: 1 };
+      }
+      return at;
+    };
+    return {
+      file,
+      get line() {
+        return where().line;
+      },
+      get col() {
+        return where().col;
+      },
+    };
+  };
+  return { file, value: fast.value as T, pos: (p) => lazy('pos', p), keyPos: (p) => lazy('keyPos', p) };
+}
+
+function loadYamlFull<T = unknown>(text: string, file: string): Located<T> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   const at = (offset: number): SourcePos => {
