@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalConnection } from '../../src/connection/local.js';
-import { getModule } from '../../src/modules/index.js';
+import { copyModule } from '../../src/modules/copy.js';
+import { runModule } from '../../src/modules/run-module.js';
 import { makeContext } from '../helpers/module-context.js';
 
 let dir = '';
@@ -52,21 +53,17 @@ describe('temp files beside a destination', () => {
     writeFileSync(other, 'not ours');
     const old = new Date(Date.now() - 3600_000);
     utimesSync(stale, old, old);
-    const copy = getModule('copy');
     const ctx = makeContext(conn, { baseDir: dir });
-    const plan = await copy!.check(ctx, { content: 'x=1\n', dest, mode: '0640' });
-    const out = (await plan.apply?.()) ?? {};
-    expect(out.failed, String(out.msg)).toBeUndefined();
+    const { result: out } = await runModule(copyModule, ctx, { content: 'x=1\n', dest, mode: '0640' });
+    expect(out.failed, String(out.msg)).toBeFalsy();
     expect(readFileSync(dest, 'utf8')).toBe('x=1\n');
     expect(readdirSync(dir).filter((f) => f.includes('.hapb-')).sort()).toEqual(['.other.conf.hapb-0123456789ab.tmp']);
   });
 
   it('a failed write leaves no temp file', async () => {
     const dest = join(dir, 'bad.conf');
-    const copy = getModule('copy');
     const ctx = makeContext(conn, { baseDir: dir });
-    const plan = await copy!.check(ctx, { content: 'x\n', dest, validate: 'false %s' });
-    const out = (await plan.apply?.().catch((e: unknown) => ({ failed: true, msg: String(e) }))) ?? {};
+    const { result: out } = await runModule(copyModule, ctx, { content: 'x\n', dest, validate: 'false %s' });
     expect(out.failed).toBe(true);
     expect(readdirSync(dir).filter((f) => f.startsWith('.bad.conf.hapb-'))).toEqual([]);
   });
