@@ -20,7 +20,7 @@ export function buildProgram(): Command {
   program.addHelpText('after', `
 Examples:
   hapb run playbooks/site.yml -i inventory/prod.yml --check --diff
-  hapb render playbooks/site.yml -i inventory/seed.yml -o out
+  hapb render playbooks/site.yml -i inventory/seed.yml -o out/render
   hapb inventory -i inventory/seed.yml --list
   hapb lab up && hapb drill all --profile both`);
   registerRun(program);
