@@ -207,6 +207,9 @@ function tempName(dir: string, base: string): string {
   return posix.join(dir, `.${base}.hapb-${randomBytes(6).toString('hex')}.tmp`);
 }
 
+/** Removes the login user's `/tmp/.hapb-upload-*` files older than an hour (left by a killed run). */
+export const STALE_UPLOADS = `find /tmp -maxdepth 1 -name '.hapb-upload-*' -type f -user "$(id -u)" -mmin +60 -exec rm -f -- {} + 2>/dev/null || true`;
+
 /**
  * A shell command removing the temp files an earlier run left beside `dest`
  * (killed before it could clean up), except `keep`: `.<base>.hapb-*.tmp`.
@@ -273,7 +276,8 @@ export async function writeFileAtomic(
     prep.push(...defaults, ...attrCommands(tmp, { owner: opts.owner, group: opts.group, mode: opts.mode }));
     prep.push(staleTempCleanup(dir, base, tmp));
     await mustRun(ctx, prep.join(' && '), `preparing ${dest}`);
-    if (upload !== tmp) await ctx.conn.exec(`rm -f -- ${shellQuote(upload)}`);
+    // and the uploads of the login user that a killed run left in /tmp (an hour old: never one in flight)
+    if (upload !== tmp) await ctx.conn.exec(`rm -f -- ${shellQuote(upload)}; ${STALE_UPLOADS}`);
 
     if (opts.validate !== undefined) {
       const cmd = opts.validate.split('%s').join(q);

@@ -3,7 +3,7 @@
  * files of a write are removed on failure and by the next write of the same
  * destination (a killed run cannot clean up after itself).
  */
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +58,25 @@ describe('temp files beside a destination', () => {
     expect(out.failed, String(out.msg)).toBeFalsy();
     expect(readFileSync(dest, 'utf8')).toBe('x=1\n');
     expect(readdirSync(dir).filter((f) => f.includes('.hapb-')).sort()).toEqual(['.other.conf.hapb-0123456789ab.tmp']);
+  });
+
+  it("a become-root write removes the login user's uploads a killed run left in /tmp (an hour old), not fresh ones", async () => {
+    const stale = `/tmp/.hapb-upload-t${process.pid}-stale`;
+    const fresh = `/tmp/.hapb-upload-t${process.pid}-fresh`;
+    try {
+      writeFileSync(stale, 'left by a killed run', { mode: 0o600 });
+      writeFileSync(fresh, 'another run in flight', { mode: 0o600 });
+      const old = new Date(Date.now() - 2 * 3600_000);
+      utimesSync(stale, old, old);
+      const ctx = makeContext(conn, { baseDir: dir, become: { user: 'root' } });
+      const { result: out } = await runModule(copyModule, ctx, { content: 'r\n', dest: join(dir, 'rootfile') });
+      expect(out.failed, String(out.msg)).toBeFalsy();
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(fresh)).toBe(true);
+    } finally {
+      rmSync(stale, { force: true });
+      rmSync(fresh, { force: true });
+    }
   });
 
   it('a failed write leaves no temp file', async () => {
