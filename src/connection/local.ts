@@ -40,9 +40,8 @@ export class LocalConnection implements Connection {
    * marker, so the password never reaches the command.
    */
   async exec(command: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const become: BecomeOptions | undefined = opts.become
-      ? { ...opts.become, ...(opts.become.password ?? this.becomePassword) !== undefined ? { password: opts.become.password ?? this.becomePassword } : {} }
-      : undefined;
+    const password = opts.become?.password ?? this.becomePassword;
+    const become: BecomeOptions | undefined = opts.become ? { ...opts.become, ...(password !== undefined ? { password } : {}) } : undefined;
     const plain = buildCommand(command, { ...(opts.cwd ? { cwd: opts.cwd } : {}), ...(opts.env ? { env: opts.env } : {}), ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}) }, this.loginUser);
     const needsSudo = become !== undefined && (become.user ?? 'root') !== this.loginUser;
     if (!needsSudo) {
