@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { copyModule } from '../../src/modules/copy.js';
-import { sha1 } from '../../src/modules/files.js';
+import { sha1, STALE_UPLOADS } from '../../src/modules/files.js';
 import { fileModule } from '../../src/modules/file.js';
 import { runModule } from '../../src/modules/run-module.js';
 import { makeContext } from '../helpers/module-context.js';
@@ -92,8 +92,8 @@ describe('copy plans', () => {
     const mv = conn.calls[conn.calls.length - 1];
     expect(mv?.command).toMatch(/^mv -f -- \/etc\/\.x\.conf\.hapb-[0-9a-f]+\.tmp \/etc\/x\.conf$/);
     expect(mv?.opts.become).toEqual({ user: 'root' });
-    // the upload is removed without become (the login user owns it)
-    expect(conn.calls.some((c) => c.command === `rm -f -- ${upload}` && c.opts.become === undefined)).toBe(true);
+    // the upload is removed without become (the login user owns it), with the login user's stale ones (a killed run's)
+    expect(conn.calls.some((c) => c.command === `rm -f -- ${upload}; ${STALE_UPLOADS}` && c.opts.become === undefined)).toBe(true);
   });
 
   it('a failed validation removes the temp file, never renames, and fails with the validator output', async () => {
