@@ -1,9 +1,11 @@
 /** Loads and validates everything a command needs before any host is touched. */
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { validateCluster } from '../cluster/validate.js';
 import { ExitCode, HapbError, InputErrors, SchemaError } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
 import { loadInventory } from '../inventory/index.js';
+import { labInventoryPath, listLabs } from '../lab/index.js';
 import type { Inventory } from '../inventory/types.js';
 import { getModule, moduleNames } from '../modules/index.js';
 import { loadPlaybook } from '../playbook/load.js';
@@ -17,12 +19,53 @@ export interface Inputs {
   warnings: string[];
 }
 
-export function requireInventory(path: string | undefined): string {
-  const p = path ?? process.env.HAPB_INVENTORY;
-  if (!p) {
-    throw new HapbError('no inventory given', { exitCode: ExitCode.invalidInput, hint: 'pass -i INVENTORY (e.g. -i inventory/seed.yml) or set HAPB_INVENTORY' });
+/**
+ * The inventory sources: every `-i` in order (merged as Ansible merges them),
+ * else $HAPB_INVENTORY, else the inventory of the running lab ($HAPB_LAB, or
+ * the only lab running). Never a default file: inventory/seed.yml's
+ * addresses exist only inside a lab. A `-i` with a comma that is not a file
+ * is a host list and stays as typed.
+ */
+export function requireInventory(given: string | readonly string[] | undefined): string[] {
+  const list = given === undefined ? [] : typeof given === 'string' ? [given] : [...given];
+  if (list.length > 0) return list.map(asSource);
+  const env = process.env.HAPB_INVENTORY;
+  if (env) return [asSource(env)];
+  const lab = runningLabInventory();
+  if (lab) return [lab];
+  throw new HapbError('no inventory given', {
+    exitCode: ExitCode.invalidInput,
+    hint: "pass -i INVENTORY (a YAML or INI file, a directory, or hosts as -i 'web1,web2,'), set HAPB_INVENTORY, or start a lab (hapb lab up): its inventory is the default while it runs",
+  });
+}
+
+function asSource(path: string): string {
+  return path.includes(',') && !existsSync(path) ? path : resolve(path);
+}
+
+/** The inventory of the running lab, when there is exactly one to choose. */
+function runningLabInventory(): string | undefined {
+  let labs;
+  try {
+    labs = listLabs().filter((l) => l.running > 0);
+  } catch {
+    return undefined;
   }
-  return resolve(p);
+  const wanted = process.env.HAPB_LAB;
+  if (wanted) {
+    const lab = labs.find((l) => l.name === wanted);
+    if (!lab) throw new HapbError(`no inventory given and lab '${wanted}' ($HAPB_LAB) is not running`, { exitCode: ExitCode.invalidInput, hint: `start it (hapb lab up --name ${wanted}) or pass -i INVENTORY` });
+    return existsOrUndefined(labInventoryPath(lab.name));
+  }
+  if (labs.length > 1) {
+    throw new HapbError(`no inventory given and ${labs.length} labs are running (${labs.map((l) => l.name).join(', ')})`, { exitCode: ExitCode.invalidInput, hint: 'choose one with HAPB_LAB=NAME, or pass -i INVENTORY' });
+  }
+  const only = labs[0];
+  return only ? existsOrUndefined(labInventoryPath(only.name)) : undefined;
+}
+
+function existsOrUndefined(path: string): string | undefined {
+  return existsSync(path) ? path : undefined;
 }
 
 /** The loader's view of the module registry. */
@@ -30,7 +73,7 @@ export const moduleCatalog = { lookup: getModule, names: moduleNames };
 
 const clusterRoles = new Set(['keepalived', 'nginx_director', 'web_backend']);
 
-export function loadInputs(playbookPath: string, inventoryPath: string | undefined, extra: readonly string[]): Inputs {
+export function loadInputs(playbookPath: string, inventoryPath: string | readonly string[] | undefined, extra: readonly string[]): Inputs {
   const errors: SchemaError[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
     try {

@@ -30,7 +30,7 @@ Examples:
   hapb render playbooks/site.yml -i inventory/seed.yml -e @profiles/tutorial.yml -o out/tutorial`)
     .action(async (playbook: string, flags: RenderFlags) => {
       // refuse a bad output directory before the work of rendering
-      checkRenderDir(flags.output, { force: Boolean(flags.force), inputs: [playbook, requireInventory(flags.inventory)] });
+      checkRenderDir(flags.output, { force: Boolean(flags.force), inputs: [playbook, ...requireInventory(flags.inventory)] });
       const inputs = loadInputs(playbook, flags.inventory, flags.extraVars);
       for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
       const files = await renderPlaybook({
@@ -43,7 +43,7 @@ Examples:
       writeRenderDir(
         flags.output,
         files.map((f) => ({ path: join(f.host, f.dest), content: f.content })),
-        { force: Boolean(flags.force), inputs: [playbook, inputs.inventory.source, ...inputs.playbook.plays.flatMap((p) => p.roles.map((r) => r.dir))] },
+        { force: Boolean(flags.force), inputs: [playbook, ...requireInventory(flags.inventory), ...inputs.playbook.plays.flatMap((p) => p.roles.map((r) => r.dir))] },
       );
       for (const f of files) process.stdout.write(`${join(flags.output, f.host, f.dest)}\n`);
       process.stderr.write(`rendered ${files.length} files for ${new Set(files.map((f) => f.host)).size} hosts into ${flags.output}\n`);

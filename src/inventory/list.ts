@@ -8,7 +8,8 @@ import { ExitCode, HapbError } from '../errors/index.js';
 import type { Vars } from '../core/types.js';
 import { closest } from '../yaml/validate.js';
 import { selectHosts } from './patterns.js';
-import type { Inventory } from './types.js';
+import { pyStr } from '../template/python.js';
+import type { Group, Inventory } from './types.js';
 import { hostVars, setOwn } from './vars.js';
 
 export interface ListedGroup {
@@ -51,8 +52,7 @@ export function inventoryList(inv: Inventory, opts: ListOptions = {}): Inventory
       format(child);
     }
     if (opts.export) {
-      const vars: Vars = { ...group.vars };
-      if (group.priority !== undefined && group.priority !== 1) setOwn(vars, 'ansible_group_priority', group.priority);
+      const vars = groupVars(group);
       if (Object.keys(vars).length > 0) entry.vars = vars;
     }
     if (Object.keys(entry).length === 0) delete out[name];
@@ -69,24 +69,82 @@ export function inventoryList(inv: Inventory, opts: ListOptions = {}): Inventory
   return listing;
 }
 
+export interface GraphOptions {
+  /** like --vars: each host's merged variables and each group's own, as `{name = value}` lines */
+  vars?: boolean;
+}
+
 /**
  * `ansible-inventory --graph [GROUP]`: the group tree, children before hosts,
  * in definition order; a group appears under every parent; `all` shows no hosts.
  */
-export function inventoryGraph(inv: Inventory, top = 'all'): string {
+export function inventoryGraph(inv: Inventory, top = 'all', opts: GraphOptions = {}): string {
   if (!inv.groups.has(top)) throw unknownName(inv, top, 'group', [...inv.groups.keys()]);
   const lines: string[] = [];
   const name = (text: string, depth: number): string => (depth > 0 ? '  |'.repeat(depth) + '--' + text : text);
+  const showVars = (vars: Vars, depth: number): void => {
+    for (const k of Object.keys(vars).sort()) lines.push(name(`{${k} = ${pyStr(vars[k])}}`, depth));
+  };
   const walk = (groupName: string, depth: number, path: Set<string>): void => {
     const group = inv.groups.get(groupName);
     if (!group || path.has(groupName)) return;
     lines.push(name(`@${groupName}:`, depth));
     const inner = new Set(path).add(groupName);
     for (const child of group.children) walk(child, depth + 1, inner);
-    if (groupName !== 'all') for (const h of group.hosts) lines.push(name(h, depth + 1));
+    if (groupName !== 'all') {
+      for (const h of group.hosts) {
+        lines.push(name(h, depth + 1));
+        if (opts.vars) showVars(hostVars(inv, h), depth + 2);
+      }
+    }
+    if (opts.vars) showVars(groupVars(group), depth + 1);
   };
   walk(top, 0, new Set());
   return lines.join('\n');
+}
+
+/** A group's own variables as ansible-inventory shows them (with a priority other than 1). */
+function groupVars(group: Group): Vars {
+  const vars: Vars = { ...group.vars };
+  if (group.priority !== undefined && group.priority !== 1) setOwn(vars, 'ansible_group_priority', group.priority);
+  return vars;
+}
+
+/**
+ * `ansible-inventory --list --yaml`: the tree of groups from `all`, each with
+ * `children` then `hosts` (a host's variables written under its first
+ * appearance only, `{}` after), as Ansible's yaml_inventory builds it.
+ */
+export function inventoryYamlTree(inv: Inventory, opts: { export?: boolean } = {}): Vars {
+  const seen = new Set<string>();
+  const format = (groupName: string): Vars => {
+    const group = inv.groups.get(groupName);
+    const entry: Vars = {};
+    if (!group) return {};
+    const children: Vars = {};
+    for (const child of group.children) if (child !== 'all') Object.assign(children, format(child));
+    const hosts: Vars = {};
+    if (groupName !== 'all') {
+      for (const h of group.hosts) {
+        let vars: Vars = {};
+        if (!seen.has(h)) {
+          seen.add(h);
+          vars = opts.export ? { ...inv.hosts.get(h)?.vars } : hostVars(inv, h);
+        }
+        setOwn(hosts, h, vars);
+      }
+    }
+    if (Object.keys(children).length > 0) entry.children = children;
+    if (Object.keys(hosts).length > 0) entry.hosts = hosts;
+    if (opts.export) {
+      const vars = groupVars(group);
+      if (Object.keys(vars).length > 0) entry.vars = vars;
+    }
+    const out: Vars = {};
+    setOwn(out, groupName, entry);
+    return out;
+  };
+  return format('all');
 }
 
 /** `ansible-inventory --host NAME`: the host's merged variables. */

@@ -5,57 +5,114 @@
  * than one).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, relative } from 'node:path';
 import { formatPos, InputErrors, SchemaError } from '../errors/index.js';
 import { loadYaml, type Located } from '../yaml/load.js';
 import { newDraft, type Draft } from './draft.js';
+import { parseHostList, parseIniInventory } from './parse-ini.js';
 import { parseInventoryDoc } from './parse-yaml.js';
 import type { Inventory, VarSource } from './types.js';
 import { asSchemaError, dirEntries, loadVarsFiles, varsFileNames } from './vars-files.js';
-import { winningVarPos } from './vars.js';
+import { setOwn, winningVarPos } from './vars.js';
 
-const INVENTORY_EXTENSIONS = ['.yml', '.yaml', '.json'];
+/**
+ * Load one inventory source, or several merged in order as Ansible merges
+ * repeated `-i`: each a YAML or INI file, a directory of them, or a host
+ * list (`web1,web2,` : a comma and no such file). group_vars/ and host_vars/
+ * are read beside each file source (in the directory itself for a directory).
+ */
+export function loadInventory(paths: string | readonly string[]): Inventory {
+  const sources = typeof paths === 'string' ? [paths] : [...paths];
+  const draft = newDraft(sources.join(','));
+  const varsDirs: string[] = [];
+  for (const path of sources) {
+    const dir = loadSource(draft, path);
+    if (dir !== undefined && !varsDirs.includes(dir)) varsDirs.push(dir);
+  }
+  return finish(draft, varsDirs);
+}
 
-/** Load an inventory file, or every .yml/.yaml/.json file of a directory in sorted order. */
-export function loadInventory(path: string): Inventory {
-  const draft = newDraft(path);
+/** One source into the draft; returns the directory its vars files sit in (none for a host list). */
+function loadSource(draft: Draft, path: string): string | undefined {
   let isDir = false;
   try {
     isDir = statSync(path).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && isHostList(path)) {
+      parseHostList(draft, hostListText(path));
+      return undefined;
+    }
     throw new SchemaError(
       code === 'ENOENT' ? 'inventory not found' : `cannot read inventory (${code ?? String(err)})`,
       { file: path, line: 0, col: 0 },
-      'give the inventory file with -i PATH (for example inventory/lab.yml)',
+      "give the inventory file with -i PATH (for example inventory/lab.yml), or hosts as a list: -i 'web1,web2,'",
     );
   }
-  const files = isDir ? inventoryFilesIn(path) : [path];
-  if (isDir && files.length === 0) {
-    throw new SchemaError('no inventory files (.yml, .yaml, .json) in this directory', { file: path, line: 0, col: 0 });
-  }
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code ?? String(err);
-      draft.errors.push(new SchemaError(`cannot read inventory (${code})`, { file, line: 0, col: 0 }));
-      continue;
+  if (isDir) {
+    const files = inventoryFilesIn(path);
+    if (files.length === 0) {
+      throw new SchemaError('no inventory files in this directory', { file: path, line: 0, col: 0 }, 'put YAML (.yml, .yaml, .json) or INI (no extension) inventory files in it');
     }
-    parseText(draft, text, file);
+    for (const file of files) readSource(draft, file, true);
+    return path;
   }
-  return finish(draft, isDir ? path : dirname(path));
+  readSource(draft, path, false);
+  return dirname(path);
+}
+
+/** Ansible's host_list plugin takes a source with a comma that is not a file. */
+function isHostList(path: string): boolean {
+  return basename(path).includes(',') || path.includes(',');
+}
+
+/** The host list as the user typed it (the CLI resolved it like a path). */
+function hostListText(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel.startsWith('..') ? path : rel;
+}
+
+function readSource(draft: Draft, file: string, inDir: boolean): void {
+  let text: string;
+  try {
+    if (statSync(file).isDirectory()) {
+      for (const f of inventoryFilesIn(file)) readSource(draft, f, true);
+      return;
+    }
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    draft.errors.push(new SchemaError(`cannot read inventory (${code})`, { file, line: 0, col: 0 }));
+    return;
+  }
+  parseText(draft, text, file, inDir);
 }
 
 /** Build an inventory from YAML text (no group_vars/host_vars unless `varsDir` is given). */
 export function inventoryFromYaml(text: string, file: string, varsDir?: string): Inventory {
   const draft = newDraft(file);
-  parseText(draft, text, file);
-  return finish(draft, varsDir);
+  parseText(draft, text, file, false);
+  return finish(draft, varsDir === undefined ? [] : [varsDir]);
 }
 
-function parseText(draft: Draft, text: string, file: string): void {
+/** Build an inventory from INI text (no group_vars/host_vars unless `varsDir` is given). */
+export function inventoryFromIni(text: string, file: string, varsDir?: string): Inventory {
+  const draft = newDraft(file);
+  parseIniInventory(draft, text, file);
+  return finish(draft, varsDir === undefined ? [] : [varsDir]);
+}
+
+/**
+ * YAML for .yml/.yaml/.json; INI for .ini and for any other name whose text
+ * is not a YAML mapping or has an INI section line (Ansible tries its yaml
+ * plugin, then its ini plugin).
+ */
+function parseText(draft: Draft, text: string, file: string, inDir: boolean): void {
+  const ext = extname(file);
+  if (ext === '.ini' || (!YAML_EXTENSIONS.includes(ext) && looksIni(text, file))) {
+    parseIniInventory(draft, text, file);
+    return;
+  }
   const ini = INI_SECTION.exec(text);
   if (ini) {
     const line = text.slice(0, ini.index).split('\n').length;
@@ -63,7 +120,7 @@ function parseText(draft: Draft, text: string, file: string): void {
       new SchemaError(
         `this looks like an INI inventory (section ${ini[0].trim()})`,
         { file, line, col: 1 },
-        'hapb reads YAML inventories; `ansible-inventory -i FILE --list -y` converts one',
+        inDir ? 'in an inventory directory an INI file has no extension (Ansible skips .ini there)' : `INI inventories are read from files named .ini or without extension, not ${ext}`,
       ),
     );
     return;
@@ -78,28 +135,41 @@ function parseText(draft: Draft, text: string, file: string): void {
   parseInventoryDoc(draft, doc);
 }
 
-/** An INI section header alone on a line (`[web]`, `[web:vars]`): never a YAML inventory. */
-const INI_SECTION = /^\[[A-Za-z0-9_.:-]+\][ \t]*$/m;
+function looksIni(text: string, file: string): boolean {
+  if (INI_SECTION.test(text)) return true;
+  try {
+    const v = loadYaml(text, file).value;
+    return typeof v !== 'object' || v === null || Array.isArray(v);
+  } catch {
+    return true;
+  }
+}
 
+/** An INI section header alone on a line (`[web]`, `[web:vars]`): never a YAML inventory. */
+const INI_SECTION = /^\[[^:\]\s]+(?::\w+)?\][ \t]*(?:#.*)?$/m;
+
+const YAML_EXTENSIONS = ['.yml', '.yaml', '.json'];
+
+/**
+ * Files of an inventory directory as Ansible reads them: sorted, hidden
+ * entries, group_vars/, host_vars/ and vars_plugins/ skipped, and names with
+ * INVENTORY_IGNORE_EXTS (.ini, .cfg, .md, .txt, backups...) skipped.
+ */
 function inventoryFilesIn(dir: string): string[] {
   return readdirSync(dir)
     .sort()
-    .filter((e) => !e.startsWith('.') && !e.endsWith('~') && e !== 'group_vars' && e !== 'host_vars')
-    .filter((e) => INVENTORY_EXTENSIONS.includes(extname(e)))
-    .map((e) => join(dir, e))
-    .filter((p) => {
-      try {
-        return statSync(p).isFile();
-      } catch {
-        return false;
-      }
-    });
+    .filter((e) => !e.startsWith('.') && e !== 'group_vars' && e !== 'host_vars' && e !== 'vars_plugins')
+    .filter((e) => !IGNORED_EXTS.some((x) => e.endsWith(x)))
+    .map((e) => join(dir, e));
 }
 
-function finish(draft: Draft, varsDir: string | undefined): Inventory {
+/** Ansible's default INVENTORY_IGNORE_EXTS. */
+const IGNORED_EXTS = ['.pyc', '.pyo', '.swp', '.bak', '~', '.rpm', '.md', '.txt', '.rst', '.orig', '.ini', '.cfg', '.retry'];
+
+function finish(draft: Draft, varsDirs: readonly string[]): Inventory {
   reconcile(draft);
   checkNameClashes(draft);
-  if (varsDir !== undefined) loadAllVarsFiles(draft, varsDir);
+  for (const dir of varsDirs) loadAllVarsFiles(draft, dir);
   if (draft.errors.length > 0) throw collected(draft.errors);
   for (const entity of [...draft.groups.values(), ...draft.hosts.values()]) {
     entity.vars = { ...entity.inventoryVars?.vars, ...entity.fileVars?.vars };
@@ -151,8 +221,14 @@ function checkNameClashes(draft: Draft): void {
 function loadAllVarsFiles(draft: Draft, dir: string): void {
   const groupDir = join(dir, 'group_vars');
   const hostDir = join(dir, 'host_vars');
+  // a later source's files win over an earlier one's, key by key
   const attach = (entity: { fileVars?: VarSource }, source: VarSource | undefined): void => {
-    if (source) entity.fileVars = source;
+    if (!source) return;
+    if (!entity.fileVars) entity.fileVars = source;
+    else {
+      for (const [k, v] of Object.entries(source.vars)) setOwn(entity.fileVars.vars, k, v);
+      for (const [k, p] of Object.entries(source.pos)) setOwn(entity.fileVars.pos, k, p);
+    }
   };
   const groupEntries = dirEntries(groupDir);
   const hostEntries = dirEntries(hostDir);

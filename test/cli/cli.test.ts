@@ -125,7 +125,8 @@ describe('hapb', () => {
   });
 
   it('a missing inventory is exit 4 with a hint', () => {
-    const r = hapb(['run', 'site.yml'], { cwd: p.dir, env: { HAPB_INVENTORY: '' } });
+    // no lab either: an empty lab root (a lab running on this box would be the default)
+    const r = hapb(['run', 'site.yml'], { cwd: p.dir, env: { HAPB_INVENTORY: '', HAPB_LAB_VAR: p.path('no-labs'), HAPB_LAB_RUN: p.path('no-labs') } });
     expect(r.code).toBe(4);
     expect(r.stderr).toMatch(/-i INVENTORY/);
   });
