@@ -7,7 +7,7 @@ import { loadInputs, requireInventory } from './load-inputs.js';
 import { collect } from './util.js';
 
 interface RenderFlags {
-  inventory?: string;
+  inventory: string[];
   output: string;
   force?: boolean;
   limit?: string;
@@ -19,7 +19,7 @@ export function registerRender(program: Command): void {
     .command('render')
     .description('render every template and copy of a playbook for every host into DIR/HOST/<dest>, connecting to no host')
     .argument('<playbook>', 'playbook file')
-    .option('-i, --inventory <path>', 'inventory file (default: $HAPB_INVENTORY)')
+    .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable, merged in order; default: $HAPB_INVENTORY, else the running lab)', collect, [])
     .requiredOption('-o, --output <dir>', 'output directory: new, empty, or written by an earlier hapb render (replaced as a whole)')
     .option('--force', 'replace the output directory even if hapb render did not write it')
     .option('-l, --limit <pattern>', 'only these hosts')

@@ -12,11 +12,14 @@ import { banner, plainListener } from '../output/plain.js';
 import { stdoutClosed } from '../output/pipes.js';
 import { formatRecap } from '../output/recap.js';
 import { progressDisplay } from '../output/progress.js';
+import { playbookListing } from '../output/playbook-lists.js';
+import { splitTags } from '../playbook/tags.js';
+import { applyBecomeFlags, flagConnections, type ConnectionFlags } from './connection-flags.js';
 import { loadInputs } from './load-inputs.js';
 import { askHidden, collect } from './util.js';
 
-interface RunFlags {
-  inventory?: string;
+interface RunFlags extends ConnectionFlags {
+  inventory: string[];
   check?: boolean;
   diff?: boolean;
   limit?: string;
@@ -25,8 +28,12 @@ interface RunFlags {
   verbose: number;
   syntaxCheck?: boolean;
   output?: string;
-  tags?: string;
-  skipTags?: string;
+  tags: string[];
+  skipTags: string[];
+  listHosts?: boolean;
+  listTasks?: boolean;
+  listTags?: boolean;
+  startAtTask?: string;
   acceptNewHostKeys?: boolean;
   askBecomePass?: boolean;
   timeout: string;
@@ -40,14 +47,23 @@ export function registerRun(program: Command): void {
     .command('run')
     .description('converge the hosts of an inventory with a playbook')
     .argument('<playbook>', 'playbook file, e.g. playbooks/site.yml')
-    .option('-i, --inventory <path>', 'inventory file (default: $HAPB_INVENTORY)')
+    .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable, merged in order; default: $HAPB_INVENTORY, else the running lab)', collect, [])
     .option('-C, --check', 'dry run: report what would change, change nothing')
     .option('-D, --diff', 'show the differences of changed files')
     .option('-l, --limit <pattern>', "limit to hosts/groups: 'backup', 'directors:!master', 'web*'")
     .option('-e, --extra-vars <vars>', 'KEY=VALUE, a JSON/YAML mapping, or @FILE (repeatable)', collect, [])
     .option('-f, --forks <n>', 'hosts worked on in parallel', '5')
-    .option('-t, --tags <tags>', 'only tasks with these tags (comma-separated)')
-    .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated)')
+    .option('-t, --tags <tags>', "only tasks with these tags (comma-separated, repeatable; also all, tagged, untagged)", collect, [])
+    .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated, repeatable; also tagged, untagged)', collect, [])
+    .option('--start-at-task <name>', 'start at the first task with this name (a glob; role tasks also as "role : name")')
+    .option('--list-hosts', "print the hosts each play would run on (ansible-playbook's text), connect to none")
+    .option('--list-tasks', 'print the tasks each play would run, with their tags')
+    .option('--list-tags', 'print the tags of each play')
+    .option('-u, --user <user>', 'connect as this user where no ansible_user is set')
+    .option('--private-key, --key-file <file>', 'SSH key where no ansible_ssh_private_key_file is set')
+    .option('-c, --connection <type>', 'connection type (ssh, local) where no ansible_connection is set')
+    .option('-b, --become', 'run with sudo in plays that do not set become')
+    .option('--become-user <user>', 'sudo to this user (default root) in plays that do not set become_user')
     .option('-v, --verbose', 'print each result in full (repeat for more)', (_v: string, n: number) => n + 1, 0)
     .option('--syntax-check', 'load and validate inventory, playbook and roles; change nothing')
     .option('-o, --output <format>', "'json': the recap as JSON on stdout (the log goes to stderr)")
@@ -66,6 +82,8 @@ Examples:
   hapb run playbooks/site.yml -i inventory/prod.yml --limit backup
   hapb run playbooks/site.yml -i inventory/prod.yml -e @profiles/tutorial.yml
   hapb run playbooks/site.yml -i inventory/seed.yml --syntax-check
+  hapb run site.yml -i hosts.ini -i 'extra1,extra2,' --list-hosts
+  hapb run site.yml -i 'localhost,' -c local --tags tagged --skip-tags never
 
 Exit codes: 0 ok, 2 a host failed, 3 a host unreachable, 4 invalid input.`,
     )
@@ -82,6 +100,23 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
   }
   const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars);
   for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
+  const tags = splitTags(flags.tags);
+  const skipTags = splitTags(flags.skipTags);
+  if (flags.listHosts || flags.listTasks || flags.listTags) {
+    process.stdout.write(
+      playbookListing(inputs.playbook, inputs.inventory, {
+        path: playbookPath,
+        hosts: Boolean(flags.listHosts),
+        tasks: Boolean(flags.listTasks),
+        tags: Boolean(flags.listTags),
+        ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
+        onlyTags: tags,
+        skipTags,
+      }),
+    );
+    return ExitCode.ok;
+  }
+  applyBecomeFlags(inputs.playbook, flags);
   const templateErrors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) });
   if (templateErrors.length === 1) throw templateErrors[0];
   if (templateErrors.length > 1) throw new InputErrors(templateErrors);
@@ -105,7 +140,7 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     playbook: inputs.playbook,
     inventory: inputs.inventory,
     modules: { get: getModule },
-    connect: createConnection,
+    connect: flagConnections(createConnection, flags),
     connectionOptions: {
       timeoutMs: Number(flags.timeout) * 1000,
       ...(flags.acceptNewHostKeys ? { acceptNewHostKeys: true } : {}),
@@ -119,8 +154,9 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     diff: Boolean(flags.diff),
     ...(flags.limit !== undefined ? { limit: flags.limit } : {}),
     forks,
-    ...(flags.tags ? { tags: flags.tags.split(',').map((s) => s.trim()) } : {}),
-    ...(flags.skipTags ? { skipTags: flags.skipTags.split(',').map((s) => s.trim()) } : {}),
+    ...(tags.length > 0 ? { tags } : {}),
+    ...(skipTags.length > 0 ? { skipTags } : {}),
+    ...(flags.startAtTask !== undefined ? { startAtTask: flags.startAtTask } : {}),
     listeners,
   });
   await progress?.done();

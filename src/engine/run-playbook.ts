@@ -6,9 +6,10 @@
  */
 import type { Connection, ConnectionFactory, ConnectionOptions } from '../connection/types.js';
 import { ExitCode, UnreachableError, errorMessage } from '../errors/index.js';
-import { limitHosts, selectHosts } from '../inventory/index.js';
+import { globToRegex, limitHosts, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Module, ModulePlan } from '../modules/types.js';
+import { evaluateTags, taskTags } from '../playbook/tags.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
 import { collectSecrets, maskDeep } from '../secrets/mask.js';
 import { createTemplater, markUnsafe, type Templater } from '../template/index.js';
@@ -33,9 +34,11 @@ export interface RunOptions {
   /** --limit pattern */
   limit?: string;
   forks?: number;
-  /** --tags / --skip-tags */
+  /** --tags / --skip-tags (Ansible's special tags all, tagged, untagged, always, never) */
   tags?: string[];
   skipTags?: string[];
+  /** --start-at-task: skip the tasks before the first one with this name (a shell glob; `role : name` too) */
+  startAtTask?: string;
   listeners?: EventListener[];
   /** `hapb render` and the preflight: no host, no facts, check mode (TaskEnv.offline) */
   offline?: boolean;
@@ -69,6 +72,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   const diff = opts.diff ?? false;
   emit({ type: 'playbook.start', file: opts.playbook.file, check, diff });
   let abort = false;
+  const startAt: StartAt = opts.startAtTask === undefined ? { done: true } : { pattern: opts.startAtTask, done: false };
   try {
     for (const play of opts.playbook.plays) {
       if (abort) break;
@@ -94,7 +98,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
           batchHosts: batch,
         };
         emit({ type: 'play.start', name: play.name, hosts: batch, ...(batches.length > 1 ? { batch: { index: bi + 1, count: batches.length } } : {}) });
-        const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit);
+        const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit, startAt);
         emit({ type: 'play.end', name: play.name });
         if (outcome === 'abort') {
           abort = true;
@@ -109,6 +113,9 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   } finally {
     await Promise.all([...hosts.values()].map((h) => h.connection?.close().catch(() => undefined)));
   }
+  if (!startAt.done) {
+    emit({ type: 'warning', message: `No matching task "${startAt.pattern ?? ''}" found. Note: --start-at-task can only follow static includes.` });
+  }
   const recap: Recap = {};
   for (const [name, st] of hosts) recap[name] = st.stats;
   emit({ type: 'playbook.end', recap });
@@ -119,6 +126,12 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
 
 type BatchOutcome = 'ok' | 'batch-failed' | 'abort';
 
+/** --start-at-task across plays and batches: once found, later plays and batches run whole (as in Ansible). */
+interface StartAt {
+  pattern?: string;
+  done: boolean;
+}
+
 async function runBatch(
   opts: RunOptions,
   play: Play,
@@ -126,6 +139,7 @@ async function runBatch(
   scope: VarScope,
   templater: Templater,
   emit: (e: EngineEvent) => void,
+  startAt: StartAt,
 ): Promise<BatchOutcome> {
   const forks = opts.forks ?? 5;
   const env: TaskEnv = {
@@ -198,6 +212,18 @@ async function runBatch(
     }
   };
 
+  // --start-at-task: the batch starts at the first selected task that matches; without one it runs nothing
+  let skipping = false;
+  if (!startAt.done && startAt.pattern !== undefined) {
+    const pattern = startAt.pattern;
+    const found = [...play.preTasks, ...play.roles.flatMap((r) => r.tasks), ...play.tasks, ...play.postTasks].some(
+      (t) => selectedByTags(play, t, opts.tags, opts.skipTags) && matchesStartAt(t, pattern),
+    );
+    if (!found) return 'ok';
+    startAt.done = true;
+    skipping = true;
+  }
+
   if (play.gatherFacts && opts.gatherFacts && !opts.offline) {
     const gather = opts.gatherFacts;
     const factsTask: Task = { name: 'Gathering Facts', named: true, module: 'setup', args: {}, when: [], notify: [], listen: [], vars: {}, tags: ['always'], pos: play.pos };
@@ -220,7 +246,11 @@ async function runBatch(
   for (const section of sections) {
     for (const task of section) {
       if (fatal || active().length === 0) break;
-      if (!selectedByTags(task, opts.tags, opts.skipTags)) continue;
+      if (!selectedByTags(play, task, opts.tags, opts.skipTags)) continue;
+      if (skipping) {
+        if (!matchesStartAt(task, startAt.pattern ?? '')) continue;
+        skipping = false;
+      }
       if (opts.modules.get(task.module)?.traits.meta) {
         await flushHandlers();
         continue;
@@ -242,10 +272,13 @@ function pick(r: TaskResult): Partial<TaskResult> {
   return { changed: r.changed, failed: r.failed, skipped: r.skipped, unreachable: r.unreachable };
 }
 
-function selectedByTags(task: Task, tags: string[] | undefined, skip: string[] | undefined): boolean {
-  const t = new Set([...task.tags, ...(task.role?.tags ?? [])]);
-  if (skip && skip.some((s) => t.has(s))) return false;
-  if (!tags || tags.length === 0 || tags.includes('all')) return !t.has('never');
-  if (t.has('always')) return true;
-  return tags.some((s) => t.has(s)) || (tags.includes('untagged') && t.size === 0);
+function selectedByTags(play: Play, task: Task, tags: string[] | undefined, skip: string[] | undefined): boolean {
+  return evaluateTags(taskTags(play, task), tags, skip);
+}
+
+/** --start-at-task: the task's name or `role : name`, exactly or as a shell glob (Ansible's fnmatch). */
+export function matchesStartAt(task: Task, pattern: string): boolean {
+  const re = new RegExp('^' + globToRegex(pattern) + '$', 's');
+  const full = task.role ? `${task.role.name} : ${task.name}` : task.name;
+  return task.name === pattern || full === pattern || (task.named && re.test(task.name)) || re.test(full);
 }

@@ -6,3 +6,4 @@ export { applyLimit, checkPattern, limitHosts, patternProblem, selectHosts, spli
 export { formatInventoryJson, inventoryGraph, inventoryHost, inventoryList, inventoryYamlTree, type GraphOptions, type InventoryListing, type ListOptions } from './list.js';
 export { dumpYaml } from './yaml-dump.js';
 export { expandHostKey } from './host-pattern.js';
+export { globToRegex } from './patterns.js';
