@@ -13,6 +13,7 @@ import { InputErrors, SchemaError } from '../../src/errors/index.js';
 import {
   formatInventoryJson,
   hostVars,
+  inventoryFromIni,
   inventoryFromYaml,
   inventoryList,
   loadInventory,
@@ -159,6 +160,21 @@ describe('loadInventory fuzz', () => {
     });
     expect(problems).toEqual([]);
     expect(failed).toBeGreaterThan(0); // the mutations do break things
+  });
+
+  it('mutated INI inventories give input errors only, each with a position', () => {
+    const ini = readFileSync('test/fixtures/inventory/ini/hosts.ini', 'utf8') + readFileSync('test/fixtures/inventory/ini/extra', 'utf8');
+    const problems: string[] = [];
+    let failed = 0;
+    for (let seed = 1; seed <= 800; seed++) {
+      const rand = prng(50_000 + seed);
+      const e = exercise(() => inventoryFromIni(mutate(rand, ini), 'fuzz'));
+      if (e !== undefined) failed++;
+      const p = problemWith(e, `INI mutation seed ${seed}`);
+      if (p) problems.push(p);
+    }
+    expect(problems).toEqual([]);
+    expect(failed).toBeGreaterThan(0);
   });
 
   describe('with group_vars and host_vars files', () => {
