@@ -7,6 +7,7 @@
  * `become:` and `ansible_become` still win over both).
  */
 import type { ConnectionFactory } from '../connection/types.js';
+import type { Inventory } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';
 
 export interface ConnectionFlags {
@@ -53,5 +54,25 @@ export function applyBecomeFlags(playbook: Playbook, flags: ConnectionFlags): vo
   for (const play of playbook.plays) {
     if (flags.become && play.become === undefined) play.become = true;
     if (flags.becomeUser !== undefined && play.becomeUser === undefined) play.becomeUser = flags.becomeUser;
+  }
+}
+
+/**
+ * Make -u / -c / --private-key visible to templates as Ansible does
+ * (`{{ ansible_connection }}` is `local` under `-c local`): as variables of
+ * `all` from the inventory, the lowest inventory layer, where `all` does not
+ * set them itself. Call before any host's variables are resolved (they are
+ * cached per inventory).
+ */
+export function flagVarsIntoInventory(inv: Inventory, flags: ConnectionFlags): void {
+  const all = inv.groups.get('all');
+  if (!all) return;
+  const own = { ...all.inventoryVars?.vars, ...all.fileVars?.vars };
+  const added = withFlagDefaults(own, flags);
+  for (const [k, v] of Object.entries(added)) {
+    if (own[k] !== undefined) continue;
+    if (all.inventoryVars) all.inventoryVars.vars[k] = v;
+    else all.inventoryVars = { vars: { [k]: v }, pos: {} };
+    all.vars[k] = v;
   }
 }

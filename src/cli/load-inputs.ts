@@ -10,6 +10,7 @@ import type { Inventory } from '../inventory/types.js';
 import { getModule, moduleNames } from '../modules/index.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
+import { flagVarsIntoInventory, type ConnectionFlags } from './connection-flags.js';
 import { parseExtraVars } from './extra-vars.js';
 
 export interface Inputs {
@@ -73,7 +74,7 @@ export const moduleCatalog = { lookup: getModule, names: moduleNames };
 
 const clusterRoles = new Set(['keepalived', 'nginx_director', 'web_backend']);
 
-export function loadInputs(playbookPath: string, inventoryPath: string | readonly string[] | undefined, extra: readonly string[]): Inputs {
+export function loadInputs(playbookPath: string, inventoryPath: string | readonly string[] | undefined, extra: readonly string[], flags: ConnectionFlags = {}): Inputs {
   const errors: SchemaError[] = [];
   const collect = <T>(fn: () => T): T | undefined => {
     try {
@@ -87,6 +88,7 @@ export function loadInputs(playbookPath: string, inventoryPath: string | readonl
   };
   const invPath = requireInventory(inventoryPath);
   const inventory = collect(() => loadInventory(invPath));
+  if (inventory) flagVarsIntoInventory(inventory, flags);
   const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog }));
   const extraVars = collect(() => parseExtraVars(extra)) ?? {};
   const warnings: string[] = [];

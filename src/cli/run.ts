@@ -98,7 +98,7 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     process.stderr.write(`hapb: unknown output format '${flags.output}' (only 'json')\n`);
     return ExitCode.invalidInput;
   }
-  const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars);
+  const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars, flags);
   for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
   const tags = splitTags(flags.tags);
   const skipTags = splitTags(flags.skipTags);

@@ -5,7 +5,7 @@
  * and a host list. Nothing connects to any host.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -76,4 +76,24 @@ describe('hapb run --list-hosts/--list-tasks/--list-tags print what ansible-play
       expect(got.stdout).toBe(want.stdout);
     });
   }
+});
+
+describe('hapb run flags against ansible-playbook (local connection, files under a temporary root)', () => {
+  it("-i 'localhost,' -c local: the host list and -c as the connection, visible to templates", () => {
+    const root = mkdtempSync(join(tmpdir(), 'hapb-t-flags-'));
+    try {
+      const pb = join(root, 'pb.yml');
+      writeFileSync(pb, '- hosts: all\n  gather_facts: false\n  tasks:\n    - name: connection\n      ansible.builtin.copy:\n        dest: "{{ root }}/{{ inventory_hostname }}.txt"\n        content: "{{ ansible_connection }} {{ inventory_hostname }}\\n"\n        mode: "0644"\n');
+      for (const [tool, out] of [['ansible', 'a'], ['hapb', 'h']] as const) {
+        const args = ['-i', 'localhost,', '-c', 'local', pb, '-e', `root=${join(root, out)}`];
+        mkdirSync(join(root, out));
+        const r = tool === 'ansible' ? ansible('ansible-playbook', args) : hapb(['run', ...args]);
+        expect(r.code, r.stdout + r.stderr).toBe(0);
+      }
+      expect(readFileSync(join(root, 'h', 'localhost.txt'), 'utf8')).toBe(readFileSync(join(root, 'a', 'localhost.txt'), 'utf8'));
+      expect(readFileSync(join(root, 'h', 'localhost.txt'), 'utf8')).toBe('local localhost\n');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
 });

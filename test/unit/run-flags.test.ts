@@ -4,7 +4,8 @@
  * --private-key, -b and --become-user (a command-line value is the lowest).
  */
 import { describe, expect, it } from 'vitest';
-import { applyBecomeFlags, flagConnections, withFlagDefaults } from '../../src/cli/connection-flags.js';
+import { applyBecomeFlags, flagConnections, flagVarsIntoInventory, withFlagDefaults } from '../../src/cli/connection-flags.js';
+import { hostVars, inventoryFromIni } from '../../src/inventory/index.js';
 import type { ConnectionFactory } from '../../src/connection/types.js';
 import { matchesStartAt } from '../../src/engine/run-playbook.js';
 import { evaluateTags, splitTags, taskTags } from '../../src/playbook/tags.js';
@@ -109,4 +110,19 @@ describe('connection flags are the lowest precedence', () => {
       [true, 'www'],
     ]);
   });
+
+  it('templates see the flags as the lowest inventory variables: any inventory value wins', () => {
+    const inv = inventoryFromIni('h1\nh2 ansible_user=inv\n[g]\nh3\n[g:vars]\nansible_connection=ssh\n', 'hosts');
+    flagVarsIntoInventory(inv, { user: 'cli', connection: 'local' });
+    expect(hostVars(inv, 'h1')).toEqual({ ansible_user: 'cli', ansible_connection: 'local' });
+    expect(hostVars(inv, 'h2')).toEqual({ ansible_user: 'inv', ansible_connection: 'local' });
+    expect(hostVars(inv, 'h3')).toEqual({ ansible_user: 'cli', ansible_connection: 'ssh' });
+  });
+
+  it('an `all` variable of the inventory is not replaced by the flag', () => {
+    const inv = inventoryFromIni('h1\n[all:vars]\nansible_user=deploy\n', 'hosts');
+    flagVarsIntoInventory(inv, { user: 'cli' });
+    expect(hostVars(inv, 'h1')).toEqual({ ansible_user: 'deploy' });
+  });
 });
+
