@@ -5,7 +5,7 @@
  * than one).
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { basename, dirname, extname, join, relative } from 'node:path';
+import { dirname, extname, join } from 'node:path';
 import { formatPos, InputErrors, SchemaError } from '../errors/index.js';
 import { loadYaml, type Located } from '../yaml/load.js';
 import { newDraft, type Draft } from './draft.js';
@@ -39,8 +39,9 @@ function loadSource(draft: Draft, path: string): string | undefined {
     isDir = statSync(path).isDirectory();
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' && isHostList(path)) {
-      parseHostList(draft, hostListText(path));
+    if (code === 'ENOENT' && path.includes(',')) {
+      // Ansible's host_list plugin: a source with a comma that is no file
+      parseHostList(draft, path);
       return undefined;
     }
     throw new SchemaError(
@@ -59,17 +60,6 @@ function loadSource(draft: Draft, path: string): string | undefined {
   }
   readSource(draft, path, false);
   return dirname(path);
-}
-
-/** Ansible's host_list plugin takes a source with a comma that is not a file. */
-function isHostList(path: string): boolean {
-  return basename(path).includes(',') || path.includes(',');
-}
-
-/** The host list as the user typed it (the CLI resolved it like a path). */
-function hostListText(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel.startsWith('..') ? path : rel;
 }
 
 function readSource(draft: Draft, file: string, inDir: boolean): void {
