@@ -1,6 +1,5 @@
 /** Loads and validates everything a command needs before any host is touched. */
 import { resolve } from 'node:path';
-import { validateCluster } from '../cluster/validate.js';
 import { ExitCode, HapbError, InputErrors, SchemaError } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
 import { loadInventory } from '../inventory/index.js';
@@ -8,7 +7,8 @@ import type { Inventory } from '../inventory/types.js';
 import { getModule, moduleNames } from '../modules/index.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
-import { parseExtraVars } from './extra-vars.js';
+import { checkFinalVars } from '../validate/final-vars.js';
+import { parseExtraVarsLocated } from './extra-vars.js';
 
 export interface Inputs {
   inventory: Inventory;
@@ -45,10 +45,12 @@ export function loadInputs(playbookPath: string, inventoryPath: string | undefin
   const invPath = requireInventory(inventoryPath);
   const inventory = collect(() => loadInventory(invPath));
   const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog }));
-  const extraVars = collect(() => parseExtraVars(extra)) ?? {};
+  const extra_ = collect(() => parseExtraVarsLocated(extra));
+  const extraVars = extra_?.vars ?? {};
   const warnings: string[] = [];
-  if (inventory && playbook && playbook.plays.some((p) => p.roles.some((r) => clusterRoles.has(r.name)))) {
-    const checked = validateCluster(inventory);
+  if (inventory && playbook) {
+    // role argument specs and cluster checks, on the final variables (-e included)
+    const checked = checkFinalVars({ playbook, inventory, extraVars, extraVarsPos: (k) => extra_?.pos.get(k), clusterRoles });
     errors.push(...checked.errors);
     warnings.push(...checked.warnings);
   }

@@ -30,8 +30,33 @@ export interface ClusterReport {
 
 const defaultGroups: ClusterGroups = { directors: 'directors', web: 'web' };
 
+/**
+ * The variables to check, when not the inventory's own: the FINAL variables of
+ * each host (role defaults, inventory, play vars, role vars, -e...), and where
+ * each final value comes from.
+ */
+export interface FinalVars {
+  vars: Map<string, Record<string, unknown>>;
+  pos(host: string, key: string): SourcePos | undefined;
+}
+
+/**
+ * Values the keepalived role writes into shell lines or systemd units: each
+ * must match its pattern (the role also quotes what a shell reads with `quote`).
+ */
+export const ShellSafe: Record<string, { pattern: RegExp; what: string }> = {
+  keepalived_interface: { pattern: /^[A-Za-z0-9_.@-]{1,15}$/, what: 'a network interface name (letters, digits, _ . @ -, at most 15)' },
+  keepalived_script_user: { pattern: /^[a-z_][a-z0-9_-]{0,31}$/, what: 'a user name (lower case letters, digits, _ -)' },
+  keepalived_nginx_down_file: { pattern: /^(|\/[A-Za-z0-9._@+/-]*)$/, what: "an absolute path of letters, digits and _ . @ + - / (or '')" },
+  keepalived_firewall_dir: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_check_script_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_handback_script_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_config: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_instance_name: { pattern: /^[A-Za-z0-9_.-]+$/, what: 'a name of letters, digits and _ . -' },
+};
+
 /** Check the inventory for the cluster. Errors block a run; warnings do not. */
-export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> = {}): ClusterReport {
+export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> = {}, final?: FinalVars): ClusterReport {
   const g: ClusterGroups = { ...defaultGroups, ...groups };
   const errors: SchemaError[] = [];
   const warnings: string[] = [];
@@ -43,12 +68,12 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
     errors.push(new SchemaError(detail, pos, hint));
   };
   const where = (host: string, key: string): SourcePos | undefined =>
-    inv.varPos(host, key) ?? inv.hosts.get(host)?.pos ?? fileStart(inv);
+    final?.pos(host, key) ?? inv.varPos(host, key) ?? inv.hosts.get(host)?.pos ?? fileStart(inv);
   const groupPos = (name: string): SourcePos => inv.groups.get(name)?.pos ?? fileStart(inv);
 
   const directors = hostsOfGroup(inv, g.directors);
   const web = hostsOfGroup(inv, g.web);
-  const vars = new Map([...inv.hosts.keys()].map((h) => [h, hostVars(inv, h)]));
+  const vars = new Map([...inv.hosts.keys()].map((h) => [h, final?.vars.get(h) ?? hostVars(inv, h)]));
   const get = (host: string, key: string): unknown => vars.get(host)?.[key];
   /** A VRRP setting keepalived sends in one byte: 1 to 255, or an error and undefined. */
   const byteSetting = (host: string, key: string, hint?: string): number | undefined => {
@@ -61,6 +86,15 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
 
   checkAddresses(inv, vars, where, error);
   checkPorts(vars, where, error);
+  for (const d of directors) {
+    for (const [key, rule] of Object.entries(ShellSafe)) {
+      const value = get(d, key);
+      if (value === undefined) continue;
+      if (typeof value !== 'string' || !rule.pattern.test(value)) {
+        error(`director ${d}: ${key} must be ${rule.what} (got ${show(value)})`, where(d, key), 'the keepalived role writes this value into shell lines and systemd units');
+      }
+    }
+  }
 
   if (web.length === 0) {
     error(`no web backends: the group '${g.web}' has no hosts`, groupPos(g.web), `add hosts under ${g.web}: hosts:`);
