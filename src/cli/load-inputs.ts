@@ -7,6 +7,8 @@ import type { Inventory } from '../inventory/types.js';
 import { getModule, moduleNames } from '../modules/index.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
+import { runSecrets } from '../secrets/registry.js';
+import { learnInputSecrets } from '../secrets/sources.js';
 import { checkFinalVars } from '../validate/final-vars.js';
 import { parseExtraVarsLocated } from './extra-vars.js';
 
@@ -47,6 +49,8 @@ export function loadInputs(playbookPath: string, inventoryPath: string | undefin
   const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog }));
   const extra_ = collect(() => parseExtraVarsLocated(extra));
   const extraVars = extra_?.vars ?? {};
+  // secrets are known before anything (an error message included) is printed
+  learnInputSecrets(runSecrets, { inventory, playbook, extraVars, extraVarsFiles: extra_?.files });
   const warnings: string[] = [];
   if (inventory && playbook) {
     // role argument specs and cluster checks, on the final variables (-e included)

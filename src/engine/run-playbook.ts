@@ -10,14 +10,14 @@ import { limitHosts, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Module, ModulePlan } from '../modules/types.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
-import { collectSecrets, maskDeep } from '../secrets/mask.js';
+import { runSecrets } from '../secrets/registry.js';
 import { createTemplater, markUnsafe, type Templater } from '../template/index.js';
 import { mapLimit } from './pool.js';
 import { runTask, type TaskEnv } from './run-task.js';
 import { serialBatches } from './serial.js';
 import { newHostState, type HostState } from './state.js';
 import { newResult, statusOf, type EngineEvent, type EventListener, type Recap, type TaskResult, type Vars } from './types.js';
-import { hostLevelVars, type VarScope } from './vars.js';
+import { hostLevelVars, taskVars, type VarScope } from './vars.js';
 
 export interface RunOptions {
   playbook: Playbook;
@@ -156,8 +156,7 @@ async function runBatch(
   let fatal = false;
 
   const record = (host: HostState, task: Task, handler: boolean, result: TaskResult): void => {
-    const masked = maskDeep(result, collectSecrets(hostLevelVars(scope, host.name))) as TaskResult;
-    const shown = task.no_log ? newResult({ ...pick(result), msg: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" }) : masked;
+    const shown = runSecrets.forOutput(result, taskVars(scope, host.name, task), task.no_log);
     const status = statusOf(result);
     const s = host.stats;
     if (status === 'ok') s.ok++;
@@ -236,10 +235,6 @@ async function runBatch(
     return 'abort';
   }
   return active().length === 0 ? 'batch-failed' : 'ok';
-}
-
-function pick(r: TaskResult): Partial<TaskResult> {
-  return { changed: r.changed, failed: r.failed, skipped: r.skipped, unreachable: r.unreachable };
 }
 
 function selectedByTags(task: Task, tags: string[] | undefined, skip: string[] | undefined): boolean {
