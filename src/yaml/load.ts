@@ -85,6 +85,10 @@ function loadYamlFull<T = unknown>(text: string, file: string): Located<T> {
     if (isMap(n)) {
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
+        if (isMap(pair.key) || isSeq(pair.key)) {
+          const kr = (pair.key as Node).range;
+          throw new SchemaError('a mapping key must be a plain value, not a mapping or a list', kr ? at(kr[0]) : at(0), 'quote a key that starts with { or [ (a template needs quotes: "{{ x }}")');
+        }
         const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const child = joinPointer(pointer, k);
         const keyNode = pair.key as Node | null;
