@@ -11,7 +11,7 @@ import type { Vars } from '../core/types.js';
 import { patternProblem } from '../inventory/patterns.js';
 import { joinPointer, loadYamlFile, type Located } from '../yaml/load.js';
 import { closest, validateAt } from '../yaml/validate.js';
-import { checkPlaySyntax, checkRoleRefSyntax, checkTaskSyntax, checkVarsSyntax } from '../validate/load-checks.js';
+import { checkPlaySyntax, checkRoleRefSyntax, checkRoleTemplates, checkTaskSyntax, checkVarsSyntax } from '../validate/load-checks.js';
 import { loadArgumentSpecs } from '../validate/argument-specs.js';
 import { playSchema, roleRefSchema, taskKeywords, taskSchema } from './keywords.js';
 import type { LoopControl, Play, Playbook, Role, SerialSpec, Task } from './types.js';
@@ -222,6 +222,7 @@ class Loader {
     const specs = loadArgumentSpecs(dir);
     if (specs.errors.length) this.errors.push(...specs.errors);
     if (specs.spec) role.argumentSpecs = specs.spec;
+    this.errors.push(...checkRoleTemplates(dir));
     const tasksFile = main('tasks');
     if (tasksFile) role.tasks = this.taskFile(tasksFile, false);
     const handlersFile = main('handlers');

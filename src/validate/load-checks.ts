@@ -5,6 +5,8 @@
  * the engine would only reject at run time (`serial`, `loop`, `mode`) are
  * checked against their types here, each error at its file:line:column.
  */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import { checkExpression, checkTemplate, type SyntaxProblem } from '../template/syntax.js';
 import { joinPointer, type Located } from '../yaml/load.js';
@@ -151,4 +153,33 @@ function walkStrings(v: unknown, ptr: string, fn: (s: string, ptr: string) => vo
   if (typeof v === 'string') fn(v, ptr);
   else if (Array.isArray(v)) v.forEach((x, i) => walkStrings(x, joinPointer(ptr, i), fn));
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walkStrings(x, joinPointer(ptr, k), fn);
+}
+
+/**
+ * Every template file of a role (templates/**), parsed: a broken template is
+ * an input error even when only another profile would write it.
+ */
+export function checkRoleTemplates(roleDir: string): SchemaError[] {
+  const errors: SchemaError[] = [];
+  const root = join(roleDir, 'templates');
+  let files: string[];
+  try {
+    files = readdirSync(root, { recursive: true, encoding: 'utf8' });
+  } catch {
+    return errors;
+  }
+  for (const rel of files.sort()) {
+    const file = join(root, rel);
+    let text: string;
+    try {
+      if (!statSync(file).isFile()) continue;
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const p of checkTemplate(text)) {
+      errors.push(new SchemaError(`template: ${p.message}`, { file, line: p.line ?? 1, col: p.col ?? 1 }, p.hint ?? 'fix the Jinja syntax; hapb parses every template of a role before touching a host'));
+    }
+  }
+  return errors;
 }

@@ -4,8 +4,8 @@
  * errors, exit 4, or a run), never hang, and never touch a host when the
  * input is invalid: the connection factory of the run is never called for an
  * input that the checks refuse. In-process (the same calls `hapb run` makes),
- * so a case takes milliseconds; a handful also go through the built CLI
- * (--syntax-check: no connection) to see no stack trace and no exit 1.
+ * so a case takes milliseconds; test/integration/input-fuzz-cli.test.ts sends
+ * a handful through the built CLI.
  * A failure names its seed and case; replay with HAPB_FUZZ_SEED=<seed>.
  */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,12 +18,12 @@ import { preflightTemplates } from '../../src/engine/preflight.js';
 import { runPlaybook } from '../../src/engine/run-playbook.js';
 import { ExitCode, HapbError, UnreachableError } from '../../src/errors/index.js';
 import { getModule } from '../../src/modules/index.js';
-import { hapb, repoRoot } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/cli.js';
+import { mutate, TOKENS } from '../helpers/mutate.js';
 import { prng } from '../helpers/prng.js';
 
 const SEED = Number(process.env.HAPB_FUZZ_SEED ?? 20261206);
 const CASES = 300;
-const CLI_CASES = 8;
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,57 +42,6 @@ const paths: Record<Target, string> = {
   playbook: join(dir, 'site.yml'),
   template: join(dir, 'roles', 'keepalived', 'templates', 'keepalived.conf.j2'),
 };
-
-/** Tokens that break YAML, Jinja, host patterns, types and shells. */
-const TOKENS = [
-  '{{', '}}', '{%', '%}', '{#', ':', ': ', '- ', '[', ']', '{', '}', '!', '&a ', '*a', '"', "'", '#', '\t', '%', '|', '>',
-  '{{ 5 }}', '{{ nope }}', '{{ x ==== 1 }}', '{% if %}', '{% endif %}', '{{ 1/0 }}', "{{ 'a' | int(') }}", '{{ [] | first }}',
-  'one', '-1', '0', '300', '1e9', '0x1F', '~', 'null', 'yes', 'maybe', '""', '$(touch X)', '; rm -rf /', '\u0000', '\u00e9',
-  'serial: one', 'when: x ====', 'loop: "{{ 5 }}"', 'mode: u+rw', 'become: perhaps', 'hosts: ""', 'hosts: []', 'all:!', '~[',
-  'keepalived_vip: 10.0.0.1/24', 'keepalived_priority: 999', 'keepalived_interface: "e;x"', 'keepalived_vrrp_version: 4',
-];
-
-function mutate(text: string, rand: () => number): string {
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
-  const lines = text.split('\n');
-  const n = 1 + Math.floor(rand() * 3);
-  for (let k = 0; k < n; k++) {
-    const i = Math.floor(rand() * lines.length);
-    const line = lines[i] ?? '';
-    switch (Math.floor(rand() * 8)) {
-      case 0: // delete a line
-        lines.splice(i, 1);
-        break;
-      case 1: // duplicate a line
-        lines.splice(i, 0, line);
-        break;
-      case 2: {
-        // insert a token inside a line
-        const at = Math.floor(rand() * (line.length + 1));
-        lines[i] = line.slice(0, at) + pick(TOKENS) + line.slice(at);
-        break;
-      }
-      case 3: // replace a value after a colon
-        lines[i] = line.includes(':') ? `${line.slice(0, line.indexOf(':') + 1)} ${pick(TOKENS)}` : line + pick(TOKENS);
-        break;
-      case 4: // change the indentation
-        lines[i] = rand() < 0.5 ? `  ${line}` : line.replace(/^ {1,2}/, '');
-        break;
-      case 5: // a number becomes another
-        lines[i] = line.replace(/\d+/, pick(['0', '-1', '256', '99999999999', '1.5', 'x']));
-        break;
-      case 6: // a new line with a token, at the line's indentation
-        lines.splice(i, 0, `${/^\s*/.exec(line)?.[0] ?? ''}${pick(TOKENS)}`);
-        break;
-      default: {
-        // drop a character
-        const at = Math.floor(rand() * line.length);
-        lines[i] = line.slice(0, at) + line.slice(at + 1);
-      }
-    }
-  }
-  return lines.join('\n');
-}
 
 interface Outcome {
   kind: 'invalid' | 'ran';
@@ -162,16 +111,5 @@ describe('fuzz: mutated inventory, playbook and role template', () => {
     expect(tally.invalid).toBeGreaterThan(CASES / 10);
     expect(tally.ran).toBeGreaterThan(CASES / 20);
     console.log(`fuzz seed ${SEED}: ${tally.invalid} invalid inputs refused, ${tally.ran} ran (check mode, hosts unreachable)`);
-  }, 120_000);
-
-  it(`${CLI_CASES} cases through the CLI: exit 0 or 4, never a stack trace`, () => {
-    const rand = prng(SEED + 1);
-    for (let c = 0; c < CLI_CASES; c++) {
-      writeCase(rand);
-      const r = hapb(['run', paths.playbook, '-i', paths.inventory, '--syntax-check']);
-      expect([0, 4], `CLI case ${c}: exit ${r.code}\n${r.stderr}`).toContain(r.code);
-      expect(r.stderr).not.toMatch(/^\s+at .+\(.*:\d+:\d+\)$/m);
-      if (r.code === 4) expect(r.stderr).toMatch(/^ERROR: .+:\d+:\d+: /m);
-    }
   }, 120_000);
 });

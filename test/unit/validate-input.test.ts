@@ -4,14 +4,14 @@
  * of values (-e included), the cluster checks on the final variables, and the
  * `quote` filter for values that reach a shell.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadInputs } from '../../src/cli/load-inputs.js';
 import { InputErrors, SchemaError } from '../../src/errors/index.js';
 import { createTemplater } from '../../src/template/index.js';
-import { hapb, repoRoot } from '../helpers/cli.js';
+import { repoRoot } from '../helpers/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-validate-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -70,6 +70,20 @@ describe('conditionals and templates are parsed at load', () => {
     write('roles/broken/tasks/main.yml', '- debug: msg=hi\n');
     const e = expectError(errorsOf('- hosts: all\n  roles: [broken]\n'), /variable: syntax error/, 2);
     expect(e.pos?.file).toMatch(/roles\/broken\/defaults\/main.yml$/);
+  });
+
+  it('every template file of a role is parsed, even one no task of this profile writes', () => {
+    write('roles/tpl/templates/unused.conf.j2', 'a\nb {{ x }\nc\n');
+    write('roles/tpl/tasks/main.yml', '- debug: msg=hi\n');
+    const e = expectError(errorsOf('- hosts: all\n  roles: [tpl]\n'), /template: syntax error/, 2);
+    expect(e.pos?.file).toMatch(/roles\/tpl\/templates\/unused.conf.j2$/);
+  });
+
+  it('Ansible Vault values and files are refused (hapb does not decrypt them), not used as ciphertext', () => {
+    write('vault-value.yml', 'db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6231\n');
+    expectError(errorsOf('- hosts: all\n  vars_files: [vault-value.yml]\n  tasks: []\n'), /hapb does not decrypt Ansible Vault/, 1);
+    write('vault-file.yml', '$ANSIBLE_VAULT;1.1;AES256\n6231336539\n');
+    expectError(errorsOf('- hosts: all\n  vars_files: [vault-file.yml]\n  tasks: []\n'), /an Ansible Vault file/, 1);
   });
 
   it('valid conditionals and templates pass', () => {
@@ -176,24 +190,4 @@ describe('the quote filter (shlex.quote)', () => {
   ])('%j → %s', (value, quoted) => {
     expect(t.renderString('{{ v | quote }}', { v: value })).toBe(quoted);
   });
-});
-
-describe('the CLI refuses before touching a host', () => {
-  it('a bad second play leaves the first play unrun (exit 4, file:line:col)', () => {
-    const root = mkdtempSync(join(dir, 'root-'));
-    const pb = write('two-plays.yml', `- hosts: all\n  gather_facts: false\n  tasks:\n    - copy:\n        content: x\n        dest: ${root}/touched\n- hosts: all\n  gather_facts: false\n  serial: one\n  tasks: []\n`);
-    const r = hapb(['run', pb, '-i', localInv]);
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`${pb}:9:11: serial: "one"`);
-    expect(readdirSync(root)).toEqual([]);
-  });
-
-  it('--syntax-check fails on a when: that does not parse', () => {
-    const pb = write('bad-when.yml', task('    - debug: msg=hi\n      when: "x ==== 1"\n'));
-    const r = hapb(['run', pb, '-i', localInv, '--syntax-check']);
-    expect(r.code).toBe(4);
-    expect(r.stderr).toContain(`${pb}:5:13: when: syntax error`);
-    expect(r.stdout).toBe('');
-  });
-
 });
