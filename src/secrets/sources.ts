@@ -47,8 +47,11 @@ export function learnInputSecrets(reg: SecretRegistry, src: SecretSources): void
   const templater = createTemplater();
   for (const host of inv.hosts.keys()) {
     const vars = hostVars(inv, host);
-    const ctx: Vars = { ...vars, ...(pb?.plays[0]?.vars ?? {}), ...extra, ...magicVars(inv, host) };
-    reg.addFromVars(vars, (v) => templater.templateValue(v, ctx));
+    let ctx: Vars | undefined; // built only for a templated secret
+    reg.addFromVars(vars, (v) => {
+      ctx ??= { ...vars, ...(pb?.plays[0]?.vars ?? {}), ...extra, ...magicVars(inv, host) };
+      return templater.templateValue(v, ctx);
+    });
     for (const key of Object.keys(vars)) {
       const file = inv.varPos(host, key)?.file;
       if (file && isSecretFile(file)) reg.addLeaves(vars[key]);

@@ -7,10 +7,12 @@
  * (src/cluster/validate.ts) run on them. A constant `loop:` that is not a list
  * is refused here too.
  */
-import { validateCluster } from '../cluster/validate.js';
+import { ClusterVars, ShellSafe, validateCluster } from '../cluster/validate.js';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
-import { hostVars, magicVars, selectHosts } from '../inventory/index.js';
+import { dirname } from 'node:path';
+import { hostsOfGroup } from '../inventory/graph.js';
+import { groupsOf, hostVars, magicVars, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Play, Playbook, Role, Task } from '../playbook/types.js';
 import { createTemplater, type Templater } from '../template/index.js';
@@ -71,7 +73,8 @@ export function checkFinalVars(input: FinalVarsInput): FinalVarsReport {
         }
         const resolve = resolver(templater, merged, inv, host, playbook.dir, role);
         for (const k of Object.keys(merged)) {
-          // the cluster checks see every role's final values
+          // the cluster checks see the final values of the variables they check
+          if (!clusterKey(k)) continue;
           if (!(k in finals) || from.get(k) !== undefined) {
             const r = resolve(k);
             if (r) {
@@ -90,7 +93,7 @@ export function checkFinalVars(input: FinalVarsInput): FinalVarsReport {
       }
       finalByHost.set(host, finals);
       sourceByHost.set(host, sources);
-      for (const task of playTasks(play)) checkLoop(templater, task, { ...base, ...play.vars, ...(task.role ? { ...task.role.defaults, ...base, ...play.vars, ...task.role.vars, ...task.role.params } : {}), ...task.vars, ...extraVars }, inv, host, playbook.dir, push);
+      for (const task of playTasks(play)) if (typeof task.loop === 'string') checkLoop(templater, task, { ...base, ...play.vars, ...(task.role ? { ...task.role.defaults, ...base, ...play.vars, ...task.role.vars, ...task.role.params } : {}), ...task.vars, ...extraVars }, inv, host, playbook.dir, push);
     }
   }
 
@@ -125,16 +128,25 @@ function roleLayers(play: Play, role: Role, base: Vars, extra: Vars, inv: Invent
   ];
 }
 
+const clusterKeys = new Set<string>([...Object.values(ClusterVars), ...Object.keys(ShellSafe)]);
+
+/** the variables validateCluster reads */
+function clusterKey(k: string): boolean {
+  return clusterKeys.has(k) || k === 'port' || k.endsWith('_port') || k.endsWith('_ports');
+}
+
 /** Templates a variable when it can be without facts or results; undefined when it cannot. */
 function resolver(t: Templater, merged: Vars, inv: Inventory, host: string, playbookDir: string, role: Role): (name: string) => { value: unknown } | undefined {
-  const ctx = context(merged, inv, host, playbookDir, role);
+  let ctx: Vars | undefined; // built only for a templated value
   const cache = new Map<string, { value: unknown } | undefined>();
   return (name) => {
     if (cache.has(name)) return cache.get(name);
     let out: { value: unknown } | undefined;
     if (!(name in merged)) out = undefined;
+    else if (!hasTemplate(merged[name])) out = { value: merged[name] };
     else {
       try {
+        ctx ??= context(merged, inv, host, playbookDir, role, mentionsHostvars(merged));
         out = { value: t.templateValue(merged[name], ctx, name) };
       } catch {
         out = undefined; // depends on facts or results, or broken: the template checks report it
@@ -145,7 +157,22 @@ function resolver(t: Templater, merged: Vars, inv: Inventory, host: string, play
   };
 }
 
-function context(vars: Vars, inv: Inventory, host: string, playbookDir: string, role?: Role): Vars {
+function hasTemplate(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('{{') || v.includes('{%');
+  if (Array.isArray(v)) return v.some(hasTemplate);
+  if (v && typeof v === 'object') return Object.values(v).some(hasTemplate);
+  return false;
+}
+
+/** hostvars is costly to offer (every host's variables): only when some value names it */
+function mentionsHostvars(vars: Vars): boolean {
+  const walk = (v: unknown): boolean =>
+    typeof v === 'string' ? v.includes('hostvars') : Array.isArray(v) ? v.some(walk) : v && typeof v === 'object' ? Object.values(v).some(walk) : false;
+  return Object.values(vars).some(walk);
+}
+
+function context(vars: Vars, inv: Inventory, host: string, playbookDir: string, role?: Role, withHostvars = true): Vars {
+  if (!withHostvars) return { ...vars, ...lightMagicVars(inv, host), playbook_dir: playbookDir, ...(role ? { role_path: role.dir, role_name: role.name } : {}), omit: '__omit_place_holder__hapb__' };
   const hostvars = new Proxy({} as Vars, {
     get: (_t, name) => (typeof name === 'string' && inv.hosts.has(name) ? hostVars(inv, name) : undefined),
     has: (_t, name) => typeof name === 'string' && inv.hosts.has(name),
@@ -153,6 +180,27 @@ function context(vars: Vars, inv: Inventory, host: string, playbookDir: string, 
     getOwnPropertyDescriptor: (_t, name) => (typeof name === 'string' && inv.hosts.has(name) ? { enumerable: true, configurable: true, value: hostVars(inv, name) } : undefined),
   });
   return { ...vars, ...magicVars(inv, host), hostvars, playbook_dir: playbookDir, ...(role ? { role_path: role.dir, role_name: role.name } : {}), omit: '__omit_place_holder__hapb__' };
+}
+
+const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
+
+/** magicVars without hostvars (costly: every host's variables), groups computed once per inventory */
+function lightMagicVars(inv: Inventory, host: string): Vars {
+  let groups = groupsCache.get(inv);
+  if (!groups) {
+    groups = Object.create(null) as Record<string, string[]>;
+    for (const g of inv.groups.keys()) groups[g] = hostsOfGroup(inv, g);
+    groupsCache.set(inv, groups);
+  }
+  const file = inv.hosts.get(host)?.pos?.file ?? inv.source;
+  return {
+    inventory_hostname: host,
+    inventory_hostname_short: /^[\d.]+$|:/.test(host) ? host : (host.split('.')[0] ?? host),
+    group_names: groupsOf(inv, host).filter((g) => g !== 'all').sort(),
+    groups,
+    inventory_file: file,
+    inventory_dir: dirname(file),
+  };
 }
 
 function playTasks(play: Play): Task[] {
@@ -164,7 +212,7 @@ function checkLoop(t: Templater, task: Task, vars: Vars, inv: Inventory, host: s
   if (typeof task.loop !== 'string') return;
   let value: unknown;
   try {
-    value = t.templateValue(task.loop, context(vars, inv, host, dir, task.role), 'loop');
+    value = t.templateValue(task.loop, context(vars, inv, host, dir, task.role, task.loop.includes('hostvars')), 'loop');
   } catch {
     return;
   }
