@@ -7,7 +7,7 @@
  * (src/cluster/validate.ts) run on them. A constant `loop:` that is not a list
  * is refused here too.
  */
-import { ClusterVars, ShellSafe, validateCluster } from '../cluster/validate.js';
+import { ClusterVars, ROLE_PREFIXES, ShellSafe, validateCluster } from '../cluster/validate.js';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
 import { dirname } from 'node:path';
@@ -132,7 +132,7 @@ const clusterKeys = new Set<string>([...Object.values(ClusterVars), ...Object.ke
 
 /** the variables validateCluster reads */
 function clusterKey(k: string): boolean {
-  return clusterKeys.has(k) || k === 'port' || k.endsWith('_port') || k.endsWith('_ports');
+  return clusterKeys.has(k) || k === 'port' || k.endsWith('_port') || k.endsWith('_ports') || ROLE_PREFIXES.some((p) => k.startsWith(p));
 }
 
 /** Templates a variable when it can be without facts or results; undefined when it cannot. */

@@ -167,6 +167,14 @@ describe('role argument specs (meta/argument_specs.yml) on the final variables',
     expectError(errs(['{"keepalived_interface": "eth0;reboot"}']), /keepalived_interface must be a network interface name/);
     expectError(errs(['{"keepalived_script_user": "x $(id)"}']), /keepalived_script_user must be a user name/);
     expectError(errs(['{"keepalived_nginx_down_file": "/run/x\' ; rm -rf / #"}']), /keepalived_nginx_down_file must be an absolute path/);
+    expectError(errs(['{"keepalived_remove_vip_delay": "1; reboot"}']), /keepalived_remove_vip_delay must be a number of seconds/);
+    expectError(errs(['{"keepalived_script_weight": "1\\n    notify_master /tmp/x"}']), /keepalived_script_weight must be a number/);
+  });
+
+  it('a role variable written into a configuration file must not end its directive', () => {
+    expectError(errs(['{"nginx_director_proxy_read_timeout": "2s; } server { listen 8080; root /"}']), /nginx_director_proxy_read_timeout of host (backup|master) holds a character the role cannot write safely/);
+    expectError(errs(['{"keepalived_auth_pass": "a b"}']), /keepalived_auth_pass of host (backup|master) holds a blank/);
+    expect(errs(['{"web_backend_page": "<h1>it\'s {{ inventory_hostname }}; ok</h1>"}'])).toEqual([]);
   });
 });
 
