@@ -141,7 +141,7 @@ export function maskLinesByKey(text: string, previous?: Map<string, string>, see
     const name = key.split('.').pop() ?? key;
     if (!isSecretName(name) || value === MASK) return all;
     seen?.set(key, value);
-    const changed = previous !== undefined && previous.get(key) !== value;
+    const changed = previous?.has(key) === true && previous.get(key) !== value;
     return `${q1}${key}${q1}${sep}${q2}${MASK}${changed ? ' (changed)' : ''}`;
   });
 }

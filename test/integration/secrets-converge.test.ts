@@ -149,9 +149,10 @@ describe('no secret is printed, whatever the output', () => {
     expect(hasCommand('script')).toBe(true);
     plantOld();
     const cmd = [process.execPath, join(repoRoot, 'bin', 'hapb'), ...base(), '--diff'].map((a) => `'${a.replace(/'/g, `'"'"'`)}'`).join(' ');
-    const r = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
+    const r = spawnSync('script', ['-qec', `stty cols 120 2>/dev/null; ${cmd}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('PLAY RECAP');
+    expect(r.stdout).toContain('PLAY [all] (done)'); // the listr2 display, not plain lines
     expect(leaks(r.stdout + r.stderr)).toEqual([]);
   });
 
