@@ -87,7 +87,8 @@ export class SecretRegistry {
   forOutput(result: TaskResult, vars: Vars, noLog: boolean | undefined): TaskResult {
     this.templater ??= createTemplater();
     const t = this.templater;
-    this.addFromVars(withoutResultStatus(vars), (v) => t.templateValue(v, vars));
+    const own = ownVars(vars);
+    this.addFromVars(withoutResultStatus(own), (v) => t.templateValue(v, own));
     if (noLog) {
       this.addLeaves(stripStatus(result as Record<string, unknown>), MIN_RESULT_SECRET);
       return { changed: result.changed, failed: result.failed, skipped: result.skipped, unreachable: result.unreachable, msg: NO_LOG_MESSAGE } as TaskResult;
@@ -113,6 +114,20 @@ function stripStatus(r: Record<string, unknown>): Record<string, unknown> {
     if (STATUS_KEYS.has(k)) continue;
     out[k] = k === 'results' && Array.isArray(v) ? v.map((x) => (isResult(x) ? stripStatus(x) : x)) : v;
   }
+  return out;
+}
+
+/** magic variables that reach other hosts (hostvars: every host's variables) or hold no secret */
+const NOT_OWN = new Set(['hostvars', 'groups', 'group_names', 'ansible_play_hosts', 'ansible_play_hosts_all', 'ansible_play_batch', 'omit']);
+
+/**
+ * A host's own variables: other hosts' secrets are learnt from the inventory
+ * when loading and from their own results, so walking hostvars (every host,
+ * for every result) is not needed, and would make each result cost O(hosts).
+ */
+function ownVars(vars: Vars): Vars {
+  const out: Vars = {};
+  for (const [k, v] of Object.entries(vars)) if (!NOT_OWN.has(k)) out[k] = v;
   return out;
 }
 
