@@ -342,6 +342,8 @@ class Loader {
     }
     if (r.loop !== undefined) task.loop = r.loop;
     else if (r.with_items !== undefined) task.loop = r.with_items;
+    const loopPos = doc.pos(joinPointer(ptr, r.loop !== undefined ? 'loop' : 'with_items'));
+    if (task.loop !== undefined && loopPos) task.loopPos = loopPos;
     if (r.loop_control) task.loop_control = r.loop_control as LoopControl;
     if (typeof r.register === 'string') task.register = r.register;
     if (r.changed_when !== undefined) task.changed_when = r.changed_when;

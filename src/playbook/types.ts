@@ -19,6 +19,8 @@ export interface Task {
   args: Record<string, unknown>;
   when: string[];
   loop?: unknown;
+  /** where the loop is written (errors about its value point there) */
+  loopPos?: SourcePos;
   loop_control?: LoopControl;
   register?: string;
   notify: string[];

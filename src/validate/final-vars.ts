@@ -16,6 +16,7 @@ import { groupsOf, hostVars, magicVars, selectHosts } from '../inventory/index.j
 import type { Inventory } from '../inventory/types.js';
 import type { Play, Playbook, Role, Task } from '../playbook/types.js';
 import { createTemplater, type Templater } from '../template/index.js';
+import { closest } from '../yaml/validate.js';
 import { checkRoleArguments } from './argument-specs.js';
 
 export interface FinalVarsInput {
@@ -97,7 +98,7 @@ export function checkFinalVars(input: FinalVarsInput): FinalVarsReport {
     }
   }
 
-  const warnings: string[] = [];
+  const warnings: string[] = [...unknownRoleVars(playbook, inv, extraVars)];
   if (cluster) {
     const vars = new Map<string, Vars>();
     for (const h of inv.hosts.keys()) vars.set(h, { ...hostVars(inv, h), ...(finalByHost.get(h) ?? {}), ...extraVars });
@@ -182,6 +183,41 @@ function context(vars: Vars, inv: Inventory, host: string, playbookDir: string, 
   return { ...vars, ...magicVars(inv, host), hostvars, playbook_dir: playbookDir, ...(role ? { role_path: role.dir, role_name: role.name } : {}), omit: '__omit_place_holder__hapb__' };
 }
 
+/**
+ * A variable named like a role's (`keepalived_prority`) that the role's
+ * argument spec does not list is most likely a typo, silently ignored by the
+ * role: warn, with the closest option.
+ */
+function unknownRoleVars(playbook: Playbook, inv: Inventory, extraVars: Vars): string[] {
+  const specs = new Map<string, string[]>();
+  for (const play of playbook.plays) for (const r of play.roles) if (r.argumentSpecs) specs.set(`${r.name}_`, Object.keys(r.argumentSpecs.options));
+  if (specs.size === 0) return [];
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const check = (key: string, where: string): void => {
+    if (seen.has(key)) return;
+    for (const [prefix, options] of specs) {
+      if (!key.startsWith(prefix) || options.includes(key)) continue;
+      const role = prefix.slice(0, -1);
+      const defaults = playbook.plays.flatMap((p) => p.roles).find((r) => r.name === role)?.defaults ?? {};
+      if (key in defaults) continue;
+      seen.add(key);
+      const guess = closest(key, options);
+      out.push(`${where} sets '${key}', which role ${role} does not know${guess ? ` (did you mean '${guess}'?)` : ''}: it has no effect`);
+    }
+  };
+  for (const k of Object.keys(extraVars)) check(k, '-e');
+  for (const play of playbook.plays) for (const k of Object.keys(play.vars)) check(k, `play '${play.name}'`);
+  for (const h of inv.hosts.keys()) {
+    for (const k of Object.keys(hostVars(inv, h))) {
+      if (seen.has(k)) continue;
+      const pos = inv.varPos(h, k);
+      check(k, pos ? `${pos.file}:${pos.line}` : `host ${h}`);
+    }
+  }
+  return out;
+}
+
 const groupsCache = new WeakMap<Inventory, Record<string, string[]>>();
 
 /** magicVars without hostvars (costly: every host's variables), groups computed once per inventory */
@@ -217,6 +253,6 @@ function checkLoop(t: Templater, task: Task, vars: Vars, inv: Inventory, host: s
     return;
   }
   if (!Array.isArray(value)) {
-    push(new SchemaError(`loop: ${JSON.stringify(task.loop)} gives ${JSON.stringify(value)} for host ${host}, not a list`, task.pos, 'loop needs a list: a YAML list, or a template giving one ("{{ range(5) | list }}")'));
+    push(new SchemaError(`loop: ${JSON.stringify(task.loop)} gives ${JSON.stringify(value)} for host ${host}, not a list`, task.loopPos ?? task.pos, 'loop needs a list: a YAML list, or a template giving one ("{{ range(5) | list }}")'));
   }
 }

@@ -100,7 +100,7 @@ describe('keyword types are checked at load', () => {
     ['mode as a mapping', task('    - file:\n        path: /tmp/x\n        mode: "rw-r--r--"\n'), /argument 'mode'/, 6],
     ['loop: a number', task('    - debug: msg=x\n      loop: 5\n'), /loop must be a list/, 5],
     ['loop: a plain string', task('    - debug: msg=x\n      loop: abc\n'), /loop must be a list or a template/, 5],
-    ['loop: "{{ 5 }}"', task('    - debug: msg={{ item }}\n      loop: "{{ 5 }}"\n'), /loop: "\{\{ 5 \}\}" gives 5/, 4],
+    ['loop: "{{ 5 }}"', task('    - debug: msg={{ item }}\n      loop: "{{ 5 }}"\n'), /loop: "\{\{ 5 \}\}" gives 5/, 5],
     ['become: maybe', task('    - debug: msg=x\n      become: maybe\n'), /expected a boolean/, 5],
   ])('%s', (_name, text, message, line) => {
     expectError(errorsOf(text), message, line);
@@ -155,6 +155,12 @@ describe('role argument specs (meta/argument_specs.yml) on the final variables',
   it('a required variable no source sets is refused', () => {
     const inv = write('inv-no-iface/hosts.yml', readInv().replace(/\n\s*keepalived_interface: ens33/, ''));
     expectError(errs([], inv), /role keepalived needs 'keepalived_interface'/);
+  });
+
+  it('a role-named variable the spec does not know is a warning with a did-you-mean', () => {
+    const { warnings } = loadInputs(site, seed, ['keepalived_prority=100']);
+    expect(warnings).toContain("-e sets 'keepalived_prority', which role keepalived does not know (did you mean 'keepalived_priority'?): it has no effect");
+    expect(loadInputs(site, seed, []).warnings.filter((w) => /does not know/.test(w))).toEqual([]);
   });
 
   it('the cluster checks run on -e values (VIP outside the subnet, priority out of range)', () => {
