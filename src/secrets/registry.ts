@@ -14,7 +14,7 @@
  * new side, so a secret that is no longer a variable (the old password in a
  * config file) is not shown either.
  */
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { FileDiff, TaskResult, Vars } from '../engine/types.js';
 import { createTemplater, type Templater } from '../template/index.js';
 import { collectSecrets, maskDeep, maskText, MASK } from './mask.js';
@@ -23,9 +23,10 @@ import { isSecretName } from './names.js';
 /** Ansible's text for a `no_log: true` result. */
 export const NO_LOG_MESSAGE = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
 
-/** A vars file whose name says it holds secrets. */
+/** A vars file whose name (or its folder's: group_vars/all/vault/db.yml) says it holds secrets. */
 export function isSecretFile(path: string): boolean {
-  return /vault|secret|passw|credential|token/i.test(basename(path));
+  const re = /vault|secret|passw|credential|token/i;
+  return re.test(basename(path)) || re.test(basename(dirname(path)));
 }
 
 /** Shorter leaves of a result are not taken as secrets (they would mask every "ok" or "0"). */

@@ -28,6 +28,7 @@ const SECRETS = {
   roleParam: 'RoleParamSecret14',
   templated: 'TemplatedSecret15',
   jsonError: 'Hunter2Secret16',
+  groupVarsVault: 'GroupVarsVaultSecret18',
 } as const;
 
 let dir = '';
@@ -53,6 +54,7 @@ beforeAll(() => {
       host_api_token: ${SECRETS.inventoryHost}
       templated_password: "{{ plain_source }}"
 `);
+  write('group_vars/all/vault.yml', `db_host_value: ${SECRETS.groupVarsVault}\n`);
   write('roles/app/defaults/main.yml', `app_auth_pass: ${SECRETS.roleDefault}\n`);
   write('roles/app/vars/main.yml', `app_vars_token: ${SECRETS.roleVars}\n`);
   write('roles/app/templates/app.conf.j2', 'name app\nauth_pass {{ app_auth_pass }}\nend\n');
@@ -77,7 +79,7 @@ beforeAll(() => {
   tasks:
     - name: task vars
       debug:
-        msg: "{{ my_secret }} {{ play_secret }} {{ backend_value }} {{ other_value }} {{ extra_token }}"
+        msg: "{{ my_secret }} {{ play_secret }} {{ backend_value }} {{ other_value }} {{ extra_token }} {{ db_host_value }}"
       vars:
         my_secret: ${SECRETS.taskVars}
     - name: registered output under a secret name

@@ -39,6 +39,7 @@ describe('SecretRegistry', () => {
     expect(isSecretName('auth_pass')).toBe(true);
     expect(isSecretFile('/x/group_vars/all/vault.yml')).toBe(true);
     expect(isSecretFile('/x/secrets.yml')).toBe(true);
+    expect(isSecretFile('/x/group_vars/all/vault/db.yml')).toBe(true);
     expect(isSecretFile('/x/profiles/tutorial.yml')).toBe(false);
   });
 });
