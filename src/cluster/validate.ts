@@ -109,13 +109,14 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
 
   checkAddresses(inv, vars, where, error);
   checkPorts(vars, where, error);
-  for (const d of directors) {
+  // every host that has them (the keepalived role may be played on any group)
+  for (const d of vars.keys()) {
     for (const [key, rule] of Object.entries(ShellSafe)) {
       const value = get(d, key);
       if (value === undefined) continue;
       const text = typeof value === 'number' ? String(value) : value;
       if (typeof text !== 'string' || !rule.pattern.test(text)) {
-        error(`director ${d}: ${key} must be ${rule.what} (got ${show(value)})`, where(d, key), 'the keepalived role writes this value into shell lines and systemd units');
+        error(`${directors.includes(d) ? 'director' : 'host'} ${d}: ${key} must be ${rule.what} (got ${show(value)})`, where(d, key), 'the keepalived role writes this value into shell lines and systemd units');
       }
     }
   }
