@@ -15,7 +15,7 @@
  * config file) is not shown either.
  */
 import { basename, dirname } from 'node:path';
-import type { FileDiff, TaskResult, Vars } from '../engine/types.js';
+import type { FileDiff, TaskResult, Vars } from '../core/types.js';
 import { createTemplater, type Templater } from '../template/index.js';
 import { collectSecrets, maskDeep, maskText, MASK } from './mask.js';
 import { isSecretName } from './names.js';

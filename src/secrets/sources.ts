@@ -5,7 +5,7 @@
  * templated values resolved per host where they can be, and every value of a
  * secret file (src/secrets/registry.ts says which files).
  */
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { hostVars, magicVars } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Playbook } from '../playbook/types.js';

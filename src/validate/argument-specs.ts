@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseBoolean } from '../core/bool.js';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import type { ArgumentOption, RoleArgumentSpec } from '../playbook/types.js';
 import { closest } from '../yaml/validate.js';
@@ -67,9 +68,6 @@ function parseOptions(raw: unknown, doc: Located, ptr: string, errors: SchemaErr
   return out;
 }
 
-const TRUE = new Set(['y', 'yes', 'on', '1', 'true', 't', '1.0']);
-const FALSE = new Set(['n', 'no', 'off', '0', 'false', 'f', '0.0']);
-
 /** Ansible's conversion of `value` to `type`; throws a message when it cannot. */
 export function convert(value: unknown, type: string): unknown {
   switch (type) {
@@ -91,10 +89,8 @@ export function convert(value: unknown, type: string): unknown {
       throw new Error(`must be a number, got ${describe(value)}`);
     }
     case 'bool': {
-      if (typeof value === 'boolean') return value;
-      const s = typeof value === 'string' ? value.trim().toLowerCase() : typeof value === 'number' ? String(value) : undefined;
-      if (s !== undefined && TRUE.has(s)) return true;
-      if (s !== undefined && FALSE.has(s)) return false;
+      const b = parseBoolean(value);
+      if (b !== undefined) return b;
       throw new Error(`must be a boolean (true/false, yes/no), got ${describe(value)}`);
     }
     case 'list': {

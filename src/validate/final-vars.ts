@@ -9,7 +9,7 @@
  */
 import { ClusterVars, ROLE_PREFIXES, ShellSafe, validateCluster } from '../cluster/validate.js';
 import { SchemaError, type SourcePos } from '../errors/index.js';
-import type { Vars } from '../engine/types.js';
+import type { Vars } from '../core/types.js';
 import { dirname } from 'node:path';
 import { hostsOfGroup } from '../inventory/graph.js';
 import { groupsOf, hostVars, magicVars, selectHosts } from '../inventory/index.js';

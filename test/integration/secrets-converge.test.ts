@@ -158,21 +158,35 @@ describe('no secret is printed, whatever the output', () => {
     expect(leaks(r.stdout + r.stderr)).toEqual([]);
   });
 
-  it('an error message quoting a secret (from_json of a secret) does not print it', () => {
-    write('error.yml', `- hosts: all
+  it('an error message quoting a secret (from_json of a secret) does not print it, at load or at run time', () => {
+    write('error-load.yml', `- hosts: all
   gather_facts: false
   tasks:
-    - name: an error message holding a secret
+    - name: an error message holding a secret, found before the run
       vars:
         json_secret: '{"a": ${SECRETS.jsonError}}'
       debug:
         msg: "{{ json_secret | from_json }}"
 `);
-    for (const flags of [[], ['-vvv'], ['-o', 'json']]) {
-      const r = hapb(['run', join(dir, 'error.yml'), '-i', join(dir, 'hosts.yml'), ...flags]);
-      expect(r.code, r.stdout + r.stderr).toBe(2);
-      expect(r.stdout + r.stderr).toContain('from_json: not valid JSON');
-      expect(leaks(r.stdout + r.stderr)).toEqual([]);
+    write('error-run.yml', `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: a secret read at run time
+      command: >-
+        echo '{"a": ${SECRETS.jsonError}}'
+      register: api_token_out
+      changed_when: false
+    - name: an error message holding it
+      debug:
+        msg: "{{ api_token_out.stdout | from_json }}"
+`);
+    for (const [file, code] of [['error-load.yml', 4], ['error-run.yml', 2]] as const) {
+      for (const flags of [[], ['-vvv'], ['-o', 'json']]) {
+        const r = hapb(['run', join(dir, file), '-i', join(dir, 'hosts.yml'), ...flags]);
+        expect(r.code, r.stdout + r.stderr).toBe(code);
+        expect(r.stdout + r.stderr).toContain('from_json: not valid JSON');
+        expect(leaks(r.stdout + r.stderr)).toEqual([]);
+      }
     }
   });
 

@@ -66,7 +66,7 @@ async function runCase(extra: string[]): Promise<Outcome> {
   };
   try {
     const inputs = loadInputs(paths.playbook, paths.inventory, extra);
-    const errors = preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars });
+    const errors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars });
     if (errors.length) return { kind: 'invalid', touched, detail: errors[0]?.message ?? '' };
     const out = await runPlaybook({ playbook: inputs.playbook, inventory: inputs.inventory, modules: { get: getModule }, connect, gatherFacts: () => Promise.resolve({}), extraVars: inputs.extraVars, check: true, diff: true });
     expect([ExitCode.ok, ExitCode.hostFailed, ExitCode.unreachable]).toContain(out.exitCode);
