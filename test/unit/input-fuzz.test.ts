@@ -16,7 +16,7 @@ import { loadInputs } from '../../src/cli/load-inputs.js';
 import type { Connection, ConnectionFactory } from '../../src/connection/types.js';
 import { preflightTemplates } from '../../src/engine/preflight.js';
 import { runPlaybook } from '../../src/engine/run-playbook.js';
-import { ExitCode, HapbError, UnreachableError } from '../../src/errors/index.js';
+import { ExitCode, HapbError } from '../../src/errors/index.js';
 import { getModule } from '../../src/modules/index.js';
 import { repoRoot } from '../helpers/cli.js';
 import { mutate, TOKENS } from '../helpers/mutate.js';
@@ -45,39 +45,58 @@ const paths: Record<Target, string> = {
 
 interface Outcome {
   kind: 'invalid' | 'ran';
+  /** contacts with a host (connect, exec, put, get) before the outcome was known */
   touched: number;
   detail: string;
 }
 
-/** What `hapb run --check` does, in-process, with a connection factory that counts its calls. */
-async function runCase(extra: string[]): Promise<Outcome> {
+/** A host that answers every command with rc 1 and empty output (nothing installed, nothing running); every contact counted. */
+function fakeHosts(): { connect: ConnectionFactory; touched: () => number } {
   let touched = 0;
-  const connect: ConnectionFactory = (host): Connection => {
-    touched++;
-    // never a real host: every host is unreachable (the seed's addresses exist only inside a lab)
-    return {
-      host,
-      connect: () => Promise.reject(new UnreachableError(host, 'fuzz: no host is contacted')),
-      exec: () => Promise.reject(new Error('fuzz: exec')),
-      put: () => Promise.reject(new Error('fuzz: put')),
-      get: () => Promise.reject(new Error('fuzz: get')),
-      close: () => Promise.resolve(),
-    } as unknown as Connection;
-  };
+  const connect: ConnectionFactory = (host): Connection => ({
+    host,
+    connect: () => {
+      touched++;
+      return Promise.resolve();
+    },
+    exec: () => {
+      touched++;
+      return Promise.resolve({ rc: 1, stdout: '', stderr: 'fuzz: nothing here' });
+    },
+    put: () => {
+      touched++;
+      return Promise.reject(new Error('fuzz: no upload in check mode'));
+    },
+    get: () => {
+      touched++;
+      return Promise.resolve(null);
+    },
+    close: () => Promise.resolve(),
+  });
+  return { connect, touched: () => touched };
+}
+
+/**
+ * What `hapb run --check` does, in-process: load and validate, preflight, run
+ * against fake hosts. An input error (exit 4) anywhere, even one found during
+ * the run, must come before any contact with a host.
+ */
+async function runCase(extra: string[]): Promise<Outcome> {
+  const hosts = fakeHosts();
   try {
     const inputs = loadInputs(paths.playbook, paths.inventory, extra);
     const errors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars });
-    if (errors.length) return { kind: 'invalid', touched, detail: errors[0]?.message ?? '' };
-    const out = await runPlaybook({ playbook: inputs.playbook, inventory: inputs.inventory, modules: { get: getModule }, connect, gatherFacts: () => Promise.resolve({}), extraVars: inputs.extraVars, check: true, diff: true });
+    if (errors.length) return { kind: 'invalid', touched: hosts.touched(), detail: errors[0]?.message ?? '' };
+    const out = await runPlaybook({ playbook: inputs.playbook, inventory: inputs.inventory, modules: { get: getModule }, connect: hosts.connect, gatherFacts: () => Promise.resolve({}), extraVars: inputs.extraVars, check: true, diff: true });
     expect([ExitCode.ok, ExitCode.hostFailed, ExitCode.unreachable]).toContain(out.exitCode);
-    return { kind: 'ran', touched, detail: `exit ${out.exitCode}` };
+    return { kind: 'ran', touched: hosts.touched(), detail: `exit ${out.exitCode}` };
   } catch (err) {
     if (err instanceof HapbError && err.exitCode === ExitCode.invalidInput) {
       if (!/\d+:\d+/.test(err.message) && !/^(-e|no inventory|could not load)/.test(err.message)) {
         // every input error names a place (file:line:col)
         throw new Error(`input error without a position: ${err.message}`);
       }
-      return { kind: 'invalid', touched, detail: err.message.split('\n')[0] ?? '' };
+      return { kind: 'invalid', touched: hosts.touched(), detail: err.message.split('\n')[0] ?? '' };
     }
     throw err;
   }
@@ -110,6 +129,6 @@ describe('fuzz: mutated inventory, playbook and role template', () => {
     // the mutations are neither all harmless nor all fatal
     expect(tally.invalid).toBeGreaterThan(CASES / 10);
     expect(tally.ran).toBeGreaterThan(CASES / 20);
-    console.log(`fuzz seed ${SEED}: ${tally.invalid} invalid inputs refused, ${tally.ran} ran (check mode, hosts unreachable)`);
+    console.log(`fuzz seed ${SEED}: ${tally.invalid} invalid inputs refused before any contact, ${tally.ran} ran (check mode, fake hosts)`);
   }, 120_000);
 });
