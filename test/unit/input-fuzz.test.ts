@@ -43,6 +43,9 @@ const paths: Record<Target, string> = {
   template: join(dir, 'roles', 'keepalived', 'templates', 'keepalived.conf.j2'),
 };
 
+/** task results seen in the runs, all cases together */
+let results = 0;
+
 interface Outcome {
   kind: 'invalid' | 'ran';
   /** contacts with a host (connect, exec, put, get) before the outcome was known */
@@ -87,7 +90,23 @@ async function runCase(extra: string[]): Promise<Outcome> {
     const inputs = loadInputs(paths.playbook, paths.inventory, extra);
     const errors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars });
     if (errors.length) return { kind: 'invalid', touched: hosts.touched(), detail: errors[0]?.message ?? '' };
-    const out = await runPlaybook({ playbook: inputs.playbook, inventory: inputs.inventory, modules: { get: getModule }, connect: hosts.connect, gatherFacts: () => Promise.resolve({}), extraVars: inputs.extraVars, check: true, diff: true });
+    const internal: string[] = [];
+    const out = await runPlaybook({
+      playbook: inputs.playbook,
+      inventory: inputs.inventory,
+      modules: { get: getModule },
+      connect: hosts.connect,
+      gatherFacts: () => Promise.resolve({}),
+      extraVars: inputs.extraVars,
+      check: true,
+      diff: true,
+      // a bug caught by the pipeline shows as a failed task whose message is a JavaScript error
+      listeners: [(e) => {
+        if (e.type === 'host.result') results++;
+        if (e.type === 'host.result' && /TypeError|ReferenceError|RangeError|Cannot read prop|is not a function|is not iterable|Maximum call stack/.test(JSON.stringify(e.result))) internal.push(`${e.task}: ${String(e.result.msg)}`);
+      }],
+    });
+    expect(internal, 'internal errors shown as task failures').toEqual([]);
     expect([ExitCode.ok, ExitCode.hostFailed, ExitCode.unreachable]).toContain(out.exitCode);
     return { kind: 'ran', touched: hosts.touched(), detail: `exit ${out.exitCode}` };
   } catch (err) {
@@ -129,6 +148,8 @@ describe('fuzz: mutated inventory, playbook and role template', () => {
     // the mutations are neither all harmless nor all fatal
     expect(tally.invalid).toBeGreaterThan(CASES / 10);
     expect(tally.ran).toBeGreaterThan(CASES / 20);
-    console.log(`fuzz seed ${SEED}: ${tally.invalid} invalid inputs refused before any contact, ${tally.ran} ran (check mode, fake hosts)`);
+    // the runs went through the roles' tasks, not only the facts
+    expect(results).toBeGreaterThan(tally.ran * 5);
+    console.log(`fuzz seed ${SEED}: ${tally.invalid} invalid inputs refused before any contact, ${tally.ran} ran (check mode, fake hosts, ${results} task results)`);
   }, 120_000);
 });
