@@ -17,7 +17,7 @@ import { runTask, type TaskEnv } from './run-task.js';
 import { serialBatches } from './serial.js';
 import { newHostState, type HostState } from './state.js';
 import { newResult, statusOf, type EngineEvent, type EventListener, type Recap, type TaskResult, type Vars } from './types.js';
-import { hostLevelVars, taskVars, type VarScope } from './vars.js';
+import { hostLevelVars, type VarScope } from './vars.js';
 
 export interface RunOptions {
   playbook: Playbook;
@@ -156,7 +156,7 @@ async function runBatch(
   let fatal = false;
 
   const record = (host: HostState, task: Task, handler: boolean, result: TaskResult): void => {
-    const shown = runSecrets.forOutput(result, taskVars(scope, host.name, task), task.no_log);
+    const shown = runSecrets.forOutput(result, [task.role?.defaults, task.role?.vars, task.role?.params, task.vars, hostLevelVars(scope, host.name)], task.no_log);
     const status = statusOf(result);
     const s = host.stats;
     if (status === 'ok') s.ok++;

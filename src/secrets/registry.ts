@@ -85,10 +85,12 @@ export class SecretRegistry {
    * result is learnt whole and replaced by Ansible's text; diffs are masked
    * by key on both sides.
    */
-  forOutput(result: TaskResult, vars: Vars, noLog: boolean | undefined): TaskResult {
+  forOutput(result: TaskResult, vars: Vars | readonly (Vars | undefined)[], noLog: boolean | undefined): TaskResult {
     this.templater ??= createTemplater();
     const t = this.templater;
-    const own = ownVars(vars);
+    // layers, lowest first (role defaults ... the host's variables): merged as the task sees them
+    const merged: Vars = Array.isArray(vars) ? Object.assign({}, ...(vars as (Vars | undefined)[]).filter((v): v is Vars => v !== undefined)) : (vars as Vars);
+    const own = ownVars(merged);
     this.addFromVars(withoutResultStatus(own), (v) => t.templateValue(v, own));
     if (noLog) {
       this.addLeaves(stripStatus(result as Record<string, unknown>), MIN_RESULT_SECRET);
