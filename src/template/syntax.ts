@@ -74,9 +74,26 @@ function unknownNames(ast: AstNode): SyntaxProblem[] {
   return out;
 }
 
+/** results by text: the same templates come back for every host, role and play */
+const memo = new Map<string, SyntaxProblem[]>();
+const MEMO_MAX = 5000;
+
+function remember(key: string, fn: () => SyntaxProblem[]): SyntaxProblem[] {
+  const hit = memo.get(key);
+  if (hit) return hit;
+  const out = fn();
+  if (memo.size >= MEMO_MAX) memo.clear();
+  memo.set(key, out);
+  return out;
+}
+
 /** Problems of a template string (only strings holding `{{`, `{%` or `{#` are templates). */
 export function checkTemplate(source: string): SyntaxProblem[] {
   if (!(source.includes('{{') || source.includes('{%') || source.includes('{#'))) return [];
+  return remember(`t\0${source}`, () => templateProblems(source));
+}
+
+function templateProblems(source: string): SyntaxProblem[] {
   const ast = parse(source);
   if ('message' in ast && !('typename' in ast)) return [ast as SyntaxProblem];
   return unknownNames(ast as AstNode);
@@ -84,6 +101,10 @@ export function checkTemplate(source: string): SyntaxProblem[] {
 
 /** Problems of a bare Jinja expression (`when:`, `changed_when:`, `failed_when:`, `that:`). */
 export function checkExpression(expression: string): SyntaxProblem[] {
+  return remember(`e\0${expression}`, () => expressionProblems(expression));
+}
+
+function expressionProblems(expression: string): SyntaxProblem[] {
   let src = expression.trim();
   const wrapped = SINGLE_EXPR.exec(src);
   if (wrapped?.[1] !== undefined) src = wrapped[1].trim();
