@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what hapb needs on a Debian machine and builds it. Safe to re-run.
 #  - Debian packages (as root): nginx, keepalived, nftables, OpenSSH, systemd-nspawn,
+#    ansible-core (to check that real Ansible accepts the roles' argument specs),
 #    debootstrap, iproute2, sudo, librsvg2-bin (rsvg-convert, the tests render the
 #    drill pictures with it). Services are not started on this machine.
 #  - npm ci and the TypeScript build.
@@ -8,7 +9,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd systemd-container librsvg2-bin
-      debootstrap iproute2 sudo curl procps psmisc ca-certificates)
+      debootstrap iproute2 sudo curl procps psmisc ca-certificates
+      ansible-core)
 
 missing=()
 for p in "${PKGS[@]}"; do

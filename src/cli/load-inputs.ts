@@ -1,7 +1,6 @@
 /** Loads and validates everything a command needs before any host is touched. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { validateCluster } from '../cluster/validate.js';
 import { ExitCode, HapbError, InputErrors, SchemaError } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
 import { loadInventory } from '../inventory/index.js';
@@ -10,8 +9,11 @@ import type { Inventory } from '../inventory/types.js';
 import { getModule, moduleNames } from '../modules/index.js';
 import { loadPlaybook } from '../playbook/load.js';
 import type { Playbook } from '../playbook/types.js';
+import { runSecrets } from '../secrets/registry.js';
+import { learnInputSecrets } from '../secrets/sources.js';
+import { checkFinalVars } from '../validate/final-vars.js';
 import { flagVarsIntoInventory, type ConnectionFlags } from './connection-flags.js';
-import { parseExtraVars } from './extra-vars.js';
+import { parseExtraVarsLocated } from './extra-vars.js';
 
 export interface Inputs {
   inventory: Inventory;
@@ -90,10 +92,14 @@ export function loadInputs(playbookPath: string, inventoryPath: string | readonl
   const inventory = collect(() => loadInventory(invPath));
   if (inventory) flagVarsIntoInventory(inventory, flags);
   const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog }));
-  const extraVars = collect(() => parseExtraVars(extra)) ?? {};
+  const extra_ = collect(() => parseExtraVarsLocated(extra));
+  const extraVars = extra_?.vars ?? {};
+  // secrets are known before anything (an error message included) is printed
+  learnInputSecrets(runSecrets, { inventory, playbook, extraVars, extraVarsFiles: extra_?.files });
   const warnings: string[] = [];
-  if (inventory && playbook && playbook.plays.some((p) => p.roles.some((r) => clusterRoles.has(r.name)))) {
-    const checked = validateCluster(inventory);
+  if (inventory && playbook) {
+    // role argument specs and cluster checks, on the final variables (-e included)
+    const checked = checkFinalVars({ playbook, inventory, extraVars, extraVarsPos: (k) => extra_?.pos.get(k), clusterRoles });
     errors.push(...checked.errors);
     warnings.push(...checked.warnings);
   }

@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, HapbError, errorMessage } from '../errors/index.js';
 import { guardPipes } from '../output/pipes.js';
+import { maskProcessOutput } from '../output/masked-streams.js';
+import { runSecrets } from '../secrets/registry.js';
 import { registerCompletion } from './completion.js';
 import { registerDrillCommands } from './drill.js';
 import { registerLabCommands } from './lab.js';
@@ -35,6 +37,7 @@ Examples:
 export async function main(argv: string[]): Promise<number> {
   guardPipes();
   const program = buildProgram();
+  const unmask = maskProcessOutput(runSecrets);
   try {
     await program.parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
@@ -48,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     process.stderr.write(`ERROR: ${errorMessage(err)}\n${err instanceof Error && process.env.HAPB_DEBUG ? (err.stack ?? '') + '\n' : ''}`);
     return ExitCode.error;
+  } finally {
+    unmask();
   }
 }
 

@@ -30,8 +30,56 @@ export interface ClusterReport {
 
 const defaultGroups: ClusterGroups = { directors: 'directors', web: 'web' };
 
+/**
+ * The variables to check, when not the inventory's own: the FINAL variables of
+ * each host (role defaults, inventory, play vars, role vars, -e...), and where
+ * each final value comes from.
+ */
+export interface FinalVars {
+  vars: Map<string, Record<string, unknown>>;
+  pos(host: string, key: string): SourcePos | undefined;
+}
+
+/**
+ * Values the keepalived role writes into shell lines or systemd units: each
+ * must match its pattern (the role also quotes what a shell reads with `quote`).
+ */
+const NUMBER_OR_EMPTY = /^(|-?\d+(\.\d+)?)$/;
+
+export const ShellSafe: Record<string, { pattern: RegExp; what: string }> = {
+  keepalived_interface: { pattern: /^[A-Za-z0-9_.@-]{1,15}$/, what: 'a network interface name (letters, digits, _ . @ -, at most 15)' },
+  keepalived_script_user: { pattern: /^[a-z_][a-z0-9_-]{0,31}$/, what: 'a user name (lower case letters, digits, _ -)' },
+  keepalived_nginx_down_file: { pattern: /^(|\/[A-Za-z0-9._@+/-]*)$/, what: "an absolute path of letters, digits and _ . @ + - / (or '')" },
+  keepalived_firewall_dir: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_check_script_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_handback_script_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_config: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_instance_name: { pattern: /^[A-Za-z0-9_.-]+$/, what: 'a name of letters, digits and _ . -' },
+  keepalived_remove_vip_delay: { pattern: NUMBER_OR_EMPTY, what: "a number of seconds or ''" },
+  keepalived_handback_window: { pattern: NUMBER_OR_EMPTY, what: "a number of seconds or ''" },
+  keepalived_garp_lower_prio_repeat: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
+  keepalived_garp_master_refresh: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
+  keepalived_script_interval: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
+  keepalived_script_timeout: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
+  keepalived_script_fall: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
+  keepalived_script_rise: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
+  keepalived_script_weight: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
+};
+
+/**
+ * The roles write their variables into configuration files (nginx.conf,
+ * keepalived.conf, systemd units) and shell lines: a string value of a role
+ * variable must not hold characters that end a directive or a word there.
+ * The page body and the VRRP password are checked for line breaks only.
+ */
+export const ROLE_PREFIXES = ['keepalived_', 'nginx_director_', 'web_backend_'] as const;
+const CONFIG_UNSAFE = /[\n\r;{}"'`$\\]/;
+const LINE_BREAK = /[\n\r]/;
+const FREE_TEXT = new Set(['web_backend_page']);
+const NO_BLANKS = new Set(['keepalived_auth_pass']);
+
 /** Check the inventory for the cluster. Errors block a run; warnings do not. */
-export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> = {}): ClusterReport {
+export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> = {}, final?: FinalVars): ClusterReport {
   const g: ClusterGroups = { ...defaultGroups, ...groups };
   const errors: SchemaError[] = [];
   const warnings: string[] = [];
@@ -43,12 +91,12 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
     errors.push(new SchemaError(detail, pos, hint));
   };
   const where = (host: string, key: string): SourcePos | undefined =>
-    inv.varPos(host, key) ?? inv.hosts.get(host)?.pos ?? fileStart(inv);
+    final?.pos(host, key) ?? inv.varPos(host, key) ?? inv.hosts.get(host)?.pos ?? fileStart(inv);
   const groupPos = (name: string): SourcePos => inv.groups.get(name)?.pos ?? fileStart(inv);
 
   const directors = hostsOfGroup(inv, g.directors);
   const web = hostsOfGroup(inv, g.web);
-  const vars = new Map([...inv.hosts.keys()].map((h) => [h, hostVars(inv, h)]));
+  const vars = new Map([...inv.hosts.keys()].map((h) => [h, final?.vars.get(h) ?? hostVars(inv, h)]));
   const get = (host: string, key: string): unknown => vars.get(host)?.[key];
   /** A VRRP setting keepalived sends in one byte: 1 to 255, or an error and undefined. */
   const byteSetting = (host: string, key: string, hint?: string): number | undefined => {
@@ -61,6 +109,31 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
 
   checkAddresses(inv, vars, where, error);
   checkPorts(vars, where, error);
+  // every host that has them (the keepalived role may be played on any group)
+  for (const d of vars.keys()) {
+    for (const [key, rule] of Object.entries(ShellSafe)) {
+      const value = get(d, key);
+      if (value === undefined) continue;
+      const text = typeof value === 'number' ? String(value) : value;
+      if (typeof text !== 'string' || !rule.pattern.test(text)) {
+        error(`${directors.includes(d) ? 'director' : 'host'} ${d}: ${key} must be ${rule.what} (got ${show(value)})`, where(d, key), 'the keepalived role writes this value into shell lines and systemd units');
+      }
+    }
+  }
+  for (const [host, v] of vars) {
+    for (const [key, value] of Object.entries(v)) {
+      if (FREE_TEXT.has(key) || !ROLE_PREFIXES.some((p) => key.startsWith(p))) continue;
+      const bad = NO_BLANKS.has(key) ? /\s/ : CONFIG_UNSAFE;
+      const texts = typeof value === 'string' ? [value] : Array.isArray(value) ? value.filter((x): x is string => typeof x === 'string') : [];
+      if (texts.some((t) => bad.test(t) || LINE_BREAK.test(t))) {
+        error(
+          `${key} of host ${host} holds ${NO_BLANKS.has(key) ? 'a blank or line break' : 'a character the role cannot write safely (; { } quotes $ ` \\ or a line break)'}`,
+          where(host, key),
+          'the roles write this value into configuration files and shell lines, where such a character would change their meaning',
+        );
+      }
+    }
+  }
 
   if (web.length === 0) {
     error(`no web backends: the group '${g.web}' has no hosts`, groupPos(g.web), `add hosts under ${g.web}: hosts:`);

@@ -11,7 +11,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { Module, ModulePlan } from '../modules/types.js';
 import { evaluateTags, taskTags } from '../playbook/tags.js';
 import type { Play, Playbook, Task } from '../playbook/types.js';
-import { collectSecrets, maskDeep } from '../secrets/mask.js';
+import { runSecrets } from '../secrets/registry.js';
 import { createTemplater, markUnsafe, type Templater } from '../template/index.js';
 import { mapLimit } from './pool.js';
 import { runTask, type TaskEnv } from './run-task.js';
@@ -170,8 +170,7 @@ async function runBatch(
   let fatal = false;
 
   const record = (host: HostState, task: Task, handler: boolean, result: TaskResult): void => {
-    const masked = maskDeep(result, collectSecrets(hostLevelVars(scope, host.name))) as TaskResult;
-    const shown = task.no_log ? newResult({ ...pick(result), msg: "the output has been hidden due to the fact that 'no_log: true' was specified for this result" }) : masked;
+    const shown = runSecrets.forOutput(result, [task.role?.defaults, task.role?.vars, task.role?.params, task.vars, hostLevelVars(scope, host.name)], task.no_log);
     const status = statusOf(result);
     const s = host.stats;
     if (status === 'ok') s.ok++;
@@ -266,10 +265,6 @@ async function runBatch(
     return 'abort';
   }
   return active().length === 0 ? 'batch-failed' : 'ok';
-}
-
-function pick(r: TaskResult): Partial<TaskResult> {
-  return { changed: r.changed, failed: r.failed, skipped: r.skipped, unreachable: r.unreachable };
 }
 
 function selectedByTags(play: Play, task: Task, tags: string[] | undefined, skip: string[] | undefined): boolean {

@@ -4,6 +4,7 @@
  * strict: unknown keys, wrong types, conflicting definitions and cycles are
  * errors with their position.
  */
+import { isSecretName } from '../secrets/names.js';
 import { isDeepStrictEqual } from 'node:util';
 import { formatPos, SchemaError, type SourcePos } from '../errors/index.js';
 import { joinPointer, type Located } from '../yaml/load.js';
@@ -287,7 +288,8 @@ class FileParser {
     }
     if (isDeepStrictEqual(first.value, value)) return true;
     this.error(
-      `${owner} sets '${key}' twice with different values (${brief(first.value)} and ${brief(value)})`,
+      // a secret's values are never printed, not even in an error
+      `${owner} sets '${key}' twice with different values${isSecretName(key) ? '' : ` (${brief(first.value)} and ${brief(value)})`}`,
       pos,
       `the first is at ${formatPos(first.pos)}; define it once (or in group vars)`,
     );

@@ -11,6 +11,8 @@ import type { Vars } from '../core/types.js';
 import { patternProblem } from '../inventory/patterns.js';
 import { joinPointer, loadYamlFile, type Located } from '../yaml/load.js';
 import { closest, validateAt } from '../yaml/validate.js';
+import { checkPlaySyntax, checkRoleRefSyntax, checkRoleTemplates, checkTaskSyntax, checkVarsSyntax } from '../validate/load-checks.js';
+import { loadArgumentSpecs } from '../validate/argument-specs.js';
 import { playSchema, roleRefSchema, taskKeywords, taskSchema } from './keywords.js';
 import type { LoopControl, Play, Playbook, Role, SerialSpec, Task } from './types.js';
 
@@ -83,6 +85,7 @@ class Loader {
       );
       return undefined;
     }
+    this.errors.push(...checkPlaySyntax(r, doc, ptr));
     const hosts = Array.isArray(r.hosts) ? (r.hosts as string[]).join(',') : String(r.hosts);
     const play: Play = {
       name: typeof r.name === 'string' ? r.name : hosts,
@@ -158,6 +161,7 @@ class Loader {
         return undefined;
       }
       const r = ref as Record<string, unknown>;
+      this.errors.push(...checkRoleRefSyntax(r, doc, ptr));
       name = String(r.role);
       const { role: _role, name: _name, vars, tags: t, when, become: b, ...rest } = r;
       params = { ...rest, ...((vars as Vars | undefined) ?? {}) };
@@ -215,6 +219,10 @@ class Loader {
     };
     role.defaults = this.varsFile(main('defaults'));
     role.vars = this.varsFile(main('vars'));
+    const specs = loadArgumentSpecs(dir);
+    if (specs.errors.length) this.errors.push(...specs.errors);
+    if (specs.spec) role.argumentSpecs = specs.spec;
+    this.errors.push(...checkRoleTemplates(dir));
     const tasksFile = main('tasks');
     if (tasksFile) role.tasks = this.taskFile(tasksFile, false);
     const handlersFile = main('handlers');
@@ -240,6 +248,7 @@ class Loader {
       this.errors.push(new SchemaError('a vars file must be a mapping of variable names to values', doc.pos('')));
       return {};
     }
+    this.errors.push(...checkVarsSyntax(doc.value, doc));
     return doc.value as Vars;
   }
 
@@ -314,6 +323,7 @@ class Loader {
     const args = this.moduleArgs(moduleKey, r[moduleKey], doc, argsPtr);
     if (!args) return undefined;
     const canonical = moduleKey === 'meta' ? 'meta' : (this.opts.modules.lookup(moduleKey)?.name ?? moduleKey);
+    this.errors.push(...checkTaskSyntax(r, moduleKey, canonical, args, doc, ptr));
     const named = typeof r.name === 'string';
     const task: Task = {
       name: named ? (r.name as string) : canonical,
@@ -332,6 +342,8 @@ class Loader {
     }
     if (r.loop !== undefined) task.loop = r.loop;
     else if (r.with_items !== undefined) task.loop = r.with_items;
+    const loopPos = doc.pos(joinPointer(ptr, r.loop !== undefined ? 'loop' : 'with_items'));
+    if (task.loop !== undefined && loopPos) task.loopPos = loopPos;
     if (r.loop_control) task.loop_control = r.loop_control as LoopControl;
     if (typeof r.register === 'string') task.register = r.register;
     if (r.changed_when !== undefined) task.changed_when = r.changed_when;
@@ -441,10 +453,11 @@ export function asBool(v: unknown): boolean {
   return b;
 }
 
-/** `src=a dest="b c"` → { src: 'a', dest: 'b c' } */
+/** `src=a dest="b c" msg={{ x }}` → { src: 'a', dest: 'b c', msg: '{{ x }}' } */
 export function parseKeyValue(s: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  const re = /([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|\S+)/g;
+  // an unquoted value runs to the next blank outside {{ }} and {% %} (msg={{ item }}, as Ansible reads it)
+  const re = /([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?:\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\S)+)/g;
   for (const m of s.matchAll(re)) {
     const key = m[1] as string;
     let val = m[2] as string;

@@ -19,6 +19,8 @@ export interface Task {
   args: Record<string, unknown>;
   when: string[];
   loop?: unknown;
+  /** where the loop is written (errors about its value point there) */
+  loopPos?: SourcePos;
   loop_control?: LoopControl;
   register?: string;
   notify: string[];
@@ -49,6 +51,25 @@ export interface Role {
   /** parameters given where the role is listed in the play (`- role: x` with vars) */
   params: Vars;
   tags: string[];
+  /** the `main` entry point of meta/argument_specs.yml, when the role has one */
+  argumentSpecs?: RoleArgumentSpec;
+}
+
+/** One option of a role's argument spec (Ansible's format, meta/argument_specs.yml). */
+export interface ArgumentOption {
+  type: string;
+  required?: boolean;
+  default?: unknown;
+  choices?: unknown[];
+  elements?: string;
+  options?: Record<string, ArgumentOption>;
+  description?: unknown;
+  pos?: SourcePos;
+}
+
+export interface RoleArgumentSpec {
+  file: string;
+  options: Record<string, ArgumentOption>;
 }
 
 export type SerialSpec = number | string | (number | string)[];

@@ -227,12 +227,20 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
       try {
         return JSON.parse(pyStr(v)) as unknown;
       } catch (err) {
-        throw new Error(`from_json: ${(err as Error).message}`, { cause: err });
+        // the parser's message quotes the text, which may be a secret: say what, not the text
+        throw new Error(`from_json: not valid JSON (${(err as Error).message.split(/, "|: "| in JSON| is not valid JSON/)[0] ?? 'syntax error'})`);
       }
     },
     to_yaml: (v, a) => YAML.stringify(v, { sortMapEntries: true, indent: Number(arg(a, -1, 'indent', 2)) }),
     to_nice_yaml: (v, a) => YAML.stringify(v, { sortMapEntries: true, indent: Number(arg(a, 0, 'indent', 4)) }),
-    from_yaml: (v) => YAML.parse(pyStr(v)) as unknown,
+    from_yaml: (v) => {
+      try {
+        return YAML.parse(pyStr(v)) as unknown;
+      } catch (err) {
+        // the first line only: the rest quotes the text, which may be a secret
+        throw new Error(`from_yaml: not valid YAML (${((err as Error).message.split('\n')[0] ?? '').replace(/:$/, '')})`);
+      }
+    },
     combine: (v, a) => {
       const recursive = isTruthy(arg(a, -1, 'recursive', false));
       const listMerge = String(arg(a, -1, 'list_merge', 'replace'));

@@ -36,6 +36,9 @@ export const FAST_YAML_MIN_CHARS = 64 * 1024;
  * positions are then worked out on first use, with the same values as a full read.
  */
 export function loadYaml<T = unknown>(text: string, file: string): Located<T> {
+  if (text.startsWith('$ANSIBLE_VAULT;')) {
+    throw new SchemaError('an Ansible Vault file: hapb does not decrypt Ansible Vault', { file, line: 1, col: 1 }, 'decrypt it (ansible-vault decrypt) into a file readable only by you, named *vault* or *secret* so hapb masks its values, or pass the values with -e @FILE');
+  }
   const fast = text.length >= FAST_YAML_MIN_CHARS ? fastYamlValue(text) : undefined;
   if (!fast) return loadYamlFull<T>(text, file);
   let full: Located<T> | undefined;
@@ -82,9 +85,16 @@ function loadYamlFull<T = unknown>(text: string, file: string): Located<T> {
     if (!node || typeof node !== 'object') return;
     const n = node as Node;
     if (n.range) values.set(pointer, at(n.range[0]));
+    if ((n as { tag?: string }).tag === '!vault') {
+      throw new SchemaError('an Ansible Vault value (!vault): hapb does not decrypt Ansible Vault', n.range ? at(n.range[0]) : at(0), 'put the decrypted value in a file named *vault* or *secret* (hapb masks its values), or pass it with -e @FILE');
+    }
     if (isMap(n)) {
       for (const pair of n.items) {
         if (!isPair(pair)) continue;
+        if (isMap(pair.key) || isSeq(pair.key)) {
+          const kr = (pair.key as Node).range;
+          throw new SchemaError('a mapping key must be a plain value, not a mapping or a list', kr ? at(kr[0]) : at(0), 'quote a key that starts with { or [ (a template needs quotes: "{{ x }}")');
+        }
         const k = isScalar(pair.key) ? String(pair.key.value) : String(pair.key);
         const child = joinPointer(pointer, k);
         const keyNode = pair.key as Node | null;
