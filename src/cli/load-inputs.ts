@@ -1,6 +1,7 @@
 /** Loads and validates everything a command needs before any host is touched. */
 import { resolve } from 'node:path';
 import { validateCluster } from '../cluster/validate.js';
+import { ansibleConfig } from '../config/index.js';
 import { ExitCode, HapbError, InputErrors, SchemaError } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
 import { loadInventory } from '../inventory/index.js';
@@ -17,10 +18,16 @@ export interface Inputs {
   warnings: string[];
 }
 
+/** -i, else $HAPB_INVENTORY, else ansible.cfg's inventory (or $ANSIBLE_INVENTORY) */
 export function requireInventory(path: string | undefined): string {
-  const p = path ?? process.env.HAPB_INVENTORY;
+  const fromConfig = ansibleConfig().inventory;
+  if (path === undefined && !process.env.HAPB_INVENTORY && fromConfig && fromConfig.length > 1) {
+    const origin = ansibleConfig().origins.inventory ?? 'ansible.cfg';
+    throw new HapbError(`${origin} names ${fromConfig.length} inventories; hapb reads one`, { exitCode: ExitCode.invalidInput, hint: 'pass -i INVENTORY' });
+  }
+  const p = path ?? process.env.HAPB_INVENTORY ?? fromConfig?.[0];
   if (!p) {
-    throw new HapbError('no inventory given', { exitCode: ExitCode.invalidInput, hint: 'pass -i INVENTORY (e.g. -i inventory/seed.yml) or set HAPB_INVENTORY' });
+    throw new HapbError('no inventory given', { exitCode: ExitCode.invalidInput, hint: 'pass -i INVENTORY (e.g. -i inventory/seed.yml), set HAPB_INVENTORY, or [defaults] inventory in ansible.cfg' });
   }
   return resolve(p);
 }
@@ -44,9 +51,13 @@ export function loadInputs(playbookPath: string, inventoryPath: string | undefin
   };
   const invPath = requireInventory(inventoryPath);
   const inventory = collect(() => loadInventory(invPath));
-  const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog }));
+  const config = ansibleConfig();
+  const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog, rolesPath: config.rolesPath }));
+  // [privilege_escalation] become: the default of plays that do not say
+  if (playbook && config.become) for (const play of playbook.plays) play.become ??= true;
+  if (playbook && config.origins.become_user !== 'default') for (const play of playbook.plays) play.becomeUser ??= config.becomeUser;
   const extraVars = collect(() => parseExtraVars(extra)) ?? {};
-  const warnings: string[] = [];
+  const warnings: string[] = [...config.warnings];
   if (inventory && playbook && playbook.plays.some((p) => p.roles.some((r) => clusterRoles.has(r.name)))) {
     const checked = validateCluster(inventory);
     errors.push(...checked.errors);
