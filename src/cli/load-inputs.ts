@@ -25,7 +25,7 @@ export function requireInventory(path: string | undefined): string {
     const origin = ansibleConfig().origins.inventory ?? 'ansible.cfg';
     throw new HapbError(`${origin} names ${fromConfig.length} inventories; hapb reads one`, { exitCode: ExitCode.invalidInput, hint: 'pass -i INVENTORY' });
   }
-  const p = path ?? process.env.HAPB_INVENTORY ?? fromConfig?.[0];
+  const p = path ?? (process.env.HAPB_INVENTORY || fromConfig?.[0]);
   if (!p) {
     throw new HapbError('no inventory given', { exitCode: ExitCode.invalidInput, hint: 'pass -i INVENTORY (e.g. -i inventory/seed.yml), set HAPB_INVENTORY, or [defaults] inventory in ansible.cfg' });
   }
