@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['core'],
   ['errors'],
-  ['net', 'yaml'],
+  ['net', 'yaml', 'config'],
   ['template', 'connection', 'secrets', 'inventory', 'playbook', 'validate', 'facts', 'cluster'],
   ['modules'],
   ['engine'],

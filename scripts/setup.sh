@@ -4,13 +4,15 @@
 #    ansible-core (to check that real Ansible accepts the roles' argument specs),
 #    debootstrap, iproute2, sudo, librsvg2-bin (rsvg-convert, the tests render the
 #    drill pictures with it). Services are not started on this machine.
+#    Real Ansible too (ansible-core, the ansible collections, ansible-lint,
+#    python3-netaddr): the conformance tests run it beside hapb.
 #  - npm ci and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd systemd-container librsvg2-bin
       debootstrap iproute2 sudo curl procps psmisc ca-certificates
-      ansible-core)
+      ansible-core ansible ansible-lint python3-netaddr)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,6 +1,7 @@
 /** Loads and validates everything a command needs before any host is touched. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { ansibleConfig } from '../config/index.js';
 import { ExitCode, HapbError, InputErrors, SchemaError } from '../errors/index.js';
 import type { Vars } from '../engine/types.js';
 import { loadInventory } from '../inventory/index.js';
@@ -12,7 +13,7 @@ import type { Playbook } from '../playbook/types.js';
 import { runSecrets } from '../secrets/registry.js';
 import { learnInputSecrets } from '../secrets/sources.js';
 import { checkFinalVars } from '../validate/final-vars.js';
-import { flagVarsIntoInventory, type ConnectionFlags } from './connection-flags.js';
+import { applyBecomeFlags, flagVarsIntoInventory, type ConnectionFlags } from './connection-flags.js';
 import { parseExtraVarsLocated } from './extra-vars.js';
 
 export interface Inputs {
@@ -24,7 +25,8 @@ export interface Inputs {
 
 /**
  * The inventory sources: every `-i` in order (merged as Ansible merges them),
- * else $HAPB_INVENTORY, else the inventory of the running lab ($HAPB_LAB, or
+ * else $HAPB_INVENTORY, else ansible.cfg's inventory (or $ANSIBLE_INVENTORY),
+ * else the inventory of the running lab ($HAPB_LAB, or
  * the only lab running). Never a default file: inventory/seed.yml's
  * addresses exist only inside a lab. A `-i` with a comma that is not a file
  * is a host list and stays as typed.
@@ -34,6 +36,8 @@ export function requireInventory(given: string | readonly string[] | undefined):
   if (list.length > 0) return list.map(asSource);
   const env = process.env.HAPB_INVENTORY;
   if (env) return [asSource(env)];
+  const fromConfig = ansibleConfig().inventory;
+  if (fromConfig && fromConfig.length > 0) return fromConfig.map(asSource);
   const lab = runningLabInventory();
   if (lab) return [lab];
   throw new HapbError('no inventory given', {
@@ -91,12 +95,19 @@ export function loadInputs(playbookPath: string, inventoryPath: string | readonl
   const invPath = requireInventory(inventoryPath);
   const inventory = collect(() => loadInventory(invPath));
   if (inventory) flagVarsIntoInventory(inventory, flags);
-  const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog }));
+  const config = ansibleConfig();
+  const playbook = collect(() => loadPlaybook(resolve(playbookPath), { modules: moduleCatalog, rolesPath: config.rolesPath }));
+  if (playbook) {
+    // -b / --become-user first, then ansible.cfg's [privilege_escalation]: both only for plays that do not say
+    applyBecomeFlags(playbook, flags);
+    if (config.become) for (const play of playbook.plays) play.become ??= true;
+    if (config.origins.become_user !== 'default') for (const play of playbook.plays) play.becomeUser ??= config.becomeUser;
+  }
   const extra_ = collect(() => parseExtraVarsLocated(extra));
   const extraVars = extra_?.vars ?? {};
   // secrets are known before anything (an error message included) is printed
   learnInputSecrets(runSecrets, { inventory, playbook, extraVars, extraVarsFiles: extra_?.files });
-  const warnings: string[] = [];
+  const warnings: string[] = [...config.warnings];
   if (inventory && playbook) {
     // role argument specs and cluster checks, on the final variables (-e included)
     const checked = checkFinalVars({ playbook, inventory, extraVars, extraVarsPos: (k) => extra_?.pos.get(k), clusterRoles });

@@ -1,7 +1,9 @@
 /** `hapb run PLAYBOOK`: converge hosts. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { ansibleConfig } from '../config/index.js';
 import { createConnection } from '../connection/index.js';
+import type { ConnectionFactory } from '../connection/types.js';
 import { runPlaybook } from '../engine/run-playbook.js';
 import type { EngineEvent, EventListener } from '../engine/types.js';
 import { ExitCode, InputErrors } from '../errors/index.js';
@@ -14,7 +16,7 @@ import { formatRecap } from '../output/recap.js';
 import { progressDisplay } from '../output/progress.js';
 import { playbookListing } from '../output/playbook-lists.js';
 import { splitTags } from '../playbook/tags.js';
-import { applyBecomeFlags, flagConnections, type ConnectionFlags } from './connection-flags.js';
+import { flagConnections, type ConnectionFlags } from './connection-flags.js';
 import { loadInputs } from './load-inputs.js';
 import { askHidden, collect } from './util.js';
 
@@ -87,10 +89,39 @@ Examples:
 
 Exit codes: 0 ok, 2 a host failed, 3 a host unreachable, 4 invalid input.`,
     )
-    .action(async (playbookPath: string, flags: RunFlags) => {
-      process.exitCode = await runCommand(playbookPath, flags);
+    .action(async (playbookPath: string, flags: RunFlags, cmd: Command) => {
+      process.exitCode = await runCommand(playbookPath, withConfigDefaults(flags, cmd));
     });
 }
+
+/**
+ * ansible.cfg (and ANSIBLE_*) settings for the flags left at their defaults:
+ * forks, timeout, [diff] always, become_ask_pass, host_key_checking (False
+ * records unknown host keys; hapb never accepts a changed one).
+ */
+function withConfigDefaults(flags: RunFlags, cmd: Command): RunFlags {
+  const cfg = ansibleConfig();
+  const unset = (name: string): boolean => cmd.getOptionValueSource(name) === undefined || cmd.getOptionValueSource(name) === 'default';
+  return {
+    ...flags,
+    ...(unset('forks') ? { forks: String(cfg.forks) } : {}),
+    ...(unset('timeout') ? { timeout: String(cfg.timeout) } : {}),
+    ...(unset('diff') && cfg.diffAlways ? { diff: true } : {}),
+    ...(unset('askBecomePass') && cfg.becomeAskPass ? { askBecomePass: true } : {}),
+    ...(unset('acceptNewHostKeys') && !cfg.hostKeyChecking ? { acceptNewHostKeys: true } : {}),
+  };
+}
+
+/** remote_user and private_key_file of ansible.cfg: below the host's own ansible_user / key variables, as in Ansible */
+export const connectWithConfig: ConnectionFactory = (host, vars, opts) => {
+  const cfg = ansibleConfig();
+  const defaults: Record<string, unknown> = {};
+  if (cfg.remoteUser !== undefined && vars.ansible_user === undefined && vars.ansible_ssh_user === undefined) defaults.ansible_user = cfg.remoteUser;
+  if (cfg.privateKeyFile !== undefined && vars.ansible_ssh_private_key_file === undefined && vars.ansible_private_key_file === undefined) {
+    defaults.ansible_ssh_private_key_file = cfg.privateKeyFile;
+  }
+  return createConnection(host, Object.keys(defaults).length ? { ...vars, ...defaults } : vars, opts);
+};
 
 async function runCommand(playbookPath: string, flags: RunFlags): Promise<number> {
   const json = flags.output === 'json';
@@ -116,7 +147,6 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     );
     return ExitCode.ok;
   }
-  applyBecomeFlags(inputs.playbook, flags);
   const templateErrors = await preflightTemplates({ playbook: inputs.playbook, inventory: inputs.inventory, extraVars: inputs.extraVars, ...(flags.limit !== undefined ? { limit: flags.limit } : {}) });
   if (templateErrors.length === 1) throw templateErrors[0];
   if (templateErrors.length > 1) throw new InputErrors(templateErrors);
@@ -140,7 +170,7 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     playbook: inputs.playbook,
     inventory: inputs.inventory,
     modules: { get: getModule },
-    connect: flagConnections(createConnection, flags),
+    connect: flagConnections(connectWithConfig, flags),
     connectionOptions: {
       timeoutMs: Number(flags.timeout) * 1000,
       ...(flags.acceptNewHostKeys ? { acceptNewHostKeys: true } : {}),

@@ -155,7 +155,7 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): P
     run: (command, opts) => (conn ?? noConn()).exec(command, { ...opts, ...(become ? { become } : {}) }),
     query: (command, opts) => (conn ?? noConn()).exec(command, { ...opts, ...(become ? { become } : {}) }),
     findFile: (kind, name) => findTaskFile(task, env.scope.playbookDir, kind, name),
-    renderTemplate: (path) => t.renderFile(path, vars),
+    renderTemplate: (path, extra) => t.renderFile(path, extra ? { ...vars, ...extra } : vars),
     evaluate: (expr) => t.evaluate(expr, vars),
     warn: (m) => env.warn(m, host.name),
   };

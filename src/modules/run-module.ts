@@ -20,7 +20,7 @@ export function checkContext(ctx: ApplyContext, refreshed = false): CheckContext
     vars: ctx.vars,
     query: (command, opts) => ctx.run(command, opts),
     findFile: (kind, name) => ctx.findFile(kind, name),
-    renderTemplate: (path) => ctx.renderTemplate(path),
+    renderTemplate: (path, extra) => ctx.renderTemplate(path, extra),
     evaluate: (expression) => ctx.evaluate(expression),
     warn: (message) => ctx.warn(message),
   };

@@ -1,8 +1,10 @@
 /** template: render a controller template with the host's vars and put it on the host. */
+import { ansibleConfig } from '../config/index.js';
 import { errorMessage, HapbError, ModuleError } from '../errors/index.js';
 import { objectSchema, stringSchema } from './args.js';
 import { planContent, putContentOptions, putContentSchemas, type PutContentArgs } from './put-content.js';
 import type { Module } from './types.js';
+import { templateVars } from './template-vars.js';
 
 export type TemplateArgs = PutContentArgs & {
   src: string;
@@ -24,7 +26,8 @@ export const templateModule: Module<TemplateArgs> = {
     const local = ctx.findFile('templates', args.src);
     let text: string;
     try {
-      text = ctx.renderTemplate(local);
+      const extra = templateVars({ src: args.src, fullpath: local, dest: args.dest, managed: ansibleConfig().ansibleManaged });
+      text = ctx.renderTemplate(local, extra);
     } catch (e) {
       // template errors already carry their file and line
       if (e instanceof HapbError) throw e;

@@ -28,8 +28,8 @@ export interface CheckContext {
   query(command: string, opts?: Omit<ExecOptions, 'become' | 'stdin'>): Promise<ExecResult>;
   /** locate a role/playbook file for `src:`: kind is the role sub-folder searched first */
   findFile(kind: 'templates' | 'files', name: string): string;
-  /** render a template file (a local path) with the host's vars */
-  renderTemplate(path: string): string;
+  /** render a template file (a local path) with the host's vars, and `extra` over them (the template module's own) */
+  renderTemplate(path: string, extra?: Vars): string;
   /** evaluate a Jinja expression (assert's `that`, debug's `var`) to a native value */
   evaluate(expression: string): unknown;
   warn(message: string): void;

@@ -302,7 +302,9 @@ class Loader {
     const candidates = [...Object.keys(taskKeywords), ...this.opts.modules.names(), 'meta'];
     const known = moduleKeys.filter((k) => k === 'meta' || this.opts.modules.lookup(k));
     for (const k of moduleKeys.filter((k) => !known.includes(k))) {
-      const guess = closest(k, candidates);
+      // `ansible.builtin.copi`: guess among the names under the same collection
+      const collection = /^(\w+\.\w+\.)\w*$/.exec(k)?.[1];
+      const guess = collection ? closest(k, this.opts.modules.names().map((n) => collection + n)) : closest(k, candidates);
       this.errors.push(
         new SchemaError(
           `unknown key or module '${k}' in task`,

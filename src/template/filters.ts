@@ -8,7 +8,6 @@ import type nunjucks from 'nunjucks';
 import YAML from 'yaml';
 import { parseBoolean } from '../core/bool.js';
 import { arg, splitArgs, type Args } from './args.js';
-import { ipaddr } from './ipaddr.js';
 import { testRegistry } from './nunjucks-internals.js';
 import type { Session } from './lazy-vars.js';
 import { pyMod } from './operators.js';
@@ -418,8 +417,6 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
       return { string: 'str', number: Number.isInteger(v) ? 'int' : 'float', boolean: 'bool' }[typeof v as string] ?? typeof v;
     },
     format: (v, a) => pyMod(pyStr(v), Object.keys(a.kw).length ? a.kw : a.pos),
-    ipaddr: (v, a) => ipaddr(v, a.pos[0]),
-    ipv4: (v, a) => ipaddr(v, a.pos[0]),
   };
   filters.d = filters.default as Filter;
   filters.tojson = filters.to_json as Filter;

@@ -107,7 +107,8 @@ export function registerHelpers(
   env.addGlobal(helper.concat, pyConcat);
   env.addGlobal(helper.compare, pyCompare);
   env.addGlobal(helper.truthy, (value: unknown) => isTruthy(value));
-  env.addGlobal(helper.output, (value: unknown) => (value instanceof SafeString ? String(value) : pyStr(value)));
+  // Ansible's finalize: an expression that is None prints nothing ([{{ none }}] is [])
+  env.addGlobal(helper.output, (value: unknown) => (value === null ? '' : value instanceof SafeString ? String(value) : pyStr(value)));
   env.addGlobal(helper.capture, (value: unknown) => {
     top().captured = { value };
     return '';

@@ -6,6 +6,7 @@
  */
 import nunjucks from 'nunjucks';
 import { closest } from '../yaml/validate.js';
+import { registerFilterNames } from './filter-names.js';
 import { registerFilters } from './filters.js';
 import { parseTemplate, registeredNames, type AstNode } from './nunjucks-internals.js';
 import { registerTests } from './tests.js';
@@ -30,6 +31,7 @@ function known(): { filters: Set<string>; tests: Set<string> } {
       throw new Error('syntax check: no session');
     });
     registerTests(env);
+    registerFilterNames(env); // the collection names (ansible.builtin., ansible.utils.), as the templater has them
     names = { filters: new Set(registeredNames(env, 'filters')), tests: new Set(registeredNames(env, 'tests')) };
   }
   return names;

@@ -9,6 +9,7 @@ import nunjucks from 'nunjucks';
 import type { Vars } from '../core/types.js';
 import { TemplateError, toTemplateError, withSource } from './errors.js';
 import { closest } from '../yaml/validate.js';
+import { registerFilterNames } from './filter-names.js';
 import { registerFilters } from './filters.js';
 import { isUnsafe, Session } from './lazy-vars.js';
 import { compileAst, nodes, parseTemplate, registeredNames, templateFromCode, type AstNode } from './nunjucks-internals.js';
@@ -111,6 +112,8 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   registerHelpers(env, top, renderIn);
   registerFilters(env, () => top().session);
   registerTests(env);
+  // last: gives the filters registered above their collection names too
+  registerFilterNames(env);
 
   /** Run `fn` with `vars` as the current scope (reusing the session of an enclosing render). */
   function within<T>(vars: Vars, fn: (frame: Frame) => T): T {

@@ -34,6 +34,7 @@ describe('bad playbooks', () => {
     ['yaml syntax', '- hosts: all\n  tasks: [\n', /YAML syntax error/, 3, undefined],
     ['typo in a task keyword', '- hosts: all\n  tasks:\n    - command: "true"\n      notfiy: x\n', /unknown key or module 'notfiy'/, 4, /did you mean 'notify'/],
     ['unknown module', '- hosts: all\n  tasks:\n    - templat:\n        src: a\n        dest: b\n', /unknown key or module 'templat'/, 3, /did you mean 'template'/],
+    ['unknown FQCN module', '- hosts: all\n  tasks:\n    - ansible.builtin.templat:\n        src: a\n        dest: b\n', /unknown key or module 'ansible.builtin.templat'/, 3, /did you mean 'ansible.builtin.template'/],
     ['typo in module argument', '- hosts: all\n  tasks:\n    - copy:\n        content: x\n        dset: /tmp/x\n', /unknown argument 'dset' for module 'copy'/, 5, /did you mean 'dest'/],
     ['wrong type', '- hosts: all\n  tasks:\n    - command: "true"\n      register: [a]\n', /'register' of task must be of type string/, 4, undefined],
     ['unknown handler', '- hosts: all\n  tasks:\n    - command: "true"\n      notify: reload ngnix\n  handlers:\n    - name: reload nginx\n      command: "true"\n', /notifies 'reload ngnix'/, 3, /did you mean 'reload nginx'/],
@@ -53,6 +54,16 @@ describe('bad playbooks', () => {
     expect(e?.pos?.col).toBeGreaterThan(0);
     if (hint) expect(e?.hint).toMatch(hint);
     expect(e?.exitCode).toBe(4);
+  });
+
+  it('accepts the ansible.builtin. name of every module, meta included', () => {
+    const names = ['meta', ...catalog.names().filter((n) => n !== 'meta')];
+    const tasks = names.map((n) => `    - ansible.builtin.${n}: ${n === 'meta' ? 'flush_handlers' : '{}'}\n`).join('');
+    const errs = errorsOf(write('fqcn.yml', `- hosts: all\n  tasks:\n${tasks}`));
+    // arguments may be missing (required ones), but every name is known
+    expect(errs.filter((e) => /unknown key or module/.test(e.message)).map((e) => e.message)).toEqual([]);
+    const book = loadPlaybook(write('meta.yml', '- hosts: all\n  tasks:\n    - ansible.builtin.meta: flush_handlers\n'), { modules: catalog });
+    expect(book.plays[0]?.tasks[0]?.module).toBe('meta');
   });
 
   it('reports every error of a file at once', () => {

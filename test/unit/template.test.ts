@@ -23,7 +23,7 @@ describe('renderString: environment like Ansible', () => {
     ['trim_blocks: newline after a block tag is removed', '{% if true %}\nyes\n{% endif %}\nend', {}, 'yes\nend'],
     ['lstrip_blocks off: indentation before a block tag stays', 'a\n  {% if true %}b{% endif %}', {}, 'a\n  b'],
     ['booleans print like Python', '{{ on }} {{ off }}', { on: true, off: false }, 'True False'],
-    ['None prints like Python', '{{ n }}', { n: null }, 'None'],
+    ['None prints nothing, as with Ansible finalize', 'a{{ n }}b {{ [n] }}', { n: null }, 'ab [None]'],
     ['lists and dicts print as Python repr', "{{ l }} {{ d }}", { l: ['a', 1], d: { k: "it's" } }, `['a', 1] {'k': "it's"}`],
     ['empty list is false in if', '{% if l %}T{% else %}F{% endif %}', { l: [] }, 'F'],
     ['empty dict is false in not', '{{ not d }}', { d: {} }, 'True'],
