@@ -1,5 +1,6 @@
 /** `hapb drill`: the failover drill under load, with a summary, JSON, a Markdown report and SVG timelines. */
 import type { Command } from 'commander';
+import type { Clock } from '../core/clock.js';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
 import type { ConvergeLike } from '../drill/lab-adapter.js';
 import { quietConverge } from '../drill/converge.js';
@@ -26,6 +27,8 @@ export interface DrillCommandDeps {
   settleMs?: number;
   /** override of the timings of the way back to health (tests) */
   heal?: DrillRunOptions['heal'];
+  /** the time the drill runs on (tests simulate it; default: the system's) */
+  clock?: Clock;
 }
 
 const examples = `
@@ -81,6 +84,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
             ...opts,
             ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
             ...(deps.heal ? { heal: deps.heal } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
           };
           report = await runDrill(lab, list, opts.profiles, runOpts, progress.listener);
         } finally {

@@ -17,7 +17,7 @@ import {
   vipMovedWithin,
 } from '../assertions.js';
 import type { Verdict } from '../types.js';
-import { cmd, killNginxStamped, restoreHealthy, run, sleep, waitSingleHolder } from './steps.js';
+import { cmd, killNginxStamped, restoreHealthy, run, waitSingleHolder } from './steps.js';
 import type { Scenario, VerdictInput } from './types.js';
 
 const faultAt = 2000;
@@ -96,10 +96,10 @@ const lbRecover: Scenario = {
   prepare: async (ctx) => {
     if (!ctx.state.nginxDown) {
       await restoreHealthy(ctx);
-      const h = await waitSingleHolder(ctx.lab);
+      const h = await waitSingleHolder(ctx.lab, undefined, ctx.clock);
       await run(ctx.lab, h, [...cmd.killNginx], 'killing nginx');
       ctx.state.nginxDown = h;
-      await sleep(5000);
+      await ctx.clock.sleep(5000);
     }
   },
   run: async (ctx) => {
@@ -191,10 +191,10 @@ const lbPoweron: Scenario = {
   prepare: async (ctx) => {
     if (!ctx.state.poweredOff) {
       await restoreHealthy(ctx);
-      const h = await waitSingleHolder(ctx.lab);
+      const h = await waitSingleHolder(ctx.lab, undefined, ctx.clock);
       await ctx.lab.poweroff(h);
       ctx.state.poweredOff = h;
-      await waitSingleHolder(ctx.lab);
+      await waitSingleHolder(ctx.lab, undefined, ctx.clock);
     }
   },
   run: async (ctx) => {
@@ -316,6 +316,7 @@ const convergeUnderLoad: Scenario = {
   name: 'converge-under-load',
   description: 'the playbook converges the cluster again while the load runs',
   durationMs: 90_000,
+  endsWithSteps: true,
   prepare: restoreHealthy,
   run: async (ctx) => {
     await ctx.at(faultAt);
@@ -343,9 +344,6 @@ export const scenarios: readonly Scenario[] = [
   lbPartition,
   convergeUnderLoad,
 ];
-
-/** scenario names that stop the load as soon as their steps end (their length is a ceiling) */
-export const endsWithSteps: ReadonlySet<string> = new Set(['converge-under-load']);
 
 /** named sequences */
 export const plans: Readonly<Record<string, readonly string[]>> = {

@@ -1,4 +1,5 @@
 /** Fault and recovery actions inside the machines, and bringing the cluster back to health. */
+import { systemClock, type Clock } from '../../core/clock.js';
 import { HapbError } from '../../errors/index.js';
 import type { ExecResult, LabControl } from '../lab-control.js';
 import type { ScenarioContext } from './types.js';
@@ -32,18 +33,14 @@ export const cmd = {
   restartKeepalived: ['sh', '-c', 'systemctl reset-failed keepalived.service 2>/dev/null; systemctl restart keepalived.service'],
 } as const;
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** wait (untimed, before a load) until exactly one director holds the VIP */
-export async function waitSingleHolder(lab: LabControl, limitMs = 20_000): Promise<string> {
-  const until = Date.now() + limitMs;
+export async function waitSingleHolder(lab: LabControl, limitMs = 20_000, clock: Clock = systemClock): Promise<string> {
+  const until = clock.now() + limitMs;
   let last: string[] = [];
-  while (Date.now() < until) {
+  while (clock.now() < until) {
     last = await lab.vipHolders();
     if (last.length === 1 && last[0] !== undefined) return last[0];
-    await sleep(200);
+    await clock.sleep(200);
   }
   throw new HapbError(`VIP not held by exactly one director after ${limitMs / 1000} s (holders: ${last.join(', ') || 'none'})`, {
     hint: 'the cluster is not healthy: check keepalived on the directors',
@@ -51,8 +48,8 @@ export async function waitSingleHolder(lab: LabControl, limitMs = 20_000): Promi
 }
 
 /** undo what earlier scenarios left broken, then wait for one VIP holder */
-export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>): Promise<void> {
-  const { lab, state } = ctx;
+export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'> & Partial<Pick<ScenarioContext, 'clock'>>): Promise<void> {
+  const { lab, state, clock = systemClock } = ctx;
   if (state.partitioned) {
     await lab.heal();
     delete state.partitioned;
@@ -77,7 +74,7 @@ export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>
     await run(lab, state.backendStopped, [...cmd.startNginx], 'starting nginx');
     delete state.backendStopped;
   }
-  await waitSingleHolder(lab);
+  await waitSingleHolder(lab, undefined, clock);
 }
 
 /**
@@ -85,17 +82,17 @@ export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>
  * (a master converged last takes the VIP back seconds later; that hand-back
  * belongs to no scenario)
  */
-export async function waitStableHolder(lab: LabControl, stableMs = 8000, limitMs = 40_000): Promise<string> {
-  const until = Date.now() + limitMs;
-  let holder = await waitSingleHolder(lab, limitMs);
-  let since = Date.now();
-  while (Date.now() < until) {
-    if (Date.now() - since >= stableMs) return holder;
-    await sleep(200);
+export async function waitStableHolder(lab: LabControl, stableMs = 8000, limitMs = 40_000, clock: Clock = systemClock): Promise<string> {
+  const until = clock.now() + limitMs;
+  let holder = await waitSingleHolder(lab, limitMs, clock);
+  let since = clock.now();
+  while (clock.now() < until) {
+    if (clock.now() - since >= stableMs) return holder;
+    await clock.sleep(200);
     const h = await lab.vipHolders();
     if (h.length !== 1 || h[0] !== holder) {
-      holder = await waitSingleHolder(lab, Math.max(1000, until - Date.now()));
-      since = Date.now();
+      holder = await waitSingleHolder(lab, Math.max(1000, until - clock.now()), clock);
+      since = clock.now();
     }
   }
   return holder;
