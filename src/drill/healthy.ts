@@ -19,20 +19,12 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { HapbError } from '../errors/index.js';
 import type { LabControl, LabTopology } from './lab-control.js';
 import type { Finding, Profile } from './types.js';
+import { parseProbe, probeScript, SERVICES, wanted, type UnitFacts } from '../lab/probe.js';
 import type { DrillState } from './scenarios/types.js';
 import { cmd } from './scenarios/steps.js';
 
-/** the services the roles manage; a machine runs those of them that are enabled */
-export const SERVICES = ['nginx', 'keepalived', 'ssh', 'hapb-firewall', 'hapb-vip-lo'] as const;
-
-export interface UnitFacts {
-  /** systemctl is-enabled (enabled, disabled, static, ...; "" when the unit does not exist) */
-  enabled: string;
-  /** ActiveState: active, inactive, failed, activating, deactivating, reloading */
-  active: string;
-  /** Result: success, signal, exit-code, ... */
-  result: string;
-}
+/** the probe is the lab's (src/lab/probe.ts): settle and the healthy start read machines alike */
+export { parseProbe, probeScript, SERVICES, wanted, type UnitFacts };
 
 export interface MachineFacts {
   host: string;
@@ -63,34 +55,6 @@ export type Problem =
   | { kind: 'service'; host: string; unit: string; facts: UnitFacts }
   | { kind: 'vip'; holders: string[]; preferred: string }
   | { kind: 'client'; client: string; status: string; arpHost?: string; holder: string };
-
-/** The shell probe run in each machine; `parseProbe` reads its output. */
-export const probeScript = [
-  `for u in ${SERVICES.join(' ')}; do`,
-  '  e=$(systemctl is-enabled "$u" 2>/dev/null); a=$(systemctl show -p ActiveState --value "$u" 2>/dev/null); r=$(systemctl show -p Result --value "$u" 2>/dev/null)',
-  '  echo "unit $u ${e:--} ${a:--} ${r:--}"',
-  'done',
-  "grep -l 'systemctl stop keepalived' /etc/keepalived/*.sh 2>/dev/null | sed 's/^/stopper /'",
-  'true',
-].join('\n');
-
-export function parseProbe(stdout: string): Pick<MachineFacts, 'units' | 'keepalivedStoppers'> {
-  const units: Record<string, UnitFacts> = {};
-  const keepalivedStoppers: string[] = [];
-  for (const line of stdout.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f[0] === 'unit' && f[1] && f.length >= 5) {
-      const v = (s: string | undefined): string => (s === undefined || s === '-' ? '' : s);
-      units[f[1]] = { enabled: v(f[2]), active: v(f[3]), result: v(f[4]) };
-    } else if (f[0] === 'stopper' && f[1]) keepalivedStoppers.push(f[1]);
-  }
-  return { units, keepalivedStoppers };
-}
-
-/** a unit the converge enabled: it must run */
-export function wanted(u: UnitFacts): boolean {
-  return u.enabled === 'enabled' || u.enabled === 'enabled-runtime';
-}
 
 /** Everything that differs from the healthy state, repair order: network, power, services (nginx first), VIP last. */
 export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'directors'> & { client?: string }): Problem[] {
