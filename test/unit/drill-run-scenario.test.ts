@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { noFailedRequests, vipMovedWithin } from '../../src/drill/assertions.js';
 import { runDrill } from '../../src/drill/run-drill.js';
+import { restoreHealthy, scenarios } from '../../src/drill/scenarios/catalog.js';
 import { runScenario } from '../../src/drill/scenarios/run-scenario.js';
-import { restoreHealthy } from '../../src/drill/scenarios/steps.js';
 import type { DrillState } from '../../src/drill/scenarios/types.js';
 import type { Scenario } from '../../src/drill/scenarios/types.js';
 import { MemoryLab } from '../golden/drill/memory-lab.js';
@@ -96,6 +96,42 @@ describe('restoreHealthy', () => {
       'lb1: sh -c systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service',
       'web1: sh -c systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service',
     ]);
+    expect(state).toEqual({});
+  });
+});
+
+describe('the catalog over the in-memory lab', () => {
+  it('each fault is undone by the scenario that pairs with it, or by restoreHealthy; nothing is left', async () => {
+    const clock = new VirtualClock();
+    const lab = new MemoryLab(100, clock);
+    const state: DrillState = {};
+    const errors: string[] = [];
+    for (const s of scenarios) {
+      const r = await runScenario(lab, s, 'hapb', state, { ...opts, clock });
+      if (r.error) errors.push(`${s.name}: ${r.error}`);
+    }
+    expect(errors).toEqual([]);
+    const acts = lab.log.filter((l) => !l.includes('date +%s%3N'));
+    // the injects and undos, in scenario order (lb-nginx-killed's 8 stamped kills left out)
+    expect(acts).toEqual([
+      'lb1: sh -c systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service',
+      'web1: systemctl stop nginx.service',
+      'web1: sh -c systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service',
+      'poweroff lb1',
+      'poweron lb1',
+      'poweroff web1',
+      'poweron web1',
+      'cut lb1',
+      'uncut lb1',
+      'cut web1',
+      'uncut web1',
+      'lb1: systemctl kill --signal=SIGKILL keepalived.service',
+      'lb1: sh -c systemctl reset-failed keepalived.service 2>/dev/null; systemctl restart keepalived.service',
+      'partition lb1|lb2',
+      'heal',
+      'profile hapb',
+    ]);
+    expect(lab.log.filter((l) => l.includes('date +%s%3N'))).toHaveLength(8);
     expect(state).toEqual({});
   });
 });

@@ -2,7 +2,6 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import { HapbError } from '../../errors/index.js';
 import type { ExecResult, LabControl } from '../lab-control.js';
-import type { ScenarioContext } from './types.js';
 
 /** run argv in `host`; a non-zero rc is an error naming `what` */
 export async function run(lab: LabControl, host: string, argv: string[], what: string): Promise<ExecResult> {
@@ -45,36 +44,6 @@ export async function waitSingleHolder(lab: LabControl, limitMs = 20_000, clock:
   throw new HapbError(`VIP not held by exactly one director after ${limitMs / 1000} s (holders: ${last.join(', ') || 'none'})`, {
     hint: 'the cluster is not healthy: check keepalived on the directors',
   });
-}
-
-/** undo what earlier scenarios left broken, then wait for one VIP holder */
-export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'> & Partial<Pick<ScenarioContext, 'clock'>>): Promise<void> {
-  const { lab, state, clock = systemClock } = ctx;
-  if (state.partitioned) {
-    await lab.heal();
-    delete state.partitioned;
-  }
-  if (state.linkCut) {
-    await lab.uncut(state.linkCut);
-    delete state.linkCut;
-  }
-  if (state.keepalivedDown) {
-    await run(lab, state.keepalivedDown, [...cmd.restartKeepalived], 'restarting keepalived');
-    delete state.keepalivedDown;
-  }
-  if (state.poweredOff) {
-    await lab.poweron(state.poweredOff);
-    delete state.poweredOff;
-  }
-  if (state.nginxDown) {
-    await run(lab, state.nginxDown, [...cmd.startNginx], 'starting nginx');
-    delete state.nginxDown;
-  }
-  if (state.backendStopped) {
-    await run(lab, state.backendStopped, [...cmd.startNginx], 'starting nginx');
-    delete state.backendStopped;
-  }
-  await waitSingleHolder(lab, undefined, clock);
 }
 
 /**

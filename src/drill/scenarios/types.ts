@@ -17,6 +17,19 @@ export interface DrillState {
   keepalivedDown?: string;
 }
 
+/**
+ * A fault the scenarios make, declared with its undo beside its inject (in
+ * catalog.ts): `key` is the DrillState entry that says it is in place, so an
+ * interrupted scenario's fault is still undone (restoreHealthy).
+ */
+export interface Fault {
+  readonly key: keyof DrillState;
+  /** make it (each fault takes its own arguments: a host, two groups) */
+  inject(lab: LabControl, ...args: never[]): Promise<unknown>;
+  /** undo it on the host DrillState names (a partition: '') */
+  undo(lab: LabControl, host: string): Promise<unknown>;
+}
+
 export interface ScenarioContext {
   lab: LabControl;
   profile: Profile;
