@@ -4,7 +4,7 @@
  * code or signal, stderr) rather than exceptions. `run` waits for the end;
  * `start` hands back the running child (a monitor, a load generator).
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { CommandFailedError } from './errors.js';
 
 export interface RunResult {
@@ -71,10 +71,14 @@ export async function runOk(argv: string[], opts: RunOptions = {}): Promise<stri
   return r.stdout;
 }
 
+type Stream = 'pipe' | 'ignore' | number;
+
 export interface StartOptions {
-  /** stdin, stdout, stderr: 'pipe' or 'ignore' each (default: all piped) */
-  stdio?: ['pipe' | 'ignore', 'pipe' | 'ignore', 'pipe' | 'ignore'];
+  /** stdin, stdout, stderr: 'pipe', 'ignore' or an open fd each (default: all piped) */
+  stdio?: [Stream, Stream, Stream] | 'ignore';
   env?: NodeJS.ProcessEnv;
+  /** its own session, to outlive this process (call `unref()` on the child) */
+  detached?: boolean;
 }
 
 /**
@@ -85,5 +89,14 @@ export interface StartOptions {
 export function start(argv: readonly string[], opts: StartOptions = {}): ChildProcess {
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new Error('start: empty argv');
-  return spawn(cmd, args, { stdio: opts.stdio ?? ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env });
+  return spawn(cmd, args, { stdio: opts.stdio ?? ['pipe', 'pipe', 'pipe'], env: opts.env ?? process.env, ...(opts.detached ? { detached: true } : {}) });
+}
+
+/** `run`, synchronously (test beds and scripts): rc and output, never throws for a non-zero rc */
+export function runSync(argv: readonly string[]): RunResult {
+  const [cmd, ...args] = argv;
+  if (cmd === undefined) throw new Error('runSync: empty argv');
+  const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error) throw r.error;
+  return { rc: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
