@@ -1,9 +1,8 @@
 /** `hapb drill`: the failover drill under load, with a summary, JSON, a Markdown report and SVG timelines. */
 import type { Command } from 'commander';
+import type { Clock } from '../core/clock.js';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
-import type { ConvergeLike } from '../drill/lab-adapter.js';
-import { quietConverge } from '../drill/converge.js';
-import { openLabWith, type OpenLab } from '../drill/open-lab.js';
+import { openLab as openRealLab, type OpenLab } from '../drill/open-lab.js';
 import { parseDrillOptions, type RawDrillOptions } from '../drill/options.js';
 import { listrProgress, plainProgress } from '../drill/progress.js';
 import { writeReport } from '../drill/report/files.js';
@@ -13,19 +12,14 @@ import { runDrill, type DrillRunOptions } from '../drill/run-drill.js';
 import { plans, scenarios } from '../drill/scenarios/catalog.js';
 
 export interface DrillCommandDeps {
-  /**
-   * the engine's converge hook (the same one `hapb lab` gets). The drill first
-   * uses its own capture of this build's `hapb run` (src/drill/converge.ts: the
-   * same command as the lab's cliConverge, output kept off stdout so `-o json`
-   * and the progress display stay whole); this hook is the fallback.
-   */
-  converge?: ConvergeLike;
-  /** open a lab by name (tests pass their own) */
+  /** open a lab by name (default: the real lab, converged by this build's `hapb run`; tests pass their own) */
   openLab?: OpenLab;
   /** override of the settle time after a converge, ms (tests) */
   settleMs?: number;
   /** override of the timings of the way back to health (tests) */
   heal?: DrillRunOptions['heal'];
+  /** the time the drill runs on (tests simulate it; default: the system's) */
+  clock?: Clock;
 }
 
 const examples = `
@@ -71,9 +65,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         }
         const opts = parseDrillOptions(raw);
         const list = resolveScenarios(names);
-        const converge = quietConverge() ?? deps.converge;
-        const open = deps.openLab ?? openLabWith(converge ? { converge } : {});
-        const lab = await open(opts.name);
+        const lab = await (deps.openLab ?? openRealLab)(opts.name);
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;
         try {
@@ -81,6 +73,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
             ...opts,
             ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
             ...(deps.heal ? { heal: deps.heal } : {}),
+            ...(deps.clock ? { clock: deps.clock } : {}),
           };
           report = await runDrill(lab, list, opts.profiles, runOpts, progress.listener);
         } finally {

@@ -1,8 +1,7 @@
 /**
- * `hapb lab ...`: the lab's verbs. The lead's CLI calls registerLabCommands and
- * passes the converge hook (the engine's runPlaybook over the lab inventory).
+ * `hapb lab ...`: the lab's verbs. The converge runs this build's `hapb run`
+ * as a child process (src/lab/converge.ts).
  */
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { Listr } from 'listr2';
@@ -36,23 +35,15 @@ import {
   IMAGE_TOOLS,
   recipeHash,
   defaultRecipe,
-  type ConvergeFn,
   type LabStatus,
   type Profile,
 } from '../lab/index.js';
 import { convergeLab } from '../lab/up.js';
 import { cliConverge } from '../lab/converge.js';
+import { run } from '../lab/run.js';
 import { usageError } from '../lab/errors.js';
 import { machineOf } from '../lab/state.js';
 import { imageReady } from '../lab/image.js';
-
-export interface LabCommandHooks {
-  /**
-   * runs the engine (runPlaybook) on the lab inventory; without it `lab up` runs
-   * `hapb run` of this build as a child process (src/lab/converge.ts)
-   */
-  converge?: ConvergeFn;
-}
 
 const nameOption = (): Option =>
   new Option('-n, --name <lab>', 'lab name').env('HAPB_LAB').default(DEFAULT_LAB);
@@ -64,7 +55,7 @@ function example(cmd: Command, text: string): Command {
   return cmd.addHelpText('after', `\nExample:\n  ${text}`);
 }
 
-export function registerLabCommands(program: Command, hooks: LabCommandHooks = {}): Command {
+export function registerLabCommands(program: Command): Command {
   const lab = program
     .command('lab')
     .description('the HA cluster as real lightweight machines on this box (systemd-nspawn, sealed network; root)');
@@ -160,7 +151,7 @@ Examples:
 
   /** false when this build has no engine to converge with */
   const converge = async (name: string, playbook: string, profile: Profile): Promise<boolean> => {
-    const fn = hooks.converge ?? cliConverge();
+    const fn = cliConverge();
     if (!fn) {
       process.stderr.write(`lab ${name}: no engine in this build; converge yourself:\n  hapb run ${playbook} -i ${labInventoryPath(name)}\n`);
       return false;
@@ -317,12 +308,8 @@ Examples:
   return lab;
 }
 
-function passthrough(cmd: string, args: string[]): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: 'inherit' });
-    child.on('error', reject);
-    child.on('close', (rc) => resolve(rc ?? 1));
-  });
+async function passthrough(cmd: string, args: string[]): Promise<number> {
+  return (await run([cmd, ...args], { stdio: 'inherit' })).rc ?? 1;
 }
 
 export function formatStatus(s: LabStatus): string {

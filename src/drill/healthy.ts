@@ -15,23 +15,16 @@
  * keepalived). Pure logic (observation → problems → findings) is separate from
  * the loop that acts, so it is unit-tested without a lab.
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import { HapbError } from '../errors/index.js';
 import type { LabControl, LabTopology } from './lab-control.js';
 import type { Finding, Profile } from './types.js';
+import { parseProbe, probeScript, SERVICES, wanted, type UnitFacts } from '../lab/probe.js';
 import type { DrillState } from './scenarios/types.js';
-import { cmd, sleep } from './scenarios/steps.js';
+import { cmd } from './scenarios/steps.js';
 
-/** the services the roles manage; a machine runs those of them that are enabled */
-export const SERVICES = ['nginx', 'keepalived', 'ssh', 'hapb-firewall', 'hapb-vip-lo'] as const;
-
-export interface UnitFacts {
-  /** systemctl is-enabled (enabled, disabled, static, ...; "" when the unit does not exist) */
-  enabled: string;
-  /** ActiveState: active, inactive, failed, activating, deactivating, reloading */
-  active: string;
-  /** Result: success, signal, exit-code, ... */
-  result: string;
-}
+/** the probe is the lab's (src/lab/probe.ts): settle and the healthy start read machines alike */
+export { parseProbe, probeScript, SERVICES, wanted, type UnitFacts };
 
 export interface MachineFacts {
   host: string;
@@ -62,34 +55,6 @@ export type Problem =
   | { kind: 'service'; host: string; unit: string; facts: UnitFacts }
   | { kind: 'vip'; holders: string[]; preferred: string }
   | { kind: 'client'; client: string; status: string; arpHost?: string; holder: string };
-
-/** The shell probe run in each machine; `parseProbe` reads its output. */
-export const probeScript = [
-  `for u in ${SERVICES.join(' ')}; do`,
-  '  e=$(systemctl is-enabled "$u" 2>/dev/null); a=$(systemctl show -p ActiveState --value "$u" 2>/dev/null); r=$(systemctl show -p Result --value "$u" 2>/dev/null)',
-  '  echo "unit $u ${e:--} ${a:--} ${r:--}"',
-  'done',
-  "grep -l 'systemctl stop keepalived' /etc/keepalived/*.sh 2>/dev/null | sed 's/^/stopper /'",
-  'true',
-].join('\n');
-
-export function parseProbe(stdout: string): Pick<MachineFacts, 'units' | 'keepalivedStoppers'> {
-  const units: Record<string, UnitFacts> = {};
-  const keepalivedStoppers: string[] = [];
-  for (const line of stdout.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    if (f[0] === 'unit' && f[1] && f.length >= 5) {
-      const v = (s: string | undefined): string => (s === undefined || s === '-' ? '' : s);
-      units[f[1]] = { enabled: v(f[2]), active: v(f[3]), result: v(f[4]) };
-    } else if (f[0] === 'stopper' && f[1]) keepalivedStoppers.push(f[1]);
-  }
-  return { units, keepalivedStoppers };
-}
-
-/** a unit the converge enabled: it must run */
-export function wanted(u: UnitFacts): boolean {
-  return u.enabled === 'enabled' || u.enabled === 'enabled-runtime';
-}
 
 /** Everything that differs from the healthy state, repair order: network, power, services (nginx first), VIP last. */
 export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'directors'> & { client?: string }): Problem[] {
@@ -279,6 +244,8 @@ export interface HealOptions {
   stableMs?: number;
   pollMs?: number;
   step?(label: string): void;
+  /** the time the waits run on (default: the system's) */
+  clock?: Clock;
 }
 
 async function repair(lab: LabControl, p: Problem): Promise<void> {
@@ -309,11 +276,11 @@ function clearDrillState(state: DrillState): void {
   for (const k of Object.keys(state) as (keyof DrillState)[]) delete state[k];
 }
 
-async function until(ms: number, pollMs: number, probe: () => Promise<Problem[]>): Promise<Problem[]> {
-  const end = Date.now() + ms;
+async function until(clock: Clock, ms: number, pollMs: number, probe: () => Promise<Problem[]>): Promise<Problem[]> {
+  const end = clock.now() + ms;
   let problems = await probe();
-  while (problems.length > 0 && Date.now() < end) {
-    await sleep(pollMs);
+  while (problems.length > 0 && clock.now() < end) {
+    await clock.sleep(pollMs);
     problems = await probe();
   }
   return problems;
@@ -330,13 +297,14 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
   const vipMs = opts.vipMs ?? 20_000;
   const stableMs = opts.stableMs ?? 2000;
   const pollMs = opts.pollMs ?? 500;
+  const clock = opts.clock ?? systemClock;
   let facts: ClusterFacts = { machines: [], partitioned: false, vipHolders: [] };
   const probe = async (): Promise<Problem[]> => {
     facts = await observe(lab);
     return diagnose(facts, lab.topology);
   };
   opts.step?.('checking the cluster is healthy');
-  const left = await until(graceMs, pollMs, probe);
+  const left = await until(clock, graceMs, pollMs, probe);
   const findings: Finding[] = [];
   if (left.length > 0) {
     opts.step?.(`repairing: ${left.map(describeProblem).join('; ')}`);
@@ -347,9 +315,9 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
       findings.push(findingOf(p, state, seen, profile));
       await repair(lab, p);
     }
-    const repairedAt = Date.now();
+    const repairedAt = clock.now();
     const notClient = async (): Promise<Problem[]> => (await probe()).filter((p) => p.kind !== 'client');
-    let after = others.length > 0 ? await until(vipMs, pollMs, notClient) : left.filter((p) => p.kind !== 'client');
+    let after = others.length > 0 ? await until(clock, vipMs, pollMs, notClient) : left.filter((p) => p.kind !== 'client');
     if (vip) {
       const f = findingOf(vip, state, seen, profile);
       f.explanation = others.length ? 'a consequence of the faults above' : `no director moved it back to ${vip.kind === 'vip' ? vip.preferred : ''}`;
@@ -360,11 +328,11 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
       if (still && elsewhere.length > 0 && after.every((p) => p.kind === 'vip')) {
         // everything else is healthy and the VIP still sits elsewhere: make it move
         for (const h of elsewhere) await lab.exec(h, [...cmd.restartKeepalived]);
-        after = await until(vipMs, pollMs, notClient);
+        after = await until(clock, vipMs, pollMs, notClient);
         f.repair = `restarted keepalived on ${elsewhere.join(' and ')} so that ${still.preferred} takes the VIP`;
       } else if (!still) {
         f.repair = others.length
-          ? `none: back on ${vip.kind === 'vip' ? vip.preferred : ''} ${((Date.now() - repairedAt) / 1000).toFixed(1)} s after the repairs above`
+          ? `none: back on ${vip.kind === 'vip' ? vip.preferred : ''} ${((clock.now() - repairedAt) / 1000).toFixed(1)} s after the repairs above`
           : 'none';
       }
       findings.push(f);
@@ -375,7 +343,7 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
       if (stale) {
         findings.push(findingOf(stale, state, facts, profile));
         await repair(lab, stale);
-        after = await until(5000, pollMs, probe);
+        after = await until(clock, 5000, pollMs, probe);
       }
     }
     if (after.length > 0) {
@@ -386,9 +354,9 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
   }
   clearDrillState(state);
   // the healthy state must hold: a VIP that flaps, or a service that dies again, is no start
-  const end = Date.now() + stableMs;
-  while (Date.now() < end) {
-    await sleep(Math.min(pollMs, Math.max(0, end - Date.now())));
+  const end = clock.now() + stableMs;
+  while (clock.now() < end) {
+    await clock.sleep(Math.min(pollMs, Math.max(0, end - clock.now())));
     const holders = await lab.vipHolders();
     if (holders.length !== 1 || holders[0] !== lab.topology.directors[0]) {
       throw new HapbError(`the VIP did not stay on ${lab.topology.directors[0]} (holders: ${holders.join(', ') || 'none'})`, {

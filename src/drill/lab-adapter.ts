@@ -1,55 +1,27 @@
 /**
- * LabControl over the lab's programmatic API (src/lab/index.ts). The API is
- * described here structurally, so the drill builds and tests without the lab,
- * and the adapter can be unit-tested with a recording stand-in.
+ * LabControl over the lab's programmatic API (src/lab/index.ts). `LabApi` is
+ * the part of that API the drill uses, typed from it, so the adapter can be
+ * unit-tested with a recording stand-in.
  */
-import { spawn } from 'node:child_process';
 import { HapbError } from '../errors/index.js';
-import type { ExecResult, LabControl, LabTopology } from './lab-control.js';
+import type * as lab from '../lab/index.js';
+import type { ConvergeFn, LabState, MachineState } from '../lab/index.js';
+import { start } from '../lab/run.js';
+import type { LabControl, LabTopology } from './lab-control.js';
 import { spawnLoad } from './load-process.js';
-import type { Profile } from './types.js';
 
-export interface LabMachine {
-  host: string;
-  groups: string[];
-  netns: string;
-  power: 'on' | 'off';
-  cut?: boolean;
-}
-
-export interface LabStateLike {
-  name: string;
-  vips: string[];
-  profile: string;
-  machines: LabMachine[];
-  partitions?: unknown[];
-}
-
-export interface ConvergeRequestLike {
-  lab: string;
-  inventory: string;
-  playbook: string;
-  profile: Profile;
-}
-export type ConvergeLike = (req: ConvergeRequestLike) => Promise<void>;
+/** what the adapter reads of a machine's and a lab's state */
+export type LabMachine = Pick<MachineState, 'host' | 'groups' | 'netns' | 'power' | 'cut'>;
+export type LabStateLike = Pick<LabState, 'name' | 'vips' | 'profile'> & { machines: LabMachine[]; partitions?: LabState['partitions'] };
 
 /** the parts of src/lab/index.ts the drill uses */
-export interface LabApi {
-  execIn(lab: string, host: string, argv: string[]): Promise<ExecResult>;
-  poweroff(lab: string, host: string): Promise<number | void>;
-  poweron(lab: string, host: string): Promise<void>;
-  cut(lab: string, host: string): Promise<number | void>;
-  uncut(lab: string, host: string): Promise<number | void>;
-  partition(lab: string, a: string[], b: string[]): Promise<void>;
-  heal(lab: string): Promise<void>;
-  addressesIn(netns: string): Promise<string[]>;
+export type LabApi = Pick<typeof lab, 'execIn' | 'poweroff' | 'poweron' | 'cut' | 'uncut' | 'partition' | 'heal' | 'addressesIn' | 'convergeLab'> & {
   loadLab(lab: string): LabStateLike;
-  convergeLab(name: string, converge: ConvergeLike, opts: { profile?: Profile }): Promise<void>;
-}
+};
 
 export interface AdapterOptions {
-  /** the engine's converge hook; without it applyProfile only works for the lab's own profile */
-  converge?: ConvergeLike;
+  /** the converge (src/lab/converge.ts); without it applyProfile only works for the lab's own profile */
+  converge?: ConvergeFn;
   /** the groups of the seed inventory */
   groups?: { directors: string; backends: string; clients: string };
   /** the compiled load generator (default: next to this file) */
@@ -117,8 +89,8 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
     onAddressChange: (wake) => {
       // one `ip monitor address` per director namespace; any line means "look again"
       const monitors = topology.directors.map((host) => {
-        const child = spawn('ip', ['-n', machine(host).netns, 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
-        child.stdout.on('data', wake);
+        const child = start(['ip', '-n', machine(host).netns, 'monitor', 'address'], { stdio: ['ignore', 'pipe', 'ignore'] });
+        child.stdout?.on('data', wake);
         child.on('error', () => undefined);
         return child;
       });

@@ -3,13 +3,10 @@
  * poweroff, ...); tests and a dry run can give their own. Every method acts on
  * one machine by its inventory name (lb1, lb2, web1, web2, client).
  */
+import type { ExecResult } from '../connection/types.js';
 import type { LoadOptions, Profile, RequestRecord } from './types.js';
 
-export interface ExecResult {
-  rc: number;
-  stdout: string;
-  stderr: string;
-}
+export type { ExecResult };
 
 export interface LoadHandle {
   /** epoch ms of the load's t0 (known once the generator said `start`) */

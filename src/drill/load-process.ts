@@ -4,12 +4,12 @@
  * `['nsenter', '--net=/proc/1234/ns/net']` or `['ip', 'netns', 'exec', 'ns']`,
  * and turn its JSON lines into a LoadHandle.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { HapbError } from '../errors/index.js';
+import { start } from '../lab/run.js';
 import type { LoadHandle } from './lab-control.js';
 import { loadArgs, parseLoadLine } from './loadgen/protocol.js';
 import type { LoadOptions, RequestRecord } from './types.js';
@@ -35,9 +35,9 @@ export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle 
     throw new HapbError(`load generator ${entry} is missing`, { hint: 'run `npm run build` first' });
   }
   const argv = [...how.prefix, process.execPath, entry, ...loadArgs(opts, { watchStdin: true })];
-  const [cmd, ...rest] = argv;
-  if (cmd === undefined) throw new Error('empty argv');
-  const child = spawn(cmd, rest, { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = start(argv);
+  const { stdin, stdout, stderr } = child;
+  if (!stdin || !stdout || !stderr) throw new Error('load generator: no pipes');
   const records: RequestRecord[] = [];
   const listeners: ((r: RequestRecord) => void)[] = [];
   let stderrTail = '';
@@ -50,7 +50,7 @@ export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle 
   });
   t0Epoch.catch(() => undefined);
 
-  createInterface({ input: child.stdout }).on('line', (line) => {
+  createInterface({ input: stdout }).on('line', (line) => {
     const msg = parseLoadLine(line);
     if (!msg) return;
     if (msg.type === 'start') resolveT0(msg.t0Epoch);
@@ -64,11 +64,11 @@ export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle 
       for (const l of listeners) l(rec);
     }
   });
-  createInterface({ input: child.stderr }).on('line', (line) => {
+  createInterface({ input: stderr }).on('line', (line) => {
     stderrTail = (stderrTail + line + '\n').slice(-2000);
     how.onStderr?.(line);
   });
-  child.stdin.on('error', () => undefined);
+  stdin.on('error', () => undefined);
 
   const done = new Promise<RequestRecord[]>((resolve, reject) => {
     child.on('error', (err) => {
@@ -95,7 +95,7 @@ export function spawnLoad(opts: LoadOptions, how: SpawnLoadOptions): LoadHandle 
     t0Epoch,
     onRecord: (cb) => listeners.push(cb),
     stop: () => {
-      child.stdin.end();
+      stdin.end();
     },
     done,
   };

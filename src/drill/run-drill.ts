@@ -8,6 +8,7 @@
  * With both profiles the tutorial's verdicts are informational: it is the
  * reference being compared against, and the drill's verdict is hapb's.
  */
+import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../errors/index.js';
 import { ensureHealthy, type HealOptions } from './healthy.js';
 import type { LabControl } from './lab-control.js';
@@ -27,7 +28,7 @@ export interface DrillRunOptions extends RunOptions {
   /** default healthy-start */
   mode?: DrillMode;
   /** timings of the way back to health (tests shorten them) */
-  heal?: Omit<HealOptions, 'step'>;
+  heal?: Omit<HealOptions, 'step' | 'clock'>;
 }
 
 export function markInformational(r: ScenarioResult): ScenarioResult {
@@ -40,11 +41,12 @@ export function overallPass(results: ScenarioResult[]): boolean {
 
 /** a scenario that could not start because the cluster could not be made healthy */
 function notStarted(s: Scenario, profile: Profile, lab: LabControl, opts: RunOptions, why: string): ScenarioResult {
+  const clock = opts.clock ?? systemClock;
   return {
     scenario: s.name,
     profile,
     description: s.description,
-    t0Epoch: Date.now(),
+    t0Epoch: clock.now(),
     durationMs: s.durationMs,
     load: { url: lab.topology.url, rate: opts.rate, timeoutMs: opts.timeoutMs, durationMs: s.durationMs, keepalive: opts.keepalive },
     records: [],
@@ -70,11 +72,15 @@ export async function runDrill(
   const results: ScenarioResult[] = [];
   const setup: { profile: Profile; findings: Finding[] }[] = [];
   const heal = (profile: Profile, state: DrillState): Promise<Finding[]> =>
-    ensureHealthy(lab, profile, state, { ...opts.heal, ...(listener.step ? { step: (l: string) => listener.step?.(l) } : {}) });
+    ensureHealthy(lab, profile, state, {
+      ...opts.heal,
+      ...(opts.clock ? { clock: opts.clock } : {}),
+      ...(listener.step ? { step: (l: string) => listener.step?.(l) } : {}),
+    });
   for (const profile of profiles) {
     listener.profileStart?.(profile);
     await lab.applyProfile(profile);
-    await waitStableHolder(lab, opts.settleMs ?? 8000);
+    await waitStableHolder(lab, opts.settleMs ?? 8000, undefined, opts.clock);
     const state: DrillState = {};
     /** why the cluster is not healthy now (healthy-start mode), else undefined */
     let unhealthy: string | undefined;

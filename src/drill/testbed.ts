@@ -5,14 +5,17 @@
  * namespace; every name carries the caller's unique tag. Used by the integration
  * tests and the bench; needs root, iproute2 and nginx.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CommandFailedError } from '../lab/errors.js';
+import { runSync, start } from '../lab/run.js';
 
+/** run argv; its stdout, or a CommandFailedError (argv, rc, stderr) */
 export function sh(argv: string[]): string {
-  const [cmd, ...rest] = argv;
-  if (!cmd) throw new Error('empty argv');
-  return execFileSync(cmd, rest, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = runSync(argv);
+  if (r.rc !== 0) throw new CommandFailedError(argv, r.rc, r.stderr || r.stdout);
+  return r.stdout;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -89,7 +92,7 @@ export class Testbed {
       ].join('\n'),
     );
     // ip netns exec execs nginx in place: the child's PID is nginx's master
-    this.nginx = spawn('ip', ['netns', 'exec', this.nsServer, 'nginx', '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
+    this.nginx = start(['ip', 'netns', 'exec', this.nsServer, 'nginx', '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       if (this.inServer(['ss', '-ltnH', 'sport = :80']).includes(':80')) return;
       await sleep(50);

@@ -3,6 +3,10 @@
  * faults and VIP moves, and the verdicts. Times are milliseconds relative to
  * the start of the load (t0), so one scenario's records and events share an axis.
  */
+import type { Profile } from '../lab/types.js';
+
+/** the configuration profiles: the lab's type (src/lab/types.ts) */
+export type { Profile };
 
 /** How a request ended. `ok` is a 2xx/3xx answer; everything else is a failure. */
 export type OutcomeKind = 'ok' | 'http' | 'refused' | 'reset' | 'timeout' | 'other';
@@ -86,8 +90,6 @@ export interface Verdict {
   informational?: boolean;
 }
 
-export type Profile = 'tutorial' | 'hapb';
-export const profiles: readonly Profile[] = ['tutorial', 'hapb'];
 
 export interface LoadOptions {
   url: string;

@@ -5,6 +5,7 @@
  * when addresses change (`subscribe`) wakes the poller at once, so a VIP move
  * is timed to a few ms instead of the polling interval.
  */
+import { systemClock, type Clock } from '../core/clock.js';
 import type { TimelineEvent } from './types.js';
 
 export interface VipWatcher {
@@ -20,6 +21,7 @@ export function watchVip(
   onEvent: (e: TimelineEvent) => void,
   intervalMs = 100,
   subscribe?: VipSubscribe,
+  clock: Clock = systemClock,
 ): VipWatcher {
   let last: string[] | undefined;
   let running = true;
@@ -46,17 +48,15 @@ export function watchVip(
   };
   const loop = async (): Promise<void> => {
     while (running) {
-      const started = Date.now();
+      const started = clock.now();
       pending = false;
       await check();
-      const wait = intervalMs - (Date.now() - started);
+      const wait = intervalMs - (clock.now() - started);
       if (running && !pending && wait > 0) {
+        // a wake ends the sleep early; the clock's own timer then resolves into nothing
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, wait);
-          wakeSleep = () => {
-            clearTimeout(timer);
-            resolve();
-          };
+          wakeSleep = resolve;
+          void clock.sleep(wait).then(resolve);
         });
         wakeSleep = undefined;
       }

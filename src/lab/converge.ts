@@ -1,13 +1,15 @@
 /**
- * The default converge: `hapb run PLAYBOOK -i LAB_INVENTORY -e @profiles/PROFILE.yml`
- * as a child process of this same hapb (its output streams to the terminal).
- * The lead's CLI may pass its own hook (runPlaybook in-process) instead.
+ * The converge: `hapb run PLAYBOOK -i LAB_INVENTORY -e @profiles/PROFILE.yml`
+ * as a child process of this same hapb. `hapb lab` streams its output to the
+ * terminal; the drill captures it (`quiet`), so stdout stays the drill's
+ * (-o json) and its progress display stays whole, and on failure the tail of
+ * the output is the hint.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LabError } from './errors.js';
+import { run } from './run.js';
 import type { ConvergeFn, ConvergeRequest } from './types.js';
 
 /** the package root: src/lab/ or dist/lab/ are two levels below it */
@@ -27,19 +29,23 @@ export function convergeArgv(req: ConvergeRequest): string[] {
   return argv;
 }
 
+export interface CliConvergeOptions {
+  /** capture the output instead of streaming it; on failure its last lines are the hint */
+  quiet?: boolean;
+}
+
 /** undefined when this hapb has no built CLI to run (a source checkout without `npm run build`) */
-export function cliConverge(): ConvergeFn | undefined {
+export function cliConverge(opts: CliConvergeOptions = {}): ConvergeFn | undefined {
   if (!existsSync(join(packageRoot(), 'dist', 'cli', 'main.js'))) return undefined;
-  return (req) =>
-    new Promise((done, fail) => {
-      const argv = convergeArgv(req);
-      const child = spawn(process.execPath, argv, { stdio: 'inherit' });
-      child.on('error', fail);
-      child.on('close', (rc) => {
-        if (rc === 0) done();
-        else fail(new LabError(`converge of lab "${req.lab}" failed (hapb run exited ${rc ?? 'by a signal'})`, {
-          hint: `the machines are up: fix and run again: hapb run ${argv.slice(2).join(' ')}`,
-        }));
-      });
-    });
+  return async (req) => {
+    const argv = convergeArgv(req);
+    // the output as it came, both streams interleaved, last lines only
+    let tail: string[] = [];
+    const r = await run([process.execPath, ...argv], opts.quiet ? { onLine: (l) => (tail = [...tail.slice(-200), l]) } : { stdio: 'inherit' });
+    if (r.rc === 0) return;
+    const how = `hapb run exited ${r.rc ?? 'by a signal'}`;
+    throw opts.quiet
+      ? new LabError(`converge of lab "${req.lab}" to profile ${req.profile} failed (${how})`, { hint: tail.join('\n').trim().split('\n').slice(-12).join('\n') })
+      : new LabError(`converge of lab "${req.lab}" failed (${how})`, { hint: `the machines are up: fix and run again: hapb run ${argv.slice(2).join(' ')}` });
+  };
 }

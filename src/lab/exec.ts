@@ -1,5 +1,4 @@
 /** Run a command inside a lab machine: nsenter into all its namespaces. */
-import { spawn } from 'node:child_process';
 import { LabError, requireRoot } from './errors.js';
 import { findLeader, machineAlive, machineEnv } from './machine.js';
 import { run } from './run.js';
@@ -32,17 +31,9 @@ export async function execIn(lab: string, host: string, argv: string[], opts: Ex
   requireRoot();
   const m = machineOf(loadLab(lab), host);
   const full = nsenterArgv(leaderOf(lab, m), argv);
-  if (opts.stdio === 'inherit') {
-    const [cmd, ...args] = full;
-    if (!cmd) throw new Error('empty argv');
-    return new Promise((resolve, reject) => {
-      const child = spawn(cmd, args, { stdio: 'inherit', env: machineEnv() });
-      child.on('error', reject);
-      child.on('close', (rc, sig) => resolve({ rc: rc ?? (sig ? 128 + signalNumber(sig) : 1), stdout: '', stderr: '' }));
-    });
-  }
   const r = await run(full, {
     env: machineEnv(),
+    ...(opts.stdio === 'inherit' ? { stdio: 'inherit' as const } : {}),
     ...(opts.input !== undefined ? { input: opts.input } : {}),
     ...(opts.timeoutMs !== undefined ? { timeoutMs: opts.timeoutMs } : {}),
   });

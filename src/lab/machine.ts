@@ -5,11 +5,10 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, readFile, readdir, rm, rmdir, writeFile } from 'node:fs/promises';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { LabError } from './errors.js';
 import { isMachineNspawn, procAlive, procChildren, procCmdline, procStartTime } from './procs.js';
-import { run, runOk } from './run.js';
+import { run, runOk, start } from './run.js';
 import type { MachineState } from './state.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -183,7 +182,7 @@ export async function startMachine(m: MachineState): Promise<void> {
   try {
     // /proc/sys/net writable: the machine has its own network namespace (net.* sysctls are its own)
     const env = { ...process.env, SYSTEMD_NSPAWN_API_VFS_WRITABLE: 'network' };
-    const child = spawn('/bin/sh', args, { detached: true, stdio: ['ignore', fd, fd], env });
+    const child = start(['/bin/sh', ...args], { detached: true, stdio: ['ignore', fd, fd], env });
     const pid = child.pid;
     if (pid === undefined) throw new LabError(`${m.host}: systemd-nspawn did not start`);
     child.unref();

@@ -10,29 +10,15 @@ import { readLabInventory, type LabSpec } from './inventory.js';
 import { LabError } from './errors.js';
 import { execIn } from './exec.js';
 import { machineAlive } from './machine.js';
+import { parseProbe, probeScript } from './probe.js';
 import { loadLab, type LabState } from './state.js';
 import { vipHolders } from './status.js';
 
-/** the services the roles manage; those enabled on a machine must be active */
-export const SETTLE_SERVICES = ['nginx', 'keepalived', 'ssh', 'hapb-firewall', 'hapb-vip-lo'] as const;
-
-export const unitProbe = `for u in ${SETTLE_SERVICES.join(' ')}; do echo "$u $(systemctl is-enabled $u 2>/dev/null || true) $(systemctl is-active $u 2>/dev/null || true)"; done`;
-
 export interface SettleSnapshot {
-  /** per machine: "off", or unit → [is-enabled, is-active] */
+  /** per machine: "off", or unit → [is-enabled, ActiveState] */
   machines: { host: string; running: boolean; units: Record<string, [string, string]> }[];
   /** VIP → holders */
   vips: Record<string, string[]>;
-}
-
-/** unit name → [is-enabled, is-active] from the probe's output */
-export function parseUnitProbe(stdout: string): Record<string, [string, string]> {
-  const out: Record<string, [string, string]> = {};
-  for (const line of stdout.split('\n')) {
-    const [u, e, a] = line.trim().split(/\s+/);
-    if (u && (SETTLE_SERVICES as readonly string[]).includes(u)) out[u] = [e ?? '', a ?? ''];
-  }
-  return out;
 }
 
 /** the host that should hold the VIPs: the highest keepalived_priority, if the inventory names any */
@@ -66,8 +52,8 @@ async function snapshot(state: LabState): Promise<SettleSnapshot> {
   const machines = await Promise.all(
     state.machines.map(async (m) => {
       if (!machineAlive(m)) return { host: m.host, running: false, units: {} };
-      const r = await execIn(state.name, m.host, ['sh', '-c', unitProbe]).catch(() => ({ stdout: '' }));
-      const units = parseUnitProbe(r.stdout);
+      const r = await execIn(state.name, m.host, ['sh', '-c', probeScript]).catch(() => ({ stdout: '' }));
+      const units = Object.fromEntries(Object.entries(parseProbe(r.stdout).units).map(([u, f]): [string, [string, string]] => [u, [f.enabled, f.active]]));
       return { host: m.host, running: Object.keys(units).length > 0, units };
     }),
   );

@@ -10,5 +10,5 @@ export interface ConvergeRequest {
   profile: Profile;
 }
 
-/** The converge hook: the lead's CLI passes a function that runs the engine (runPlaybook). */
+/** A converge: runs the playbook against the lab (src/lab/converge.ts runs this build's `hapb run`). */
 export type ConvergeFn = (req: ConvergeRequest) => Promise<void>;

@@ -7,10 +7,12 @@ import { join, resolve } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { registerDrillCommands } from '../../src/cli/drill.js';
 import { MemoryLab } from '../golden/drill/memory-lab.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
-async function drill(args: string[], lab = new MemoryLab(100)): Promise<{ code: number; out: string; err: string; lab: MemoryLab }> {
+/** the drill runs on the lab's clock: simulated time, no real wait */
+async function drill(args: string[], lab = new MemoryLab(100, new VirtualClock())): Promise<{ code: number; out: string; err: string; lab: MemoryLab }> {
   const program = new Command().exitOverride();
-  registerDrillCommands(program, { openLab: async () => lab, settleMs: 0, heal: { graceMs: 100, vipMs: 2000, stableMs: 50, pollMs: 20 } });
+  registerDrillCommands(program, { openLab: async () => lab, clock: lab.clock, settleMs: 0, heal: { graceMs: 100, vipMs: 2000, stableMs: 50, pollMs: 20 } });
   let out = '';
   let err = '';
   const o = vi.spyOn(process.stdout, 'write').mockImplementation((s) => ((out += String(s)), true));
@@ -70,7 +72,7 @@ describe('hapb drill', () => {
   }, 30_000);
 
   it('a failed verdict exits 2 and the summary says which', async () => {
-    const lab = new MemoryLab(100);
+    const lab = new MemoryLab(100, new VirtualClock());
     lab.refuse = true;
     const { code, out } = await drill(['baseline', '--rate', '20'], lab);
     expect(code).toBe(2);

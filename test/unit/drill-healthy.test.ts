@@ -8,6 +8,7 @@ import { diagnose, ensureHealthy, findingOf, parseProbe, type ClusterFacts, type
 import { runDrill } from '../../src/drill/run-drill.js';
 import type { DrillState, Scenario } from '../../src/drill/scenarios/types.js';
 import { MemoryLab } from '../golden/drill/memory-lab.js';
+import { VirtualClock } from '../helpers/virtual-clock.js';
 
 const heal = { graceMs: 200, vipMs: 2000, stableMs: 100, pollMs: 20 };
 const ok = { enabled: 'enabled', active: 'active', result: 'success' };
@@ -105,18 +106,18 @@ describe('findingOf', () => {
 
 describe('ensureHealthy over the in-memory lab', () => {
   it('a healthy cluster: nothing repaired, nothing done', async () => {
-    const lab = new MemoryLab(20);
-    expect(await ensureHealthy(lab, 'hapb', {}, heal)).toEqual([]);
+    const lab = new MemoryLab(20, new VirtualClock());
+    expect(await ensureHealthy(lab, 'hapb', {}, { ...heal, clock: lab.clock })).toEqual([]);
     expect(lab.log).toEqual([]);
   });
 
   it('keepalived stopped by a check script on lb1, the VIP on lb2: starts keepalived, waits for the VIP, reports both', async () => {
-    const lab = new MemoryLab(50);
+    const lab = new MemoryLab(50, new VirtualClock());
     lab.stoppers = ['/etc/keepalived/check_nginx.sh'];
     lab.stopped.set('lb1 keepalived', 'inactive success');
     lab.holders = ['lb2'];
     const state: DrillState = { nginxDown: 'lb1' };
-    const found = await ensureHealthy(lab, 'tutorial', state, heal);
+    const found = await ensureHealthy(lab, 'tutorial', state, { ...heal, clock: lab.clock });
     expect(found.map((f) => [f.host, f.cause, f.problem])).toEqual([
       ['lb1', 'cluster', 'keepalived inactive on lb1'],
       ['VIP', 'cluster', 'the VIP is on lb2, not on lb1'],
@@ -129,27 +130,27 @@ describe('ensureHealthy over the in-memory lab', () => {
   });
 
   it('waits out the grace period: a fault the cluster heals by itself is no finding', async () => {
-    const lab = new MemoryLab(20);
+    const lab = new MemoryLab(20, new VirtualClock());
     lab.stopped.set('web1 nginx', 'activating success');
-    setTimeout(() => lab.stopped.delete('web1 nginx'), 80);
-    expect(await ensureHealthy(lab, 'hapb', {}, heal)).toEqual([]);
+    void lab.clock.sleep(80).then(() => lab.stopped.delete('web1 nginx'));
+    expect(await ensureHealthy(lab, 'hapb', {}, { ...heal, clock: lab.clock })).toEqual([]);
     expect(lab.log).toEqual([]);
   });
 
   it('a VIP that stays on the backup with nothing else wrong: keepalived restarted there', async () => {
-    const lab = new MemoryLab(30);
+    const lab = new MemoryLab(30, new VirtualClock());
     lab.holders = ['lb2'];
-    const found = await ensureHealthy(lab, 'hapb', {}, heal);
+    const found = await ensureHealthy(lab, 'hapb', {}, { ...heal, clock: lab.clock });
     expect(found).toHaveLength(1);
     expect(found[0]?.repair).toBe('restarted keepalived on lb2 so that lb1 takes the VIP');
     expect(await lab.vipHolders()).toEqual(['lb1']);
   });
 
   it('powers on what the drill powered off, and says so', async () => {
-    const lab = new MemoryLab(30);
+    const lab = new MemoryLab(30, new VirtualClock());
     await lab.poweroff('lb1');
     lab.log.length = 0;
-    const found = await ensureHealthy(lab, 'hapb', { poweredOff: 'lb1' }, heal);
+    const found = await ensureHealthy(lab, 'hapb', { poweredOff: 'lb1' }, { ...heal, clock: lab.clock });
     expect(found[0]).toMatchObject({ host: 'lb1', cause: 'drill', repair: 'hapb lab poweron lb1' });
     // the VIP on lb2 follows from the drill's fault alone
     expect(found[1]).toMatchObject({ host: 'VIP', cause: 'drill', explanation: 'a consequence of the faults above' });
@@ -158,9 +159,9 @@ describe('ensureHealthy over the in-memory lab', () => {
   });
 
   it("a client whose ARP entry still names the director that gave the VIP up: flushed, and said why", async () => {
-    const lab = new MemoryLab(20);
+    const lab = new MemoryLab(20, new VirtualClock());
     lab.staleArpOn = 'lb2';
-    const found = await ensureHealthy(lab, 'tutorial', {}, heal);
+    const found = await ensureHealthy(lab, 'tutorial', {}, { ...heal, clock: lab.clock });
     expect(found.map((f) => [f.host, f.cause, f.problem])).toEqual([
       ['client', 'cluster', 'client gets no answer from the VIP (no answer within 1 s); its ARP entry for the VIP points at lb2, not lb1'],
     ]);
@@ -169,11 +170,11 @@ describe('ensureHealthy over the in-memory lab', () => {
   });
 
   it('a service that will not start: an error naming it', async () => {
-    const lab = new MemoryLab(20);
+    const lab = new MemoryLab(20, new VirtualClock());
     lab.stopped.set('web1 nginx', 'failed exit-code');
     const exec = lab.exec.bind(lab);
     lab.exec = async (host, argv) => (host === 'web1' && argv.join(' ').includes('start') ? { rc: 0, stdout: '', stderr: '' } : exec(host, argv));
-    await expect(ensureHealthy(lab, 'hapb', {}, heal)).rejects.toThrow(/not healthy after repairs: nginx failed \(exit-code\) on web1/);
+    await expect(ensureHealthy(lab, 'hapb', {}, { ...heal, clock: lab.clock })).rejects.toThrow(/not healthy after repairs: nginx failed \(exit-code\) on web1/);
   });
 });
 
@@ -195,9 +196,9 @@ describe('runDrill: healthy-start and carry-over', () => {
   const opts = { rate: 50, timeoutMs: 1000, keepalive: 0, vipPollMs: 20, settleMs: 0, heal };
 
   it('healthy-start: the repair is a finding of the scenario that left it; the next one starts with the VIP on lb1', async () => {
-    const lab = new MemoryLab(30);
+    const lab = new MemoryLab(30, new VirtualClock());
     lab.stoppers = ['/etc/keepalived/check_nginx.sh'];
-    const report = await runDrill(lab, [selfHarm, quiet], ['tutorial'], opts);
+    const report = await runDrill(lab, [selfHarm, quiet], ['tutorial'], { ...opts, clock: lab.clock });
     expect(report.mode).toBe('healthy-start');
     const [a, b] = report.results;
     expect(a?.findings?.map((f) => f.problem)).toEqual(['keepalived inactive on lb1', 'the VIP is on lb2, not on lb1']);
@@ -206,8 +207,8 @@ describe('runDrill: healthy-start and carry-over', () => {
   });
 
   it('carry-over: nothing repaired, no findings; the next one starts where the last one ended', async () => {
-    const lab = new MemoryLab(30);
-    const report = await runDrill(lab, [selfHarm, quiet], ['tutorial'], { ...opts, mode: 'carry-over' });
+    const lab = new MemoryLab(30, new VirtualClock());
+    const report = await runDrill(lab, [selfHarm, quiet], ['tutorial'], { ...opts, clock: lab.clock, mode: 'carry-over' });
     expect(report.mode).toBe('carry-over');
     const [a, b] = report.results;
     expect(a?.findings).toBeUndefined();

@@ -19,18 +19,20 @@ function recordingApi(state: LabStateLike, addrs: Record<string, string[]>): Lab
     calls.push(s);
     return Promise.resolve();
   };
+  /** the lab's poweroff/cut/uncut resolve to the epoch ms the fault took effect */
+  const stamped = (s: string) => (calls.push(s), Promise.resolve(0));
   return {
     calls,
     execIn: async (_l, host, argv) => (calls.push(`exec ${host} ${argv.join(' ')}`), { rc: 0, stdout: 'ok', stderr: '' }),
-    poweroff: (_l, h) => rec(`poweroff ${h}`),
+    poweroff: (_l, h) => stamped(`poweroff ${h}`),
     poweron: (_l, h) => rec(`poweron ${h}`),
-    cut: (_l, h) => rec(`cut ${h}`),
-    uncut: (_l, h) => rec(`uncut ${h}`),
+    cut: (_l, h) => stamped(`cut ${h}`),
+    uncut: (_l, h) => stamped(`uncut ${h}`),
     partition: (_l, a, b) => rec(`partition ${a.join(',')}|${b.join(',')}`),
     heal: () => rec('heal'),
     addressesIn: async (ns) => (calls.push(`addr ${ns}`), addrs[ns] ?? []),
     loadLab: () => state,
-    convergeLab: (name, _c, opts) => rec(`converge ${name} ${opts.profile ?? ''}`),
+    convergeLab: (name, _c, opts) => rec(`converge ${name} ${opts?.profile ?? ''}`),
   };
 }
 

@@ -1,6 +1,6 @@
 /** What "settled" means after `lab up`'s converge (src/lab/settle.ts); the real wait: test/integration/lab-converge.test.ts. */
 import { describe, expect, it } from 'vitest';
-import { parseUnitProbe, preferredHolder, unsettled, type SettleSnapshot } from '../../src/lab/settle.js';
+import { preferredHolder, unsettled, type SettleSnapshot } from '../../src/lab/settle.js';
 
 const on: [string, string] = ['enabled', 'active'];
 
@@ -17,14 +17,6 @@ function snap(over: Partial<SettleSnapshot> = {}): SettleSnapshot {
 }
 
 describe('lab settle', () => {
-  it('parses the probe: unit, is-enabled, is-active', () => {
-    expect(parseUnitProbe('nginx enabled active\nkeepalived enabled activating\nhapb-vip-lo  inactive\nnoise here\n')).toEqual({
-      nginx: ['enabled', 'active'],
-      keepalived: ['enabled', 'activating'],
-      'hapb-vip-lo': ['inactive', ''],
-    });
-  });
-
   it('the preferred holder is the highest keepalived_priority; none without priorities', () => {
     expect(preferredHolder({ hosts: [{ name: 'backup', priority: 90 }, { name: 'master', priority: 100 }, { name: 'web1' }] as never })).toBe('master');
     expect(preferredHolder({ hosts: [{ name: 'a' }, { name: 'b' }] as never })).toBeUndefined();

@@ -16,9 +16,10 @@ import {
   vipAwayAtEnd,
   vipMovedWithin,
 } from '../assertions.js';
+import type { LabControl } from '../lab-control.js';
 import type { Verdict } from '../types.js';
-import { cmd, killNginxStamped, restoreHealthy, run, sleep, waitSingleHolder } from './steps.js';
-import type { Scenario, VerdictInput } from './types.js';
+import { cmd, killNginxStamped, run, waitSingleHolder } from './steps.js';
+import type { Fault, Scenario, ScenarioContext, VerdictInput } from './types.js';
 
 const faultAt = 2000;
 
@@ -41,6 +42,26 @@ function latencyVerdicts(input: VerdictInput): Verdict[] {
   return input.windows.map((w) => ({ ...maxLatencyWithin(input.records, w), description: `slowest request: ${w.label}` }));
 }
 
+/**
+ * undo what earlier scenarios left broken (DrillState names it), in a safe
+ * order: the network first, nginx last; then wait for one VIP holder
+ */
+export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'> & Partial<Pick<ScenarioContext, 'clock'>>): Promise<void> {
+  const { lab, state } = ctx;
+  for (const f of undoOrder()) {
+    const v = state[f.key];
+    if (v === undefined || v === false) continue;
+    await f.undo(lab, typeof v === 'string' ? v : '');
+    delete state[f.key];
+  }
+  await waitSingleHolder(lab, undefined, ctx.clock);
+}
+
+/** every fault a scenario can leave behind, in the order restoreHealthy undoes them */
+function undoOrder(): Fault[] {
+  return [partition, linkCut, keepalivedKill, powerLost, nginxKilled, backendNginxStopped];
+}
+
 const baseline: Scenario = {
   name: 'baseline',
   description: 'no fault: load through the VIP, every backend answers',
@@ -53,6 +74,13 @@ const baseline: Scenario = {
     vipHeldAtEnd(i.events, i.durationMs),
   ],
 };
+
+/** nginx killed on a director (stamped: the epoch ms just after, from the machine); started again */
+const nginxKilled = {
+  key: 'nginxDown',
+  inject: (lab: LabControl, h: string) => killNginxStamped(lab, h),
+  undo: (lab: LabControl, h: string) => run(lab, h, [...cmd.startNginx], 'starting nginx'),
+} satisfies Fault;
 
 const lbNginxKilled: Scenario = {
   name: 'lb-nginx-killed',
@@ -70,7 +98,7 @@ const lbNginxKilled: Scenario = {
     for (let k = 0; k < 8; k++) {
       await ctx.at(faultAt + k * 1000);
       const from = ctx.now();
-      ctx.died(h, 'nginx killed', from, await killNginxStamped(ctx.lab, h));
+      ctx.died(h, 'nginx killed', from, await nginxKilled.inject(ctx.lab, h));
     }
     await ctx.at(faultAt + 8000);
     ctx.mark('note', `kills stop; nginx stays down on ${h}`);
@@ -96,23 +124,30 @@ const lbRecover: Scenario = {
   prepare: async (ctx) => {
     if (!ctx.state.nginxDown) {
       await restoreHealthy(ctx);
-      const h = await waitSingleHolder(ctx.lab);
-      await run(ctx.lab, h, [...cmd.killNginx], 'killing nginx');
+      const h = await waitSingleHolder(ctx.lab, undefined, ctx.clock);
+      await nginxKilled.inject(ctx.lab, h);
       ctx.state.nginxDown = h;
-      await sleep(5000);
+      await ctx.clock.sleep(5000);
     }
   },
   run: async (ctx) => {
     const h = ctx.state.nginxDown;
     if (!h) return;
     await ctx.at(faultAt);
-    await run(ctx.lab, h, [...cmd.startNginx], 'starting nginx');
+    await nginxKilled.undo(ctx.lab, h);
     const t = ctx.mark('recover', `nginx started on ${h}`);
     delete ctx.state.nginxDown;
     ctx.window(t, t + 8000, 'VIP hand-back');
   },
   verdicts: (i) => [noFailedRequests(i.records), ...latencyVerdicts(i), vipHeldAtEnd(i.events, i.durationMs)],
 };
+
+/** nginx stopped cleanly on a web backend; started again */
+const backendNginxStopped = {
+  key: 'backendStopped',
+  inject: (lab: LabControl, b: string) => run(lab, b, [...cmd.stopNginx], 'stopping nginx'),
+  undo: (lab: LabControl, b: string) => run(lab, b, [...cmd.startNginx], 'starting nginx'),
+} satisfies Fault;
 
 const backendStopped: Scenario = {
   name: 'backend-stopped',
@@ -123,7 +158,7 @@ const backendStopped: Scenario = {
     const b = firstBackend(ctx.lab);
     ctx.facts.host = b;
     await ctx.at(faultAt);
-    await run(ctx.lab, b, [...cmd.stopNginx], 'stopping nginx');
+    await backendNginxStopped.inject(ctx.lab, b);
     ctx.facts.faultT = ctx.mark('fault', `nginx stopped on ${b}`);
     ctx.state.backendStopped = b;
   },
@@ -141,7 +176,7 @@ const backendStarted: Scenario = {
     if (!ctx.state.backendStopped) {
       await restoreHealthy(ctx);
       const b = firstBackend(ctx.lab);
-      await run(ctx.lab, b, [...cmd.stopNginx], 'stopping nginx');
+      await backendNginxStopped.inject(ctx.lab, b);
       ctx.state.backendStopped = b;
     }
   },
@@ -150,7 +185,7 @@ const backendStarted: Scenario = {
     if (!b) return;
     ctx.facts.host = b;
     await ctx.at(faultAt);
-    await run(ctx.lab, b, [...cmd.startNginx], 'starting nginx');
+    await backendNginxStopped.undo(ctx.lab, b);
     ctx.facts.recoverT = ctx.mark('recover', `nginx started on ${b}`);
     delete ctx.state.backendStopped;
   },
@@ -159,6 +194,13 @@ const backendStarted: Scenario = {
     backendPresent(i.records, fact(i, 'host'), factNum(i, 'recoverT', faultAt), i.durationMs),
   ],
 };
+
+/** a machine loses power (resolves to the epoch ms it went silent); boots again */
+const powerLost = {
+  key: 'poweredOff',
+  inject: (lab: LabControl, h: string) => lab.poweroff(h),
+  undo: (lab: LabControl, h: string) => lab.poweron(h),
+} satisfies Fault;
 
 const lbPoweroff: Scenario = {
   name: 'lb-poweroff',
@@ -172,7 +214,7 @@ const lbPoweroff: Scenario = {
     const t = ctx.mark('fault', `${h} powered off`);
     ctx.facts.faultT = t;
     ctx.state.poweredOff = h;
-    ctx.died(h, 'power lost', t, await ctx.lab.poweroff(h));
+    ctx.died(h, 'power lost', t, await powerLost.inject(ctx.lab, h));
     ctx.window(t, t + 5000, `${h} powered off`);
   },
   verdicts: (i) => [
@@ -191,10 +233,10 @@ const lbPoweron: Scenario = {
   prepare: async (ctx) => {
     if (!ctx.state.poweredOff) {
       await restoreHealthy(ctx);
-      const h = await waitSingleHolder(ctx.lab);
-      await ctx.lab.poweroff(h);
+      const h = await waitSingleHolder(ctx.lab, undefined, ctx.clock);
+      await powerLost.inject(ctx.lab, h);
       ctx.state.poweredOff = h;
-      await waitSingleHolder(ctx.lab);
+      await waitSingleHolder(ctx.lab, undefined, ctx.clock);
     }
   },
   run: async (ctx) => {
@@ -202,7 +244,7 @@ const lbPoweron: Scenario = {
     if (!h) return;
     await ctx.at(faultAt);
     const t = ctx.mark('recover', `${h} powered on`);
-    await ctx.lab.poweron(h);
+    await powerLost.undo(ctx.lab, h);
     delete ctx.state.poweredOff;
     ctx.mark('note', `${h} booted`);
     ctx.window(t, ctx.now() + 8000, `${h} rejoins`);
@@ -221,10 +263,10 @@ const backendPoweroff: Scenario = {
     await ctx.at(faultAt);
     ctx.facts.faultT = ctx.mark('fault', `${b} powered off`);
     ctx.state.poweredOff = b;
-    await ctx.lab.poweroff(b);
+    await powerLost.inject(ctx.lab, b);
     await ctx.at(faultAt + 8000);
     ctx.mark('recover', `${b} powered on`);
-    await ctx.lab.poweron(b);
+    await powerLost.undo(ctx.lab, b);
     delete ctx.state.poweredOff;
     ctx.mark('note', `${b} booted`);
   },
@@ -233,6 +275,13 @@ const backendPoweroff: Scenario = {
     backendAbsent(i.records, fact(i, 'host'), factNum(i, 'faultT', faultAt) + 1000, factNum(i, 'faultT', faultAt) + 8000),
   ],
 };
+
+/** a machine's link down, its packets vanish (resolves to the epoch ms it went down); up again */
+const linkCut = {
+  key: 'linkCut',
+  inject: (lab: LabControl, h: string) => lab.cut(h),
+  undo: (lab: LabControl, h: string) => lab.uncut(h),
+} satisfies Fault;
 
 function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
   return {
@@ -247,11 +296,11 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
       const t = ctx.mark('fault', `${h} link cut`);
       ctx.facts.faultT = t;
       ctx.state.linkCut = h;
-      const down = await ctx.lab.cut(h);
+      const down = await linkCut.inject(ctx.lab, h);
       if (which === 'director') ctx.died(h, 'link cut', t, down);
       ctx.window(t, t + 8000, `${h} link cut`);
       await ctx.at(faultAt + 8000);
-      await ctx.lab.uncut(h);
+      await linkCut.undo(ctx.lab, h);
       delete ctx.state.linkCut;
       ctx.mark('recover', `${h} link back`);
     },
@@ -264,6 +313,13 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
   };
 }
 
+/** keepalived killed with SIGKILL (no VRRP goodbye); restarted */
+const keepalivedKill = {
+  key: 'keepalivedDown',
+  inject: (lab: LabControl, h: string) => run(lab, h, [...cmd.killKeepalived], 'killing keepalived'),
+  undo: (lab: LabControl, h: string) => run(lab, h, [...cmd.restartKeepalived], 'restarting keepalived'),
+} satisfies Fault;
+
 const keepalivedKilled: Scenario = {
   name: 'keepalived-killed',
   description: 'keepalived on the VIP holder killed with SIGKILL, restarted 6 s later',
@@ -274,10 +330,10 @@ const keepalivedKilled: Scenario = {
     const h = await ctx.vipHolder();
     const t = ctx.mark('fault', `keepalived killed on ${h}`);
     ctx.state.keepalivedDown = h;
-    await run(ctx.lab, h, [...cmd.killKeepalived], 'killing keepalived');
+    await keepalivedKill.inject(ctx.lab, h);
     ctx.window(t, t + 6000, `keepalived killed on ${h}`);
     await ctx.at(faultAt + 6000);
-    await run(ctx.lab, h, [...cmd.restartKeepalived], 'restarting keepalived');
+    await keepalivedKill.undo(ctx.lab, h);
     delete ctx.state.keepalivedDown;
     ctx.mark('recover', `keepalived restarted on ${h}`);
   },
@@ -289,6 +345,13 @@ const keepalivedKilled: Scenario = {
   ],
 };
 
+/** the network split in two groups; healed */
+const partition = {
+  key: 'partitioned',
+  inject: (lab: LabControl, a: string[], b: string[]) => lab.partition(a, b),
+  undo: (lab: LabControl) => lab.heal(),
+} satisfies Fault;
+
 const lbPartition: Scenario = {
   name: 'lb-partition',
   description: 'the two directors cannot reach each other for 8 s (split brain); everyone else reaches both',
@@ -299,9 +362,9 @@ const lbPartition: Scenario = {
     await ctx.at(faultAt);
     ctx.mark('fault', `partition ${a} | ${b}`);
     ctx.state.partitioned = true;
-    await ctx.lab.partition([a], [b]);
+    await partition.inject(ctx.lab, [a], [b]);
     await ctx.at(faultAt + 8000);
-    await ctx.lab.heal();
+    await partition.undo(ctx.lab);
     delete ctx.state.partitioned;
     ctx.mark('recover', 'partition healed');
   },
@@ -316,6 +379,7 @@ const convergeUnderLoad: Scenario = {
   name: 'converge-under-load',
   description: 'the playbook converges the cluster again while the load runs',
   durationMs: 90_000,
+  endsWithSteps: true,
   prepare: restoreHealthy,
   run: async (ctx) => {
     await ctx.at(faultAt);
@@ -343,9 +407,6 @@ export const scenarios: readonly Scenario[] = [
   lbPartition,
   convergeUnderLoad,
 ];
-
-/** scenario names that stop the load as soon as their steps end (their length is a ceiling) */
-export const endsWithSteps: ReadonlySet<string> = new Set(['converge-under-load']);
 
 /** named sequences */
 export const plans: Readonly<Record<string, readonly string[]>> = {

@@ -2,13 +2,13 @@
  * Run one scenario: prepare (untimed), start the load in the client, watch the
  * VIP, run the timed steps, wait for the load to end, judge.
  */
+import { systemClock, type Clock } from '../../core/clock.js';
 import { errorMessage } from '../../errors/index.js';
 import type { LabControl } from '../lab-control.js';
 import { summarize } from '../summary.js';
 import { markLostWithDeath } from '../deaths.js';
 import type { Death, LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
 import { watchVip } from '../vip-watcher.js';
-import { endsWithSteps } from './catalog.js';
 import type { DrillState, Scenario, ScenarioContext } from './types.js';
 
 export interface RunOptions {
@@ -19,6 +19,8 @@ export interface RunOptions {
   vipPollMs?: number;
   /** after a converge, how long one director must hold the VIP before the first scenario (default 8 s) */
   settleMs?: number;
+  /** the time the scenario runs on (default: the system's; unit tests simulate it) */
+  clock?: Clock;
 }
 
 export interface ScenarioListener {
@@ -39,17 +41,19 @@ export async function runScenario(
   const windows: ScenarioResult['windows'] = [];
   const deaths: Death[] = [];
   const facts: Record<string, string | number> = {};
-  let t0Epoch = Date.now();
-  const now = (): number => Date.now() - t0Epoch;
+  const clock = opts.clock ?? systemClock;
+  let t0Epoch = clock.now();
+  const now = (): number => clock.now() - t0Epoch;
   const ctx: ScenarioContext = {
     lab,
     profile,
     state,
     facts,
+    clock,
     now,
     at: async (ms) => {
       const wait = ms - now();
-      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (wait > 0) await clock.sleep(wait);
     },
     mark: (kind, label) => {
       const t = now();
@@ -96,11 +100,12 @@ export async function runScenario(
       (e) => events.push(e),
       opts.vipPollMs ?? 100,
       lab.onAddressChange ? (wake) => lab.onAddressChange?.(wake) ?? (() => undefined) : undefined,
+      clock,
     );
     let stepError: unknown;
     try {
       await scenario.run(ctx);
-      if (endsWithSteps.has(scenario.name)) handle.stop();
+      if (scenario.endsWithSteps === true) handle.stop();
     } catch (err) {
       stepError = err;
       handle.stop();

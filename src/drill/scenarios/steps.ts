@@ -1,7 +1,7 @@
 /** Fault and recovery actions inside the machines, and bringing the cluster back to health. */
+import { systemClock, type Clock } from '../../core/clock.js';
 import { HapbError } from '../../errors/index.js';
 import type { ExecResult, LabControl } from '../lab-control.js';
-import type { ScenarioContext } from './types.js';
 
 /** run argv in `host`; a non-zero rc is an error naming `what` */
 export async function run(lab: LabControl, host: string, argv: string[], what: string): Promise<ExecResult> {
@@ -32,52 +32,18 @@ export const cmd = {
   restartKeepalived: ['sh', '-c', 'systemctl reset-failed keepalived.service 2>/dev/null; systemctl restart keepalived.service'],
 } as const;
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
 /** wait (untimed, before a load) until exactly one director holds the VIP */
-export async function waitSingleHolder(lab: LabControl, limitMs = 20_000): Promise<string> {
-  const until = Date.now() + limitMs;
+export async function waitSingleHolder(lab: LabControl, limitMs = 20_000, clock: Clock = systemClock): Promise<string> {
+  const until = clock.now() + limitMs;
   let last: string[] = [];
-  while (Date.now() < until) {
+  while (clock.now() < until) {
     last = await lab.vipHolders();
     if (last.length === 1 && last[0] !== undefined) return last[0];
-    await sleep(200);
+    await clock.sleep(200);
   }
   throw new HapbError(`VIP not held by exactly one director after ${limitMs / 1000} s (holders: ${last.join(', ') || 'none'})`, {
     hint: 'the cluster is not healthy: check keepalived on the directors',
   });
-}
-
-/** undo what earlier scenarios left broken, then wait for one VIP holder */
-export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>): Promise<void> {
-  const { lab, state } = ctx;
-  if (state.partitioned) {
-    await lab.heal();
-    delete state.partitioned;
-  }
-  if (state.linkCut) {
-    await lab.uncut(state.linkCut);
-    delete state.linkCut;
-  }
-  if (state.keepalivedDown) {
-    await run(lab, state.keepalivedDown, [...cmd.restartKeepalived], 'restarting keepalived');
-    delete state.keepalivedDown;
-  }
-  if (state.poweredOff) {
-    await lab.poweron(state.poweredOff);
-    delete state.poweredOff;
-  }
-  if (state.nginxDown) {
-    await run(lab, state.nginxDown, [...cmd.startNginx], 'starting nginx');
-    delete state.nginxDown;
-  }
-  if (state.backendStopped) {
-    await run(lab, state.backendStopped, [...cmd.startNginx], 'starting nginx');
-    delete state.backendStopped;
-  }
-  await waitSingleHolder(lab);
 }
 
 /**
@@ -85,17 +51,17 @@ export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>
  * (a master converged last takes the VIP back seconds later; that hand-back
  * belongs to no scenario)
  */
-export async function waitStableHolder(lab: LabControl, stableMs = 8000, limitMs = 40_000): Promise<string> {
-  const until = Date.now() + limitMs;
-  let holder = await waitSingleHolder(lab, limitMs);
-  let since = Date.now();
-  while (Date.now() < until) {
-    if (Date.now() - since >= stableMs) return holder;
-    await sleep(200);
+export async function waitStableHolder(lab: LabControl, stableMs = 8000, limitMs = 40_000, clock: Clock = systemClock): Promise<string> {
+  const until = clock.now() + limitMs;
+  let holder = await waitSingleHolder(lab, limitMs, clock);
+  let since = clock.now();
+  while (clock.now() < until) {
+    if (clock.now() - since >= stableMs) return holder;
+    await clock.sleep(200);
     const h = await lab.vipHolders();
     if (h.length !== 1 || h[0] !== holder) {
-      holder = await waitSingleHolder(lab, Math.max(1000, until - Date.now()));
-      since = Date.now();
+      holder = await waitSingleHolder(lab, Math.max(1000, until - clock.now()), clock);
+      since = clock.now();
     }
   }
   return holder;

@@ -1,4 +1,5 @@
 /** A scenario: fault steps and recovery under load, then verdicts. */
+import type { Clock } from '../../core/clock.js';
 import type { LabControl } from '../lab-control.js';
 import type { Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
 
@@ -16,10 +17,25 @@ export interface DrillState {
   keepalivedDown?: string;
 }
 
+/**
+ * A fault the scenarios make, declared with its undo beside its inject (in
+ * catalog.ts): `key` is the DrillState entry that says it is in place, so an
+ * interrupted scenario's fault is still undone (restoreHealthy).
+ */
+export interface Fault {
+  readonly key: keyof DrillState;
+  /** make it (each fault takes its own arguments: a host, two groups) */
+  inject(lab: LabControl, ...args: never[]): Promise<unknown>;
+  /** undo it on the host DrillState names (a partition: '') */
+  undo(lab: LabControl, host: string): Promise<unknown>;
+}
+
 export interface ScenarioContext {
   lab: LabControl;
   profile: Profile;
   state: DrillState;
+  /** the time the scenario runs on; untimed waits (prepare) sleep on it */
+  clock: Clock;
   /** ms since the load's t0 */
   now(): number;
   /** wait until `ms` after t0 */
@@ -54,6 +70,8 @@ export interface Scenario {
   description: string;
   /** length of the load, ms */
   durationMs: number;
+  /** the load stops as soon as the steps end (durationMs is a ceiling) */
+  endsWithSteps?: boolean;
   /** before the load starts, not timed: bring about the precondition */
   prepare?(ctx: ScenarioContext): Promise<void>;
   /** the fault and recovery steps, timed against t0 */

@@ -9,6 +9,7 @@
  * `staleArpOn` makes it fail until `ip neigh flush`. Not a stand-in for
  * the real lab in integration tests.
  */
+import { systemClock, type Clock } from '../../../src/core/clock.js';
 import { probeScript } from '../../../src/drill/healthy.js';
 import type { LabControl, LoadHandle } from '../../../src/drill/lab-control.js';
 import type { LoadOptions, Profile, RequestRecord } from '../../../src/drill/types.js';
@@ -30,7 +31,14 @@ export class MemoryLab implements LabControl {
   stoppers: string[] = [];
   /** the client's ARP entry for the VIP names this director (stale: the client gets no answer) until flushed */
   staleArpOn: string | undefined;
-  constructor(private moveMs: number) {}
+  /** `clock`: the time the VIP moves and the load run on (a VirtualClock in unit tests) */
+  constructor(
+    private moveMs: number,
+    readonly clock: Clock = systemClock,
+  ) {}
+  private later(ms: number, fn: () => void): void {
+    void this.clock.sleep(ms).then(fn);
+  }
   private unitsOf(host: string): string[] {
     if (host.startsWith('lb')) return ['nginx', 'keepalived', 'ssh'];
     if (host.startsWith('web')) return ['nginx', 'ssh'];
@@ -42,7 +50,7 @@ export class MemoryLab implements LabControl {
     const next = this.topology.directors.find(runs);
     if (this.holders.length === 1 && this.holders[0] === next) return;
     if (this.holders.some((h) => !runs(h))) this.holders = this.holders.filter(runs);
-    setTimeout(() => (this.holders = next ? [next] : []), this.moveMs);
+    this.later(this.moveMs, () => (this.holders = next ? [next] : []));
   }
   async exec(host: string, argv: string[]) {
     if (argv[2] === probeScript) {
@@ -84,7 +92,7 @@ export class MemoryLab implements LabControl {
     this.log.push(`poweroff ${host}`);
     this.off.add(host);
     this.holders = this.holders.filter((h) => h !== host);
-    setTimeout(() => (this.holders = ['lb2']), this.moveMs);
+    this.later(this.moveMs, () => (this.holders = ['lb2']));
   }
   async poweron(host: string) {
     this.log.push(`poweron ${host}`);
@@ -116,17 +124,14 @@ export class MemoryLab implements LabControl {
   startLoad(opts: LoadOptions): LoadHandle {
     const records: RequestRecord[] = [];
     const listeners: ((r: RequestRecord) => void)[] = [];
-    const t0 = Date.now();
+    const t0 = this.clock.now();
     let seq = 0;
     let stop = false;
-    const done = new Promise<RequestRecord[]>((resolve) => {
-      const timer = setInterval(() => {
-        const started = Date.now() - t0;
-        if (stop || started >= opts.durationMs) {
-          clearInterval(timer);
-          resolve(records);
-          return;
-        }
+    const done = (async (): Promise<RequestRecord[]> => {
+      for (;;) {
+        await this.clock.sleep(10);
+        const started = this.clock.now() - t0;
+        if (stop || started >= opts.durationMs) return records;
         const up = this.holders.length === 1 && !this.refuse;
         const r: RequestRecord = up
           ? { seq, scheduled: seq * 10, started, latency: 2, kind: 'ok', status: 200, backend: seq % 2 ? 'web2' : 'web1' }
@@ -134,8 +139,8 @@ export class MemoryLab implements LabControl {
         seq++;
         records.push(r);
         for (const l of listeners) l(r);
-      }, 10);
-    });
+      }
+    })();
     return { t0Epoch: Promise.resolve(t0), onRecord: (cb) => listeners.push(cb), stop: () => (stop = true), done };
   }
 }
