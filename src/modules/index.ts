@@ -1,4 +1,12 @@
 /** The module registry: Ansible's names (and ansible.builtin.NAME) to modules. */
+import { assembleModule } from './assemble.js';
+import { blockinfileModule } from './blockinfile.js';
+import { fetchModule } from './fetch.js';
+import { groupModule } from './group.js';
+import { replaceModule } from './replace.js';
+import { slurpModule } from './slurp.js';
+import { statModule } from './stat.js';
+import { userModule } from './user.js';
 import { commandModule, shellModule } from './command.js';
 import { assertModule, debugModule, failModule, metaModule, setFactModule } from './controller.js';
 import { copyModule } from './copy.js';
@@ -31,6 +39,14 @@ const ALL: readonly AnyModule[] = [
   setFactModule,
   failModule,
   metaModule,
+  userModule,
+  groupModule,
+  statModule,
+  slurpModule,
+  blockinfileModule,
+  replaceModule,
+  fetchModule,
+  assembleModule,
 ];
 
 const byName = new Map<string, AnyModule>();

@@ -1,4 +1,8 @@
 /** A plan's steps: how they read (for --check -v) and how they run. */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { shellQuote } from '../connection/command.js';
 import { ModuleError } from '../errors/index.js';
 import { failureData } from './result.js';
 import { firstLine, sha1, writeFileAtomic } from './files.js';
@@ -6,6 +10,7 @@ import type { ApplyContext, Step, StepOutput } from './types.js';
 
 /** One line per step: the command, or what a file write does. */
 export function describeStep(step: Step): string {
+  if ('fetch' in step) return `fetch ${step.fetch} to the controller's ${step.to}`;
   if ('run' in step) return step.stdin === undefined ? step.run : `${step.run} <<< (${Buffer.byteLength(step.stdin)} bytes on stdin)`;
   const attrs = [
     `${step.content.length} bytes`,
@@ -41,6 +46,17 @@ export async function runSteps(ctx: ApplyContext, steps: readonly Step[]): Promi
           const what = step.doing ?? `'${step.run}'`;
           return { outputs, failure: { failed: true, msg: `${what} failed: ${firstLine(r.stderr) || `rc ${r.rc}`}`, rc: r.rc, stdout: r.stdout, stderr: r.stderr } };
         }
+      } else if ('fetch' in step) {
+        const r = await ctx.run(`base64 -w0 < ${shellQuote(step.fetch)}`);
+        if (r.rc !== 0) {
+          return { outputs, failure: { failed: true, msg: `reading ${step.fetch} failed: ${firstLine(r.stderr) || `rc ${r.rc}`}`, rc: r.rc, stderr: r.stderr } };
+        }
+        try {
+          writeLocalAtomic(step.to, Buffer.from(r.stdout.trim(), 'base64'));
+        } catch (e) {
+          return { outputs, failure: { failed: true, msg: `writing ${step.to} on the controller failed: ${e instanceof Error ? e.message : String(e)}` } };
+        }
+        outputs.push({ rc: 0, stdout: '', stderr: '', ms: Date.now() - start });
       } else {
         const w = await writeFileAtomic(ctx, step.write, step.content, step);
         outputs.push({ rc: 0, stdout: '', stderr: '', ms: Date.now() - start, ...(w.backup !== undefined ? { backup: w.backup } : {}) });
@@ -52,4 +68,18 @@ export async function runSteps(ctx: ApplyContext, steps: readonly Step[]): Promi
     }
   }
   return { outputs };
+}
+
+/** Write a controller file: temp file beside it, then rename; the directories are made. */
+export function writeLocalAtomic(path: string, content: Buffer): void {
+  const dir = dirname(path);
+  mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.hapb-${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    writeFileSync(tmp, content, { mode: 0o644 });
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }

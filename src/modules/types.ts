@@ -67,7 +67,14 @@ export interface WriteStep {
   backup?: boolean | undefined;
 }
 
-export type Step = RunStep | WriteStep;
+/** Copy a host file to the controller (fetch): read with the task's become, written atomically (temp + rename). */
+export interface FetchStep {
+  fetch: string;
+  /** the controller path */
+  to: string;
+}
+
+export type Step = RunStep | WriteStep | FetchStep;
 
 /** What one step gave: the command's output, or the backup a write made. */
 export interface StepOutput {

@@ -20,6 +20,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** A host with nothing installed, no file, no unit running. */
 function freshHost(): RecordingConnection {
   return new RecordingConnection([
+    { match: /^if \[ ! -e .*; then echo missing; exit 3/, reply: { rc: 3, stdout: 'missing\n' } },
+    { match: /^if \[ ! -e .*; then echo missing; elif/, reply: { stdout: 'sha1=da39a3ee5e6b4b0d3255bfef95601890afd80709\nmd5=d41d8cd98f00b204e9800998ecf8427e\n' } },
     { match: /^if \[ ! -e /, reply: { stdout: 'absent\n' } },
     { match: 'command -v apt-get', reply: { stdout: 'apt\n' } },
     { match: 'dpkg-query', reply: { rc: 1 } },
@@ -27,11 +29,15 @@ function freshHost(): RecordingConnection {
     { match: 'systemctl show', reply: { stdout: 'LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n' } },
     { match: /^for f in/, reply: { rc: 1 } },
     { match: 'sysctl -n -e', reply: { stdout: '0\n' } },
+    { match: /^echo "passwd=/, reply: { stdout: 'passwd=\n' } },
+    { match: /^getent group /, reply: { stdout: '' } },
+    { match: /^if ! \{ \[ -e /, reply: { stdout: 'exists=no\n' } },
+    { match: /^if \[ ! -d .*; then echo notdir/, reply: { stdout: `${Buffer.from('a').toString('base64')}\t${Buffer.from('x\n').toString('base64')}\n` } },
   ]);
 }
 
 /** commands that only read: what a check may run */
-const READS = /^(if \[ ! -e |if command -v apt-get |dpkg-query |LC_ALL=C apt-cache policy |systemctl (show|is-enabled) |for f in |sysctl -n -e )/;
+const READS = /^(if \[ ! -e |echo "passwd=|getent group |if ! \{ \[ -e |if \[ ! -d |if command -v apt-get |dpkg-query |LC_ALL=C apt-cache policy |systemctl (show|is-enabled) |for f in |sysctl -n -e )/;
 
 /** [module, args, the result check mode shows, the plan lines it shows] */
 const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | RegExp)[]][] = [
@@ -52,6 +58,14 @@ const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | Reg
   ['set_fact', { x: 1 }, { changed: false, ansible_facts: { x: 1 } }, []],
   ['fail', { msg: 'stop' }, { failed: true, msg: 'stop' }, []],
   ['meta', { _raw_params: 'flush_handlers' }, { failed: true }, []],
+  ['user', { name: 'kascript', system: true, create_home: false, shell: '/usr/sbin/nologin' }, { changed: true, name: 'kascript', state: 'present', system: true, create_home: false }, ['useradd -s /usr/sbin/nologin -M -r -- kascript', 'getent passwd kascript']],
+  ['group', { name: 'web', gid: 2000 }, { changed: true, name: 'web', state: 'present' }, ['groupadd -g 2000 -- web', 'getent group web']],
+  ['stat', { path: '/etc/x' }, { changed: false, stat: { exists: false } }, []],
+  ['slurp', { src: '/etc/x' }, { failed: true, msg: 'file not found: /etc/x' }, []],
+  ['blockinfile', { path: '/etc/b', block: 'a=1', create: true }, { changed: true, msg: 'File created' }, ['mkdir -p -- /etc', /^write \/etc\/b \(62 bytes/]],
+  ['replace', { path: '/etc/x', regexp: 'a' }, { failed: true, msg: 'Path /etc/x does not exist !' }, []],
+  ['fetch', { src: '/etc/e', dest: join(dir, 'fetched') }, { changed: true, dest: join(dir, 'fetched', 'scripted', 'etc', 'e') }, [`fetch /etc/e to the controller's ${join(dir, 'fetched', 'scripted', 'etc', 'e')}`]],
+  ['assemble', { src: '/etc/frags', dest: '/etc/whole' }, { changed: true, msg: 'OK' }, [/^write \/etc\/whole \(2 bytes/]],
 ];
 
 describe('check mode, per module, as the user sees it', () => {
