@@ -1,5 +1,9 @@
 /** The module registry: Ansible's names (and ansible.builtin.NAME) to modules. */
 import { assembleModule } from './assemble.js';
+import { authorizedKeyModule } from './authorized-key.js';
+import { debconfModule } from './debconf.js';
+import { getUrlModule } from './get-url.js';
+import { unarchiveModule } from './unarchive.js';
 import { blockinfileModule } from './blockinfile.js';
 import { fetchModule } from './fetch.js';
 import { groupModule } from './group.js';
@@ -47,6 +51,10 @@ const ALL: readonly AnyModule[] = [
   replaceModule,
   fetchModule,
   assembleModule,
+  getUrlModule,
+  authorizedKeyModule,
+  unarchiveModule,
+  debconfModule,
 ];
 
 const byName = new Map<string, AnyModule>();

@@ -1,7 +1,8 @@
 /**
  * user and group with the real useradd/usermod/groupadd, on a copy of /etc
  * bind-mounted over /etc in a private mount namespace (and a tmpfs /home):
- * the machine's own accounts are never touched. Every command of the modules
+ * the machine's own accounts are never touched. debconf likewise, on a copy
+ * of /var/cache/debconf. Every command of the modules
  * runs in that namespace through nsenter.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,8 +46,9 @@ let conn: NsConnection;
 beforeAll(async () => {
   if (!can) return;
   dir = mkdtempSync(join(tmpdir(), 'hapb-t-accounts-'));
+  cpSync('/var/cache/debconf', join(dir, 'debconf'), { recursive: true });
   cpSync('/etc', join(dir, 'etc'), { recursive: true, verbatimSymlinks: true, errorOnExist: false, force: true, filter: (src) => !src.startsWith('/etc/ssl/private') });
-  holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind ${shellQuote(join(dir, 'etc'))} /etc && mount -t tmpfs hapbtest /home && echo ready && exec sleep 600`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  holder = spawn('unshare', ['-m', '--propagation', 'private', 'sh', '-c', `mount --bind ${shellQuote(join(dir, 'etc'))} /etc && mount --bind ${shellQuote(join(dir, 'debconf'))} /var/cache/debconf && mount -t tmpfs hapbtest /home && echo ready && exec sleep 600`], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     holder?.stdout?.once('data', () => resolve());
     holder?.once('exit', (c) => reject(new Error(`unshare exited ${c}`)));
@@ -116,5 +118,19 @@ describe.runIf(can)('group and user in a private /etc', () => {
     const r = await run('user', { name: 'hapbtesth', home: '/home/deep/hapbtesth' });
     expect(r).toMatchObject({ changed: true, create_home: true, home: '/home/deep/hapbtesth' });
     expect((await conn.exec('stat -c %U /home/deep/hapbtesth')).stdout.trim()).toBe('hapbtesth');
+  });
+});
+
+describe.runIf(can)('debconf in a private /var/cache/debconf', () => {
+  it('sets an answer once, check mode first, then reads it back', async () => {
+    const args = { name: 'hapbtest-pkg', question: 'hapbtest-pkg/enable', vtype: 'boolean', value: true };
+    expect(await run('debconf', { name: 'hapbtest-pkg' })).toMatchObject({ changed: false, current: {} });
+    expect(await run('debconf', args, true)).toMatchObject({ changed: true, current: { 'hapbtest-pkg/enable': 'true' }, previous: { 'hapbtest-pkg/enable': '' } });
+    expect((await conn.exec('debconf-show hapbtest-pkg')).stdout).toBe('');
+    expect(await run('ansible.builtin.debconf', args)).toMatchObject({ changed: true, failed: false });
+    expect((await conn.exec('debconf-show hapbtest-pkg')).stdout).toContain('hapbtest-pkg/enable: true');
+    expect(await run('debconf', { ...args, value: 'True' })).toMatchObject({ changed: false });
+    expect(await run('debconf', { ...args, value: 'no' })).toMatchObject({ changed: true, previous: { 'hapbtest-pkg/enable': 'true' } });
+    expect(await run('debconf', { name: 'hapbtest-pkg', question: 'q' })).toMatchObject({ failed: true, msg: 'parameters are required together: question, vtype, value' });
   });
 });

@@ -31,13 +31,20 @@ function freshHost(): RecordingConnection {
     { match: 'sysctl -n -e', reply: { stdout: '0\n' } },
     { match: /^echo "passwd=/, reply: { stdout: 'passwd=\n' } },
     { match: /^getent group /, reply: { stdout: '' } },
+    { match: /^if \[ -d .*then echo dir/, reply: { stdout: 'absent\n' } },
+    { match: /^getent passwd kim && id -gn/, reply: { stdout: 'kim:x:1000:1000::/home/kim:/bin/sh\nkim\n' } },
+    { match: /^debconf-show /, reply: { stdout: '* tzdata/Areas: Etc\n' } },
+    { match: /^\[ -d .* && echo yes/, reply: { stdout: 'yes\n' } },
+    { match: /^\[ -f .*\/f\.tar\.gz \] \|\| \{ echo missing/, reply: { stdout: Buffer.from([0x1f, 0x8b, 8, 0]).toString('base64') } },
+    { match: /^tar -tf /, reply: { stdout: 'f 3f786850e387550fdab836ed7e6dc881de23001b a.txt\n' } },
+    { match: /^if \[ -f .*a\.txt/, reply: { stdout: 'missing\n' } },
     { match: /^if ! \{ \[ -e /, reply: { stdout: 'exists=no\n' } },
     { match: /^if \[ ! -d .*; then echo notdir/, reply: { stdout: `${Buffer.from('a').toString('base64')}\t${Buffer.from('x\n').toString('base64')}\n` } },
   ]);
 }
 
 /** commands that only read: what a check may run */
-const READS = /^(if \[ ! -e |echo "passwd=|getent group |if ! \{ \[ -e |if \[ ! -d |if command -v apt-get |dpkg-query |LC_ALL=C apt-cache policy |systemctl (show|is-enabled) |for f in |sysctl -n -e )/;
+const READS = /^(if \[ -d |getent passwd |debconf-show |\[ -d |\[ -f |tar -tf |if \[ -f |if \[ ! -e |echo "passwd=|getent group |if ! \{ \[ -e |if \[ ! -d |if command -v apt-get |dpkg-query |LC_ALL=C apt-cache policy |systemctl (show|is-enabled) |for f in |sysctl -n -e )/;
 
 /** [module, args, the result check mode shows, the plan lines it shows] */
 const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | RegExp)[]][] = [
@@ -65,6 +72,10 @@ const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | Reg
   ['blockinfile', { path: '/etc/b', block: 'a=1', create: true }, { changed: true, msg: 'File created' }, ['mkdir -p -- /etc', /^write \/etc\/b \(62 bytes/]],
   ['replace', { path: '/etc/x', regexp: 'a' }, { failed: true, msg: 'Path /etc/x does not exist !' }, []],
   ['fetch', { src: '/etc/e', dest: join(dir, 'fetched') }, { changed: true, dest: join(dir, 'fetched', 'scripted', 'etc', 'e') }, [`fetch /etc/e to the controller's ${join(dir, 'fetched', 'scripted', 'etc', 'e')}`]],
+  ['get_url', { url: 'http://127.0.0.1:1/f.txt', dest: '/srv/f.txt', checksum: 'sha1:3f786850e387550fdab836ed7e6dc881de23001b' }, { changed: true, dest: '/srv/f.txt' }, [/^tmp=\/srv\/\.f\.txt\.hapb-[0-9a-f]+\.tmp\n/]],
+  ['authorized_key', { user: 'kim', key: 'ssh-ed25519 AAAAC3Nza kim@laptop' }, { changed: true, keyfile: '/home/kim/.ssh/authorized_keys' }, ["mkdir -p -- /home/kim/.ssh && chown -- kim:kim /home/kim/.ssh && chmod 0700 -- /home/kim/.ssh", /^write \/home\/kim\/\.ssh\/authorized_keys \(\d+ bytes, sha1 [0-9a-f]+, owner kim:kim, mode 0600\)$/]],
+  ['unarchive', { src: '/srv/f.tar.gz', dest: '/srv/x', remote_src: true }, { changed: true, handler: 'TgzArchive' }, ['tar --extract -C /srv/x   -f /srv/f.tar.gz']],
+  ['debconf', { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe' }, { changed: true, current: { 'tzdata/Areas': 'Europe' }, previous: { 'tzdata/Areas': 'Etc' } }, ['debconf-set-selections <<< (33 bytes on stdin)']],
   ['assemble', { src: '/etc/frags', dest: '/etc/whole' }, { changed: true, msg: 'OK' }, [/^write \/etc\/whole \(2 bytes/]],
 ];
 
