@@ -110,8 +110,9 @@ export const getUrlModule: Module<GetUrlArgs> = {
     }
     const d = shellQuote(args.dest);
     const r = await ctx.query(
-      `if [ -d ${d} ]; then echo dir; elif [ -e ${d} ]; then echo file; ${algo ? `${algo}sum < ${d} | cut -d' ' -f1` : ''}; else if [ -d "$(dirname -- ${d})" ]; then echo absent; else echo noparent; fi; fi`,
+      `if [ -d ${d} ]; then echo dir; elif [ -e ${d} ]; then echo file${algo ? `; ${algo}sum < ${d} | cut -d' ' -f1` : ''}; elif [ -d "$(dirname -- ${d})" ]; then echo absent; else echo noparent; fi`,
     );
+    if (r.rc !== 0) return failedPlan(`cannot read ${args.dest}: ${r.stderr.trim()}`, base);
     const [kind = '', sum = ''] = r.stdout.trim().split('\n');
     let dest = args.dest;
     if (kind === 'dir') dest = posix.join(dest, urlFilename(args.url));
