@@ -56,6 +56,12 @@ export interface Connection {
   /** read a file; null when it does not exist */
   get(path: string): Promise<Buffer | null>;
   close(): Promise<void>;
+  /**
+   * Drop the transport and open a new one (after the host rebooted: the reboot
+   * module). Throws UnreachableError while the host is down. Optional: a
+   * connection that cannot lose its host (local) has none.
+   */
+  reconnect?(): Promise<void>;
 }
 
 /** Connection variables, with Ansible's names. */

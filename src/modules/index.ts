@@ -7,6 +7,7 @@ import { unarchiveModule } from './unarchive.js';
 import { blockinfileModule } from './blockinfile.js';
 import { fetchModule } from './fetch.js';
 import { groupModule } from './group.js';
+import { rebootModule } from './reboot.js';
 import { replaceModule } from './replace.js';
 import { slurpModule } from './slurp.js';
 import { statModule } from './stat.js';
@@ -55,6 +56,7 @@ const ALL: readonly AnyModule[] = [
   authorizedKeyModule,
   unarchiveModule,
   debconfModule,
+  rebootModule,
 ];
 
 const byName = new Map<string, AnyModule>();

@@ -6,10 +6,11 @@ import { shellQuote } from '../connection/command.js';
 import { ModuleError } from '../errors/index.js';
 import { failureData } from './result.js';
 import { firstLine, sha1, writeFileAtomic } from './files.js';
-import type { ApplyContext, Step, StepOutput } from './types.js';
+import type { ApplyContext, RebootStep, Step, StepOutput } from './types.js';
 
 /** One line per step: the command, or what a file write does. */
 export function describeStep(step: Step): string {
+  if ('reboot' in step) return `${step.reboot} (then wait up to ${step.timeoutMs / 1000} s for a new boot and: ${step.test})`;
   if ('fetch' in step) return `fetch ${step.fetch} to the controller's ${step.to}`;
   if ('run' in step) return step.stdin === undefined ? step.run : `${step.run} <<< (${Buffer.byteLength(step.stdin)} bytes on stdin)`;
   const attrs = [
@@ -46,6 +47,10 @@ export async function runSteps(ctx: ApplyContext, steps: readonly Step[]): Promi
           const what = step.doing ?? `'${step.run}'`;
           return { outputs, failure: { failed: true, msg: `${what} failed: ${firstLine(r.stderr) || `rc ${r.rc}`}`, rc: r.rc, stdout: r.stdout, stderr: r.stderr } };
         }
+      } else if ('reboot' in step) {
+        const failure = await rebootAndWait(ctx, step);
+        outputs.push({ rc: failure ? 1 : 0, stdout: '', stderr: '', ms: Date.now() - start });
+        if (failure) return { outputs, failure: { failed: true, rebooted: false, elapsed: Math.floor((Date.now() - start) / 1000), msg: failure } };
       } else if ('fetch' in step) {
         const r = await ctx.run(`base64 -w0 < ${shellQuote(step.fetch)}`);
         if (r.rc !== 0) {
@@ -82,4 +87,42 @@ export function writeLocalAtomic(path: string, content: Buffer): void {
     rmSync(tmp, { force: true });
     throw e;
   }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Reboot, wait for a new boot id, then for the test command; a failure message, or undefined. */
+async function rebootAndWait(ctx: ApplyContext, step: RebootStep): Promise<string | undefined> {
+  if (step.preDelayMs > 0) await sleep(step.preDelayMs);
+  // the connection may drop before the command returns: its outcome says nothing
+  const r = await ctx.run(step.reboot, { timeoutMs: 30_000 }).catch(() => undefined);
+  if (r && r.rc !== 0 && r.rc !== 124 && !/closed|lost|terminated/i.test(r.stderr)) {
+    // shutdown refused (not allowed, no systemd): the host is not going down
+    return `Reboot command failed. Error was: '${firstLine(r.stderr) || `rc ${r.rc}`}'`;
+  }
+  const deadline = Date.now() + step.timeoutMs;
+  let booted = false;
+  let last = '';
+  while (Date.now() < deadline) {
+    await sleep(1000);
+    try {
+      if (ctx.conn.reconnect) await ctx.conn.reconnect();
+      if (!booted) {
+        const b = await ctx.run(step.bootIdCommand, { timeoutMs: step.connectTimeoutMs });
+        if (b.rc !== 0 || b.stdout.trim() === '' || b.stdout.trim() === step.bootId) continue;
+        booted = true;
+      }
+      const t = await ctx.run(step.test, { timeoutMs: step.connectTimeoutMs });
+      if (t.rc === 0) {
+        if (step.postDelayMs > 0) await sleep(step.postDelayMs);
+        return undefined;
+      }
+      last = firstLine(t.stderr) || `rc ${t.rc}`;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+  }
+  return booted
+    ? `Timed out waiting for post-reboot test command (timeout=${step.timeoutMs / 1000}): ${last}`
+    : `Timed out waiting for last boot time check (timeout=${step.timeoutMs / 1000})`;
 }

@@ -74,7 +74,23 @@ export interface FetchStep {
   to: string;
 }
 
-export type Step = RunStep | WriteStep | FetchStep;
+/**
+ * Reboot the host and wait for it (reboot): run `reboot`, then reconnect
+ * until `bootId` reads differently, then until `test` succeeds.
+ */
+export interface RebootStep {
+  reboot: string;
+  /** the command whose output changes with each boot, and its output before */
+  bootIdCommand: string;
+  bootId: string;
+  test: string;
+  timeoutMs: number;
+  connectTimeoutMs: number;
+  preDelayMs: number;
+  postDelayMs: number;
+}
+
+export type Step = RunStep | WriteStep | FetchStep | RebootStep;
 
 /** What one step gave: the command's output, or the backup a write made. */
 export interface StepOutput {

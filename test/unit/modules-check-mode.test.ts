@@ -33,6 +33,7 @@ function freshHost(): RecordingConnection {
     { match: /^getent group /, reply: { stdout: '' } },
     { match: /^if \[ -d .*then echo dir/, reply: { stdout: 'absent\n' } },
     { match: /^getent passwd kim && id -gn/, reply: { stdout: 'kim:x:1000:1000::/home/kim:/bin/sh\nkim\n' } },
+    { match: /^cat \/proc\/sys\/kernel\/random\/boot_id$/, reply: { stdout: 'b1\n' } },
     { match: /^debconf-show /, reply: { stdout: '* tzdata/Areas: Etc\n' } },
     { match: /^\[ -d .* && echo yes/, reply: { stdout: 'yes\n' } },
     { match: /^\[ -f .*\/f\.tar\.gz \] \|\| \{ echo missing/, reply: { stdout: Buffer.from([0x1f, 0x8b, 8, 0]).toString('base64') } },
@@ -44,7 +45,7 @@ function freshHost(): RecordingConnection {
 }
 
 /** commands that only read: what a check may run */
-const READS = /^(if \[ -d |getent passwd |debconf-show |\[ -d |\[ -f |tar -tf |if \[ -f |if \[ ! -e |echo "passwd=|getent group |if ! \{ \[ -e |if \[ ! -d |if command -v apt-get |dpkg-query |LC_ALL=C apt-cache policy |systemctl (show|is-enabled) |for f in |sysctl -n -e )/;
+const READS = /^(cat \/proc\/sys\/kernel\/random\/boot_id$|if \[ -d |getent passwd |debconf-show |\[ -d |\[ -f |tar -tf |if \[ -f |if \[ ! -e |echo "passwd=|getent group |if ! \{ \[ -e |if \[ ! -d |if command -v apt-get |dpkg-query |LC_ALL=C apt-cache policy |systemctl (show|is-enabled) |for f in |sysctl -n -e )/;
 
 /** [module, args, the result check mode shows, the plan lines it shows] */
 const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | RegExp)[]][] = [
@@ -76,6 +77,7 @@ const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | Reg
   ['authorized_key', { user: 'kim', key: 'ssh-ed25519 AAAAC3Nza kim@laptop' }, { changed: true, keyfile: '/home/kim/.ssh/authorized_keys' }, ["mkdir -p -- /home/kim/.ssh && chown -- kim:kim /home/kim/.ssh && chmod 0700 -- /home/kim/.ssh", /^write \/home\/kim\/\.ssh\/authorized_keys \(\d+ bytes, sha1 [0-9a-f]+, owner kim:kim, mode 0600\)$/]],
   ['unarchive', { src: '/srv/f.tar.gz', dest: '/srv/x', remote_src: true }, { changed: true, handler: 'TgzArchive' }, ['tar --extract -C /srv/x   -f /srv/f.tar.gz']],
   ['debconf', { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe' }, { changed: true, current: { 'tzdata/Areas': 'Europe' }, previous: { 'tzdata/Areas': 'Etc' } }, ['debconf-set-selections <<< (33 bytes on stdin)']],
+  ['reboot', {}, { changed: true, rebooted: true, elapsed: 0 }, ["/sbin/shutdown -r +0 'Reboot initiated by Ansible' (then wait up to 600 s for a new boot and: whoami)"]],
   ['assemble', { src: '/etc/frags', dest: '/etc/whole' }, { changed: true, msg: 'OK' }, [/^write \/etc\/whole \(2 bytes/]],
 ];
 

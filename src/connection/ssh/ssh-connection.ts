@@ -121,7 +121,8 @@ export class SshConnection implements Connection {
       throw new UnreachableError(this.host, 'connection closed while connecting');
     }
     const onLost = (why: string): void => {
-      if (this.closed || this.lost) return;
+      // a client replaced by reconnect() says nothing about the new one
+      if (this.closed || this.lost || this.client !== client) return;
       this.lost = new UnreachableError(
         this.host,
         `connection lost (${why})`,
@@ -458,6 +459,16 @@ export class SshConnection implements Connection {
         for (const p of proxies) p.destroy();
       }, 1000).unref();
     }
+  }
+
+  /** A new transport after the host went away (reboot): the old one is dropped, lost or not. */
+  async reconnect(): Promise<void> {
+    if (this.closed) throw new UnreachableError(this.host, 'connection already closed');
+    this.closeClients();
+    this.lost = undefined;
+    this.connecting = undefined;
+    this.sftpSession = undefined;
+    await this.connect();
   }
 
   async close(): Promise<void> {
