@@ -32,6 +32,8 @@ function freshHost(name: string): RecordingConnection {
       { match: 'systemctl show', reply: { stdout: 'LoadState=loaded\nActiveState=inactive\nUnitFileState=disabled\n' } },
       { match: /^for f in/, reply: { rc: 1 } },
       { match: 'sysctl -n -e', reply: { stdout: '0\n' } },
+      // the user module's read of an account that does not exist yet
+      { match: /^echo "passwd=/, reply: { stdout: 'passwd=\n' } },
     ],
     name,
   );
