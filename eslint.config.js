@@ -11,7 +11,7 @@ import tseslint from 'typescript-eslint';
 const LAYERS = [
   ['core'],
   ['errors'],
-  ['net', 'yaml', 'config'],
+  ['net', 'yaml', 'config', 'vault'],
   ['template', 'connection', 'secrets', 'inventory', 'playbook', 'validate', 'facts', 'cluster'],
   ['modules'],
   ['engine'],

@@ -4,8 +4,9 @@ import { dumpYaml, formatInventoryJson, inventoryGraph, inventoryHost, inventory
 import { ExitCode, HapbError } from '../errors/index.js';
 import { requireInventory } from './load-inputs.js';
 import { collect } from './util.js';
+import { addVaultOptions, setupRunVault, type VaultFlags } from './vault.js';
 
-interface InventoryFlags {
+interface InventoryFlags extends VaultFlags {
   inventory: string[];
   list?: boolean;
   host?: string;
@@ -16,8 +17,8 @@ interface InventoryFlags {
 }
 
 export function registerInventory(program: Command): void {
-  program
-    .command('inventory')
+  const cmd = program.command('inventory');
+  addVaultOptions(cmd)
     .description('show the resolved hosts, groups and variables (like ansible-inventory)')
     .argument('[group]', 'with --graph: the group to start from (default all)')
     .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable, merged in order; default: $HAPB_INVENTORY, else the running lab)', collect, [])
@@ -33,11 +34,12 @@ Examples:
   hapb inventory -i inventory/seed.yml --host master
   hapb inventory -i hosts.ini --graph web --vars
   hapb inventory -i hosts.ini -i extra.yml --list -y    # merged, as YAML`)
-    .action((group: string | undefined, flags: InventoryFlags) => {
+    .action(async (group: string | undefined, flags: InventoryFlags) => {
       const actions = [flags.list, flags.host !== undefined, flags.graph].filter(Boolean).length;
       if (actions !== 1) {
         throw new HapbError(actions === 0 ? 'no action selected: give one of --list, --host NAME or --graph' : 'give only one of --list, --host NAME or --graph', { exitCode: ExitCode.invalidInput });
       }
+      await setupRunVault(flags);
       const inv = loadInventory(requireInventory(flags.inventory));
       for (const w of inv.warnings ?? []) process.stderr.write(`[WARNING]: ${w}\n`);
       let text: string;

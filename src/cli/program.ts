@@ -11,6 +11,7 @@ import { registerLabCommands } from './lab.js';
 import { registerInventory } from './inventory.js';
 import { registerRender } from './render.js';
 import { registerRun } from './run.js';
+import { registerVault } from './vault.js';
 
 export function buildProgram(): Command {
   const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
@@ -30,6 +31,7 @@ Examples:
   registerInventory(program);
   registerLabCommands(program);
   registerDrillCommands(program);
+  registerVault(program);
   registerCompletion(program);
   return program;
 }

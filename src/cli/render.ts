@@ -5,8 +5,9 @@ import { renderPlaybook } from '../engine/render.js';
 import { checkRenderDir, writeRenderDir } from '../output/render-dir.js';
 import { loadInputs, requireInventory } from './load-inputs.js';
 import { collect } from './util.js';
+import { addVaultOptions, setupRunVault, type VaultFlags } from './vault.js';
 
-interface RenderFlags {
+interface RenderFlags extends VaultFlags {
   inventory: string[];
   output: string;
   force?: boolean;
@@ -15,8 +16,8 @@ interface RenderFlags {
 }
 
 export function registerRender(program: Command): void {
-  program
-    .command('render')
+  const cmd = program.command('render');
+  addVaultOptions(cmd)
     .description('render every template and copy of a playbook for every host into DIR/HOST/<dest>, connecting to no host')
     .argument('<playbook>', 'playbook file')
     .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable, merged in order; default: $HAPB_INVENTORY, else the running lab)', collect, [])
@@ -29,6 +30,7 @@ Examples:
   hapb render playbooks/site.yml -i inventory/seed.yml -o out/hapb
   hapb render playbooks/site.yml -i inventory/seed.yml -e @profiles/tutorial.yml -o out/tutorial`)
     .action(async (playbook: string, flags: RenderFlags) => {
+      await setupRunVault(flags);
       // refuse a bad output directory before the work of rendering
       checkRenderDir(flags.output, { force: Boolean(flags.force), inputs: [playbook, ...requireInventory(flags.inventory)] });
       const inputs = loadInputs(playbook, flags.inventory, flags.extraVars);

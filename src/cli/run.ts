@@ -19,8 +19,9 @@ import { splitTags } from '../playbook/tags.js';
 import { flagConnections, type ConnectionFlags } from './connection-flags.js';
 import { loadInputs } from './load-inputs.js';
 import { askHidden, collect } from './util.js';
+import { addVaultOptions, setupRunVault, type VaultFlags } from './vault.js';
 
-interface RunFlags extends ConnectionFlags {
+interface RunFlags extends ConnectionFlags, VaultFlags {
   inventory: string[];
   check?: boolean;
   diff?: boolean;
@@ -45,8 +46,8 @@ interface RunFlags extends ConnectionFlags {
 }
 
 export function registerRun(program: Command): void {
-  program
-    .command('run')
+  const cmd = program.command('run');
+  addVaultOptions(cmd)
     .description('converge the hosts of an inventory with a playbook')
     .argument('<playbook>', 'playbook file, e.g. playbooks/site.yml')
     .option('-i, --inventory <source>', 'inventory file, directory or host list (repeatable, merged in order; default: $HAPB_INVENTORY, else the running lab)', collect, [])
@@ -129,6 +130,7 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     process.stderr.write(`hapb: unknown output format '${flags.output}' (only 'json')\n`);
     return ExitCode.invalidInput;
   }
+  await setupRunVault(flags);
   const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars, flags);
   for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
   const tags = splitTags(flags.tags);

@@ -3,6 +3,7 @@
  * `********` wherever it appears in output (task results, --diff, logs, JSON).
  */
 import type { Vars } from '../core/types.js';
+import { vaultValues } from '../vault/index.js';
 import { isSecretName } from './names.js';
 
 export const MASK = '********';
@@ -12,6 +13,8 @@ export const MASK = '********';
  * at any depth (`keepalived: { auth_pass: x }`, hostvars), every string
  * under such a name. `resolve` may template a value first (a secret given as
  * `"{{ vault_pass }}"`). Empty strings and booleans are never secrets.
+ * Every value decrypted from Ansible Vault in this run is a secret too,
+ * whatever its name.
  */
 export function collectSecrets(vars: Vars, resolve?: (value: unknown) => unknown): string[] {
   const found = new Set<string>();
@@ -47,6 +50,7 @@ export function collectSecrets(vars: Vars, resolve?: (value: unknown) => unknown
   };
 
   walk(vars);
+  for (const v of vaultValues()) found.add(v);
   return [...found];
 }
 

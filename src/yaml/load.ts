@@ -8,6 +8,10 @@ import { readFileSync } from 'node:fs';
 import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import { fastYamlValue } from './fast.js';
+import { isVaultText, learnVaultValue, runKeyring, VaultError } from '../vault/index.js';
+
+/** `!vault |` values stay strings while parsing; the walk below decrypts them. */
+const vaultTag = { tag: '!vault', resolve: (s: string): string => s };
 
 /** A parsed YAML document plus positions, addressed by JSON pointer. */
 export interface Located<T = unknown> {
@@ -36,11 +40,15 @@ export const FAST_YAML_MIN_CHARS = 64 * 1024;
  * positions are then worked out on first use, with the same values as a full read.
  */
 export function loadYaml<T = unknown>(text: string, file: string): Located<T> {
-  if (text.startsWith('$ANSIBLE_VAULT;')) {
-    throw new SchemaError('an Ansible Vault file: hapb does not decrypt Ansible Vault', { file, line: 1, col: 1 }, 'decrypt it (ansible-vault decrypt) into a file readable only by you, named *vault* or *secret* so hapb masks its values, or pass the values with -e @FILE');
-  }
+  const vaulted = isVaultText(text);
+  if (vaulted) text = decryptFile(text, file);
   const fast = text.length >= FAST_YAML_MIN_CHARS ? fastYamlValue(text) : undefined;
-  if (!fast) return loadYamlFull<T>(text, file);
+  if (!fast) {
+    const full = loadYamlFull<T>(text, file);
+    if (vaulted) learnVaultValue(full.value);
+    return full;
+  }
+  if (vaulted) learnVaultValue(fast.value);
   let full: Located<T> | undefined;
   const lazy = (which: 'pos' | 'keyPos', pointer: string): SourcePos => {
     let at: SourcePos | undefined;
@@ -69,7 +77,7 @@ export function loadYaml<T = unknown>(text: string, file: string): Located<T> {
 
 function loadYamlFull<T = unknown>(text: string, file: string): Located<T> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true, customTags: [vaultTag] });
   const at = (offset: number): SourcePos => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
@@ -86,7 +94,9 @@ function loadYamlFull<T = unknown>(text: string, file: string): Located<T> {
     const n = node as Node;
     if (n.range) values.set(pointer, at(n.range[0]));
     if ((n as { tag?: string }).tag === '!vault') {
-      throw new SchemaError('an Ansible Vault value (!vault): hapb does not decrypt Ansible Vault', n.range ? at(n.range[0]) : at(0), 'put the decrypted value in a file named *vault* or *secret* (hapb masks its values), or pass it with -e @FILE');
+      // a scalar is decrypted in place; a tagged mapping or list is not vault text (decryptValue says so)
+      const plain = decryptValue(isScalar(n) ? n.value : undefined, pointer, n.range ? at(n.range[0]) : { file, line: 1, col: 1 });
+      if (isScalar(n)) n.value = plain;
     }
     if (isMap(n)) {
       for (const pair of n.items) {
@@ -129,6 +139,37 @@ function loadYamlFull<T = unknown>(text: string, file: string): Located<T> {
     pos: (pointer) => nearest(values, pointer),
     keyPos: (pointer) => nearest(keys, pointer),
   };
+}
+
+/** A whole vault-encrypted file: its plaintext, or an error naming the file (never its ciphertext). */
+function decryptFile(text: string, file: string): string {
+  try {
+    return runKeyring().decrypt(text, file).plaintext.toString('utf8');
+  } catch (err) {
+    if (err instanceof VaultError) throw new SchemaError(`a vault-encrypted file: ${vaultReason(err)}`, { file, line: 1, col: 1 }, err.hint ?? VAULT_HINT);
+    throw err;
+  }
+}
+
+const VAULT_HINT = 'give the vault password: --vault-password-file FILE, --vault-id LABEL@FILE or --ask-vault-pass';
+
+function vaultReason(err: VaultError): string {
+  return runKeyring().empty ? 'no vault password was given' : err.message.replace(/ on \S+$/, '');
+}
+
+/** An inline `!vault` value: its plaintext (a string, as in Ansible), learnt as a secret. */
+function decryptValue(raw: unknown, pointer: string, pos: SourcePos): string {
+  const name = pointer.split('/').pop()?.replace(/~1/g, '/').replace(/~0/g, '~') ?? '';
+  const what = name ? `the value of '${name}'` : 'a value';
+  if (typeof raw !== 'string') throw new SchemaError(`${what} is tagged !vault but is not vault-encrypted text`, pos, 'paste the output of ansible-vault encrypt_string (or hapb vault encrypt_string)');
+  try {
+    const plain = runKeyring().decrypt(raw.trim()).plaintext.toString('utf8');
+    learnVaultValue(plain);
+    return plain;
+  } catch (err) {
+    if (err instanceof VaultError) throw new SchemaError(`${what} is vault-encrypted (!vault): ${vaultReason(err)}`, pos, err.hint ?? VAULT_HINT);
+    throw err;
+  }
 }
 
 /** Read and parse a YAML file. A missing or unreadable file is a SchemaError. */

@@ -79,11 +79,11 @@ describe('conditionals and templates are parsed at load', () => {
     expect(e.pos?.file).toMatch(/roles\/tpl\/templates\/unused.conf.j2$/);
   });
 
-  it('Ansible Vault values and files are refused (hapb does not decrypt them), not used as ciphertext', () => {
+  it('Ansible Vault values and files without a vault password are input errors at the value, not used as ciphertext', () => {
     write('vault-value.yml', 'db_password: !vault |\n  $ANSIBLE_VAULT;1.1;AES256\n  6231\n');
-    expectError(errorsOf('- hosts: all\n  vars_files: [vault-value.yml]\n  tasks: []\n'), /hapb does not decrypt Ansible Vault/, 1);
+    expectError(errorsOf('- hosts: all\n  vars_files: [vault-value.yml]\n  tasks: []\n'), /'db_password' is vault-encrypted \(!vault\): no vault password was given/, 1);
     write('vault-file.yml', '$ANSIBLE_VAULT;1.1;AES256\n6231336539\n');
-    expectError(errorsOf('- hosts: all\n  vars_files: [vault-file.yml]\n  tasks: []\n'), /an Ansible Vault file/, 1);
+    expectError(errorsOf('- hosts: all\n  vars_files: [vault-file.yml]\n  tasks: []\n'), /a vault-encrypted file: no vault password was given/, 1);
   });
 
   it('valid conditionals and templates pass', () => {
