@@ -11,6 +11,9 @@ import { arg, splitArgs, type Args } from './args.js';
 import { testRegistry } from './nunjucks-internals.js';
 import type { Session } from './lazy-vars.js';
 import { pyMod } from './operators.js';
+import { pyYamlDump } from './pyyaml.js';
+import { randomPassword } from './lookups.js';
+import { SALT_CHARS, shaCrypt } from './sha-crypt.js';
 import { isPlainObject, isTruthy, pyGetAttr, pyStr } from './python.js';
 
 type Filter = (value: unknown, a: Args) => unknown;
@@ -55,16 +58,53 @@ function sortKeysDeep(value: unknown): unknown {
   return value;
 }
 
-/** Python's json.dumps: `, ` and `: ` separators unless indented. */
-export function jsonDumps(value: unknown, indent?: number, sortKeys = false): string {
-  const v = sortKeys ? sortKeysDeep(value) : value;
-  if (indent !== undefined && indent > 0) return JSON.stringify(v, null, indent);
-  const walk = (x: unknown): string => {
-    if (Array.isArray(x)) return `[${x.map(walk).join(', ')}]`;
-    if (isPlainObject(x)) return `{${Object.entries(x).map(([k, y]) => `${JSON.stringify(k)}: ${walk(y)}`).join(', ')}}`;
+/**
+ * Python's json.dumps: `, ` and `: ` separators unless indented (then `,`
+ * and `: `), keys in insertion or sorted order (JavaScript would put
+ * integer-like keys first), non-ASCII escaped (ensure_ascii).
+ */
+export function jsonDumps(value: unknown, indent?: number, sortKeys = false, ensureAscii = true): string {
+  const str = (s: string): string => {
+    const j = JSON.stringify(s);
+    return ensureAscii ? j.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : j;
+  };
+  const pretty = indent !== undefined && indent > 0;
+  const walk = (x: unknown, depth: number): string => {
+    const pad = pretty ? `\n${' '.repeat((indent ?? 0) * (depth + 1))}` : '';
+    const end = pretty ? `\n${' '.repeat((indent ?? 0) * depth)}` : '';
+    const sep = pretty ? ',' : ', ';
+    if (Array.isArray(x)) return x.length ? `[${x.map((y) => pad + walk(y, depth + 1)).join(sep)}${end}]` : '[]';
+    if (isPlainObject(x)) {
+      const keys = sortKeys ? Object.keys(x).sort() : Object.keys(x);
+      return keys.length ? `{${keys.map((k) => `${pad}${str(k)}: ${walk(x[k], depth + 1)}`).join(sep)}${end}}` : '{}';
+    }
+    if (typeof x === 'string') return str(x);
+    if (typeof x === 'number' && !Number.isFinite(x)) return Number.isNaN(x) ? 'NaN' : x > 0 ? 'Infinity' : '-Infinity';
     return JSON.stringify(x) ?? 'null';
   };
-  return walk(v);
+  return walk(value, 0);
+}
+
+const CRYPT_SCHEMES: Record<string, { algo: 'sha256' | 'sha512'; implicitRounds: number }> = {
+  sha512: { algo: 'sha512', implicitRounds: 656000 },
+  sha512_crypt: { algo: 'sha512', implicitRounds: 656000 },
+  sha256: { algo: 'sha256', implicitRounds: 535000 },
+  sha256_crypt: { algo: 'sha256', implicitRounds: 535000 },
+};
+
+/** Ansible's password_hash with the crypt library (Debian's Ansible has no passlib): SHA-512/SHA-256 crypt. */
+function passwordHash(value: unknown, a: Args): string {
+  const type = pyStr(arg(a, 0, 'hashtype', 'sha512'));
+  const scheme = CRYPT_SCHEMES[type];
+  if (!scheme) throw new Error(`password_hash: crypt.crypt does not support '${type}' algorithm (hapb has sha512 and sha256)`);
+  const given = arg(a, 1, 'salt');
+  const saltSize = arg(a, 2, 'salt_size');
+  const salt = given === undefined || given === null || given === '' ? randomPassword(saltSize ? Number(saltSize) : 16, SALT_CHARS) : pyStr(given);
+  if (/[^./0-9A-Za-z]/.test(salt)) throw new Error('password_hash: invalid characters in salt');
+  if (salt.length > 16) throw new Error('password_hash: invalid salt size');
+  const r = arg(a, 3, 'rounds');
+  const rounds = r === undefined || r === null || Number(r) === scheme.implicitRounds ? undefined : Number(r);
+  return shaCrypt(scheme.algo, pyStr(value), salt, rounds);
 }
 
 /** A key by which two values are equal when their JSON is the same (for unique, union...). */
@@ -219,9 +259,9 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
     },
     to_json: (v, a) => {
       const indent = arg(a, -1, 'indent');
-      return jsonDumps(v, typeof indent === 'number' ? indent : undefined, isTruthy(arg(a, -1, 'sort_keys', false)));
+      return jsonDumps(v, typeof indent === 'number' ? indent : undefined, isTruthy(arg(a, -1, 'sort_keys', false)), isTruthy(arg(a, -1, 'ensure_ascii', true)));
     },
-    to_nice_json: (v, a) => jsonDumps(v, Number(arg(a, 0, 'indent', 4)), true),
+    to_nice_json: (v, a) => jsonDumps(v, Number(arg(a, 0, 'indent', 4)), isTruthy(arg(a, -1, 'sort_keys', true)), isTruthy(arg(a, -1, 'ensure_ascii', true))),
     from_json: (v) => {
       try {
         return JSON.parse(pyStr(v)) as unknown;
@@ -230,8 +270,12 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
         throw new Error(`from_json: not valid JSON (${(err as Error).message.split(/, "|: "| in JSON| is not valid JSON/)[0] ?? 'syntax error'})`);
       }
     },
-    to_yaml: (v, a) => YAML.stringify(v, { sortMapEntries: true, indent: Number(arg(a, -1, 'indent', 2)) }),
-    to_nice_yaml: (v, a) => YAML.stringify(v, { sortMapEntries: true, indent: Number(arg(a, 0, 'indent', 4)) }),
+    to_yaml: (v, a) => {
+      const flow = arg(a, -1, 'default_flow_style', null);
+      return pyYamlDump(v, Number(arg(a, -1, 'indent', 2)), flow === null || flow === undefined ? null : isTruthy(flow));
+    },
+    to_nice_yaml: (v, a) => pyYamlDump(v, Number(arg(a, 0, 'indent', 4)), false),
+    password_hash: passwordHash,
     from_yaml: (v) => {
       try {
         return YAML.parse(pyStr(v)) as unknown;
@@ -279,7 +323,7 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
       if (v !== undefined) return v;
       const msg = arg(a, 0, 'msg');
       const name = session().lastUndefined;
-      throw new Error(typeof msg === 'string' ? msg : `mandatory variable ${name ? `'${name}' ` : ''}is not defined`);
+      throw new Error(typeof msg === 'string' ? msg : `Mandatory variable ${name ? `'${name}' ` : ''}not defined.`);
     },
     default: (v, a) => {
       const dflt = arg(a, 0, 'default_value', '');
@@ -422,6 +466,9 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
   filters.tojson = filters.to_json as Filter;
 
   for (const [name, fn] of Object.entries(filters)) {
-    env.addFilter(name, (value: unknown, ...rest: unknown[]) => fn(value, splitArgs(rest)));
+    const run = (value: unknown, ...rest: unknown[]): unknown => fn(value, splitArgs(rest));
+    env.addFilter(name, run);
+    // every filter also under its collection name, as Ansible accepts it
+    if (name !== 'ipaddr' && name !== 'ipv4') env.addFilter(`ansible.builtin.${name}`, run);
   }
 }

@@ -11,6 +11,7 @@ import { TemplateError, toTemplateError, withSource } from './errors.js';
 import { closest } from '../yaml/validate.js';
 import { registerFilterNames } from './filter-names.js';
 import { registerFilters } from './filters.js';
+import { runLookup, type LookupHost } from './lookups.js';
 import { isUnsafe, Session } from './lazy-vars.js';
 import { compileAst, nodes, parseTemplate, registeredNames, templateFromCode, type AstNode } from './nunjucks-internals.js';
 import { registerHelpers, type Frame } from './runtime-helpers.js';
@@ -112,6 +113,15 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   registerHelpers(env, top, renderIn);
   registerFilters(env, () => top().session);
   registerTests(env);
+  const lookupHost: LookupHost = {
+    vars: () => top().vars,
+    template: (value) => templateValueIn(value, top().vars, 'lookup', false),
+    renderFile: (path, vars) => renderFile(path, vars),
+  };
+  const warn = (m: string): void => void process.stderr.write(`[WARNING]: ${m}\n`);
+  env.addGlobal('lookup', (name: unknown, ...args: unknown[]) => runLookup(lookupHost, false, name, args, warn));
+  env.addGlobal('query', (name: unknown, ...args: unknown[]) => runLookup(lookupHost, true, name, args, warn));
+  env.addGlobal('q', (name: unknown, ...args: unknown[]) => runLookup(lookupHost, true, name, args, warn));
   // last: gives the filters registered above their collection names too
   registerFilterNames(env);
 

@@ -62,6 +62,8 @@ tests.ip_in_network = tests.in_network as Test;
 
 export function registerTests(env: nunjucks.Environment): void {
   for (const [name, fn] of Object.entries(tests)) {
-    testRegistry(env).addTest(name, (value: unknown, ...rest: unknown[]) => fn(value, splitArgs(rest)));
+    const run = (value: unknown, ...rest: unknown[]): boolean => fn(value, splitArgs(rest));
+    testRegistry(env).addTest(name, run);
+    if (/^\w+$/.test(name) && !name.startsWith('ip')) testRegistry(env).addTest(`ansible.builtin.${name}`, run);
   }
 }

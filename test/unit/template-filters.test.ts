@@ -37,8 +37,8 @@ describe.each([
   ["{'b': 1, 'a': [1, 2]} | to_nice_json", '{\n    "a": [\n        1,\n        2\n    ],\n    "b": 1\n}'],
   ["{'b': 1, 'a': 2} | to_nice_json(indent=2)", '{\n  "a": 2,\n  "b": 1\n}'],
   ['json | from_json', { a: [1, 2], b: null }],
-  ["{'b': 1, 'a': [1, 2]} | to_nice_yaml", 'a:\n    - 1\n    - 2\nb: 1\n'],
-  ["{'k': 'v'} | to_yaml", 'k: v\n'],
+  ["{'b': 1, 'a': [1, 2]} | to_nice_yaml", 'a:\n- 1\n- 2\nb: 1\n'],
+  ["{'k': 'v'} | to_yaml", '{k: v}\n'],
   ["'a: [1, 2]' | from_yaml", { a: [1, 2] }],
   // combine
   ['base | combine(over)', { a: 1, nested: { y: 3 }, list: [2], b: 2 }],

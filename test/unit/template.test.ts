@@ -230,7 +230,7 @@ describe('errors: template, line, column, did-you-mean', () => {
     ['{{ x is defind }}', 't.j2:1:4: test not found: defind', "did you mean 'defined'?"],
     ['{{ x() }}', "t.j2:1:4: 'x' is not callable", undefined],
     ['{{ nofunc(1) }}', "t.j2:1:4: undefined variable 'nofunc'", undefined],
-    ["{{ y | mandatory }}", "t.j2:1:4: mandatory variable 'y' is not defined", undefined],
+    ["{{ y | mandatory }}", "t.j2:1:4: Mandatory variable 'y' not defined.", undefined],
     ["{{ y | mandatory('set y in group_vars') }}", 't.j2:1:4: set y in group_vars', undefined],
     ["{{ 'a' + 1 }}", "t.j2:1:4: unsupported operand types for +: 'str' and 'int'", undefined],
     ["{{ '%s %s' % ['a'] }}", 't.j2:1:4: not enough arguments for format string', undefined],
