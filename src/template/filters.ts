@@ -85,14 +85,18 @@ export function jsonDumps(value: unknown, indent?: number, sortKeys = false, ens
   return walk(value, 0);
 }
 
-const CRYPT_SCHEMES: Record<string, { algo: 'sha256' | 'sha512'; implicitRounds: number }> = {
+export const CRYPT_SCHEMES: Record<string, { algo: 'sha256' | 'sha512'; implicitRounds: number }> = {
   sha512: { algo: 'sha512', implicitRounds: 656000 },
   sha512_crypt: { algo: 'sha512', implicitRounds: 656000 },
   sha256: { algo: 'sha256', implicitRounds: 535000 },
   sha256_crypt: { algo: 'sha256', implicitRounds: 535000 },
 };
 
-/** Ansible's password_hash with the crypt library (Debian's Ansible has no passlib): SHA-512/SHA-256 crypt. */
+/**
+ * Ansible's password_hash as it hashes with passlib: SHA-512/SHA-256 crypt,
+ * 656000/535000 rounds unless `rounds` is given, a random 16-character salt
+ * unless `salt` is given.
+ */
 function passwordHash(value: unknown, a: Args): string {
   const type = pyStr(arg(a, 0, 'hashtype', 'sha512'));
   const scheme = CRYPT_SCHEMES[type];
@@ -103,8 +107,9 @@ function passwordHash(value: unknown, a: Args): string {
   if (/[^./0-9A-Za-z]/.test(salt)) throw new Error('password_hash: invalid characters in salt');
   if (salt.length > 16) throw new Error('password_hash: invalid salt size');
   const r = arg(a, 3, 'rounds');
-  const rounds = r === undefined || r === null || Number(r) === scheme.implicitRounds ? undefined : Number(r);
-  return shaCrypt(scheme.algo, pyStr(value), salt, rounds);
+  const rounds = r === undefined || r === null || r === 0 ? scheme.implicitRounds : Number(r);
+  // passlib (what Debian's Ansible uses) writes rounds= unless they are crypt's default 5000
+  return shaCrypt(scheme.algo, pyStr(value), salt, rounds === 5000 ? undefined : rounds);
 }
 
 /** A key by which two values are equal when their JSON is the same (for unique, union...). */
@@ -466,9 +471,7 @@ export function registerFilters(env: nunjucks.Environment, session: () => Sessio
   filters.tojson = filters.to_json as Filter;
 
   for (const [name, fn] of Object.entries(filters)) {
-    const run = (value: unknown, ...rest: unknown[]): unknown => fn(value, splitArgs(rest));
-    env.addFilter(name, run);
-    // every filter also under its collection name, as Ansible accepts it
-    if (name !== 'ipaddr' && name !== 'ipv4') env.addFilter(`ansible.builtin.${name}`, run);
+    // (their ansible.builtin. names: filter-names.ts)
+    env.addFilter(name, (value: unknown, ...rest: unknown[]) => fn(value, splitArgs(rest)));
   }
 }

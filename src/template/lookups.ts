@@ -212,9 +212,10 @@ function parsePasswordTerm(term: string): { path: string; params: Options } {
   return { path: term.slice(0, sp), params };
 }
 
-const CRYPT_ALGOS: Record<string, { algo: 'sha256' | 'sha512'; saltSize: number }> = {
-  sha512_crypt: { algo: 'sha512', saltSize: 16 },
-  sha256_crypt: { algo: 'sha256', saltSize: 16 },
+/** encrypt= schemes, hashed as passlib does (its default rounds, written in the result) */
+const CRYPT_ALGOS: Record<string, { algo: 'sha256' | 'sha512'; saltSize: number; rounds: number }> = {
+  sha512_crypt: { algo: 'sha512', saltSize: 16, rounds: 656000 },
+  sha256_crypt: { algo: 'sha256', saltSize: 16, rounds: 535000 },
 };
 
 /** `password [salt=SALT]` as the password lookup stores them */
@@ -257,7 +258,7 @@ const passwordLookup: Plugin = (terms, opts, host) => {
       writeFileSync(path, `${salt ? `${password} salt=${salt}` : password}\n`, { mode: 0o600 });
       chmodSync(path, 0o600);
     }
-    return crypt && salt ? shaCrypt(crypt.algo, password, salt) : password;
+    return crypt && salt ? shaCrypt(crypt.algo, password, salt, crypt.rounds) : password;
   });
 };
 

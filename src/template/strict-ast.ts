@@ -28,6 +28,8 @@ export const helper = {
   callable: '__hapb_callable',
 } as const;
 
+const CONSTANTS: Record<string, unknown> = { True: true, False: false, None: null };
+
 const LENIENT_TESTS = new Set(['defined', 'undefined']);
 const LENIENT_FILTERS = new Set(['default', 'd', 'mandatory']);
 
@@ -77,6 +79,17 @@ export function describe(node: AstNode): string {
     default:
       return 'expression';
   }
+}
+
+/** `ansible.builtin.match` parsed as attribute lookups: the dotted name, or undefined for anything else. */
+function dottedName(node: AstNode): string | undefined {
+  if (node.typename === 'Symbol') return String(node.value);
+  if (node.typename === 'LookupVal' && (node.val as AstNode).typename === 'Literal') {
+    const left = dottedName(node.target as AstNode);
+    const key = (node.val as AstNode).value;
+    return left !== undefined && typeof key === 'string' ? `${left}.${key}` : undefined;
+  }
+  return undefined;
 }
 
 class Rewriter {
@@ -177,6 +190,8 @@ class Rewriter {
   expr(node: AstNode, lenient: boolean): AstNode {
     switch (node.typename) {
       case 'Symbol':
+        // Jinja's constants (nunjucks knows only the lower-case ones)
+        if (Object.hasOwn(CONSTANTS, String(node.value))) return lit(node, CONSTANTS[String(node.value)]);
         return this.at(node, helper.variable, [lit(node, node.value), node, lit(node, lenient)]);
       case 'LookupVal': {
         const target = this.expr(node.target as AstNode, lenient);
@@ -202,13 +217,15 @@ class Rewriter {
       }
       case 'Is': {
         const right = node.right as AstNode;
-        const test = String(right.typename === 'FunCall' ? (right.name as AstNode).value : right.value);
+        const nameNode = right.typename === 'FunCall' ? (right.name as AstNode) : right;
+        const dotted = dottedName(nameNode);
+        const test = dotted ?? String(nameNode.value);
         node.left = this.expr(node.left as AstNode, lenient || LENIENT_TESTS.has(test));
-        if (right.typename !== 'FunCall') return node;
-        // nunjucks compiles `x is t(a, k=v)` wrongly: call the test through a helper instead
-        const args = right.args as AstNode;
-        this.list(args);
-        return call(node, helper.test, [lit(node, test), node.left as AstNode, ...(args.children ?? [])]);
+        if (right.typename !== 'FunCall' && nameNode.typename === 'Symbol') return node;
+        // nunjucks compiles `x is t(a, k=v)` (and `x is ns.t`) wrongly: call the test through a helper instead
+        const args = right.typename === 'FunCall' ? (right.args as AstNode) : undefined;
+        if (args) this.list(args);
+        return call(node, helper.test, [lit(node, test), node.left as AstNode, ...(args?.children ?? [])]);
       }
       case 'Or':
       case 'And': {

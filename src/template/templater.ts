@@ -9,6 +9,7 @@ import nunjucks from 'nunjucks';
 import type { Vars } from '../core/types.js';
 import { TemplateError, toTemplateError, withSource } from './errors.js';
 import { closest } from '../yaml/validate.js';
+import { jinjaBackslashes } from './backslashes.js';
 import { registerFilterNames } from './filter-names.js';
 import { registerFilters } from './filters.js';
 import { runLookup, type LookupHost } from './lookups.js';
@@ -76,7 +77,9 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     return code;
   }
 
-  const compileTemplate = (source: string, name: string): Code => compile(source, name, (ast) => strictify(ast, name));
+  /** `inline`: a template from a playbook (Ansible reads its backslashes differently, see backslashes.ts) */
+  const compileTemplate = (source: string, name: string, inline = false): Code =>
+    compile(jinjaBackslashes(source, inline), name, (ast) => strictify(ast, name));
 
   const loader = {
     getSource(name: string): { src: unknown; path: string; noCache: boolean } | null {
@@ -152,7 +155,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   function renderString(source: string, vars: Vars, name: string | undefined, inline: boolean): string {
     const label = name ?? 'template string';
     try {
-      return run(compileTemplate(source, label), label, vars);
+      return run(compileTemplate(source, label, true), label, vars);
     } catch (err) {
       throw inline ? withSource(err, source, label) : err;
     }
@@ -173,14 +176,14 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     }
   }
 
-  function evaluateIn(expression: string, vars: Vars, name: string | undefined, quote = true): unknown {
+  function evaluateIn(expression: string, vars: Vars, name: string | undefined, quote = true, inline = false): unknown {
     let src = expression.trim();
     const wrapped = SINGLE_EXPR.exec(src);
     if (wrapped?.[1] !== undefined) src = wrapped[1].trim();
     const label = name ?? 'expression';
     try {
       if (src === '') throw new TemplateError('empty expression', label);
-      const code = compile(`{{ ${src} }}`, label, (ast) => {
+      const code = compile(jinjaBackslashes(`{{ ${src} }}`, inline), label, (ast) => {
         const output = ast.children?.[0];
         const expr = output?.children?.[0];
         if (ast.children?.length !== 1 || output?.typename !== 'Output' || output.children?.length !== 1 || !expr || expr.typename === 'TemplateData') {
@@ -208,7 +211,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
   function templateValueIn(value: unknown, vars: Vars, name: string | undefined, quote = true): unknown {
     if (typeof value === 'string') {
       if (!(value.includes('{{') || value.includes('{%') || value.includes('{#'))) return value;
-      if (SINGLE_EXPR.test(value)) return evaluateIn(value, vars, name, quote);
+      if (SINGLE_EXPR.test(value)) return evaluateIn(value, vars, name, quote, true);
       return renderString(value, vars, name, quote);
     }
     if (isUnsafe(value)) return value;

@@ -6,6 +6,9 @@ import { inNetwork, parseCidr } from './ipaddr.js';
 import { testRegistry } from './nunjucks-internals.js';
 import { isPlainObject, isTruthy, pyStr } from './python.js';
 
+/** The tests of ansible.builtin (ansible-core 2.14's test plugins); Jinja's built-in ones (defined, equalto, in...) are not. */
+const ANSIBLE_BUILTIN_TESTS = new Set(['contains', 'falsy', 'match', 'regex', 'search', 'subset', 'superset', 'truthy']);
+
 type Test = (value: unknown, a: Args) => boolean;
 
 function regexTest(value: unknown, a: Args, type: 'match' | 'search' | 'fullmatch'): boolean {
@@ -64,6 +67,6 @@ export function registerTests(env: nunjucks.Environment): void {
   for (const [name, fn] of Object.entries(tests)) {
     const run = (value: unknown, ...rest: unknown[]): boolean => fn(value, splitArgs(rest));
     testRegistry(env).addTest(name, run);
-    if (/^\w+$/.test(name) && !name.startsWith('ip')) testRegistry(env).addTest(`ansible.builtin.${name}`, run);
+    if (ANSIBLE_BUILTIN_TESTS.has(name)) testRegistry(env).addTest(`ansible.builtin.${name}`, run);
   }
 }
