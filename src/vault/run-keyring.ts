@@ -16,12 +16,17 @@ export function runKeyring(): Keyring {
   return current;
 }
 
-/** Remember a decrypted value (every string leaf of a decrypted file; numbers and booleans are not secrets). */
-export function learnVaultValue(value: unknown): void {
+/**
+ * Remember a decrypted value: an inline `!vault` string whatever its length;
+ * of a decrypted file, every string leaf of `minLength` characters or more
+ * (a vaulted file's "yes" or "on" would otherwise mask every yes and on of
+ * the output); numbers and booleans are not secrets.
+ */
+export function learnVaultValue(value: unknown, minLength = 1): void {
   const seen = new WeakSet<object>();
   const walk = (v: unknown): void => {
     if (typeof v === 'string') {
-      if (v.trim() !== '') decrypted.add(v);
+      if (v.trim() !== '' && v.length >= minLength) decrypted.add(v);
     } else if (v && typeof v === 'object' && !seen.has(v)) {
       seen.add(v);
       for (const x of Object.values(v)) walk(x);

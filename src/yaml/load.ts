@@ -45,10 +45,10 @@ export function loadYaml<T = unknown>(text: string, file: string): Located<T> {
   const fast = text.length >= FAST_YAML_MIN_CHARS ? fastYamlValue(text) : undefined;
   if (!fast) {
     const full = loadYamlFull<T>(text, file);
-    if (vaulted) learnVaultValue(full.value);
+    if (vaulted) learnVaultValue(full.value, 4);
     return full;
   }
-  if (vaulted) learnVaultValue(fast.value);
+  if (vaulted) learnVaultValue(fast.value, 4);
   let full: Located<T> | undefined;
   const lazy = (which: 'pos' | 'keyPos', pointer: string): SourcePos => {
     let at: SourcePos | undefined;
