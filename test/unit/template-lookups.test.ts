@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTemplater, TemplateError } from '../../src/template/index.js';
 import { candidateChars, randomPassword } from '../../src/template/lookups.js';
-import { shaCrypt } from '../../src/template/sha-crypt.js';
 
 const t = createTemplater();
 let play: string;
@@ -71,7 +70,8 @@ describe('lookups', () => {
     const hashed = t.evaluate("lookup('password', 'creds/h1', encrypt='sha512_crypt')", vars()) as string;
     const salt = /^(\d{24}) salt=([./0-9A-Za-z]{16})\n$/.exec(readFileSync(file, 'utf8'));
     expect(salt?.[1]).toBe(first);
-    expect(hashed).toBe(shaCrypt('sha512', first, salt?.[2] ?? '', 656000));
+    // the hash itself is checked against Python in template-ansible-formats.test.ts; here: the stored salt, passlib's rounds
+    expect(hashed).toMatch(new RegExp(`^\\$6\\$rounds=656000\\$${salt?.[2] ?? 'none'}\\$[./0-9A-Za-z]{86}$`));
     expect(t.evaluate("lookup('password', 'creds/h1', encrypt='sha512_crypt')", vars())).toBe(hashed);
   }, 60_000);
 
