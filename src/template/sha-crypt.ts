@@ -80,13 +80,15 @@ export function shaCrypt(algo: Algo, password: string, salt: string, rounds?: nu
   for (let i = 0; i < 16 + (c[0] ?? 0); i++) ds.update(s);
   const sBytes = repeatTo(ds.digest(), s.length);
 
+  // each round hashes one buffer assembled in place (one update per hash: the per-call cost dominates)
+  const buf = Buffer.alloc(2 * size + 2 * p.length + sBytes.length);
   for (let i = 0; i < n; i++) {
-    const h = createHash(algo);
-    h.update(i & 1 ? p : c);
-    if (i % 3) h.update(sBytes);
-    if (i % 7) h.update(p);
-    h.update(i & 1 ? c : p);
-    c = h.digest();
+    let len = 0;
+    len += (i & 1 ? p : c).copy(buf, len);
+    if (i % 3) len += sBytes.copy(buf, len);
+    if (i % 7) len += p.copy(buf, len);
+    len += (i & 1 ? c : p).copy(buf, len);
+    c = createHash(algo).update(buf.subarray(0, len)).digest();
   }
   if (c.length !== size) throw new Error('unexpected digest size');
 
