@@ -36,7 +36,7 @@ Examples:
     .action((group: string | undefined, flags: InventoryFlags) => {
       const actions = [flags.list, flags.host !== undefined, flags.graph].filter(Boolean).length;
       if (actions !== 1) {
-        throw new HapbError(actions === 0 ? 'no action selected: give one of --list, --host NAME or --graph' : 'give only one of --list, --host NAME or --graph', { exitCode: ExitCode.invalidInput });
+        throw new HapbError(actions === 0 ? 'no action selected: give one of --list, --host NAME or --graph' : 'give only one of --list, --host NAME or --graph', { exitCode: ExitCode.badOption });
       }
       const inv = loadInventory(requireInventory(flags.inventory));
       for (const w of inv.warnings ?? []) process.stderr.write(`[WARNING]: ${w}\n`);

@@ -56,7 +56,7 @@ const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | Reg
   ['package', { name: 'nginx', update_cache: true }, { changed: true, packages: ['nginx'], cache_updated: false }, [/apt-get update -q$/, /apt-get install .* -- nginx$/]],
   ['service', { name: 'nginx', state: 'started', enabled: true }, { changed: true }, ['systemctl enable -- nginx', 'systemctl start -- nginx']],
   // skipped: only running could tell; the command it would run is still shown
-  ['command', { _raw_params: 'touch /x' }, { skipped: true, changed: false, msg: 'skipped, running in check mode' }, ['touch /x']],
+  ['command', { _raw_params: 'touch /x' }, { skipped: true, changed: false, msg: 'Command would have run if not in check mode', cmd: ['touch', '/x'], stdout: '', stderr: '', rc: 0 }, ['touch /x']],
   ['shell', { cmd: 'make', creates: '/opt/out' }, { changed: true }, ['make']],
   ['sysctl', { name: 'net.ipv4.ip_forward', value: 1 }, { changed: true }, [/^write \/etc\/sysctl\.d\/99-hapb\.conf /, /^sysctl -q -p /]],
   ['wait_for', { port: 80 }, { skipped: true, changed: false }, []],
