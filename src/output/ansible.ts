@@ -97,10 +97,10 @@ function ansibleDiff(d: FileDiff): Record<string, unknown> {
   return d.omitted ? { before_header: d.path, after_header: d.path, omitted: d.omitted } : { before: d.before, after: d.after, before_header: d.path, after_header: d.path };
 }
 
-/** difflib's _format_range_unified */
+/** difflib's _format_range_unified (jsdiff's start of an empty side is one past difflib's) */
 function range(start: number, lines: number): string {
   if (lines === 1) return `${start}`;
-  if (lines === 0) return `${start},0`;
+  if (lines === 0) return `${Math.max(0, start - 1)},0`;
   return `${start},${lines}`;
 }
 
