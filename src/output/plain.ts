@@ -99,8 +99,14 @@ export function plainListener(opts: PlainOptions): EventListener {
     switch (e.type) {
       case 'playbook.start':
         if (v > 3 && opts.cliArgs) {
-          for (const [k, val] of Object.entries(opts.cliArgs)) {
-            if (val !== undefined && val !== false && !(Array.isArray(val) && val.length === 0)) say(`${k}: ${Array.isArray(val) ? `(${val.map((x) => `'${String(x)}'`).join(', ')})` : String(val)}`, 'verbose');
+          // as v2_playbook_on_start: the positional arguments, then every option that is set, Python's repr for lists
+          const { args, ...rest } = opts.cliArgs;
+          if (Array.isArray(args) && args.length) say(`Positional arguments: ${args.map(String).join(' ')}`, 'verbose');
+          for (const [k, val] of Object.entries(rest)) {
+            if (val === undefined || val === false || val === '' || (Array.isArray(val) && val.length === 0)) continue;
+            const name = k === 'verbose' ? 'verbosity' : k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+            const shown = Array.isArray(val) ? `(${val.map((x) => `'${String(x)}'`).join(', ')}${val.length === 1 ? ',' : ''})` : String(val);
+            say(`${name}: ${shown}`, 'verbose');
           }
         }
         if (v > 1) {
