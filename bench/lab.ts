@@ -112,9 +112,9 @@ interface ConvergeRecord {
   segments: { label: string; ms: number }[];
 }
 
+/** the stats of Ansible's json callback document (`hapb run -o json`) */
 interface RecapJson {
-  recap: Record<string, { changed: number; failed: number; unreachable: number }>;
-  exit_code: number;
+  stats: Record<string, { changed: number; failures: number; unreachable: number }>;
 }
 
 /** `hapb run ... -o json` as a child (like the lab's own converge), keeping the recap and a timeline of its log */
@@ -153,11 +153,11 @@ function timedConverge(sink: ConvergeRecord[]): ConvergeFn {
           fail(new Error(`converge of ${req.lab} failed (hapb run exited ${rc ?? 'by a signal'})`));
           return;
         }
-        const stats = Object.values(recap.recap);
+        const stats = Object.values(recap.stats);
         sink.push({
           ms,
           changed: stats.reduce((a, s) => a + s.changed, 0),
-          failed: stats.reduce((a, s) => a + s.failed, 0),
+          failed: stats.reduce((a, s) => a + s.failures, 0),
           unreachable: stats.reduce((a, s) => a + s.unreachable, 0),
           segments: marks.slice(0, -1).map((m, i) => ({ label: m.label, ms: (marks[i + 1]?.at ?? ms) - m.at })),
         });

@@ -33,7 +33,7 @@ export function parseExtraVarsLocated(values: readonly string[]): { vars: Vars; 
     } else {
       const kv = parseKeyValue(v);
       if (Object.keys(kv).length === 0) {
-        throw new HapbError(`-e ${raw}: expected KEY=VALUE, a JSON/YAML mapping, or @FILE`, { exitCode: ExitCode.invalidInput, hint: 'for example: -e vip=192.168.0.150 or -e @profiles/tutorial.yml' });
+        throw new HapbError(`-e ${raw}: expected KEY=VALUE, a JSON/YAML mapping, or @FILE`, { exitCode: ExitCode.badOption, hint: 'for example: -e vip=192.168.0.150 or -e @profiles/tutorial.yml' });
       }
       Object.assign(out, kv);
       for (const k of Object.keys(kv)) pos.set(k, { file: `-e '${v}'`, line: 1, col: Math.max(1, v.indexOf(`${k}=`) + 1) });

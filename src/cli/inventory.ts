@@ -37,7 +37,7 @@ Examples:
     .action(async (group: string | undefined, flags: InventoryFlags) => {
       const actions = [flags.list, flags.host !== undefined, flags.graph].filter(Boolean).length;
       if (actions !== 1) {
-        throw new HapbError(actions === 0 ? 'no action selected: give one of --list, --host NAME or --graph' : 'give only one of --list, --host NAME or --graph', { exitCode: ExitCode.invalidInput });
+        throw new HapbError(actions === 0 ? 'no action selected: give one of --list, --host NAME or --graph' : 'give only one of --list, --host NAME or --graph', { exitCode: ExitCode.badOption });
       }
       await setupRunVault(flags);
       const inv = loadInventory(requireInventory(flags.inventory));

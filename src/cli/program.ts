@@ -45,7 +45,7 @@ export async function main(argv: string[]): Promise<number> {
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (err) {
     if (err instanceof CommanderError) {
-      return err.exitCode === 0 ? 0 : ExitCode.invalidInput;
+      return err.exitCode === 0 ? 0 : ExitCode.usage;
     }
     if (err instanceof HapbError) {
       process.stderr.write(`ERROR: ${err.format()}\n`);

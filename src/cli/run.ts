@@ -1,18 +1,19 @@
 /** `hapb run PLAYBOOK`: converge hosts. */
 import { resolve } from 'node:path';
-import type { Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import { ansibleConfig } from '../config/index.js';
 import { createConnection } from '../connection/index.js';
 import type { ConnectionFactory } from '../connection/types.js';
 import { runPlaybook } from '../engine/run-playbook.js';
-import type { EngineEvent, EventListener } from '../engine/types.js';
+import type { EventListener } from '../engine/types.js';
 import { ExitCode, InputErrors } from '../errors/index.js';
 import { preflightTemplates } from '../engine/preflight.js';
 import { gatherFacts } from '../facts/gather.js';
 import { getModule } from '../modules/index.js';
-import { banner, plainListener } from '../output/plain.js';
+import { banner, bannerWidth, formatRecap } from '../output/ansible.js';
+import { jsonCollector } from '../output/json.js';
 import { stdoutClosed } from '../output/pipes.js';
-import { formatRecap } from '../output/recap.js';
+import { plainListener } from '../output/plain.js';
 import { progressDisplay } from '../output/progress.js';
 import { playbookListing } from '../output/playbook-lists.js';
 import { splitTags } from '../playbook/tags.js';
@@ -27,7 +28,7 @@ interface RunFlags extends ConnectionFlags, VaultFlags {
   diff?: boolean;
   limit?: string;
   extraVars: string[];
-  forks: string;
+  forks: number;
   verbose: number;
   syntaxCheck?: boolean;
   output?: string;
@@ -55,7 +56,7 @@ export function registerRun(program: Command): void {
     .option('-D, --diff', 'show the differences of changed files')
     .option('-l, --limit <pattern>', "limit to hosts/groups: 'backup', 'directors:!master', 'web*'")
     .option('-e, --extra-vars <vars>', 'KEY=VALUE, a JSON/YAML mapping, or @FILE (repeatable)', collect, [])
-    .option('-f, --forks <n>', 'hosts worked on in parallel', '5')
+    .option('-f, --forks <n>', 'hosts worked on in parallel', parseForks, 5)
     .option('-t, --tags <tags>', "only tasks with these tags (comma-separated, repeatable; also all, tagged, untagged)", collect, [])
     .option('--skip-tags <tags>', 'skip tasks with these tags (comma-separated, repeatable; also tagged, untagged)', collect, [])
     .option('--start-at-task <name>', 'start at the first task with this name (a glob; role tasks also as "role : name")')
@@ -69,13 +70,14 @@ export function registerRun(program: Command): void {
     .option('--become-user <user>', 'sudo to this user (default root) in plays that do not set become_user')
     .option('-v, --verbose', 'print each result in full (repeat for more)', (_v: string, n: number) => n + 1, 0)
     .option('--syntax-check', 'load and validate inventory, playbook and roles; change nothing')
-    .option('-o, --output <format>', "'json': the recap as JSON on stdout (the log goes to stderr)")
+    .addOption(new Option('-o, --output <format>', "'json': Ansible's json callback document on stdout (the log goes to stderr)").choices(['json']))
     .option('--accept-new-host-keys', 'record host keys of hosts not yet in known_hosts (like OpenSSH accept-new)')
     .option('-K, --ask-become-pass', 'ask for the sudo password')
     .option('-T, --timeout <seconds>', 'SSH connection timeout', '10')
     .option('--known-hosts <file>', 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)')
     .option('--ssh-config <file>', 'ssh config file (default ~/.ssh/config)')
-    .option('--no-progress', 'plain log lines even on a terminal')
+    .option('--progress', "a live progress display instead of Ansible's lines (a terminal with a size only)")
+    .option('--no-progress', "Ansible's lines (the default)")
     .addHelpText(
       'after',
       `
@@ -88,7 +90,8 @@ Examples:
   hapb run site.yml -i hosts.ini -i 'extra1,extra2,' --list-hosts
   hapb run site.yml -i 'localhost,' -c local --tags tagged --skip-tags never
 
-Exit codes: 0 ok, 2 a host failed, 3 a host unreachable, 4 invalid input.`,
+Exit codes (Ansible's): 0 ok, 1 an error, 2 a host failed or a command line that does
+not parse, 4 a host unreachable or a file that does not parse, 5 options that cannot be used.`,
     )
     .action(async (playbookPath: string, flags: RunFlags, cmd: Command) => {
       process.exitCode = await runCommand(playbookPath, withConfigDefaults(flags, cmd));
@@ -105,7 +108,7 @@ function withConfigDefaults(flags: RunFlags, cmd: Command): RunFlags {
   const unset = (name: string): boolean => cmd.getOptionValueSource(name) === undefined || cmd.getOptionValueSource(name) === 'default';
   return {
     ...flags,
-    ...(unset('forks') ? { forks: String(cfg.forks) } : {}),
+    ...(unset('forks') ? { forks: cfg.forks } : {}),
     ...(unset('timeout') ? { timeout: String(cfg.timeout) } : {}),
     ...(unset('diff') && cfg.diffAlways ? { diff: true } : {}),
     ...(unset('askBecomePass') && cfg.becomeAskPass ? { askBecomePass: true } : {}),
@@ -124,12 +127,23 @@ export const connectWithConfig: ConnectionFactory = (host, vars, opts) => {
   return createConnection(host, Object.keys(defaults).length ? { ...vars, ...defaults } : vars, opts);
 };
 
+function parseForks(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`must be a whole number >= 1, got '${value}'`);
+  return n;
+}
+
+/** Ansible colours its output on a terminal unless ANSIBLE_NOCOLOR / NO_COLOR; ANSIBLE_FORCE_COLOR forces them */
+function wantsColor(stream: NodeJS.WriteStream): boolean {
+  const env = process.env;
+  const on = (v: string | undefined): boolean => v !== undefined && v !== '' && !['0', 'false', 'no', 'off'].includes(v.toLowerCase());
+  if (on(env.ANSIBLE_FORCE_COLOR)) return true;
+  if (on(env.ANSIBLE_NOCOLOR) || env.NO_COLOR !== undefined) return false;
+  return Boolean(stream.isTTY);
+}
+
 async function runCommand(playbookPath: string, flags: RunFlags): Promise<number> {
   const json = flags.output === 'json';
-  if (flags.output !== undefined && !json) {
-    process.stderr.write(`hapb: unknown output format '${flags.output}' (only 'json')\n`);
-    return ExitCode.invalidInput;
-  }
   await setupRunVault(flags);
   const inputs = loadInputs(playbookPath, flags.inventory, flags.extraVars, flags);
   for (const w of inputs.warnings) process.stderr.write(`[WARNING]: ${w}\n`);
@@ -156,18 +170,29 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     process.stdout.write(`playbook: ${inputs.playbook.file}: syntax ok (${inputs.playbook.plays.length} plays, ${inputs.inventory.hosts.size} hosts)\n`);
     return ExitCode.ok;
   }
-  const forks = Number(flags.forks);
-  if (!Number.isInteger(forks) || forks < 1) {
-    process.stderr.write(`hapb: --forks must be a whole number >= 1, got '${flags.forks}'\n`);
-    return ExitCode.invalidInput;
-  }
+  const forks = flags.forks;
   const becomePassword = flags.askBecomePass ? await askHidden('BECOME password: ') : undefined;
   const logStream = json ? process.stderr : process.stdout;
-  const useProgress = flags.progress !== false && !json && Boolean(process.stdout.isTTY) && flags.verbose === 0;
+  // a terminal without a size (script -c ... /dev/null: 0x0) gets plain lines
+  const sized = Boolean(process.stdout.isTTY) && (process.stdout.columns ?? 0) > 0;
+  const useProgress = flags.progress === true && !json && sized && flags.verbose === 0;
   const progress = useProgress ? progressDisplay({ out: process.stdout, diff: Boolean(flags.diff) }) : undefined;
-  const events: EngineEvent[] = [];
-  const listeners: EventListener[] = [progress ? progress.listener : plainListener({ out: logStream, verbosity: flags.verbose, diff: Boolean(flags.diff) })];
-  if (json) listeners.push((e) => events.push(e));
+  const collector = json ? jsonCollector() : undefined;
+  const listeners: EventListener[] = [
+    progress
+      ? progress.listener
+      : plainListener({
+          out: logStream,
+          err: process.stderr,
+          verbosity: flags.verbose,
+          diff: Boolean(flags.diff),
+          color: wantsColor(logStream),
+          width: bannerWidth(logStream.isTTY ? logStream.columns : undefined),
+          playCount: inputs.playbook.plays.length,
+          cliArgs: { args: [playbookPath], ...flags },
+        }),
+  ];
+  if (collector) listeners.push(collector.listener);
   const outcome = await runPlaybook({
     playbook: inputs.playbook,
     inventory: inputs.inventory,
@@ -197,9 +222,6 @@ async function runCommand(playbookPath: string, flags: RunFlags): Promise<number
     if (!json) process.stderr.write(banner('PLAY RECAP') + formatRecap(outcome.recap));
     return outcome.exitCode;
   }
-  if (json) {
-    const results = events.filter((e) => e.type === 'host.result');
-    process.stdout.write(JSON.stringify({ playbook: inputs.playbook.file, check: Boolean(flags.check), recap: outcome.recap, exit_code: outcome.exitCode, results }, null, 2) + '\n');
-  }
+  if (collector) process.stdout.write(collector.text() + '\n');
   return outcome.exitCode;
 }

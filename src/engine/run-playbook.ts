@@ -97,7 +97,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
           playHosts,
           batchHosts: batch,
         };
-        emit({ type: 'play.start', name: play.name, hosts: batch, ...(batches.length > 1 ? { batch: { index: bi + 1, count: batches.length } } : {}) });
+        emit({ type: 'play.start', name: play.name, hosts: batch, pos: play.pos, ...(batches.length > 1 ? { batch: { index: bi + 1, count: batches.length } } : {}) });
         const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit, startAt);
         emit({ type: 'play.end', name: play.name });
         if (outcome === 'abort') {
@@ -121,7 +121,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   emit({ type: 'playbook.end', recap });
   const anyUnreachable = [...hosts.values()].some((h) => h.unreachable);
   const anyFailed = [...hosts.values()].some((h) => h.failed);
-  return { recap, exitCode: anyFailed ? ExitCode.hostFailed : anyUnreachable ? ExitCode.unreachable : ExitCode.ok };
+  // as Ansible's strategy: unreachable hosts win over failed ones
+  return { recap, exitCode: anyUnreachable ? ExitCode.unreachable : anyFailed ? ExitCode.hostFailed : ExitCode.ok };
 }
 
 type BatchOutcome = 'ok' | 'batch-failed' | 'abort';
@@ -182,8 +183,12 @@ async function runBatch(
       s.unreachable++;
       host.unreachable = true;
     } else if (status === 'failed') {
-      if (result.ignored) s.ignored++;
-      else {
+      // as Ansible: an ignored failure counts as ok (and changed when it changed)
+      if (result.ignored) {
+        s.ignored++;
+        s.ok++;
+        if (result.changed) s.changed++;
+      } else {
         s.failed++;
         host.failed = true;
       }

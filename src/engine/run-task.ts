@@ -95,9 +95,23 @@ function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult): 
     result = newResult({ skipped: true, msg: `failed without the host: ${result.msg ?? ''}` });
   }
   // registered data is never templated again (command output may hold '{{')
-  if (task.register) host.runtime[task.register] = markUnsafe(result);
+  if (task.register) host.runtime[task.register] = markUnsafe(registered(result));
   if (result.changed && !result.failed) for (const n of task.notify) host.notified.add(n);
   return result;
+}
+
+/**
+ * The registered value holds Ansible's keys: hapb's own (plan, ignored) are
+ * left out, and skipped/unreachable only when true (Ansible's registered
+ * results have `failed` and `changed` always, `skipped` when skipped).
+ */
+function registered(result: TaskResult): TaskResult {
+  const { plan: _plan, ignored: _ignored, ...rest } = result;
+  const out = { ...rest } as TaskResult;
+  if (!out.skipped) delete (out as Partial<TaskResult>).skipped;
+  if (!out.unreachable) delete (out as Partial<TaskResult>).unreachable;
+  if (Array.isArray(out.results)) out.results = out.results.map(registered);
+  return out;
 }
 
 function where(task: Task): string {
@@ -123,7 +137,7 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): P
       env.warn(`${where(task)}: 'when' cannot be decided without the host (${errorMessage(err).split('\n')[0]}); going on as if true`, host.name);
       holds = true;
     }
-    if (!holds) return newResult({ skipped: true, skip_reason: 'Conditional result was False', false_condition: cond });
+    if (!holds) return newResult({ skipped: true, skip_reason: 'Conditional result was False' });
   }
   const mod = env.modules.get(task.module);
   if (!mod) return newResult({ failed: true, msg: `unknown module '${task.module}'` });
@@ -161,6 +175,8 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): P
   };
 
   const { result, plan } = await runModule(mod, ctx, args);
+  // modules that run on the host report their arguments, as Ansible's do (shown at -vvv)
+  if (!traits.controllerOnly && !('invocation' in result)) result.invocation = { module_args: args };
   if (plan) env.onPlan?.(plan, task, host.name);
   if (traits.setsFacts && !result.failed) {
     const facts = result.ansible_facts;

@@ -10,7 +10,7 @@ export type { FileDiff, HostStats, Recap, TaskResult, TaskStatus, Vars };
 
 export type EngineEvent =
   | { type: 'playbook.start'; file: string; check: boolean; diff: boolean }
-  | { type: 'play.start'; name: string; hosts: string[]; batch?: { index: number; count: number } }
+  | { type: 'play.start'; name: string; hosts: string[]; batch?: { index: number; count: number }; pos?: SourcePos }
   | { type: 'task.start'; name: string; role?: string; handler: boolean; hosts: string[]; pos?: SourcePos }
   | {
       type: 'host.result';

@@ -3,17 +3,27 @@
  * person; details (hint, stderr...) follow on later lines.
  */
 
-/** Exit codes, as documented in the README (Ansible-like). */
+/**
+ * Exit codes, Ansible's (lib/ansible/cli/__init__.py and the task queue
+ * manager of ansible-core): 0 ok, 1 an error, 2 a host failed, 4 a host
+ * unreachable (RUN_UNREACHABLE_HOSTS) or a parse error (AnsibleParserError),
+ * 5 options that parse but cannot be used (AnsibleOptionsError); a command
+ * line argparse rejects (unknown option, missing value) exits 2 in Ansible.
+ */
 export const ExitCode = {
   ok: 0,
-  /** a generic internal error */
+  /** a generic error (AnsibleError) */
   error: 1,
   /** any host failed */
   hostFailed: 2,
-  /** any host unreachable */
-  unreachable: 3,
-  /** invalid input: YAML, schema, templates, inventory, CLI usage */
+  /** the command line cannot be parsed: unknown option, missing value (argparse's exit 2 in Ansible) */
+  usage: 2,
+  /** any host unreachable (and none failed): Ansible's RUN_UNREACHABLE_HOSTS */
+  unreachable: 4,
+  /** invalid input in a file: YAML, schema, templates, inventory (AnsibleParserError) */
   invalidInput: 4,
+  /** a bad command-line option or value (AnsibleOptionsError) */
+  badOption: 5,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -43,7 +53,7 @@ export function formatPos(pos: SourcePos | undefined): string {
   return pos ? `${pos.file}:${pos.line}:${pos.col}` : '<unknown>';
 }
 
-/** Bad input found in a file: YAML syntax, schema, inventory, template. Exit 4. */
+/** Bad input found in a file: YAML syntax, schema, inventory, template. Exit 4 (Ansible's parser error). */
 export class SchemaError extends HapbError {
   readonly pos: SourcePos | undefined;
   readonly detail: string;

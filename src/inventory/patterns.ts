@@ -177,13 +177,15 @@ export function applyLimit(inv: Inventory, hosts: readonly string[], limit: stri
 /**
  * The hosts of the inventory `--limit` keeps (`@FILE` parts read from FILE).
  * As in Ansible, a limit that leaves no host of the inventory is an error
- * (exit 4 here), and so is a malformed pattern.
+ * (exit 1, Ansible's AnsibleError: "Specified inventory, host pattern and/or
+ * --limit leaves us with no hosts to target"), and a malformed pattern too
+ * (exit 4).
  */
 export function limitHosts(inv: Inventory, limit: string): Set<string> {
   checkPattern(limit, '--limit pattern');
   const parts = splitPattern(limit).flatMap((p) => (p.startsWith('@') ? limitFile(p.slice(1)) : [p]));
   if (parts.length === 0) {
-    throw new HapbError(`--limit ${JSON.stringify(limit)} names no host`, { exitCode: ExitCode.invalidInput, hint: 'the limit file is empty' });
+    throw new HapbError(`--limit ${JSON.stringify(limit)} names no host`, { exitCode: ExitCode.error, hint: 'the limit file is empty' });
   }
   checkPattern(parts, '--limit pattern');
   const hosts = new Set(selectHosts(inv, parts));
@@ -191,7 +193,7 @@ export function limitHosts(inv: Inventory, limit: string): Set<string> {
     const unmatched = unmatchedParts(inv, parts);
     const guess = unmatched.find((u) => u.suggestion);
     throw new HapbError(`--limit ${JSON.stringify(limit)} leaves no host of the inventory to target`, {
-      exitCode: ExitCode.invalidInput,
+      exitCode: ExitCode.error,
       hint: guess?.suggestion
         ? `did you mean '${guess.suggestion}' instead of '${guess.part}'?`
         : unmatched.length > 0
@@ -209,7 +211,7 @@ function limitFile(path: string): string[] {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new HapbError(`cannot read limit file ${path} (${code})`, {
-      exitCode: ExitCode.invalidInput,
+      exitCode: ExitCode.error,
       hint: '--limit @FILE reads host names from FILE, one per line',
     });
   }

@@ -41,18 +41,19 @@ export const commandModule: Module<CommandArgs> = {
   traits: { checkMode: 'full' },
   schema: objectSchema({ ...common, argv: { type: 'array', items: { type: ['string', 'number'] }, minItems: 1 } }),
   check: (ctx, args) => {
-    let line: string;
     const given = [args._raw_params, args.cmd, args.argv].filter((x) => x !== undefined).length;
     if (given !== 1) return Promise.resolve(failedPlan('command needs exactly one of a free-form command, cmd or argv'));
-    if (args.argv !== undefined) line = shellJoin(args.argv.map(String));
+    let argv: string[];
+    if (args.argv !== undefined) argv = args.argv.map(String);
     else {
       try {
-        line = shellJoin(shellSplit(args._raw_params ?? args.cmd ?? ''));
+        argv = shellSplit(args._raw_params ?? args.cmd ?? '');
       } catch (e) {
         return Promise.resolve(failedPlan((e as Error).message));
       }
     }
-    return planCommand(ctx, args, line, args._raw_params ?? args.cmd ?? args.argv?.map(String) ?? '');
+    // Ansible's command module reports cmd as the argument list
+    return planCommand(ctx, args, shellJoin(argv), argv);
   },
 };
 
@@ -103,7 +104,9 @@ async function planCommand(
   return {
     changed: true,
     skipInCheck: !decided,
-    data: { cmd },
+    skipMsg: 'Command would have run if not in check mode',
+    // Ansible's keys even when the command does not run (check mode): `{{ out.stdout }}` is ''
+    data: { cmd, rc: 0, stdout: '', stderr: '', stdout_lines: [], stderr_lines: [], start: null, end: null, delta: null, msg: '' },
     steps: [{ run: line, keepOutput: true, ...(args.chdir !== undefined ? { cwd: args.chdir } : {}), ...(stdin !== undefined ? { stdin } : {}) }],
     report: ([r]) => {
       if (!r) return {};
@@ -115,9 +118,25 @@ async function planCommand(
         stderr,
         stdout_lines: lines(stdout),
         stderr_lines: lines(stderr),
-        delta: `${(r.ms / 1000).toFixed(3)}s`,
-        ...(r.rc !== 0 ? { failed: true, msg: 'non-zero return code' } : {}),
+        ...times(r.ms),
+        msg: r.rc !== 0 ? 'non-zero return code' : '',
+        ...(r.rc !== 0 ? { failed: true } : {}),
       };
     },
   };
+}
+
+/** Python's str(datetime) in local time: 2026-12-06 06:41:14.156491 */
+function stamp(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number, w = 2): string => String(n).padStart(w, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}.${p(d.getMilliseconds(), 3)}000`;
+}
+
+/** start, end and delta as Ansible's command module writes them (delta: str(timedelta)) */
+function times(ms: number): { start: string; end: string; delta: string } {
+  const end = Date.now();
+  const s = Math.floor(ms / 1000);
+  const delta = `${Math.floor(s / 3600)}:${String(Math.floor(s / 60) % 60).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}.${String(Math.round(ms % 1000)).padStart(3, '0')}000`;
+  return { start: stamp(end - ms), end: stamp(end), delta };
 }

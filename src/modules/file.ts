@@ -20,6 +20,22 @@ function step(command: string, doing: string, path: string, attrs: FileAttrs = {
   return { run: [command, ...extra].join(' && '), doing };
 }
 
+/**
+ * Create a directory and its missing parents, each created one with the
+ * task's mode, owner and group (as Ansible's file module does; `mkdir -p`
+ * would leave the parents at the umask's mode).
+ */
+function mkdirs(path: string, attrs: FileAttrs): string {
+  const parts = path.split('/').filter(Boolean);
+  const prefixes = parts.map((_, i) => `${path.startsWith('/') ? '/' : ''}${parts.slice(0, i + 1).join('/')}`);
+  return prefixes
+    .map((p) => {
+      const q = shellQuote(p);
+      return `{ [ -e ${q} ] || { mkdir -- ${q}${attrCommands(p, attrs).map((c) => ` && ${c}`).join('')}; }; }`;
+    })
+    .join(' && ');
+}
+
 export const fileModule: Module<FileArgs> = {
   name: 'file',
   traits: { checkMode: 'full' },
@@ -70,7 +86,7 @@ export const fileModule: Module<FileArgs> = {
           changed: true,
           data,
           diff: stateDiff('absent', 'directory'),
-          steps: [step(`mkdir -p -- ${q}`, `creating ${path}`, path, want)],
+          steps: [{ run: mkdirs(path, want), doing: `creating ${path}` }],
         };
       }
       case 'touch':

@@ -61,7 +61,7 @@ export async function runModule<A>(mod: Module<A>, ctx: ApplyContext, args: A): 
     if (plan.skipInCheck) {
       result.skipped = true;
       result.changed = false;
-      result.msg = NO_CHECK_MODE;
+      result.msg = plan.skipMsg ?? NO_CHECK_MODE;
     }
     shown.push(...steps.map(describeStep));
     // the commands the plan would run, for --check -v (pyinfra shows the same)

@@ -126,6 +126,8 @@ export interface ModulePlan {
   steps?: Step[];
   /** check mode cannot tell what the steps would do without running them: the task is reported skipped (command without creates/removes) */
   skipInCheck?: boolean;
+  /** the msg of a task skipped in check mode (default: Ansible's 'skipped, running in check mode') */
+  skipMsg?: string;
   /** result data from the steps' outputs, for modules whose output is their result (command: rc, stdout...) */
   report?: (outputs: StepOutput[]) => Record<string, unknown>;
 }

@@ -6,8 +6,7 @@
 import type { Writable } from 'node:stream';
 import { Listr, type ListrTaskWrapper, type ListrDefaultRenderer, type ListrSimpleRenderer } from 'listr2';
 import type { EngineEvent, EventListener } from '../engine/types.js';
-import { formatDiff } from './diff.js';
-import { formatRecap } from './recap.js';
+import { banner, formatDiff, formatRecap } from './ansible.js';
 
 type Wrapper = ListrTaskWrapper<unknown, ListrDefaultRenderer, ListrSimpleRenderer>;
 
@@ -106,7 +105,7 @@ export function progressDisplay(opts: { out: Writable; diff: boolean }): Progres
       finishPlay?.();
       await chain;
       for (const d of diffs) opts.out.write(d);
-      opts.out.write(`\nPLAY RECAP\n${recapText}`);
+      opts.out.write(`${banner('PLAY RECAP')}${recapText}`);
     },
   };
 }

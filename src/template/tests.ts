@@ -59,6 +59,23 @@ const tests: Record<string, Test> = {
   ip_address: (v) => parseCidr(v) !== undefined,
   in_network: (v, a) => inNetwork(v, a.pos[0]),
 };
+// Ansible's tests on a task result (plugins/test/core.py): `out is skipped`, `out is failed`...
+const resultFlag = (key: string) => (v: unknown): boolean => {
+  if (!isPlainObject(v)) throw new Error(`the '${key}' test expects a task result (a dictionary), got ${JSON.stringify(v)}`);
+  if (key === 'changed' && !('changed' in v) && Array.isArray(v.results)) return v.results.some((r) => isPlainObject(r) && isTruthy(r.changed));
+  return isTruthy(v[key] ?? false);
+};
+tests.failed = resultFlag('failed');
+tests.failure = tests.failed;
+tests.succeeded = (v, a) => !(tests.failed as Test)(v, a);
+tests.success = tests.succeeded;
+tests.successful = tests.succeeded;
+tests.changed = resultFlag('changed');
+tests.change = tests.changed;
+tests.skipped = resultFlag('skipped');
+tests.skip = tests.skipped;
+tests.unreachable = resultFlag('unreachable');
+tests.reachable = (v, a) => !(tests.unreachable as Test)(v, a);
 tests.eq = tests.equalto as Test;
 tests['=='] = tests.equalto as Test;
 tests.ip_in_network = tests.in_network as Test;

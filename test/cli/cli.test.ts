@@ -85,19 +85,28 @@ describe('hapb', () => {
     expect(readFileSync(p.path('root/web1/app.conf'), 'utf8')).toBe('port=8081\nworkers=2\n');
   });
 
-  it('-o json prints the recap on stdout and the log on stderr', () => {
+  it("-o json prints Ansible's json callback document on stdout and the log on stderr", () => {
     const r = hapb(['run', 'site.yml', '-i', 'inventory/hosts.yml', '-o', 'json'], { cwd: p.dir });
     expect(r.code).toBe(0);
-    const data = JSON.parse(r.stdout) as { recap: Record<string, { changed: number }>; exit_code: number };
-    expect(data.exit_code).toBe(0);
-    expect(data.recap.web1?.changed).toBe(0);
+    type Doc = {
+      plays: { play: { name: string; path: string }; tasks: { task: { name: string }; hosts: Record<string, { action: string; changed: boolean }> }[] }[];
+      stats: Record<string, { changed: number; failures: number; ok: number }>;
+      custom_stats: object;
+      global_custom_stats: object;
+    };
+    const data = JSON.parse(r.stdout) as Doc;
+    expect(Object.keys(data)).toEqual(['custom_stats', 'global_custom_stats', 'plays', 'stats']);
+    expect(data.stats.web1).toEqual({ changed: 0, failures: 0, ignored: 0, ok: expect.any(Number) as number, rescued: 0, skipped: expect.any(Number) as number, unreachable: 0 });
+    expect(data.plays[0]?.play.path).toMatch(/site\.yml:\d+$/);
+    const config = data.plays[0]?.tasks.find((t) => t.task.name === 'app : config');
+    expect(config?.hosts.web1).toMatchObject({ action: 'template', changed: false });
     expect(r.stderr).toContain('PLAY RECAP');
   });
 
   it('--limit touches one host only', () => {
     const r = hapb(['run', 'site.yml', '-i', 'inventory/hosts.yml', '--limit', 'web2', '-o', 'json', '-e', 'workers=3'], { cwd: p.dir });
-    const data = JSON.parse(r.stdout) as { recap: Record<string, unknown> };
-    expect(Object.keys(data.recap)).toEqual(['web2']);
+    const data = JSON.parse(r.stdout) as { stats: Record<string, unknown> };
+    expect(Object.keys(data.stats)).toEqual(['web2']);
     expect(readFileSync(p.path('root/web2/app.conf'), 'utf8')).toContain('workers=3');
     expect(readFileSync(p.path('root/web1/app.conf'), 'utf8')).toContain('workers=2');
   });
@@ -138,6 +147,11 @@ describe('hapb', () => {
     expect(host).toMatchObject({ port: 8081, ansible_connection: 'local' });
     const bad = hapb(['inventory', '-i', 'inventory/hosts.yml', '--host', 'web3'], { cwd: p.dir });
     expect(bad.code).toBe(4);
+    // options that parse but cannot be used together: Ansible's AnsibleOptionsError, exit 5
+    expect(hapb(['inventory', '-i', 'inventory/hosts.yml'], { cwd: p.dir }).code).toBe(5);
+    // a command line that does not parse: argparse's exit 2 in Ansible
+    expect(hapb(['run', 'site.yml', '--no-such-flag'], { cwd: p.dir }).code).toBe(2);
+    expect(hapb(['run', 'site.yml', '-i', 'inventory/hosts.yml', '--forks', '0'], { cwd: p.dir }).code).toBe(2);
   });
 
   it('render writes DIR/HOST/dest without touching hosts', () => {

@@ -71,9 +71,10 @@ describe.skipIf(!canRun)('lab up converges the seed topology over SSH', () => {
       ['-o', 'json'],
     );
     expect(again.rc).toBe(0);
-    const out = JSON.parse(again.stdout) as { recap: Record<string, { changed: number; failed: number }> };
-    expect(Object.keys(out.recap).sort()).toEqual(['backup', 'master', 'web1', 'web2']);
-    expect(Object.entries(out.recap).filter(([, s]) => s.changed !== 0 || s.failed !== 0)).toEqual([]);
+    // Ansible's json callback document: stats per host, `failures` for failed tasks
+    const out = JSON.parse(again.stdout) as { stats: Record<string, { changed: number; failures: number }> };
+    expect(Object.keys(out.stats).sort()).toEqual(['backup', 'master', 'web1', 'web2']);
+    expect(Object.entries(out.stats).filter(([, s]) => s.changed !== 0 || s.failures !== 0)).toEqual([]);
   });
 
   it('master takes the VIP and the client reaches both web servers through it', async () => {

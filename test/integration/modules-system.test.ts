@@ -89,7 +89,8 @@ describe('command and shell', () => {
   it('check mode: a command without creates/removes is skipped and not run', async () => {
     const marker = join(dir, 'dry-plain');
     const { result } = await run('shell', { cmd: `touch ${marker}` }, { check: true });
-    expect(result).toMatchObject({ changed: false, skipped: true, failed: false, msg: 'skipped, running in check mode' });
+    // Ansible's keys, so `{{ out.stdout }}` works after a check-mode run
+    expect(result).toMatchObject({ changed: false, skipped: true, failed: false, msg: 'Command would have run if not in check mode', stdout: '', stderr: '', rc: 0, stdout_lines: [], delta: null });
     expect(existsSync(marker)).toBe(false);
   });
 

@@ -74,20 +74,20 @@ describe.skipIf(!canUseNamespaces)('hapb run over SSH (real sshd on loopback)', 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('converges over SSH, marks the dead host unreachable (exit 3), and a second run changes nothing', () => {
+  it('converges over SSH, marks the dead host unreachable (exit 4, as Ansible), and a second run changes nothing', () => {
     const first = hapb(['run', 'site.yml', '-i', 'hosts.yml', '-o', 'json', '-T', '5'], { cwd: dir });
-    const r1 = JSON.parse(first.stdout) as { recap: Record<string, { changed: number; unreachable: number; failed: number }>; exit_code: number };
-    expect(first.code, first.stderr).toBe(3);
-    expect(r1.recap.dead?.unreachable).toBe(1);
-    expect(r1.recap.h1?.changed).toBe(2);
-    expect(r1.recap.h2?.changed).toBe(2);
+    const r1 = JSON.parse(first.stdout) as { stats: Record<string, { changed: number; unreachable: number; failures: number }> };
+    expect(first.code, first.stderr).toBe(4);
+    expect(r1.stats.dead?.unreachable).toBe(1);
+    expect(r1.stats.h1?.changed).toBe(2);
+    expect(r1.stats.h2?.changed).toBe(2);
     expect(readFileSync(join(dir, 'root/h1/id'), 'utf8')).toMatch(/^h1 (Debian|RedHat)\n$/);
 
     const second = hapb(['run', 'site.yml', '-i', 'hosts.yml', '-o', 'json', '--limit', 'h1:h2'], { cwd: dir });
-    const r2 = JSON.parse(second.stdout) as { recap: Record<string, { changed: number }> };
+    const r2 = JSON.parse(second.stdout) as { stats: Record<string, { changed: number }> };
     expect(second.code, second.stderr).toBe(0);
-    expect(r2.recap.h1?.changed).toBe(0);
-    expect(r2.recap.h2?.changed).toBe(0);
+    expect(r2.stats.h1?.changed).toBe(0);
+    expect(r2.stats.h2?.changed).toBe(0);
   });
 
   it('--forks 2 runs both hosts at once; --forks 1 does not', () => {

@@ -208,12 +208,12 @@ describe('limitHosts (the --limit of run and render)', () => {
   const dir = mkdtempSync(join(tmpdir(), `hapb-t-limit-${process.pid}-`));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('a limit that leaves no host is an input error, as in Ansible, with a did-you-mean', () => {
+  it("a limit that leaves no host is an error with Ansible's exit code 1, with a did-you-mean", () => {
     expect(() => limitHosts(inv, 'nope')).toThrow(/--limit "nope" leaves no host of the inventory to target/);
     try {
       limitHosts(inv, 'dirctors');
     } catch (e) {
-      expect((e as HapbError).exitCode).toBe(4);
+      expect((e as HapbError).exitCode).toBe(1);
       expect((e as HapbError).hint).toMatch(/did you mean 'directors'/);
     }
     expect.assertions(3);

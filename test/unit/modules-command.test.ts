@@ -29,7 +29,7 @@ describe('command and shell: creates/removes', () => {
     const { result } = await runModule(m, makeContext(conn, { check: true }), args);
     // what check mode reports: skipped when only running could tell, else what creates/removes decided
     expect(result).toMatchObject({ changed: changed && !skipInCheck, skipped: skipInCheck, failed: false });
-    if (skipInCheck) expect(result.msg).toBe('skipped, running in check mode');
+    if (skipInCheck) expect(result.msg).toBe('Command would have run if not in check mode');
     if (changed && !skipInCheck) expect(result.plan).toEqual([expect.any(String)]);
     // check mode never runs the command itself
     expect(conn.commands.every((c) => c.startsWith('for f in'))).toBe(true);

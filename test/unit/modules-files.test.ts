@@ -117,7 +117,8 @@ describe('copy plans', () => {
 
 /** [title, host file, args, changed, failed, commands applied (substrings)] */
 const fileTable: [string, Fake | undefined, Record<string, unknown>, boolean, boolean, string[]][] = [
-  ['directory created', undefined, { state: 'directory', mode: '0750' }, true, false, ['mkdir -p -- /srv/p', 'chmod -- 0750 /srv/p']],
+  // each missing parent is created with the mode too, as Ansible's file module does
+  ['directory created', undefined, { state: 'directory', mode: '0750' }, true, false, ['[ -e /srv ] || { mkdir -- /srv && chmod -- 0750 /srv; }', '[ -e /srv/p ] || { mkdir -- /srv/p && chmod -- 0750 /srv/p; }']],
   ['directory exists', { kind: 'directory', mode: '755' }, { state: 'directory' }, false, false, []],
   ['directory mode fixed', { kind: 'directory', mode: '700' }, { state: 'directory', mode: '0755' }, true, false, ['chmod -- 0755 /srv/p']],
   ['directory over a file fails', { content: 'x' }, { state: 'directory' }, false, true, []],

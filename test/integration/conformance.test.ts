@@ -1,0 +1,231 @@
+/**
+ * Conformance with real Ansible (CONFORMANCE.md): every folder under
+ * test/fixtures/conformance/ is a case. Its playbook runs with the local
+ * connection under `ansible-playbook` (ansible-core from Debian) and under
+ * `hapb run`, each into its own root (`-e root=DIR`), twice per tool: once
+ * with the default output, once as JSON (ANSIBLE_STDOUT_CALLBACK=json /
+ * `-o json`) into a second root. Asserted, with a diff when they disagree:
+ * the files written (path, type, mode, content), the PLAY RECAP lines, the
+ * exit code (and case.yml's expect_rc), and the JSON shape (keys at the
+ * plays/play/tasks/task/stats levels, task names, each host's status per task,
+ * the stats). A case may seed its roots from a `seed/` folder.
+ * HAPB_CONFORMANCE=case1,case2 runs only those; HAPB_KEEP_CONFORMANCE=1 keeps the roots.
+ */
+import { spawn } from 'node:child_process';
+import { cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { load } from 'js-yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/cli.js';
+import { hasCommand } from '../helpers/env.js';
+
+const casesDir = join(repoRoot, 'test', 'fixtures', 'conformance');
+const cases = existsSync(casesDir)
+  ? readdirSync(casesDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && existsSync(join(casesDir, d.name, 'playbook.yml')))
+      .map((d) => d.name)
+      .filter((n) => !process.env.HAPB_CONFORMANCE || process.env.HAPB_CONFORMANCE.split(',').includes(n))
+      .sort()
+  : [];
+
+const defaultInventory = `all:
+  hosts:
+    h1:
+      ansible_connection: local
+      ansible_python_interpreter: /usr/bin/python3
+    h2:
+      ansible_connection: local
+      ansible_python_interpreter: /usr/bin/python3
+`;
+
+interface CaseSpec {
+  args?: string[];
+  expect_rc?: number;
+  vault_password?: string;
+}
+
+interface Run {
+  tool: 'ansible' | 'hapb';
+  code: number;
+  stdout: string;
+  stderr: string;
+  root: string;
+  command: string;
+}
+
+function exec(tool: Run['tool'], argv: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; root: string }): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.cwd, env: opts.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ tool, code: code ?? -1, stdout, stderr, root: opts.root, command: argv.join(' ') });
+    });
+  });
+}
+
+/** What a root holds: relative path → type, mode and content (the root's own path written as ROOT) */
+function snapshot(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string, rel: string): void => {
+    for (const name of readdirSync(dir).sort()) {
+      const abs = join(dir, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(abs);
+      const mode = (st.mode & 0o7777).toString(8).padStart(4, '0');
+      if (st.isSymbolicLink()) out[r] = `link -> ${readlinkSync(abs).split(root).join('ROOT')}`;
+      else if (st.isDirectory()) {
+        out[`${r}/`] = `dir ${mode}`;
+        walk(abs, r);
+      } else out[r] = `file ${mode}\n${readFileSync(abs, 'utf8').split(root).join('ROOT')}`;
+    }
+  };
+  walk(root, '');
+  return out;
+}
+
+/** The PLAY RECAP lines, as printed */
+function recapLines(stdout: string): string[] {
+  const lines = stdout.split('\n');
+  const at = lines.findIndex((l) => /^PLAY RECAP \*+$/.test(l));
+  if (at < 0) return [];
+  const end = lines.findIndex((l, i) => i > at && l.trim() === '');
+  return lines.slice(at + 1, end < 0 ? undefined : end);
+}
+
+type Obj = Record<string, unknown>;
+const keys = (o: unknown): string[] => (o && typeof o === 'object' ? Object.keys(o).sort() : []);
+function status(r: Obj): string {
+  if (r.unreachable) return 'unreachable';
+  if (r.failed) return 'failed';
+  if (r.skipped) return 'skipped';
+  return r.changed ? 'changed' : 'ok';
+}
+
+/** The JSON document reduced to what both tools must agree on */
+function jsonShape(text: string): unknown {
+  const doc = JSON.parse(text) as Obj;
+  const plays = (doc.plays as Obj[] | undefined) ?? [];
+  return {
+    keys: keys(doc),
+    plays: plays.map((p) => ({
+      keys: keys(p),
+      play: keys(p.play),
+      name: (p.play as Obj | undefined)?.name,
+      tasks: ((p.tasks as Obj[] | undefined) ?? []).map((t) => ({
+        keys: keys(t),
+        task: keys(t.task),
+        name: (t.task as Obj | undefined)?.name,
+        hosts: Object.fromEntries(Object.entries((t.hosts as Record<string, Obj> | undefined) ?? {}).sort().map(([h, r]) => [h, status(r)])),
+      })),
+    })),
+    stats: doc.stats,
+  };
+}
+
+/** the end of a run's output, to read when a case fails */
+function tail(r: Run): string {
+  const t = (s: string): string => s.split('\n').slice(-25).join('\n');
+  return `\n--- ${r.tool}: ${r.command} (exit ${r.code})\n${t(r.stdout)}\n--- stderr\n${t(r.stderr)}`;
+}
+
+describe('conformance with ansible-playbook', () => {
+  let work: string;
+  beforeAll(() => {
+    // CI installs ansible-core (scripts/setup.sh): a missing ansible-playbook is a failure, never a skip
+    if (!hasCommand('ansible-playbook')) throw new Error('ansible-playbook is not installed: apt-get install -y ansible-core ansible (scripts/setup.sh)');
+    if (!existsSync(join(repoRoot, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
+    work = mkdtempSync(join(tmpdir(), 'hapb-conformance-'));
+  });
+  afterAll(() => {
+    if (work && !process.env.HAPB_KEEP_CONFORMANCE) rmSync(work, { recursive: true, force: true });
+  });
+
+  it('has cases', () => {
+    expect(cases.length).toBeGreaterThan(0);
+  });
+
+  for (const name of cases) {
+    describe(name, () => {
+      const dir = join(casesDir, name);
+      const spec: CaseSpec = existsSync(join(dir, 'case.yml')) ? ((load(readFileSync(join(dir, 'case.yml'), 'utf8')) as CaseSpec | null) ?? {}) : {};
+      const runs: Record<string, Run> = {};
+
+      beforeAll(async () => {
+        const base = join(work, name);
+        mkdirSync(base, { recursive: true });
+        let inventory = join(dir, 'inventory.yml');
+        if (!existsSync(inventory)) {
+          inventory = join(base, 'inventory.yml');
+          writeFileSync(inventory, defaultInventory);
+        }
+        const extra = [...(spec.args ?? [])];
+        if (spec.vault_password !== undefined) {
+          const pw = join(base, 'vault-password');
+          writeFileSync(pw, `${spec.vault_password}\n`, { mode: 0o600 });
+          extra.push('--vault-password-file', pw);
+        }
+        const root = (label: string): string => {
+          const r = join(base, label);
+          mkdirSync(r, { recursive: true });
+          if (existsSync(join(dir, 'seed'))) cpSync(join(dir, 'seed'), r, { recursive: true });
+          return r;
+        };
+        const ansibleEnv: NodeJS.ProcessEnv = {
+          ...process.env,
+          ANSIBLE_NOCOLOR: '1',
+          ANSIBLE_RETRY_FILES_ENABLED: '0',
+          ANSIBLE_LOCAL_TEMP: join(base, 'ansible-tmp'),
+          ANSIBLE_REMOTE_TEMP: join(base, 'ansible-tmp'),
+        };
+        const hapbEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+        const ansible = (r: string): string[] => ['ansible-playbook', '-i', inventory, 'playbook.yml', '-e', `root=${r}`, ...extra];
+        const hapb = (r: string): string[] => [process.execPath, join(repoRoot, 'bin', 'hapb'), 'run', 'playbook.yml', '-i', inventory, '-e', `root=${r}`, ...extra];
+        const [a, aj, h, hj] = [root('ansible'), root('ansible-json'), root('hapb'), root('hapb-json')];
+        const done = await Promise.all([
+          exec('ansible', ansible(a), { cwd: dir, env: ansibleEnv, root: a }),
+          exec('ansible', ansible(aj), { cwd: dir, env: { ...ansibleEnv, ANSIBLE_STDOUT_CALLBACK: 'json' }, root: aj }),
+          exec('hapb', hapb(h), { cwd: dir, env: hapbEnv, root: h }),
+          exec('hapb', [...hapb(hj), '-o', 'json'], { cwd: dir, env: hapbEnv, root: hj }),
+        ]);
+        [runs.ansible, runs.ansibleJson, runs.hapb, runs.hapbJson] = done;
+      }, 300_000);
+
+      const both = (): string => tail(runs.ansible!) + tail(runs.hapb!);
+
+      it(`exit code ${spec.expect_rc ?? 0}, the same as Ansible's`, () => {
+        expect(runs.ansible!.code, `ansible-playbook, not hapb, disagrees with case.yml${both()}`).toBe(spec.expect_rc ?? 0);
+        expect(runs.hapb!.code, both()).toBe(runs.ansible!.code);
+        expect(runs.hapbJson!.code, tail(runs.hapbJson!)).toBe(runs.ansibleJson!.code);
+      });
+
+      it('the same files (path, type, mode, content)', () => {
+        expect(snapshot(runs.hapb!.root), both()).toEqual(snapshot(runs.ansible!.root));
+        expect(snapshot(runs.hapbJson!.root), tail(runs.hapbJson!)).toEqual(snapshot(runs.ansibleJson!.root));
+      });
+
+      it('the same PLAY RECAP lines', () => {
+        const expected = recapLines(runs.ansible!.stdout);
+        expect(expected.length, both()).toBeGreaterThan(0);
+        expect(recapLines(runs.hapb!.stdout), both()).toEqual(expected);
+      });
+
+      it('the same JSON shape (-o json / ANSIBLE_STDOUT_CALLBACK=json)', () => {
+        const parse = (r: Run): unknown => {
+          try {
+            return jsonShape(r.stdout);
+          } catch (err) {
+            throw new Error(`${r.tool}: stdout is not JSON (${String(err)})${tail(r)}`);
+          }
+        };
+        expect(parse(runs.hapbJson!), tail(runs.ansibleJson!) + tail(runs.hapbJson!)).toEqual(parse(runs.ansibleJson!));
+      });
+    });
+  }
+});
