@@ -110,7 +110,8 @@ async function runCase(extra: string[]): Promise<Outcome> {
     expect([ExitCode.ok, ExitCode.hostFailed, ExitCode.unreachable]).toContain(out.exitCode);
     return { kind: 'ran', touched: hosts.touched(), detail: `exit ${out.exitCode}` };
   } catch (err) {
-    if (err instanceof HapbError && err.exitCode === ExitCode.invalidInput) {
+    // invalid input (4), or an option whose value cannot be used (5, as ansible-playbook)
+    if (err instanceof HapbError && (err.exitCode === ExitCode.invalidInput || err.exitCode === ExitCode.badOption)) {
       if (!/\d+:\d+/.test(err.message) && !/^(-e|no inventory|could not load)/.test(err.message)) {
         // every input error names a place (file:line:col)
         throw new Error(`input error without a position: ${err.message}`);
