@@ -20,7 +20,7 @@ export function banner(title: string): string {
 
 function itemLabel(r: TaskResult): string {
   if (!('item' in r)) return '';
-  const item = r.item;
+  const item = '_ansible_item_label' in r ? r._ansible_item_label : r.item;
   return ` => (item=${typeof item === 'string' ? item : JSON.stringify(item)})`;
 }
 
@@ -70,12 +70,21 @@ export function plainListener(opts: PlainOptions): EventListener {
         break;
       case 'host.result': {
         const r = e.result;
+        if (e.included !== undefined) {
+          w(`included: ${e.included} for ${e.host}${itemLabel(r)}\n`);
+          break;
+        }
+        // delegate_to: Ansible shows "[host -> delegate]"
+        const host = e.delegate !== undefined ? `${e.host} -> ${e.delegate}` : e.host;
         if (r.results && r.results.length) {
-          for (const item of r.results) line(statusOfItem(item), e.host, item, e.module);
-          if (e.status === 'failed') w(`fatal: [${e.host}]: FAILED! => ${JSON.stringify({ msg: r.msg })}\n`);
-        } else line(e.status, e.host, r, e.module);
+          for (const item of r.results) line(statusOfItem(item), host, item, e.module);
+          if (e.status === 'failed') w(`fatal: [${host}]: FAILED! => ${JSON.stringify({ msg: r.msg })}\n`);
+        } else line(e.status, host, r, e.module);
         break;
       }
+      case 'host.retry':
+        w(`FAILED - RETRYING: [${e.host}]: ${e.task} (${e.retriesLeft} retries left).\n`);
+        break;
       case 'warning':
         w(`[WARNING]: ${e.host ? `${e.host}: ` : ''}${e.message}\n`);
         break;

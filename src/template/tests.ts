@@ -59,6 +59,18 @@ const tests: Record<string, Test> = {
   ip_address: (v) => parseCidr(v) !== undefined,
   in_network: (v, a) => inNetwork(v, a.pos[0]),
 };
+// Ansible's tests of a task result (registered): failed, succeeded, changed, skipped
+const field = (v: unknown, k: string): boolean => isPlainObject(v) && isTruthy((v as Record<string, unknown>)[k]);
+tests.failed = (v) => field(v, 'failed');
+tests.succeeded = (v) => !field(v, 'failed');
+tests.changed = (v) => field(v, 'changed');
+tests.skipped = (v) => field(v, 'skipped');
+tests.unreachable = (v) => field(v, 'unreachable');
+tests.failure = tests.failed;
+tests.success = tests.succeeded;
+tests.change = tests.changed;
+tests.skip = tests.skipped;
+tests.finished = (v) => !isPlainObject(v) || !('finished' in (v as object)) || isTruthy((v as Record<string, unknown>).finished);
 tests.eq = tests.equalto as Test;
 tests['=='] = tests.equalto as Test;
 tests.ip_in_network = tests.in_network as Test;
