@@ -4,8 +4,8 @@ import { isAbsolute, join } from 'node:path';
 import { HapbError } from '../errors/index.js';
 import type { Task } from '../playbook/types.js';
 
-export function findTaskFile(task: Task, playbookDir: string, kind: 'templates' | 'files', name: string): string {
-  const what = kind === 'templates' ? 'template' : 'file';
+export function findTaskFile(task: Task, playbookDir: string, kind: 'templates' | 'files' | 'vars', name: string): string {
+  const what = kind === 'vars' ? 'vars file' : kind === 'templates' ? 'template' : 'file';
   if (isAbsolute(name)) {
     if (existsSync(name)) return name;
     throw new HapbError(`${what} '${name}' not found`);

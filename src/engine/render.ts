@@ -8,7 +8,7 @@ import { HapbError } from '../errors/index.js';
 import type { Inventory } from '../inventory/types.js';
 import { getModule } from '../modules/index.js';
 import type { Module, WriteStep } from '../modules/types.js';
-import type { Playbook, Task } from '../playbook/types.js';
+import type { Playbook, Task, TaskNode } from '../playbook/types.js';
 import { runPlaybook } from './run-playbook.js';
 import type { Vars } from './types.js';
 
@@ -34,6 +34,8 @@ export interface RenderOptions {
   warn?: (message: string) => void;
   /** called instead of throwing when a task fails with an exception; rendering goes on */
   onError?: (err: unknown, task: Task, host: string) => void;
+  /** the tasks of every file an include loaded */
+  onInclude?: (nodes: TaskNode[]) => void;
 }
 
 export async function renderPlaybook(opts: RenderOptions): Promise<RenderedFile[]> {
@@ -50,6 +52,7 @@ export async function renderPlaybook(opts: RenderOptions): Promise<RenderedFile[
     extraVars: opts.extraVars ?? {},
     ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
     offline: true,
+    ...(opts.onInclude ? { onInclude: opts.onInclude } : {}),
     // one host at a time keeps each host's files in task order
     forks: 1,
     listeners: [(e) => void (e.type === 'warning' && opts.warn?.(e.host ? `${e.host}: ${e.message}` : e.message))],

@@ -4,21 +4,25 @@
  * handlers flushed at Ansible's implicit points. Emits events; returns the
  * recap and the exit code.
  */
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Connection, ConnectionFactory, ConnectionOptions } from '../connection/types.js';
-import { ExitCode, UnreachableError, errorMessage } from '../errors/index.js';
+import { ExitCode, HapbError, InputErrors, SchemaError, UnreachableError, errorMessage } from '../errors/index.js';
 import { globToRegex, limitHosts, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Module, ModulePlan } from '../modules/types.js';
+import { mapTasks, taskFileCandidates } from '../playbook/structure.js';
 import { evaluateTags, taskTags } from '../playbook/tags.js';
-import type { Play, Playbook, Task } from '../playbook/types.js';
+import { flatTasks, isBlock, isInclude, roleKey, type Block, type Include, type Play, type Playbook, type Task, type TaskNode } from '../playbook/types.js';
 import { runSecrets } from '../secrets/registry.js';
-import { createTemplater, markUnsafe, type Templater } from '../template/index.js';
+import { createTemplater, isTruthy, markUnsafe, type Templater } from '../template/index.js';
 import { mapLimit } from './pool.js';
-import { runTask, type TaskEnv } from './run-task.js';
+import { runTask, type TaskEnv, type TaskRunInfo } from './run-task.js';
 import { serialBatches } from './serial.js';
 import { newHostState, type HostState } from './state.js';
 import { newResult, statusOf, type EngineEvent, type EventListener, type Recap, type TaskResult, type Vars } from './types.js';
-import { hostLevelVars, type VarScope } from './vars.js';
+import { hostLevelVars, taskVars, type VarScope } from './vars.js';
+import { withLoopItems } from './with-loops.js';
 
 export interface RunOptions {
   playbook: Playbook;
@@ -46,6 +50,8 @@ export interface RunOptions {
   onPlan?: (plan: ModulePlan, task: Task, host: string) => void;
   /** every exception the pipeline turned into a result */
   onError?: (err: unknown, task: Task, host: string) => void;
+  /** the tasks of every file include_tasks/include_role loaded */
+  onInclude?: (nodes: TaskNode[]) => void;
 }
 
 export interface RunOutcome {
@@ -73,6 +79,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   emit({ type: 'playbook.start', file: opts.playbook.file, check, diff });
   let abort = false;
   const startAt: StartAt = opts.startAtTask === undefined ? { done: true } : { pattern: opts.startAtTask, done: false };
+  const delegates = new Map<string, Connection>();
   try {
     for (const play of opts.playbook.plays) {
       if (abort) break;
@@ -98,7 +105,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
           batchHosts: batch,
         };
         emit({ type: 'play.start', name: play.name, hosts: batch, pos: play.pos, ...(batches.length > 1 ? { batch: { index: bi + 1, count: batches.length } } : {}) });
-        const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit, startAt);
+        const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit, startAt, delegates);
         emit({ type: 'play.end', name: play.name });
         if (outcome === 'abort') {
           abort = true;
@@ -112,6 +119,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
     }
   } finally {
     await Promise.all([...hosts.values()].map((h) => h.connection?.close().catch(() => undefined)));
+    await Promise.all([...delegates.values()].map((c) => c.close().catch(() => undefined)));
   }
   if (!startAt.done) {
     emit({ type: 'warning', message: `No matching task "${startAt.pattern ?? ''}" found. Note: --start-at-task can only follow static includes.` });
@@ -133,6 +141,11 @@ interface StartAt {
   done: boolean;
 }
 
+/** Where a task runs in the tree of blocks: inside the `block:` of a block that has a `rescue:` (a failure there is rescued). */
+interface Frame {
+  rescuable: boolean;
+}
+
 async function runBatch(
   opts: RunOptions,
   play: Play,
@@ -141,8 +154,19 @@ async function runBatch(
   templater: Templater,
   emit: (e: EngineEvent) => void,
   startAt: StartAt,
+  delegates: Map<string, Connection>,
 ): Promise<BatchOutcome> {
   const forks = opts.forks ?? 5;
+  const open = async (name: string, vars: Vars): Promise<Connection> => {
+    const conn = opts.connect(name, vars, opts.connectionOptions ?? {});
+    try {
+      await conn.connect();
+    } catch (err) {
+      if (err instanceof UnreachableError) throw err;
+      throw new UnreachableError(name, errorMessage(err));
+    }
+    return conn;
+  };
   const env: TaskEnv = {
     scope,
     play,
@@ -154,26 +178,39 @@ async function runBatch(
     ...(opts.offline ? { offline: true } : {}),
     ...(opts.onPlan ? { onPlan: opts.onPlan } : {}),
     ...(opts.onError ? { onError: opts.onError } : {}),
+    retry: (host, task, retriesLeft, result) => emit({ type: 'host.retry', host, task: task.name, retriesLeft, result }),
     connect: async (host, vars) => {
       if (host.connection) return host.connection;
-      const conn = opts.connect(host.name, vars, opts.connectionOptions ?? {});
-      try {
-        await conn.connect();
-      } catch (err) {
-        if (err instanceof UnreachableError) throw err;
-        throw new UnreachableError(host.name, errorMessage(err));
-      }
-      host.connection = conn;
+      host.connection = await open(host.name, vars);
+      return host.connection;
+    },
+    connectTo: async (name) => {
+      const known = delegates.get(name);
+      if (known) return known;
+      // a delegate outside the inventory: localhost is this machine (Ansible's implicit localhost)
+      const inInventory = scope.inventory.hosts.has(name);
+      if (!inInventory && !LOCALHOST.has(name)) throw new HapbError(`delegate_to: host '${name}' is not in the inventory`, { exitCode: ExitCode.invalidInput });
+      const vars = inInventory ? hostLevelVars(scope, name) : { ansible_connection: 'local' };
+      const conn = await open(name, vars);
+      delegates.set(name, conn);
       return conn;
     },
   };
-  const active = (): HostState[] => batch.filter((h) => !h.failed && !h.unreachable);
-  let fatal = false;
+  const alive = (h: HostState): boolean => !h.failed && !h.unreachable;
+  /** roles (folder and params) the play has run: an included role's dependencies run once */
+  const rolesRun = new Set(play.roles.map(roleKey));
+  const active = (): HostState[] => batch.filter(alive);
+  /** any_errors_fatal or max_fail_percentage stopped the play */
+  let fatal: string | undefined;
+  /** hosts of this batch that failed for good (not rescued, not ignored) */
+  const hardFailed = new Set<HostState>();
 
-  const record = (host: HostState, task: Task, handler: boolean, result: TaskResult): void => {
+  /** counts the result in the host's stats the way Ansible's strategy does; true for a failure that is not rescued or ignored */
+  const record = (host: HostState, task: Task, handler: boolean, result: TaskResult, frame: Frame, delegatedTo?: string): boolean => {
     const shown = runSecrets.forOutput(result, [task.role?.defaults, task.role?.vars, task.role?.params, task.vars, hostLevelVars(scope, host.name)], task.no_log);
     const status = statusOf(result);
     const s = host.stats;
+    let hard = false;
     if (status === 'ok') s.ok++;
     else if (status === 'changed') {
       s.ok++;
@@ -182,37 +219,209 @@ async function runBatch(
     else if (status === 'unreachable') {
       s.unreachable++;
       host.unreachable = true;
+      hard = true;
     } else if (status === 'failed') {
-      // as Ansible: an ignored failure counts as ok (and changed when it changed)
       if (result.ignored) {
-        s.ignored++;
+        // Ansible counts an ignored failure as ok (and changed if it changed)
         s.ok++;
+        s.ignored++;
         if (result.changed) s.changed++;
       } else {
-        s.failed++;
         host.failed = true;
+        if (frame.rescuable && !handler) {
+          // inside a block with a rescue: counted as rescued, and the rescue sees what failed
+          s.rescued++;
+          host.runtime.ansible_failed_task = markUnsafe({ name: task.name, action: task.module, args: task.args, ...(task.role ? { role: task.role.name } : {}) });
+          host.runtime.ansible_failed_result = markUnsafe(result);
+        } else {
+          s.failed++;
+          hard = true;
+        }
       }
     }
-    emit({ type: 'host.result', host: host.name, task: task.name, module: task.module, ...(task.role ? { role: task.role.name } : {}), handler, status, result: shown });
-  };
-
-  const runOnHosts = async (task: Task, targets: HostState[], handler: boolean): Promise<void> => {
-    if (targets.length === 0) return;
-    emit({ type: 'task.start', name: task.name, ...(task.role ? { role: task.role.name } : {}), handler, hosts: targets.map((h) => h.name), pos: task.pos });
-    await mapLimit(targets, forks, async (host) => {
-      const result = await runTask(env, host, task);
-      record(host, task, handler, result);
+    if (hard) hardFailed.add(host);
+    emit({
+      type: 'host.result',
+      host: host.name,
+      task: task.name,
+      module: task.module,
+      ...(task.role ? { role: task.role.name } : {}),
+      ...(delegatedTo !== undefined && delegatedTo !== host.name ? { delegate: delegatedTo } : {}),
+      handler,
+      status,
+      result: shown,
     });
-    if (play.anyErrorsFatal && targets.some((h) => h.failed || h.unreachable)) fatal = true;
+    return hard;
   };
 
+  /** after a task: any_errors_fatal and max_fail_percentage */
+  const judge = (task: Task | undefined, failedNow: boolean): void => {
+    if (fatal) return;
+    if (failedNow && (play.anyErrorsFatal || task?.any_errors_fatal)) fatal = 'any_errors_fatal is set and a host failed';
+    else if (play.maxFailPercentage !== undefined && hardFailed.size > 0 && (hardFailed.size / batch.length) * 100 > play.maxFailPercentage) {
+      fatal = `${hardFailed.size} of ${batch.length} hosts failed, more than max_fail_percentage ${play.maxFailPercentage}%`;
+    }
+  };
+
+  const runOnHosts = async (task: Task, targets: HostState[], handler: boolean, frame: Frame): Promise<void> => {
+    if (targets.length === 0) return;
+    // run_once: the first host runs it; its result is every host's (register, facts, notify)
+    const runners = task.run_once ? targets.slice(0, 1) : targets;
+    emit({ type: 'task.start', name: task.name, ...(task.role ? { role: task.role.name } : {}), handler, hosts: runners.map((h) => h.name), pos: task.pos });
+    let failedNow = false;
+    await mapLimit(runners, forks, async (host) => {
+      const info: TaskRunInfo = {};
+      const others = task.run_once ? targets.slice(1) : [];
+      const result = await runTask(env, host, task, others, info);
+      if (record(host, task, handler, result, frame, info.delegatedTo)) failedNow = true;
+      // a run_once task that fails fails every host, as in Ansible
+      if (task.run_once && result.failed && !result.ignored) for (const o of others) if (record(o, task, handler, result, frame)) failedNow = true;
+    });
+    judge(task, failedNow);
+  };
+
+  /** every handler notified by its name or a topic it listens to runs, in definition order (several may listen to one topic) */
   const flushHandlers = async (): Promise<void> => {
+    const consumed = new Map<HostState, Set<string>>();
     for (const h of play.handlers) {
       const names = [h.name, ...h.listen];
       const targets = active().filter((st) => names.some((n) => st.notified.has(n)));
-      for (const st of targets) for (const n of names) st.notified.delete(n);
-      await runOnHosts(h, targets, true);
+      for (const st of targets) {
+        const c = consumed.get(st) ?? new Set<string>();
+        consumed.set(st, c);
+        for (const n of names) if (st.notified.has(n)) c.add(n);
+      }
+      await runOnHosts(h, targets, true, { rescuable: false });
+      if (fatal) break;
+    }
+    for (const [st, names] of consumed) for (const n of names) st.notified.delete(n);
+  };
+
+  /** a task list over `hosts`, in lockstep (linear strategy); hosts drop out as they fail */
+  const runNodes = async (nodes: readonly TaskNode[], hosts: HostState[], frame: Frame): Promise<void> => {
+    for (const node of nodes) {
       if (fatal) return;
+      const targets = hosts.filter(alive);
+      if (targets.length === 0) return;
+      if (isBlock(node)) await runBlock(node, targets, frame);
+      else if (isInclude(node)) {
+        // tags on an include select the include itself; --start-at-task passes over it until the task is found
+        if (!skipping && selectedByTags(play, node, opts.tags, opts.skipTags)) await runInclude(node, targets, frame);
+      } else {
+        if (!selectedByTags(play, node, opts.tags, opts.skipTags)) continue;
+        if (skipping) {
+          if (!matchesStartAt(node, startAt.pattern ?? '')) continue;
+          skipping = false;
+        }
+        if (opts.modules.get(node.module)?.traits.meta) await flushHandlers();
+        else await runOnHosts(node, targets, false, frame);
+      }
+    }
+  };
+
+  /**
+   * block, then rescue for the hosts that failed in it (they are no longer
+   * failed), then always for every host that entered (failed or not); a
+   * host that failed and was not rescued stays failed after always.
+   */
+  const runBlock = async (b: Block, hosts: HostState[], frame: Frame): Promise<void> => {
+    await runNodes(b.block, hosts, { rescuable: frame.rescuable || b.rescue.length > 0 });
+    if (fatal) return;
+    if (b.rescue.length) {
+      const rescuing = hosts.filter((h) => h.failed && !h.unreachable);
+      for (const h of rescuing) h.failed = false;
+      await runNodes(b.rescue, rescuing, frame);
+      if (fatal) return;
+    }
+    if (b.always.length) {
+      const failed = hosts.filter((h) => h.failed && !h.unreachable);
+      for (const h of failed) h.failed = false;
+      await runNodes(b.always, hosts.filter((h) => !h.unreachable), frame);
+      for (const h of failed) h.failed = true;
+    }
+  };
+
+  /**
+   * include_tasks / include_role: per host, the condition, the loop and the
+   * file (templated); hosts that include the same file with the same
+   * parameters run its tasks together. The file is loaded and checked now.
+   */
+  const runInclude = async (inc: Include, hosts: HostState[], frame: Frame): Promise<void> => {
+    const pseudo: Task = { name: inc.name, named: true, module: `include_${inc.what}`, args: inc.what === 'role' ? { name: inc.target } : { file: inc.target }, when: inc.when, notify: [], listen: [], vars: inc.params, tags: inc.tags, pos: inc.pos, ...(inc.role ? { role: inc.role } : {}) };
+    emit({ type: 'task.start', name: inc.name, ...(inc.role ? { role: inc.role.name } : {}), handler: false, hosts: hosts.map((h) => h.name), pos: inc.pos });
+    const groups = new Map<string, { target: string; params: Vars; hosts: HostState[]; item?: unknown; hasItem: boolean }>();
+    let failedNow = false;
+    for (const host of hosts) {
+      const vars = taskVars(scope, host.name, pseudo);
+      try {
+        const skipped = inc.when.find((c) => !isTruthy(templater.evaluate(c, vars)));
+        if (skipped !== undefined) {
+          record(host, pseudo, false, newResult({ skipped: true, skip_reason: 'Conditional result was False', false_condition: skipped }), frame);
+          continue;
+        }
+        const loopVar = inc.loop_control?.loop_var ?? 'item';
+        const looped = inc.loop !== undefined || inc.with !== undefined;
+        let items: unknown[] = [undefined];
+        if (looped) {
+          const list = inc.with ? withLoopItems(inc.with.lookup, templater.templateValue(inc.with.terms, vars)) : templater.templateValue(inc.loop, vars);
+          if (!Array.isArray(list)) throw new HapbError(`loop must be a list, got ${typeof list}: ${JSON.stringify(list)}`);
+          items = list;
+        }
+        for (const [i, item] of items.entries()) {
+          const itemVars: Vars = looped ? { ...vars, [loopVar]: item, ...(inc.loop_control?.index_var ? { [inc.loop_control.index_var]: i } : {}) } : vars;
+          const target = String(templater.templateValue(inc.target, itemVars));
+          const params: Vars = looped ? { ...inc.params, [loopVar]: item, ...(inc.loop_control?.index_var ? { [inc.loop_control.index_var]: i } : {}) } : inc.params;
+          const key = `${target}\0${JSON.stringify(params)}`;
+          const g = groups.get(key) ?? { target, params, hosts: [], item, hasItem: looped };
+          groups.set(key, g);
+          g.hosts.push(host);
+        }
+      } catch (err) {
+        opts.onError?.(err, pseudo, host.name);
+        if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: errorMessage(err) }), frame);
+        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err) }), frame)) failedNow = true;
+      }
+    }
+    judge(pseudo, failedNow);
+    for (const g of groups.values()) {
+      if (fatal) return;
+      let nodes: TaskNode[];
+      let file = g.target;
+      try {
+        if (!opts.playbook.include) throw new HapbError('this playbook was not loaded from files: it cannot include');
+        if (inc.what === 'tasks') {
+          const candidates = taskFileCandidates(g.target, inc.dir, inc.role?.dir, opts.playbook.dir);
+          const found = candidates.find((f) => existsSync(f));
+          if (!found) throw new HapbError(`Could not find or access '${g.target}' on the controller`, { hint: `looked for: ${candidates.join(', ')}` });
+          file = found;
+          nodes = opts.playbook.include.tasks(found, inc.apply, inc.role);
+          // the include's vars (and loop item) are parameters of the included tasks
+          if (Object.keys(g.params).length) nodes = mapTasks(nodes, (t) => ({ ...t, vars: { ...t.vars, ...g.params } }), (i) => ({ ...i, params: { ...g.params, ...i.params } }));
+        } else {
+          const loaded = opts.playbook.include.role(g.target, inc.role ? dirname(inc.role.dir) : inc.dir, inc.from, g.params, inc.apply, rolesRun);
+          nodes = loaded.nodes;
+          for (const h of loaded.handlers) if (!play.handlers.some((x) => x.name === h.name && x.role?.dir === h.role?.dir)) play.handlers.push(h);
+        }
+        opts.onInclude?.(nodes);
+      } catch (err) {
+        opts.onError?.(err, pseudo, g.hosts[0]?.name ?? '');
+        // an included file that does not load is invalid input: the run stops (Ansible's parser error); a missing file fails the hosts
+        if (!opts.offline && (err instanceof SchemaError || err instanceof InputErrors)) throw err;
+        let failedLoad = false;
+        for (const host of g.hosts) {
+          const r = newResult({ failed: true, msg: errorMessage(err) });
+          if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: r.msg ?? '' }), frame);
+          else if (record(host, pseudo, false, r, frame)) failedLoad = true;
+        }
+        judge(pseudo, failedLoad);
+        continue;
+      }
+      // an included task file counts as ok for each host (include_role does not), as in Ansible
+      if (inc.what === 'tasks') for (const host of g.hosts) {
+        host.stats.ok++;
+        emit({ type: 'host.result', host: host.name, task: inc.name, module: pseudo.module, ...(inc.role ? { role: inc.role.name } : {}), handler: false, status: 'ok', included: file, result: newResult({ include: g.target, include_args: g.params, ...(g.hasItem ? { item: g.item } : {}) }) });
+      }
+      await runNodes(nodes, g.hosts.filter(alive), frame);
     }
   };
 
@@ -220,7 +429,7 @@ async function runBatch(
   let skipping = false;
   if (!startAt.done && startAt.pattern !== undefined) {
     const pattern = startAt.pattern;
-    const found = [...play.preTasks, ...play.roles.flatMap((r) => r.tasks), ...play.tasks, ...play.postTasks].some(
+    const found = flatTasks([...play.preTasks, ...play.roles.flatMap((r) => r.tasks), ...play.tasks, ...play.postTasks]).some(
       (t) => selectedByTags(play, t, opts.tags, opts.skipTags) && matchesStartAt(t, pattern),
     );
     if (!found) return 'ok';
@@ -232,6 +441,7 @@ async function runBatch(
     const gather = opts.gatherFacts;
     const factsTask: Task = { name: 'Gathering Facts', named: true, module: 'setup', args: {}, when: [], notify: [], listen: [], vars: {}, tags: ['always'], pos: play.pos };
     emit({ type: 'task.start', name: factsTask.name, handler: false, hosts: active().map((h) => h.name), pos: play.pos });
+    let failedNow = false;
     await mapLimit(active(), forks, async (host) => {
       let result: TaskResult;
       try {
@@ -241,38 +451,29 @@ async function runBatch(
       } catch (err) {
         result = err instanceof UnreachableError ? newResult({ unreachable: true, msg: err.format() }) : newResult({ failed: true, msg: `gathering facts: ${errorMessage(err)}` });
       }
-      record(host, factsTask, false, result);
+      if (record(host, factsTask, false, result, { rescuable: false })) failedNow = true;
     });
-    if (play.anyErrorsFatal && batch.some((h) => h.failed || h.unreachable)) fatal = true;
+    judge(undefined, failedNow);
   }
 
-  const sections: Task[][] = [play.preTasks, [...play.roles.flatMap((r) => r.tasks), ...play.tasks], play.postTasks];
+  const sections: TaskNode[][] = [play.preTasks, [...play.roles.flatMap((r) => r.tasks), ...play.tasks], play.postTasks];
   for (const section of sections) {
-    for (const task of section) {
-      if (fatal || active().length === 0) break;
-      if (!selectedByTags(play, task, opts.tags, opts.skipTags)) continue;
-      if (skipping) {
-        if (!matchesStartAt(task, startAt.pattern ?? '')) continue;
-        skipping = false;
-      }
-      if (opts.modules.get(task.module)?.traits.meta) {
-        await flushHandlers();
-        continue;
-      }
-      await runOnHosts(task, active(), false);
-    }
+    if (fatal || active().length === 0) break;
+    await runNodes(section, active(), { rescuable: false });
     if (fatal || active().length === 0) break;
     await flushHandlers();
   }
   if (fatal) {
     for (const h of active()) h.failed = true;
-    emit({ type: 'warning', message: `play '${play.name}': any_errors_fatal is set and a host failed; stopping` });
+    emit({ type: 'warning', message: `play '${play.name}': ${fatal}; stopping` });
     return 'abort';
   }
   return active().length === 0 ? 'batch-failed' : 'ok';
 }
 
-function selectedByTags(play: Play, task: Task, tags: string[] | undefined, skip: string[] | undefined): boolean {
+const LOCALHOST = new Set(['localhost', '127.0.0.1', '::1']);
+
+function selectedByTags(play: Play, task: Pick<Task, 'tags' | 'role'>, tags: string[] | undefined, skip: string[] | undefined): boolean {
   return evaluateTags(taskTags(play, task), tags, skip);
 }
 

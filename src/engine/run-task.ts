@@ -9,13 +9,15 @@
 import { Ajv } from 'ajv';
 import type { BecomeOptions, Connection } from '../connection/types.js';
 import { parseBoolean } from '../core/bool.js';
-import { HapbError, UnreachableError, errorMessage } from '../errors/index.js';
+import { join } from 'node:path';
+import { ExitCode, HapbError, UnreachableError, errorMessage } from '../errors/index.js';
 import { EmptyHost } from '../modules/empty-host.js';
 import { runModule } from '../modules/run-module.js';
 import type { ApplyContext, Module, ModulePlan } from '../modules/types.js';
 import type { Play, Task } from '../playbook/types.js';
 import { isTruthy, markUnsafe, type Templater } from '../template/index.js';
 import { findTaskFile } from './find-file.js';
+import { withLoopItems } from './with-loops.js';
 import type { HostState } from './state.js';
 import { newResult, type TaskResult, type Vars } from './types.js';
 import { dropOmitted, taskVars, type VarScope } from './vars.js';
@@ -45,29 +47,48 @@ export interface TaskEnv {
   onPlan?: (plan: ModulePlan, task: Task, host: string) => void;
   /** an exception the pipeline turned into a failed result (a template error, a module's) */
   onError?: (err: unknown, task: Task, host: string) => void;
+  /** opens (once per run) a connection to a delegate host (delegate_to), with that host's connection variables */
+  connectTo(name: string): Promise<Connection>;
+  /** an `until` that did not hold yet: the task runs again */
+  retry?: (host: string, task: Task, retriesLeft: number, result: TaskResult) => void;
 }
 
-export async function runTask(env: TaskEnv, host: HostState, task: Task): Promise<TaskResult> {
+/** What a task's run tells the executor beside its result. */
+export interface TaskRunInfo {
+  /** the host the task ran on, when delegated (templated delegate_to) */
+  delegatedTo?: string;
+}
+
+export async function runTask(env: TaskEnv, host: HostState, task: Task, alsoFor: HostState[] = [], info: TaskRunInfo = {}): Promise<TaskResult> {
   const traits = env.modules.get(task.module)?.traits;
   // without a host, a module that needs one is not run at all (nor its loop or when)
   if (env.offline && traits && !traits.controllerOnly && !traits.writesContent) {
-    return settle(env, host, task, newResult({ skipped: true, msg: `${task.module} needs the host: not run without one` }));
+    return settle(env, host, task, newResult({ skipped: true, msg: `${task.module} needs the host: not run without one` }), alsoFor);
   }
   const vars = taskVars(env.scope, host.name, task);
+  // check_mode: on the task is the task's ansible_check_mode
+  if (task.check_mode !== undefined && !env.offline) vars.ansible_check_mode = task.check_mode;
   try {
-    if (task.loop === undefined) return settle(env, host, task, await runOnce(env, host, task, vars));
-    const items = env.templater.templateValue(task.loop, vars);
+    if (task.loop === undefined && task.with === undefined) return settle(env, host, task, await runAttempts(env, host, task, vars, info), alsoFor);
+    const items = loopItems(env, task, vars);
     if (!Array.isArray(items)) {
-      return settle(env, host, task, newResult({ failed: true, msg: `loop must be a list, got ${typeof items}: ${JSON.stringify(items)}` }));
+      return settle(env, host, task, newResult({ failed: true, msg: `loop must be a list, got ${typeof items}: ${JSON.stringify(items)}` }), alsoFor);
     }
-    const loopVar = task.loop_control?.loop_var ?? 'item';
+    const lc = task.loop_control ?? {};
+    const loopVar = lc.loop_var ?? 'item';
+    const pause = lc.pause === undefined ? 0 : Number(env.templater.templateValue(lc.pause, vars));
+    const extended = lc.extended === undefined ? false : parseBoolean(lc.extended) === true;
     const results: TaskResult[] = [];
     for (const [i, item] of items.entries()) {
+      if (i > 0 && pause > 0 && !env.offline) await sleep(pause * 1000);
       const itemVars: Vars = { ...vars, [loopVar]: item, ansible_loop_var: loopVar };
-      if (task.loop_control?.index_var) itemVars[task.loop_control.index_var] = i;
-      const r = await runOnce(env, host, task, itemVars);
+      if (lc.index_var) itemVars[lc.index_var] = i;
+      if (extended) itemVars.ansible_loop = loopInfo(items, i);
+      const r = await runAttempts(env, host, task, itemVars, info);
       r.item = item;
       r.ansible_loop_var = loopVar;
+      if (lc.index_var) r.ansible_index_var = lc.index_var;
+      if (lc.label !== undefined) r._ansible_item_label = env.templater.templateValue(lc.label, itemVars);
       results.push(r);
       if (r.unreachable) break;
     }
@@ -79,24 +100,100 @@ export async function runTask(env: TaskEnv, host: HostState, task: Task): Promis
       results,
       msg: results.some((r) => r.failed) ? 'One or more items failed' : 'All items completed',
     });
-    return settle(env, host, task, result);
+    if (results.some((r) => r.failed) && task.ignore_errors) {
+      result.failed = true;
+      result.ignored = true;
+    }
+    return settle(env, host, task, result, alsoFor);
   } catch (err) {
     env.onError?.(err, task, host.name);
     if (env.offline) return newResult({ skipped: true, msg: errorMessage(err) });
     if (err instanceof UnreachableError) return newResult({ unreachable: true, msg: err.format() });
-    return newResult({ failed: true, msg: errorMessage(err) });
+    return newResult({ failed: true, msg: errorMessage(err), ...(task.ignore_errors ? { ignored: true } : {}) });
   }
 }
 
-/** The end of every task: offline failures warn instead of failing, register, notify. */
-function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult): TaskResult {
+/** the list a task loops over: `loop:` as templated, or what a `with_<lookup>:` makes of its terms */
+function loopItems(env: TaskEnv, task: Task, vars: Vars): unknown {
+  if (task.with) {
+    const terms = env.templater.templateValue(task.with.terms, vars);
+    const dirs = [...(task.role ? [join(task.role.dir, 'files'), task.role.dir] : []), join(env.scope.playbookDir, 'files'), env.scope.playbookDir];
+    return withLoopItems(task.with.lookup, terms, { filesDirs: dirs });
+  }
+  return env.templater.templateValue(task.loop, vars);
+}
+
+/** ansible_loop with loop_control.extended */
+function loopInfo(items: unknown[], i: number): Vars {
+  const n = items.length;
+  return {
+    allitems: items,
+    index: i + 1,
+    index0: i,
+    revindex: n - i,
+    revindex0: n - i - 1,
+    first: i === 0,
+    last: i === n - 1,
+    length: n,
+    ...(i > 0 ? { previtem: items[i - 1] } : {}),
+    ...(i < n - 1 ? { nextitem: items[i + 1] } : {}),
+  };
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One run of the module, again while `until` does not hold (Ansible's
+ * retries: the first run plus `retries`, default 3; `delay` seconds between,
+ * default 5; the result carries `attempts`).
+ */
+async function runAttempts(env: TaskEnv, host: HostState, task: Task, vars: Vars, info: TaskRunInfo): Promise<TaskResult> {
+  if (task.until === undefined) return runOnce(env, host, task, vars, info);
+  const t = env.templater;
+  const retries = task.retries === undefined ? 3 : Math.max(0, Number(t.templateValue(task.retries, vars)));
+  const delay = task.delay === undefined ? 5 : Math.max(0, Number(t.templateValue(task.delay, vars)));
+  if (!Number.isFinite(retries) || !Number.isFinite(delay)) throw new HapbError(`retries and delay must be numbers (task '${task.name}')`, { exitCode: ExitCode.invalidInput });
+  const total = 1 + retries;
+  let result = newResult();
+  for (let attempt = 1; attempt <= total; attempt++) {
+    result = await runOnce(env, host, task, vars, info);
+    // a false `when` skips before any attempt; a check-mode skip is judged by until, as in Ansible
+    if (result.unreachable || (result.skipped && result.skip_reason !== undefined)) return result;
+    result.attempts = attempt;
+    const withResult: Vars = { ...vars, ...(task.register ? { [task.register]: result } : {}) };
+    let holds: boolean;
+    try {
+      holds = truthy(t.evaluate(task.until, withResult));
+    } catch (err) {
+      if (!env.offline) throw err;
+      return result;
+    }
+    if (holds) return result;
+    if (env.offline) return result;
+    if (attempt < total) {
+      env.retry?.(host.name, task, total - attempt, result);
+      if (delay > 0) await sleep(delay * 1000);
+    }
+  }
+  result.attempts = total - 1;
+  result.failed = true;
+  if (task.ignore_errors) result.ignored = true;
+  return result;
+}
+
+/** The end of every task: offline failures warn instead of failing, register, notify (for the host, and the others of run_once). */
+function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult, alsoFor: HostState[] = []): TaskResult {
   if (env.offline && result.failed && !result.ignored) {
     env.warn(`${where(task)}: ${result.msg ?? 'failed'}; going on without the host`, host.name);
     result = newResult({ skipped: true, msg: `failed without the host: ${result.msg ?? ''}` });
   }
-  // registered data is never templated again (command output may hold '{{')
-  if (task.register) host.runtime[task.register] = markUnsafe(registered(result));
-  if (result.changed && !result.failed) for (const n of task.notify) host.notified.add(n);
+  const facts = env.modules.get(task.module)?.traits.setsFacts && !result.failed ? (result.ansible_facts as Vars | undefined) : undefined;
+  for (const h of [host, ...alsoFor]) {
+    if (h !== host && facts && typeof facts === 'object') Object.assign(h.runtime, facts);
+    // registered data is never templated again (command output may hold '{{')
+    if (task.register) h.runtime[task.register] = markUnsafe(registered(result));
+    if (result.changed && !result.failed) for (const n of task.notify) h.notified.add(n);
+  }
   return result;
 }
 
@@ -126,7 +223,7 @@ function emptyHost(name: string): Connection {
   return c;
 }
 
-async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): Promise<TaskResult> {
+async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars, info: TaskRunInfo = {}): Promise<TaskResult> {
   const t = env.templater;
   for (const cond of task.when) {
     let holds: boolean;
@@ -149,8 +246,18 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): P
   const check = env.offline ? true : (task.check_mode ?? env.check);
   const diff = task.diff ?? env.diff;
   const become = becomeFor(env.play, task, vars);
+  const environment = environmentOf(t, task, vars);
   let conn: Connection | undefined;
-  if (!traits.controllerOnly) conn = env.offline ? emptyHost(host.name) : await env.connect(host, vars);
+  const delegate = task.delegate_to === undefined ? undefined : String(t.templateValue(task.delegate_to, vars));
+  if (delegate !== undefined) info.delegatedTo = delegate;
+  if (!traits.controllerOnly) {
+    if (env.offline) conn = emptyHost(delegate ?? host.name);
+    // delegated: the delegate's connection, the task's host's variables
+    else if (delegate !== undefined && delegate !== host.name) conn = await env.connectTo(delegate);
+    else conn = await env.connect(host, vars);
+  }
+  const execOpts = <O extends { env?: Record<string, string> }>(opts: O | undefined): O & { become?: BecomeOptions } =>
+    ({ ...(opts ?? ({} as O)), ...(environment ? { env: { ...environment, ...(opts?.env ?? {}) } } : {}), ...(become ? { become } : {}) });
   const noConn = (): never => {
     throw new HapbError(`module ${mod.name} runs on the controller and has no connection`);
   };
@@ -166,8 +273,8 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): P
       return conn ?? noConn();
     },
     become,
-    run: (command, opts) => (conn ?? noConn()).exec(command, { ...opts, ...(become ? { become } : {}) }),
-    query: (command, opts) => (conn ?? noConn()).exec(command, { ...opts, ...(become ? { become } : {}) }),
+    run: (command, opts) => (conn ?? noConn()).exec(command, execOpts(opts)),
+    query: (command, opts) => (conn ?? noConn()).exec(command, execOpts(opts)),
     findFile: (kind, name) => findTaskFile(task, env.scope.playbookDir, kind, name),
     renderTemplate: (path, extra) => t.renderFile(path, extra ? { ...vars, ...extra } : vars),
     evaluate: (expr) => t.evaluate(expr, vars),
@@ -195,6 +302,19 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars): P
   }
   if (result.failed && task.ignore_errors) result.ignored = true;
   return result;
+}
+
+/** `environment:` templated: one mapping, or a list of them merged */
+function environmentOf(t: Templater, task: Task, vars: Vars): Record<string, string> | undefined {
+  if (task.environment === undefined) return undefined;
+  const v = t.templateValue(task.environment, vars);
+  const out: Record<string, string> = {};
+  for (const m of Array.isArray(v) ? v : [v]) {
+    if (m === null || m === undefined) continue;
+    if (typeof m !== 'object' || Array.isArray(m)) throw new HapbError(`environment must be a mapping of names to values, got ${JSON.stringify(m)}`, { exitCode: ExitCode.invalidInput });
+    for (const [k, x] of Object.entries(m as Record<string, unknown>)) out[k] = typeof x === 'string' ? x : JSON.stringify(x);
+  }
+  return out;
 }
 
 /** Result fields addressable directly in changed_when/failed_when (rc, stdout...). */

@@ -19,10 +19,15 @@ export type EngineEvent =
       role?: string;
       /** canonical module name */
       module?: string;
+      /** delegate_to: the host the task ran on for `host` (Ansible shows "[host -> delegate]") */
+      delegate?: string;
+      /** include_tasks/include_role: the file included (Ansible shows "included: FILE for HOSTS") */
+      included?: string;
       handler: boolean;
       status: TaskStatus;
       result: TaskResult;
     }
+  | { type: 'host.retry'; host: string; task: string; retriesLeft: number; result: TaskResult }
   | { type: 'warning'; message: string; host?: string }
   | { type: 'play.end'; name: string }
   | { type: 'playbook.end'; recap: Recap };

@@ -16,6 +16,7 @@ import { commandModule, shellModule } from './command.js';
 import { assertModule, debugModule, failModule, metaModule, setFactModule } from './controller.js';
 import { copyModule } from './copy.js';
 import { fileModule } from './file.js';
+import { includeVarsModule } from './include-vars.js';
 import { lineinfileModule } from './lineinfile.js';
 import { packageModule } from './package.js';
 import { serviceModule } from './service.js';
@@ -42,6 +43,7 @@ const ALL: readonly AnyModule[] = [
   assertModule,
   debugModule,
   setFactModule,
+  includeVarsModule,
   failModule,
   metaModule,
   userModule,

@@ -27,7 +27,7 @@ export interface CheckContext {
   /** run a command that only reads the host's state (stat, systemctl show, dpkg-query), with the task's become */
   query(command: string, opts?: Omit<ExecOptions, 'become' | 'stdin'>): Promise<ExecResult>;
   /** locate a role/playbook file for `src:`: kind is the role sub-folder searched first */
-  findFile(kind: 'templates' | 'files', name: string): string;
+  findFile(kind: 'templates' | 'files' | 'vars', name: string): string;
   /** render a template file (a local path) with the host's vars, and `extra` over them (the template module's own) */
   renderTemplate(path: string, extra?: Vars): string;
   /** evaluate a Jinja expression (assert's `that`, debug's `var`) to a native value */

@@ -141,7 +141,7 @@ export function formatRecap(recap: Recap): string {
 
 /** `(item=...)`: the loop_control label or the item, as Python's str() would print it */
 export function itemLabel(r: TaskResult): string {
-  const item = 'ansible_loop_label' in r ? r.ansible_loop_label : r.item;
+  const item = '_ansible_item_label' in r ? r._ansible_item_label : 'ansible_loop_label' in r ? r.ansible_loop_label : r.item;
   return pyStr(item);
 }
 

@@ -123,7 +123,12 @@ export function plainListener(opts: PlainOptions): EventListener {
         break;
       case 'host.result': {
         const r = e.result;
-        const host = e.host;
+        if (e.included !== undefined) {
+          say(`included: ${e.included} for ${e.host}${'item' in r ? ` => (item=${itemLabel(r)})` : ''}`, 'skip');
+          break;
+        }
+        // delegate_to: Ansible shows "[host -> delegate]"
+        const host = e.delegate !== undefined ? `${e.host} -> ${e.delegate}` : e.host;
         if (Array.isArray(r.results) && r.results.length) {
           for (const item of r.results) itemLine(host, item, e.module);
           for (const item of r.results) showDiff(item);
@@ -148,6 +153,9 @@ export function plainListener(opts: PlainOptions): EventListener {
         }
         break;
       }
+      case 'host.retry':
+        say(`FAILED - RETRYING: [${e.host}]: ${e.task} (${e.retriesLeft} retries left).`, 'changed');
+        break;
       case 'warning':
         (opts.err ?? opts.out).write(`${paint(`[WARNING]: ${e.host ? `${e.host}: ` : ''}${e.message}`, 'warn')}\n`);
         break;

@@ -7,7 +7,7 @@
 import { limitHosts, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import { evaluateTags, taskTags } from '../playbook/tags.js';
-import type { Playbook, Task } from '../playbook/types.js';
+import { flatTasks, type Playbook, type Task } from '../playbook/types.js';
 import { pyRepr } from '../template/python.js';
 
 export interface ListRequest {
@@ -36,7 +36,7 @@ export function playbookListing(playbook: Playbook, inventory: Inventory, req: L
     if (!req.tasks && !req.tags) return;
     let taskMsg = req.tasks ? '    tasks:\n' : '';
     const all = new Set<string>(play.tags);
-    const tasks: Task[] = [...play.preTasks, ...play.roles.flatMap((r) => r.tasks), ...play.tasks, ...play.postTasks];
+    const tasks: Task[] = flatTasks([...play.preTasks, ...play.roles.flatMap((r) => r.tasks), ...play.tasks, ...play.postTasks]);
     for (const task of tasks) {
       const tags = taskTags(play, task);
       if (!evaluateTags(tags, req.onlyTags, req.skipTags)) continue;

@@ -9,12 +9,24 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   name: { type: 'string' },
   when: conditional,
   loop: {},
-  with_items: {},
   loop_control: {
     type: 'object',
     additionalProperties: false,
-    properties: { loop_var: { type: 'string' }, label: { type: 'string' }, index_var: { type: 'string' } },
+    properties: {
+      loop_var: { type: 'string' },
+      label: {},
+      index_var: { type: 'string' },
+      pause: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string' }] },
+      extended: boolish,
+    },
   },
+  until: { anyOf: [{ type: 'string' }, { type: 'boolean' }] },
+  retries: { anyOf: [{ type: 'integer', minimum: 0 }, { type: 'string' }] },
+  delay: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string' }] },
+  environment: { anyOf: [{ type: 'object' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'object' }, { type: 'string' }] } }] },
+  delegate_to: { type: 'string' },
+  run_once: boolish,
+  any_errors_fatal: boolish,
   register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
   notify: stringOrList,
   listen: stringOrList,
@@ -28,6 +40,68 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   no_log: boolish,
   vars: { type: 'object' },
   tags: stringOrList,
+};
+
+/**
+ * The `with_<lookup>` loops hapb knows (engine/with-loops.ts turns their terms
+ * into the loop's list, as Ansible's lookups do).
+ */
+export const withLoops = ['items', 'list', 'dict', 'indexed_items', 'sequence', 'nested', 'cartesian', 'together', 'subelements', 'flattened', 'random_choice', 'fileglob', 'lines'] as const;
+for (const w of withLoops) taskKeywords[`with_${w}`] = {};
+
+/** Keywords of a block: the block's lists and what it passes down to its tasks. */
+export const blockKeywords: Record<string, Record<string, unknown>> = {
+  name: { type: 'string' },
+  block: { type: ['array', 'null'], items: { type: 'object' } },
+  rescue: { type: ['array', 'null'], items: { type: 'object' } },
+  always: { type: ['array', 'null'], items: { type: 'object' } },
+  when: conditional,
+  tags: stringOrList,
+  vars: { type: 'object' },
+  become: boolish,
+  become_user: { type: 'string' },
+  ignore_errors: boolish,
+  check_mode: boolish,
+  diff: boolish,
+  no_log: boolish,
+  environment: taskKeywords.environment as Record<string, unknown>,
+  delegate_to: { type: 'string' },
+  run_once: boolish,
+  any_errors_fatal: boolish,
+};
+
+export const blockSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['block'],
+  properties: blockKeywords,
+};
+
+/** The task keywords an import/include accepts beside its own arguments. */
+export const includeKeywords = ['name', 'when', 'tags', 'vars', 'loop', 'loop_control', 'become', 'become_user', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'environment', 'delegate_to', 'run_once', 'any_errors_fatal', 'args', ...withLoops.map((w) => `with_${w}`)];
+
+/** Arguments of import_tasks/include_tasks and import_role/include_role. */
+export const includeTasksArgs = {
+  anyOf: [
+    { type: 'string' },
+    { type: 'object', additionalProperties: false, properties: { file: { type: 'string' }, apply: { type: 'object' } }, required: ['file'] },
+  ],
+};
+export const includeRoleArgs = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name: { type: 'string' },
+    tasks_from: { type: 'string' },
+    vars_from: { type: 'string' },
+    defaults_from: { type: 'string' },
+    handlers_from: { type: 'string' },
+    apply: { type: 'object' },
+    public: boolish,
+    allow_duplicates: boolish,
+    rolespec_validate: boolish,
+  },
 };
 
 export const taskSchema = {
@@ -45,6 +119,7 @@ export const playKeywords: Record<string, Record<string, unknown>> = {
   become_user: { type: 'string' },
   serial: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }] } }] },
   any_errors_fatal: boolish,
+  max_fail_percentage: { anyOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string' }] },
   roles: { type: ['array', 'null'], items: { anyOf: [{ type: 'string' }, { type: 'object' }] } },
   pre_tasks: { type: ['array', 'null'], items: { type: 'object' } },
   tasks: { type: ['array', 'null'], items: { type: 'object' } },

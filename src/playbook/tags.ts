@@ -8,7 +8,7 @@
 import type { Play, Task } from './types.js';
 
 /** The task's tags with those it inherits from its role and play, without repeats. */
-export function taskTags(play: Pick<Play, 'tags'> | undefined, task: Task): string[] {
+export function taskTags(play: Pick<Play, 'tags'> | undefined, task: Pick<Task, 'tags' | 'role'>): string[] {
   return [...new Set([...(play?.tags ?? []), ...(task.role?.tags ?? []), ...task.tags])];
 }
 

@@ -6,6 +6,15 @@ export interface LoopControl {
   loop_var?: string;
   label?: string;
   index_var?: string;
+  /** seconds between items */
+  pause?: number;
+  extended?: boolean;
+}
+
+/** `with_<lookup>: terms`: Ansible's older loop forms, turned into a list at run time (engine/with-loops.ts). */
+export interface WithLoop {
+  lookup: string;
+  terms: unknown;
 }
 
 export interface Task {
@@ -21,7 +30,21 @@ export interface Task {
   loop?: unknown;
   /** where the loop is written (errors about its value point there) */
   loopPos?: SourcePos;
+  /** with_items, with_dict...: the loop's list is made from these terms at run time */
+  with?: WithLoop;
   loop_control?: LoopControl;
+  /** retry until this condition holds (register holds the attempt) */
+  until?: string;
+  retries?: unknown;
+  delay?: unknown;
+  /** environment variables for the module's commands (templated) */
+  environment?: unknown;
+  /** run over this host's connection, with the task's host's variables */
+  delegate_to?: string;
+  /** run on the first host of the batch only; its result goes to every host */
+  run_once?: boolean;
+  /** any failure of this task stops the play for every host */
+  any_errors_fatal?: boolean;
   register?: string;
   notify: string[];
   changed_when?: unknown;
@@ -41,13 +64,115 @@ export interface Task {
   pos: SourcePos;
 }
 
+/**
+ * Keywords a block (or an import/include) passes down to its tasks, as
+ * Ansible does: conditions and tags add up, the others are defaults.
+ */
+export interface Inherited {
+  when: string[];
+  tags: string[];
+  vars: Vars;
+  become?: boolean;
+  become_user?: string;
+  ignore_errors?: boolean;
+  check_mode?: boolean;
+  diff?: boolean;
+  no_log?: boolean;
+  environment?: unknown;
+  delegate_to?: string;
+  run_once?: boolean;
+  any_errors_fatal?: boolean;
+}
+
+/** `block:` with its `rescue:` and `always:` (keywords already passed down to the tasks). */
+export interface Block {
+  kind: 'block';
+  name: string;
+  block: TaskNode[];
+  rescue: TaskNode[];
+  always: TaskNode[];
+  pos: SourcePos;
+}
+
+/**
+ * `include_tasks` / `include_role`: resolved at run time, per host (the file
+ * name may be templated, the task may loop). The included file is loaded
+ * and checked when it is included.
+ */
+export interface Include {
+  kind: 'include';
+  what: 'tasks' | 'role';
+  name: string;
+  /** the file (include_tasks) or role name (include_role), untemplated */
+  target: string;
+  /** include_role: tasks_from, vars_from, defaults_from, handlers_from */
+  from: { tasks?: string; vars?: string; defaults?: string; handlers?: string };
+  /** `vars:` of the include: parameters of the included tasks */
+  params: Vars;
+  /** `apply:` keywords for the included tasks, plus what enclosing blocks pass down */
+  apply: Inherited;
+  /** conditions, loop and tags of the include itself */
+  when: string[];
+  loop?: unknown;
+  with?: WithLoop;
+  loop_control?: LoopControl;
+  tags: string[];
+  /** folder a relative file is found from (the including file's folder) */
+  dir: string;
+  /** role of the including file */
+  role?: Role;
+  pos: SourcePos;
+}
+
+/** One entry of a task list. */
+export type TaskNode = Task | Block | Include;
+
+export function isBlock(n: TaskNode): n is Block {
+  return (n as Block).kind === 'block';
+}
+
+export function isInclude(n: TaskNode): n is Include {
+  return (n as Include).kind === 'include';
+}
+
+/** Every task of a tree of nodes (blocks opened; includes stay unopened). */
+export function flatTasks(nodes: readonly TaskNode[]): Task[] {
+  const out: Task[] = [];
+  const walk = (list: readonly TaskNode[]): void => {
+    for (const n of list) {
+      if (isBlock(n)) {
+        walk(n.block);
+        walk(n.rescue);
+        walk(n.always);
+      } else if (!isInclude(n)) out.push(n);
+    }
+  };
+  walk(nodes);
+  return out;
+}
+
+/** What the engine asks of the loader for dynamic includes (a new load, checked as a static one). */
+/** a role with its params, as a play runs it once: `dir\0params` */
+export function roleKey(r: Pick<Role, 'dir' | 'params'>): string {
+  return `${r.dir}\0${JSON.stringify(r.params)}`;
+}
+
+export interface IncludeLoader {
+  /** the tasks of a file, with `inherit` passed down; throws an input error */
+  tasks(file: string, inherit: Inherited, role?: Role): TaskNode[];
+  /** a role for include_role: its dependencies' tasks then its own, and the handlers that join the play's; throws an input error */
+  role(name: string, fromDir: string, from: Include['from'], params: Vars, inherit: Inherited, rolesRun: Set<string>): { nodes: TaskNode[]; handlers: Task[] };
+}
+
 export interface Role {
   name: string;
   dir: string;
   defaults: Vars;
   vars: Vars;
-  tasks: Task[];
+  tasks: TaskNode[];
   handlers: Task[];
+  /** meta/main.yml allow_duplicates */
+  allowDuplicates?: boolean;
   /** parameters given where the role is listed in the play (`- role: x` with vars) */
   params: Vars;
   tags: string[];
@@ -85,10 +210,12 @@ export interface Play {
   becomeUser?: string;
   serial?: SerialSpec;
   anyErrorsFatal: boolean;
+  /** stop the play when more than this percentage of a batch's hosts failed */
+  maxFailPercentage?: number;
   roles: Role[];
-  preTasks: Task[];
-  tasks: Task[];
-  postTasks: Task[];
+  preTasks: TaskNode[];
+  tasks: TaskNode[];
+  postTasks: TaskNode[];
   /** its roles' handlers, then the play's own, in definition order (as Ansible compiles them) */
   handlers: Task[];
   tags: string[];
@@ -99,4 +226,6 @@ export interface Playbook {
   file: string;
   dir: string;
   plays: Play[];
+  /** loads the files of include_tasks / include_role at run time */
+  include?: IncludeLoader;
 }

@@ -8,7 +8,7 @@
 import type { Vars } from '../core/types.js';
 import { hostVars, magicVars } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
-import type { Playbook } from '../playbook/types.js';
+import { flatTasks, type Playbook } from '../playbook/types.js';
 import { createTemplater } from '../template/index.js';
 import { loadYamlFile } from '../yaml/load.js';
 import { isSecretFile, type SecretRegistry } from './registry.js';
@@ -35,7 +35,7 @@ export function learnInputSecrets(reg: SecretRegistry, src: SecretSources): void
         reg.addFromVars(role.vars);
         reg.addFromVars(role.params);
       }
-      const tasks = [...play.preTasks, ...play.roles.flatMap((r) => [...r.tasks, ...r.handlers]), ...play.tasks, ...play.postTasks, ...play.handlers];
+      const tasks = [...flatTasks([...play.preTasks, ...play.roles.flatMap((r) => r.tasks), ...play.tasks, ...play.postTasks]), ...play.roles.flatMap((r) => r.handlers), ...play.handlers];
       for (const t of tasks) {
         reg.addFromVars(t.vars);
         if (t.module === 'set_fact') reg.addFromVars(t.args);

@@ -53,7 +53,65 @@ export interface ParseOptions {
 
 /** Parse template source to an AST (nunjucks' own transforms applied: `super()`). */
 export function parseTemplate(source: string, name: string, opts: ParseOptions): AstNode {
-  return transformer.transform(internals.parser.parse(source, [], opts), [], name);
+  return transformer.transform(internals.parser.parse(numericAttributes(source), [], opts), [], name);
+}
+
+/**
+ * Jinja reads `item.0` as `item[0]` (with_indexed_items, with_nested,
+ * subelements); nunjucks does not parse it. Inside `{{ }}` and `{% %}`,
+ * outside string literals, `name.N` and `].N` / `).N` become `[N]`.
+ */
+export function numericAttributes(source: string): string {
+  if (!/[\w\])]\.\d/.test(source)) return source;
+  let out = '';
+  let i = 0;
+  while (i < source.length) {
+    const open = source.slice(i).search(/\{\{|\{%/);
+    if (open < 0) {
+      out += source.slice(i);
+      break;
+    }
+    out += source.slice(i, i + open + 2);
+    i += open + 2;
+    const closer = source[i - 1] === '{' ? '}}' : '%}';
+    let code = '';
+    let quote: string | undefined;
+    while (i < source.length) {
+      const c = source[i] as string;
+      if (quote) {
+        if (c === '\\') {
+          code += c + (source[i + 1] ?? '');
+          i += 2;
+          continue;
+        }
+        if (c === quote) quote = undefined;
+        code += c;
+        i++;
+        continue;
+      }
+      if (source.startsWith(closer, i)) break;
+      if (c === "'" || c === '"') {
+        out += rewrite(code);
+        code = '';
+        quote = c;
+        // the literal is copied as it is
+        let j = i + 1;
+        while (j < source.length && source[j] !== c) j += source[j] === '\\' ? 2 : 1;
+        out += source.slice(i, j + 1);
+        i = j + 1;
+        quote = undefined;
+        continue;
+      }
+      code += c;
+      i++;
+    }
+    out += rewrite(code);
+  }
+  return out;
+}
+
+function rewrite(code: string): string {
+  return code.replace(/(?<=(?:^|[^\w.])[A-Za-z_]\w*|[\])])\.(\d+)\b(?!\.\d)/g, '[$1]');
 }
 
 /** Compile an AST to the code object nunjucks' Template accepts as `{ type: 'code', obj }`. */

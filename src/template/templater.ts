@@ -31,6 +31,8 @@ export interface Templater {
    * becomes the native value, other strings render to strings, the rest is unchanged.
    */
   templateValue(value: unknown, vars: Vars, name?: string): unknown;
+  /** Parse an expression without evaluating it: throws a TemplateError for a syntax error or an unknown filter or test (the loader's check). */
+  checkExpression(expression: string, name?: string): void;
 }
 
 export interface TemplaterOptions {
@@ -176,14 +178,9 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     }
   }
 
-  function evaluateIn(expression: string, vars: Vars, name: string | undefined, quote = true, inline = false): unknown {
-    let src = expression.trim();
-    const wrapped = SINGLE_EXPR.exec(src);
-    if (wrapped?.[1] !== undefined) src = wrapped[1].trim();
-    const label = name ?? 'expression';
-    try {
-      if (src === '') throw new TemplateError('empty expression', label);
-      const code = compile(jinjaBackslashes(`{{ ${src} }}`, inline), label, (ast) => {
+  function compileExpression(src: string, label: string, inline = false): Code {
+    if (src === '') throw new TemplateError('empty expression', label);
+    return compile(jinjaBackslashes(`{{ ${src} }}`, inline), label, (ast) => {
         const output = ast.children?.[0];
         const expr = output?.children?.[0];
         if (ast.children?.length !== 1 || output?.typename !== 'Output' || output.children?.length !== 1 || !expr || expr.typename === 'TemplateData') {
@@ -194,6 +191,27 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
         ];
         return ast;
       }, 'expression');
+  }
+
+  function checkExpression(expression: string, name: string | undefined): void {
+    let src = expression.trim();
+    const wrapped = SINGLE_EXPR.exec(src);
+    if (wrapped?.[1] !== undefined) src = wrapped[1].trim();
+    const label = name ?? 'expression';
+    try {
+      compileExpression(src, label);
+    } catch (err) {
+      throw withSource(err, src, label);
+    }
+  }
+
+  function evaluateIn(expression: string, vars: Vars, name: string | undefined, quote = true, inline = false): unknown {
+    let src = expression.trim();
+    const wrapped = SINGLE_EXPR.exec(src);
+    if (wrapped?.[1] !== undefined) src = wrapped[1].trim();
+    const label = name ?? 'expression';
+    try {
+      const code = compileExpression(src, label, inline);
       return within(vars, (frame) => {
         try {
           templateFromCode(code, env, label).render(vars);
@@ -231,6 +249,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     evaluate: (expression, vars, name) =>
       typeof expression === 'string' ? evaluateIn(expression, vars, name) : (expression as unknown),
     templateValue: (value, vars, name) => templateValueIn(value, vars, name),
+    checkExpression: (expression, name) => checkExpression(expression, name),
   };
 }
 

@@ -76,6 +76,7 @@ tests.skipped = resultFlag('skipped');
 tests.skip = tests.skipped;
 tests.unreachable = resultFlag('unreachable');
 tests.reachable = (v, a) => !(tests.unreachable as Test)(v, a);
+tests.finished = (v) => !isPlainObject(v) || !('finished' in (v as object)) || isTruthy((v as Record<string, unknown>).finished);
 tests.eq = tests.equalto as Test;
 tests['=='] = tests.equalto as Test;
 tests.ip_in_network = tests.in_network as Test;

@@ -14,7 +14,7 @@ import { dirname } from 'node:path';
 import { hostsOfGroup } from '../inventory/graph.js';
 import { groupsOf, hostVars, magicVars, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
-import type { Play, Playbook, Role, Task } from '../playbook/types.js';
+import { flatTasks, type Play, type Playbook, type Role, type Task } from '../playbook/types.js';
 import { createTemplater, type Templater } from '../template/index.js';
 import { closest } from '../yaml/validate.js';
 import { checkRoleArguments } from './argument-specs.js';
@@ -240,7 +240,7 @@ function lightMagicVars(inv: Inventory, host: string): Vars {
 }
 
 function playTasks(play: Play): Task[] {
-  return [...play.preTasks, ...play.roles.flatMap((r) => [...r.tasks, ...r.handlers]), ...play.tasks, ...play.postTasks, ...play.handlers];
+  return [...flatTasks([...play.preTasks, ...play.roles.flatMap((r) => r.tasks), ...play.tasks, ...play.postTasks]), ...play.roles.flatMap((r) => r.handlers), ...play.handlers];
 }
 
 /** A loop that templates, without facts or results, to something other than a list. */

@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HapbError, InputErrors, SchemaError } from '../../src/errors/index.js';
 import { loadPlaybook } from '../../src/playbook/load.js';
+import type { Task } from '../../src/playbook/types.js';
 import { catalog } from '../helpers/project.js';
 import { prng } from '../helpers/prng.js';
 
@@ -63,7 +64,7 @@ describe('bad playbooks', () => {
     // arguments may be missing (required ones), but every name is known
     expect(errs.filter((e) => /unknown key or module/.test(e.message)).map((e) => e.message)).toEqual([]);
     const book = loadPlaybook(write('meta.yml', '- hosts: all\n  tasks:\n    - ansible.builtin.meta: flush_handlers\n'), { modules: catalog });
-    expect(book.plays[0]?.tasks[0]?.module).toBe('meta');
+    expect((book.plays[0]?.tasks[0] as Task | undefined)?.module).toBe('meta');
   });
 
   it('reports every error of a file at once', () => {
@@ -79,7 +80,7 @@ describe('bad playbooks', () => {
     const book = loadPlaybook(file, { modules: catalog });
     const play = book.plays[0]!;
     expect(play.roles[0]?.defaults).toEqual({ a: 1 });
-    expect(play.roles[0]?.tasks[0]?.notify).toEqual(['h']);
+    expect((play.roles[0]?.tasks[0] as Task | undefined)?.notify).toEqual(['h']);
     expect(play.handlers.map((h) => h.name)).toEqual(['h', 'play handler']);
   });
 });

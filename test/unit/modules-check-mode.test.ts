@@ -15,6 +15,7 @@ import { RecordingConnection } from '../helpers/recording-connection.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-t-check-mode-'));
 writeFileSync(join(dir, 'a.conf.j2'), 'port={{ port }}\n');
+writeFileSync(join(dir, 'v.yml'), 'a: 1\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A host with nothing installed, no file, no unit running. */
@@ -64,6 +65,7 @@ const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | Reg
   ['assert', { that: ['port == 80'] }, { changed: false, msg: 'All assertions passed' }, []],
   ['debug', { msg: 'hi' }, { changed: false, msg: 'hi' }, []],
   ['set_fact', { x: 1 }, { changed: false, ansible_facts: { x: 1 } }, []],
+  ['include_vars', { file: join(dir, 'v.yml'), name: 'v' }, { changed: false, ansible_facts: { v: { a: 1 } } }, []],
   ['fail', { msg: 'stop' }, { failed: true, msg: 'stop' }, []],
   ['meta', { _raw_params: 'flush_handlers' }, { failed: true }, []],
   ['user', { name: 'kascript', system: true, create_home: false, shell: '/usr/sbin/nologin' }, { changed: true, name: 'kascript', state: 'present', system: true, create_home: false }, ['useradd -s /usr/sbin/nologin -M -r -- kascript', 'getent passwd kascript']],
