@@ -53,7 +53,8 @@ export async function preflightTemplates(opts: Omit<RenderOptions, 'onError'>): 
       }
       const template = err instanceof TemplateError ? err : undefined;
       const name = template?.undefinedName;
-      if (name !== undefined && (name.startsWith('ansible_') || runtime.has(name.split('.')[0] ?? name))) return;
+      // facts, registered names, and lookups that only a real run performs (pipe, a new password file)
+      if (name !== undefined && (name.startsWith('ansible_') || name.startsWith('lookup(') || runtime.has(name.split('.')[0] ?? name))) return;
       const key = err.message;
       if (seen.has(key)) return;
       seen.add(key);

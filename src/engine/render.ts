@@ -4,6 +4,7 @@
  * task pipeline, offline (run-task.ts), keeping the content of the write
  * steps of plans from modules that write whole files (traits.writesContent).
  */
+import { TemplateError } from '../template/index.js';
 import { HapbError } from '../errors/index.js';
 import type { Inventory } from '../inventory/types.js';
 import { getModule } from '../modules/index.js';
@@ -68,7 +69,10 @@ export async function renderPlaybook(opts: RenderOptions): Promise<RenderedFile[
     },
     onError: (err, task, host) => {
       if (opts.onError) opts.onError(err, task, host);
-      else first ??= { err, task, host };
+      else if (err instanceof TemplateError && err.undefinedName?.startsWith('lookup(')) {
+        // a lookup only a real run performs (pipe, a new password file): that file is known at run time only
+        opts.warn?.(`${host}: task '${task.name}' (${task.pos.file}:${task.pos.line}) not rendered: ${err.detail}`);
+      } else first ??= { err, task, host };
     },
   });
   if (first) {

@@ -73,7 +73,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
     return st;
   };
   const limited = opts.limit !== undefined ? limitHosts(opts.inventory, opts.limit) : undefined;
-  const templater = createTemplater({ searchPaths: [opts.playbook.dir] });
+  // only a real run may let lookups run commands or write files (pipe, password)
+  const templater = createTemplater({ searchPaths: [opts.playbook.dir], sideEffects: !opts.offline });
   const check = opts.offline ? true : (opts.check ?? false);
   const diff = opts.diff ?? false;
   emit({ type: 'playbook.start', file: opts.playbook.file, check, diff });

@@ -54,6 +54,11 @@ export function toTemplateError(err: unknown, name: string, colOffset = 0): Temp
   const cause = (err as { cause?: unknown } | null)?.cause;
   for (const e of [err, cause]) {
     if (e instanceof TemplateError) return e;
+    if (e instanceof Error && e.name === 'RunTimeOnlyLookup') {
+      const line = (err as { lineno?: number }).lineno;
+      const col = (err as { colno?: number }).colno;
+      return new TemplateError(e.message, name, typeof line === 'number' ? line + 1 : undefined, typeof col === 'number' ? col + 1 : undefined, undefined, (e as Error & { undefinedName: string }).undefinedName);
+    }
     if (e instanceof RenderFault) {
       const col = e.template === name && e.line === 1 ? e.col - colOffset : e.col;
       return new TemplateError(e.detail, e.template, e.line, col, e.hint, e.undefinedName);

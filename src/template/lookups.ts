@@ -23,6 +23,12 @@ export interface LookupHost {
   template: (value: unknown) => unknown;
   /** render a template file with `vars` */
   renderFile: (path: string, vars: Vars) => string;
+  /**
+   * may a lookup run a command or write a file on the controller (pipe, a
+   * password lookup that creates its file)? Only `hapb run`'s own templater:
+   * never the preflight, `render`, `--syntax-check` or the input checks.
+   */
+  sideEffects: boolean;
 }
 
 type Options = Record<string, unknown>;
@@ -30,6 +36,23 @@ type Plugin = (terms: unknown[], opts: Options, host: LookupHost) => unknown[];
 
 /** A lookup's own failure (Ansible's AnsibleLookupError): what errors=warn/ignore act on. */
 export class LookupError extends Error {}
+
+/**
+ * A lookup whose value only a real run may produce (it runs a command or
+ * writes a file), asked for where nothing may change. Like a fact, its value
+ * is known only at run time: the templater reports it with
+ * `undefinedName` `lookup(NAME)`, which the preflight does not hold against a
+ * template.
+ */
+export class RunTimeOnlyLookup extends Error {
+  constructor(readonly plugin: string) {
+    super(`lookup('${plugin}') runs only when hapb runs the play (it changes or runs something on the controller)`);
+    this.name = 'RunTimeOnlyLookup';
+  }
+  get undefinedName(): string {
+    return `lookup(${this.plugin})`;
+  }
+}
 
 /** Folders searched for a lookup's files, in order. */
 function searchDirs(vars: Vars): string[] {
@@ -89,6 +112,7 @@ const envLookup: Plugin = (terms, opts) => {
 };
 
 const pipeLookup: Plugin = (terms, _opts, host) => {
+  if (!host.sideEffects) throw new RunTimeOnlyLookup('pipe');
   const cwd = baseDir(host.vars());
   return terms.map((term) => {
     const cmd = pyStr(term);
@@ -244,12 +268,14 @@ const passwordLookup: Plugin = (terms, opts, host) => {
     let salt: string | undefined;
     let changed = false;
     if (devNull || !existsSync(path)) {
+      if (!host.sideEffects && !devNull) throw new RunTimeOnlyLookup('password');
       password = randomPassword(length, chars, seed);
       changed = true;
     } else ({ password, salt } = parseStored(readFileSync(path, 'utf8').trimEnd()));
     const crypt = encrypt === undefined ? undefined : CRYPT_ALGOS[encrypt];
     if (encrypt !== undefined && !crypt) throw new LookupError(`password lookup: encrypt=${encrypt} is not supported (sha512_crypt, sha256_crypt)`);
     if (crypt && !salt) {
+      if (!host.sideEffects && !devNull) throw new RunTimeOnlyLookup('password');
       salt = randomPassword(crypt.saltSize, SALT_CHARS);
       changed = true;
     }
@@ -286,6 +312,7 @@ export function runLookup(host: LookupHost, query: boolean, name: unknown, args:
   try {
     ran = plugin(pos, opts, host);
   } catch (err) {
+    if (err instanceof RunTimeOnlyLookup) throw err; // not a failure errors= may hide: the value comes at run time
     const msg = err instanceof LookupError ? err.message : `An unhandled exception occurred while running the lookup plugin '${plain}': ${(err as Error).message}`;
     if (errors === 'warn') warn(`Lookup failed but the error is being ignored: ${msg}`);
     else if (errors !== 'ignore') throw new Error(`lookup('${plain}'): ${msg}`);

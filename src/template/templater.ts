@@ -38,6 +38,8 @@ export interface Templater {
 export interface TemplaterOptions {
   /** folders searched for `{% include %}`, `{% import %}` and `{% extends %}` */
   searchPaths?: string[];
+  /** lookups may run commands or write files on the controller (pipe, password): `hapb run` only; default false */
+  sideEffects?: boolean;
 }
 
 type Code = Record<string, unknown>;
@@ -122,6 +124,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
     vars: () => top().vars,
     template: (value) => templateValueIn(value, top().vars, 'lookup', false),
     renderFile: (path, vars) => renderFile(path, vars),
+    sideEffects: opts.sideEffects ?? false,
   };
   const warn = (m: string): void => void process.stderr.write(`[WARNING]: ${m}\n`);
   env.addGlobal('lookup', (name: unknown, ...args: unknown[]) => runLookup(lookupHost, false, name, args, warn));

@@ -1,11 +1,12 @@
-import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTemplater, TemplateError } from '../../src/template/index.js';
 import { candidateChars, randomPassword } from '../../src/template/lookups.js';
 
-const t = createTemplater();
+// as `hapb run`'s templater: lookups may run commands and write files
+const t = createTemplater({ sideEffects: true });
 let play: string;
 let role: string;
 const vars = (): Record<string, unknown> => ({ playbook_dir: play, role_path: role, inventory_hostname: 'h1', port: 80, lazy: 'p{{ port }}' });
@@ -88,5 +89,28 @@ describe('lookups', () => {
     expect(candidateChars('ascii_lowercase,,')).toBe(',abcdefghijklmnopqrstuvwxyz');
     expect(candidateChars(['"\'x'])).toBe('x');
     expect(randomPassword(50, 'ab')).toMatch(/^[ab]{50}$/);
+  });
+});
+
+describe('lookups where nothing may change (preflight, render, checks)', () => {
+  const quiet = createTemplater();
+  it('pipe and a password lookup that would create its file are run-time only, named lookup(NAME)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-lookup-ro-'));
+    for (const expr of [`lookup('pipe', 'touch ${dir}/ran')`, `lookup('password', '${dir}/pw length=8')`]) {
+      let err: unknown;
+      try {
+        quiet.templateValue(`{{ ${expr} }}`, {});
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(TemplateError);
+      expect((err as TemplateError).undefinedName).toMatch(/^lookup\((pipe|password)\)$/);
+    }
+    expect(readdirSync(dir)).toEqual([]);
+  });
+  it('a password file that exists is read, with no side effect', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-lookup-ro-'));
+    writeFileSync(join(dir, 'pw'), 'stored\n');
+    expect(quiet.templateValue(`{{ lookup('password', '${dir}/pw') }}`, {})).toBe('stored');
   });
 });
