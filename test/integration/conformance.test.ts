@@ -43,6 +43,13 @@ interface CaseSpec {
   args?: string[];
   expect_rc?: number;
   vault_password?: string;
+  /**
+   * A deliberate difference: Ansible's exit code where hapb refuses the input
+   * at load (expect_rc) and Ansible finds the problem later, at run time.
+   */
+  ansible_rc?: number;
+  /** A deliberate difference: Ansible ran tasks before it stopped, hapb touched no host. */
+  files_differ?: boolean;
 }
 
 interface Run {
@@ -156,6 +163,9 @@ describe('conformance with ansible-playbook', () => {
       const dir = join(casesDir, name);
       const spec: CaseSpec = existsSync(join(dir, 'case.yml')) ? ((load(readFileSync(join(dir, 'case.yml'), 'utf8')) as CaseSpec | null) ?? {}) : {};
       const runs: Record<string, Run> = {};
+      // hapb refuses at load what Ansible finds only at run time: exit codes and "nothing touched" are compared
+      const deliberate = spec.ansible_rc !== undefined || spec.files_differ === true;
+      let pristine = '';
 
       beforeAll(async () => {
         const base = join(work, name);
@@ -188,6 +198,7 @@ describe('conformance with ansible-playbook', () => {
         const ansible = (r: string): string[] => ['ansible-playbook', '-i', inventory, 'playbook.yml', '-e', `root=${r}`, ...extra];
         const hapb = (r: string): string[] => [process.execPath, join(repoRoot, 'bin', 'hapb'), 'run', 'playbook.yml', '-i', inventory, '-e', `root=${r}`, ...extra];
         const [a, aj, h, hj] = [root('ansible'), root('ansible-json'), root('hapb'), root('hapb-json')];
+        pristine = root('pristine'); // a root as the runs start from it
         const done = await Promise.all([
           exec('ansible', ansible(a), { cwd: dir, env: ansibleEnv, root: a }),
           exec('ansible', ansible(aj), { cwd: dir, env: { ...ansibleEnv, ANSIBLE_STDOUT_CALLBACK: 'json' }, root: aj }),
@@ -198,6 +209,17 @@ describe('conformance with ansible-playbook', () => {
       }, 300_000);
 
       const both = (): string => tail(runs.ansible!) + tail(runs.hapb!);
+
+      if (deliberate) {
+        it(`exit code ${spec.expect_rc ?? 0} (Ansible: ${spec.ansible_rc ?? spec.expect_rc ?? 0}, a deliberate difference), and hapb touched no host`, () => {
+          expect(runs.ansible!.code, `ansible-playbook, not hapb, disagrees with case.yml${both()}`).toBe(spec.ansible_rc ?? spec.expect_rc ?? 0);
+          expect(runs.hapb!.code, both()).toBe(spec.expect_rc ?? 0);
+          expect(runs.hapbJson!.code, tail(runs.hapbJson!)).toBe(spec.expect_rc ?? 0);
+          expect(snapshot(runs.hapb!.root), both()).toEqual(snapshot(pristine));
+          expect(snapshot(runs.hapbJson!.root), tail(runs.hapbJson!)).toEqual(snapshot(pristine));
+        });
+        return;
+      }
 
       it(`exit code ${spec.expect_rc ?? 0}, the same as Ansible's`, () => {
         expect(runs.ansible!.code, `ansible-playbook, not hapb, disagrees with case.yml${both()}`).toBe(spec.expect_rc ?? 0);
