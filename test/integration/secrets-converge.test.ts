@@ -147,10 +147,10 @@ describe('no secret is printed, whatever the output', () => {
     }
   });
 
-  it('listr2 progress on a terminal (under script(1))', () => {
+  it('listr2 progress (--progress) on a terminal (under script(1))', () => {
     expect(hasCommand('script')).toBe(true);
     plantOld();
-    const cmd = [process.execPath, join(repoRoot, 'bin', 'hapb'), ...base(), '--diff'].map((a) => `'${a.replace(/'/g, `'"'"'`)}'`).join(' ');
+    const cmd = [process.execPath, join(repoRoot, 'bin', 'hapb'), ...base(), '--diff', '--progress'].map((a) => `'${a.replace(/'/g, `'"'"'`)}'`).join(' ');
     const r = spawnSync('script', ['-qec', `stty cols 120 2>/dev/null; ${cmd}`, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' }, timeout: 120_000 });
     expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain('PLAY RECAP');
