@@ -7,19 +7,10 @@
  * same string, else single- or double-quoted, folded past column 80.
  */
 
+import { readsBackAsString } from '../yaml/pyyaml-resolvers.js';
+
 const BEST_WIDTH = 80;
 const BREAKS = '\n\x85\u2028\u2029';
-
-/** Strings that a YAML 1.1 reader would not read back as a string (PyYAML's implicit resolvers). */
-const IMPLICIT: RegExp[] = [
-  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
-  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
-  /^(?:<<)$/,
-  /^(?:~|null|Null|NULL|)$/,
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
-  /^(?:=)$/,
-];
 
 const ESCAPES: Record<string, string> = {
   '\0': '0',
@@ -146,7 +137,7 @@ class Emitter {
 
   private string(text: string, indent: number, key: boolean): void {
     const a = analyze(text);
-    const implicit = !IMPLICIT.some((re) => re.test(text));
+    const implicit = readsBackAsString(text);
     if (implicit && !(key && (a.empty || a.multiline)) && a.allowBlockPlain && !a.empty) return this.plain(text, indent, !key);
     if (a.allowSingleQuoted && !(key && a.multiline)) return this.singleQuoted(text, indent, !key);
     this.doubleQuoted(text, indent, !key);

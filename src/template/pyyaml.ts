@@ -7,17 +7,9 @@
  * `defaultFlowStyle` is null (to_yaml). A port of the emitter's rules, not
  * of its code: only the data Ansible's filters see (no anchors, no tags).
  */
+import { readsBackAsString } from '../yaml/pyyaml-resolvers.js';
 import { isPlainObject } from './python.js';
 
-const RESOLVERS: RegExp[] = [
-  /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
-  /^(?:[-+]?(?:[0-9][0-9_]*)\.[0-9_]*(?:[eE][-+][0-9]+)?|\.[0-9][0-9_]*(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/,
-  /^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?(?:0|[1-9][0-9_]*)|[-+]?0x[0-9a-fA-F_]+|[-+]?[1-9][0-9_]*(?::[0-5]?[0-9])+)$/,
-  /^(?:<<)$/,
-  /^(?:~|null|Null|NULL|)$/,
-  /^(?:[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]|[0-9][0-9][0-9][0-9]-[0-9][0-9]?-[0-9][0-9]?(?:[Tt]|[ \t]+)[0-9][0-9]?:[0-9][0-9]:[0-9][0-9](?:\.[0-9]*)?(?:[ \t]*(?:Z|[-+][0-9][0-9]?(?::[0-9][0-9])?))?)$/,
-  /^(?:=)$/,
-];
 
 const BREAKS = '\n\x85\u2028\u2029';
 const WS = '\0 \t\r\n\x85\u2028\u2029';
@@ -114,7 +106,7 @@ function represent(v: unknown): { text: string; implicit: boolean } {
     return { text: t, implicit: true };
   }
   const s = String(v);
-  return { text: s, implicit: !RESOLVERS.some((re) => re.test(s)) };
+  return { text: s, implicit: readsBackAsString(s) };
 }
 
 const ESCAPES: Record<string, string> = {
