@@ -10,7 +10,6 @@
 import { readsBackAsString } from '../yaml/pyyaml-resolvers.js';
 import { isPlainObject } from './python.js';
 
-
 const BREAKS = '\n\x85\u2028\u2029';
 const WS = '\0 \t\r\n\x85\u2028\u2029';
 
