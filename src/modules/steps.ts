@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { shellQuote } from '../connection/command.js';
+import { systemClock } from '../core/clock.js';
 import { ModuleError } from '../errors/index.js';
 import { failureData } from './result.js';
 import { firstLine, sha1, writeFileAtomic } from './files.js';
@@ -89,10 +90,10 @@ export function writeLocalAtomic(path: string, content: Buffer): void {
   }
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Reboot, wait for a new boot id, then for the test command; a failure message, or undefined. */
 async function rebootAndWait(ctx: ApplyContext, step: RebootStep): Promise<string | undefined> {
+  const clock = ctx.clock ?? systemClock;
+  const sleep = (ms: number): Promise<void> => clock.sleep(ms);
   if (step.preDelayMs > 0) await sleep(step.preDelayMs);
   // the connection may drop before the command returns: its outcome says nothing
   const r = await ctx.run(step.reboot, { timeoutMs: 30_000 }).catch(() => undefined);
@@ -100,10 +101,10 @@ async function rebootAndWait(ctx: ApplyContext, step: RebootStep): Promise<strin
     // shutdown refused (not allowed, no systemd): the host is not going down
     return `Reboot command failed. Error was: '${firstLine(r.stderr) || `rc ${r.rc}`}'`;
   }
-  const deadline = Date.now() + step.timeoutMs;
+  const deadline = clock.now() + step.timeoutMs;
   let booted = false;
   let last = '';
-  while (Date.now() < deadline) {
+  while (clock.now() < deadline) {
     await sleep(1000);
     try {
       if (ctx.conn.reconnect) await ctx.conn.reconnect();

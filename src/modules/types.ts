@@ -8,6 +8,7 @@
  * of facts in, result out.
  */
 import type { BecomeOptions, Connection, ExecOptions, ExecResult } from '../connection/types.js';
+import type { Clock } from '../core/clock.js';
 import type { FileDiff, Vars } from '../core/types.js';
 
 /** What check() may use: it reads the host and the controller, and changes neither. */
@@ -42,6 +43,8 @@ export interface ApplyContext extends CheckContext {
   become: BecomeOptions | undefined;
   /** exec on the host with the task's become applied */
   run(command: string, opts?: Omit<ExecOptions, 'become'>): Promise<ExecResult>;
+  /** the clock that waits (reboot, retries); the system clock when absent, simulated in unit tests */
+  clock?: Clock;
 }
 
 /** Run a command on the host (with the task's become). */

@@ -119,6 +119,9 @@ function quietly(fn: () => void): void {
   }
 }
 
+/** seeds per fuzz test; more with HAPB_FUZZ_ROUNDS=N */
+const FUZZ_ROUNDS = Number(process.env.HAPB_FUZZ_ROUNDS ?? 500);
+
 const SEED_TEXT = readFileSync('test/fixtures/inventory/seed/hosts.yml', 'utf8');
 
 describe('loadInventory fuzz', () => {
@@ -126,7 +129,7 @@ describe('loadInventory fuzz', () => {
     let loaded = 0;
     const problems: string[] = [];
     quietly(() => {
-      for (let seed = 1; seed <= 1200; seed++) {
+      for (let seed = 1; seed <= FUZZ_ROUNDS; seed++) {
         const rand = prng(seed);
         const doc = randomValue(rand, 5, []);
         let text: string;
@@ -149,7 +152,7 @@ describe('loadInventory fuzz', () => {
     let failed = 0;
     const problems: string[] = [];
     quietly(() => {
-      for (let seed = 1; seed <= 1200; seed++) {
+      for (let seed = 1; seed <= FUZZ_ROUNDS; seed++) {
         const rand = prng(seed);
         const text = mutate(rand, SEED_TEXT);
         const e = exercise(() => inventoryFromYaml(text, 'fuzz.yml'));
@@ -166,7 +169,7 @@ describe('loadInventory fuzz', () => {
     const ini = readFileSync('test/fixtures/inventory/ini/hosts.ini', 'utf8') + readFileSync('test/fixtures/inventory/ini/extra', 'utf8');
     const problems: string[] = [];
     let failed = 0;
-    for (let seed = 1; seed <= 800; seed++) {
+    for (let seed = 1; seed <= FUZZ_ROUNDS / 2; seed++) {
       const rand = prng(50_000 + seed);
       const e = exercise(() => inventoryFromIni(mutate(rand, ini), 'fuzz'));
       if (e !== undefined) failed++;

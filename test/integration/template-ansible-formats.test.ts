@@ -5,6 +5,9 @@
  * file on a batch of generated values.
  */
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createTemplater } from '../../src/template/index.js';
 import { randomPassword, candidateChars } from '../../src/template/lookups.js';
@@ -113,4 +116,21 @@ print(json.dumps([draw(s) for s in json.load(sys.stdin)]))
 `, seeds);
     expect(seeds.map((s) => randomPassword(30, candidateChars(['ascii_letters', 'digits', '.,:-_']), s))).toEqual(expected);
   });
+
+  it('the password lookup with encrypt=: the salt is stored beside the password, the hash is crypt() of both, and stays the same', () => {
+    const t = createTemplater({ sideEffects: true }); // as `hapb run`: the lookup writes its file
+    const play = mkdtempSync(join(tmpdir(), 'hapb-lookup-encrypt-'));
+    const vars = { playbook_dir: play, inventory_hostname: 'h1' };
+    const plain = t.evaluate("lookup('password', 'creds/h1 length=24 chars=digits')", vars) as string;
+    const hashed = t.evaluate("lookup('password', 'creds/h1', encrypt='sha512_crypt')", vars) as string;
+    const stored = /^(\d{24}) salt=([./0-9A-Za-z]{16})\n$/.exec(readFileSync(join(play, 'creds', 'h1'), 'utf8'));
+    expect(stored?.[1]).toBe(plain);
+    const viaPython = python(`
+import crypt, json, sys
+p, s = json.load(sys.stdin)
+print(json.dumps(crypt.crypt(p, '$6$rounds=656000$' + s)))
+`, [plain, stored?.[2]]);
+    expect(hashed).toBe(viaPython);
+    expect(t.evaluate("lookup('password', 'creds/h1', encrypt='sha512_crypt')", vars)).toBe(hashed);
+  }, 120_000);
 });
