@@ -1,26 +1,47 @@
 #!/bin/sh
 # Managed by hapb: local changes are overwritten.
-# keepalived runs this (as root) when this director becomes MASTER.
-# If a director it took the VIP from still answers (a hand-back, or its
-# keepalived died), that one is still finishing connections it accepted
-# (profile hapb keeps the VIP on its lo for that), while those clients' next
-# segments (ACKs of the answer) now reach this director. For
-# 2 s this director drops such segments of connections it does not
-# know instead of resetting them, so the answers still arrive. If the other
-# director does not answer within 0.2 s (power lost, link cut, nginx
-# dead), nothing is done: its connections are gone, and a reset is what makes
-# a keep-alive client retry at once.
+# keepalived runs this (as root) on a VRRP transition: `$1` is master (this
+# director took the VIP) or backup (it yields the VIP, or waits as a backup).
+#
+# The hand-back (director.nft, table ip hapb_handback): for a while after a
+# transition, segments of connections this director does not know are sent on
+# to the other director, which has them. Why both transitions:
+# - backup: the other director is master, so alive. A preempting director
+#   enters BACKUP preempt_delay (5 s) before it takes the VIP back, so
+#   the window is already open when its gratuitous ARP turns the clients'
+#   traffic over: nothing depends on how fast keepalived runs this script
+#   (measured: 10-70 ms after the VIP moved, on a busy box; requests of the
+#   other director crossing that gap were reset).
+# - master: only if the director the VIP came from still answers within
+#   0.2 s (a hand-back, or its keepalived died): after a power
+#   loss, a cut or a dead nginx its connections are gone, and a reset (what the
+#   kernel answers when nothing is forwarded) makes a keep-alive client retry at
+#   once.
 #
 # First, forget this director's TIME_WAIT sockets of the VIP: it closed those
 # connections while it held the VIP before, and a client that has reused such
 # a port (same address and port to the VIP) for a connection now living on the
 # other director would have its next segment answered by that TIME_WAIT socket
-# with a bare ACK, neither served nor reset: the request hangs until the
-# client's timeout (drill: lb-recover --keepalive after lb-partition, 1-2 lost
-# in 2 of 3 runs with them, 0 in 4 without).
+# with a bare ACK, neither served nor reset (nor forwarded): the request hangs
+# until the client's timeout.
 ss -K -tn state time-wait src 192.168.0.150 >/dev/null 2>&1
-code=$(curl --silent --output /dev/null --max-time 0.2 --write-out '%{http_code}' http://192.168.0.40:80/)
-if [ "${code:-000}" != 000 ]; then
-    exec nft add element inet hapb_director handback '{ 192.168.0.150 timeout 2s }'
-fi
+vip=192.168.0.150
+# open (or reopen for) MILLISECONDS the forwarding of VIP's unknown segments to the
+# director at ADDRESS; one transaction, so an open window is never closed
+open_window() {
+    set="handback_$(echo "$1" | tr . _)"
+    printf 'add element ip hapb_handback %s { %s }\ndelete element ip hapb_handback %s { %s }\nadd element ip hapb_handback %s { %s timeout %sms }\n' \
+        "$set" "$vip" "$set" "$vip" "$set" "$vip" "$2" | nft -f -
+}
+case "$1" in
+backup)
+    open_window 192.168.0.40 10000
+    ;;
+master)
+    code=$(curl --silent --output /dev/null --max-time 0.2 --write-out '%{http_code}' http://192.168.0.40:80/)
+    if [ "${code:-000}" != 000 ]; then
+        open_window 192.168.0.40 5000
+    fi
+    ;;
+esac
 exit 0
