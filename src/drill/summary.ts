@@ -8,6 +8,18 @@ export function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1] ?? 0;
 }
 
+/**
+ * A connect that took at least this long waited for a SYN retransmit: Linux
+ * sends the first one 1 s after the SYN (TCP_TIMEOUT_INIT), and nothing else
+ * makes a connect on a LAN take that long. 50 ms below 1 s for timer slack.
+ */
+export const SYN_RETRANSMIT_MS = 950;
+
+/** true when the request's connect waited for a SYN retransmit (see SYN_RETRANSMIT_MS) */
+export function waitedSynRetransmit(r: RequestRecord): boolean {
+  return r.connected !== undefined && r.connected - r.started >= SYN_RETRANSMIT_MS;
+}
+
 export function isFailure(r: RequestRecord): boolean {
   return r.kind !== 'ok';
 }
@@ -19,6 +31,8 @@ export function summarize(records: RequestRecord[]): LoadSummary {
   let retries = 0;
   let lostWithDeath = 0;
   let maxStartLag = 0;
+  let synRetransmitDelayed = 0;
+  let over250ms = 0;
   const lat: number[] = [];
   for (const r of records) {
     byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
@@ -27,6 +41,8 @@ export function summarize(records: RequestRecord[]): LoadSummary {
     if (r.lostWith !== undefined && r.kind !== 'ok') lostWithDeath++;
     if (r.backend !== undefined && r.kind === 'ok') byBackend[r.backend] = (byBackend[r.backend] ?? 0) + 1;
     maxStartLag = Math.max(maxStartLag, r.started - r.scheduled);
+    if (waitedSynRetransmit(r)) synRetransmitDelayed++;
+    if (r.latency > 250) over250ms++;
     lat.push(r.latency);
   }
   lat.sort((a, b) => a - b);
@@ -44,6 +60,8 @@ export function summarize(records: RequestRecord[]): LoadSummary {
     p99: percentile(lat, 99),
     max: lat[lat.length - 1] ?? 0,
     maxStartLag: Math.round(maxStartLag * 100) / 100,
+    synRetransmitDelayed,
+    over250ms,
   };
 }
 

@@ -126,6 +126,16 @@ export interface LoadSummary {
   max: number;
   /** the largest gap between scheduled and actual start, ms */
   maxStartLag: number;
+  /**
+   * requests whose connect took a SYN retransmit (`connected - started` ≥
+   * SYN_RETRANSMIT_MS): their first SYN got no answer (sent to a director
+   * that was dying or had just lost the VIP, or dropped by its firewall) and
+   * the client's kernel sent it again about 1 s later. Counted whether they
+   * then succeeded or not.
+   */
+  synRetransmitDelayed: number;
+  /** requests slower than 250 ms (failed ones included) */
+  over250ms: number;
 }
 
 /**

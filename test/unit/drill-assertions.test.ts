@@ -46,6 +46,23 @@ describe('summary', () => {
   it('reports the largest start lag', () => {
     expect(summarize([{ ...rec(0, 0, 1), started: 12.5 }]).maxStartLag).toBe(12.5);
   });
+
+  it('counts the requests whose connect waited for a SYN retransmit (≥ 950 ms), and those over 250 ms', () => {
+    const s = summarize([
+      rec(0, 100, 3, { connected: 101 }),
+      // the first SYN went unanswered: connected ~1 s later, answered (ok) or not
+      rec(1, 100, 1010, { connected: 1105 }),
+      { ...refused(2, 100), latency: 1400, connected: 1300 },
+      // slow, but its connect was quick: not a SYN retransmit
+      rec(3, 100, 2000, { connected: 102 }),
+      // just under the threshold (949 ms)
+      rec(4, 100, 960, { connected: 1049 }),
+      // never connected
+      rec(5, 100, 5000),
+    ]);
+    expect(s.synRetransmitDelayed).toBe(2);
+    expect(s.over250ms).toBe(5);
+  });
 });
 
 describe('verdicts', () => {

@@ -25,13 +25,14 @@ export function resultRow(r: ScenarioResult): string[] {
     describeFailures(s),
     s.retries ? String(s.retries) : '-',
     formatMs(s.max),
+    s.synRetransmitDelayed ? String(s.synRetransmitDelayed) : '-',
     vipMoveOf(r),
     leftBehindCell(r),
     badgeOf(r).text,
   ];
 }
 
-export const resultHeader = ['scenario', 'profile', 'requests', 'failed', 'failures', 'retried', 'slowest', 'VIP moved', 'left behind', 'verdict'];
+export const resultHeader = ['scenario', 'profile', 'requests', 'failed', 'failures', 'retried', 'slowest', 'SYN retx', 'VIP moved', 'left behind', 'verdict'];
 
 /** "-" (not checked: carry-over), "nothing", "2 (the drill's)" or "3 (2 by the cluster itself)" */
 export function leftBehindCell(r: ScenarioResult): string {
