@@ -13,10 +13,11 @@
 #   (measured: 10-70 ms after the VIP moved, on a busy box; requests of the
 #   other director crossing that gap were reset).
 # - master: only if the director the VIP came from still answers within
-#   0.2 s (a hand-back, or its keepalived died): after a power
-#   loss, a cut or a dead nginx its connections are gone, and a reset (what the
-#   kernel answers when nothing is forwarded) makes a keep-alive client retry at
-#   once.
+#   0.2 s (a hand-back, or its keepalived died); otherwise the
+#   window is closed, also one opened on entering BACKUP: after a power loss, a
+#   cut or a dead nginx its connections are gone, and a reset (what the kernel
+#   answers when nothing is forwarded) makes a keep-alive client retry at once,
+#   where forwarding would leave it waiting on a dead director.
 #
 # First, forget this director's TIME_WAIT sockets of the VIP: it closed those
 # connections while it held the VIP before, and a client that has reused such
@@ -33,6 +34,12 @@ open_window() {
     printf 'add element ip hapb_handback %s { %s }\ndelete element ip hapb_handback %s { %s }\nadd element ip hapb_handback %s { %s timeout %sms }\n' \
         "$set" "$vip" "$set" "$vip" "$set" "$vip" "$2" | nft -f -
 }
+# close it: the director at ADDRESS is gone, its connections with it; what
+# reaches this one for them is reset (a keep-alive client retries at once)
+close_window() {
+    set="handback_$(echo "$1" | tr . _)"
+    printf 'add element ip hapb_handback %s { %s }\ndelete element ip hapb_handback %s { %s }\n' "$set" "$vip" "$set" "$vip" | nft -f -
+}
 case "$1" in
 backup)
     open_window 192.168.0.40 10000
@@ -41,6 +48,8 @@ master)
     code=$(curl --silent --output /dev/null --max-time 0.2 --write-out '%{http_code}' http://192.168.0.40:80/)
     if [ "${code:-000}" != 000 ]; then
         open_window 192.168.0.40 5000
+    else
+        close_window 192.168.0.40
     fi
     ;;
 esac
