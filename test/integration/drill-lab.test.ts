@@ -2,7 +2,9 @@
  * The drill on a real lab, through the built CLI: `hapb lab up`, then `hapb
  * drill all -o json` on profile hapb: every scenario in turn. Each but
  * lb-partition (reported only) must lose no request and meet every verdict.
- * Then the director faults again with 4 keep-alive connections.
+ * Then the director faults again with 4 keep-alive connections, and again
+ * with a new connection per request at 800 req/s (issue 17: the hand-back
+ * race showed at 800, never at 200).
  *
  * "No request" leaves out exactly one kind of failure, which the drill marks
  * and reports apart (src/drill/deaths.ts): a request whose connection was
@@ -30,12 +32,18 @@ const maxInFlight = 3;
 
 /** the director faults again with 4 persistent connections (--keepalive), as browsers keep them */
 const keepalive = ['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed'];
+/** ... and at 800 req/s, a new connection per request */
+const fast = keepalive;
+const fastRate = 800;
+/** in flight inside one director at one instant at 800 req/s (4 × the 200 req/s bound) */
+const maxInFlightFast = 4 * maxInFlight;
 
 describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
   let run: Run;
   let report: DrillReport;
   let kaRun: Run;
   let kaReport: DrillReport;
+  let fastReport: DrillReport;
   const resultIn = (rep: DrillReport, name: string): ScenarioResult => {
     const r = rep.results.find((x) => x.scenario === name);
     if (!r) throw new Error(`no result for ${name}`);
@@ -53,7 +61,9 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     const ka = ['drill', ...keepalive, '--keepalive', '4', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-keepalive', '-o', 'json'];
     kaRun = await hapbAsync(ka, 600_000);
     kaReport = parseReport(kaRun);
-  }, 1_900_000);
+    const f = ['drill', ...fast, '--rate', String(fastRate), '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-800', '-o', 'json'];
+    fastReport = parseReport(await hapbAsync(f, 600_000));
+  }, 2_500_000);
   afterAll(async () => {
     await labDownQuietly(LAB);
   }, 180_000);
@@ -114,5 +124,15 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
   it('keep-alive: exit code 0', () => {
     expect(kaReport.pass).toBe(true);
     expect(kaRun.code).toBe(0);
+  });
+
+  it.each(fast)(`${fastRate} req/s %s: 0 failed requests (besides any inside a dying director), every verdict met`, (name) => {
+    const r = resultIn(fastReport, name);
+    expect(r.error).toBeUndefined();
+    expect(r.load.rate).toBe(fastRate);
+    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}`).toBe(0);
+    expect(r.summary.lostWithDeath).toBeLessThanOrEqual(maxInFlightFast);
+    const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
+    expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);
   });
 });
