@@ -9,6 +9,7 @@ import type { ConvergeFn, LabState, MachineState } from '../lab/index.js';
 import { start } from '../lab/run.js';
 import type { LabControl, LabTopology } from './lab-control.js';
 import { spawnLoad } from './load-process.js';
+import { synRetransOf } from './summary.js';
 
 /** what the adapter reads of a machine's and a lab's state */
 export type LabMachine = Pick<MachineState, 'host' | 'groups' | 'netns' | 'power' | 'cut'>;
@@ -66,6 +67,14 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
     name,
     topology,
     exec: (host, argv) => api.execIn(name, host, argv),
+    clientSynRetrans: async () => {
+      try {
+        const r = await api.execIn(name, topology.client, ['cat', '/proc/net/netstat']);
+        return r.rc === 0 ? synRetransOf(r.stdout) : undefined;
+      } catch {
+        return undefined;
+      }
+    },
     poweroff: (host) => api.poweroff(name, host),
     poweron: (host) => api.poweron(name, host),
     cut: (host) => api.cut(name, host),

@@ -60,6 +60,12 @@ export interface LabControl {
    * VIP is only polled.
    */
   onAddressChange?(wake: () => void): () => void;
+  /**
+   * the client kernel's count of retransmitted SYNs so far (TcpExt
+   * TCPSynRetrans); without it, or when it cannot be read, the drill reports
+   * no kernel count
+   */
+  clientSynRetrans?(): Promise<number | undefined>;
   /** start the load generator inside the client machine */
   startLoad(opts: LoadOptions): LoadHandle;
   /**

@@ -20,6 +20,16 @@ export function waitedSynRetransmit(r: RequestRecord): boolean {
   return r.connected !== undefined && r.connected - r.started >= SYN_RETRANSMIT_MS;
 }
 
+/** TcpExt TCPSynRetrans from a /proc/net/netstat text; undefined when absent */
+export function synRetransOf(netstat: string): number | undefined {
+  const lines = netstat.split('\n').filter((l) => l.startsWith('TcpExt:'));
+  const names = lines[0]?.trim().split(/\s+/) ?? [];
+  const values = lines[1]?.trim().split(/\s+/) ?? [];
+  const i = names.indexOf('TCPSynRetrans');
+  const v = i > 0 ? Number(values[i]) : NaN;
+  return Number.isInteger(v) ? v : undefined;
+}
+
 export function isFailure(r: RequestRecord): boolean {
   return r.kind !== 'ok';
 }

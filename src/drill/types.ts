@@ -185,6 +185,14 @@ export interface ScenarioResult {
   pass: boolean;
   /** a scenario that could not run (lab error) carries the reason */
   error?: string;
+  /**
+   * SYNs the client's kernel sent again during the load (TcpExt
+   * TCPSynRetrans of its /proc/net/netstat, after minus before): each is a
+   * connect that waited about 1 s (or longer) for an answer. Read from the
+   * kernel, so it holds even when the load generator was too busy to time its
+   * connects; absent when it could not be read.
+   */
+  clientSynRetransmits?: number;
   /** healthy-start mode: what this scenario left broken, repaired before the next one (empty: nothing) */
   findings?: Finding[];
 }

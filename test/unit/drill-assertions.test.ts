@@ -12,7 +12,7 @@ import {
   vipMoveDelay,
   vipMovedWithin,
 } from '../../src/drill/assertions.js';
-import { describeFailures, percentile, summarize } from '../../src/drill/summary.js';
+import { describeFailures, percentile, summarize, synRetransOf } from '../../src/drill/summary.js';
 import type { RequestRecord, TimelineEvent } from '../../src/drill/types.js';
 
 function rec(seq: number, started: number, latency: number, extra: Partial<RequestRecord> = {}): RequestRecord {
@@ -155,5 +155,19 @@ describe('VIP watcher', () => {
       { t: 3000, kind: 'vip', label: 'VIP on lb2', holders: ['lb2'], from: ['lb1', 'lb2'] },
     ]);
     expect(unsubscribed).toBe(true);
+  });
+});
+
+describe('the client kernel\'s SYN retransmits', () => {
+  it('reads TcpExt TCPSynRetrans from /proc/net/netstat', () => {
+    const netstat = [
+      'TcpExt: SyncookiesSent SyncookiesRecv TCPSynRetrans TCPOrigDataSent',
+      'TcpExt: 0 0 17 4242',
+      'IpExt: InNoRoutes InTruncatedPkts',
+      'IpExt: 0 0',
+      '',
+    ].join('\n');
+    expect(synRetransOf(netstat)).toBe(17);
+    expect(synRetransOf('IpExt: InNoRoutes\nIpExt: 0\n')).toBeUndefined();
   });
 });

@@ -25,11 +25,17 @@ export function resultRow(r: ScenarioResult): string[] {
     describeFailures(s),
     s.retries ? String(s.retries) : '-',
     formatMs(s.max),
-    s.synRetransmitDelayed ? String(s.synRetransmitDelayed) : '-',
+    synRetxCell(r),
     vipMoveOf(r),
     leftBehindCell(r),
     badgeOf(r).text,
   ];
+}
+
+/** the client kernel's retransmitted SYNs when read, else the requests whose connect took ≥ 950 ms; '-' for none */
+export function synRetxCell(r: ScenarioResult): string {
+  const n = r.clientSynRetransmits ?? r.summary.synRetransmitDelayed;
+  return n ? String(n) : '-';
 }
 
 export const resultHeader = ['scenario', 'profile', 'requests', 'failed', 'failures', 'retried', 'slowest', 'SYN retx', 'VIP moved', 'left behind', 'verdict'];

@@ -90,6 +90,7 @@ export async function runScenario(
       listener.step?.('preparing');
       await scenario.prepare(ctx);
     }
+    const synBefore = await lab.clientSynRetrans?.();
     listener.step?.('load running');
     const handle = lab.startLoad(load);
     if (listener.record) handle.onRecord(listener.record);
@@ -112,6 +113,7 @@ export async function runScenario(
     }
     const records = await handle.done;
     await watcher.stop();
+    const synAfter = await lab.clientSynRetrans?.();
     const end = records.reduce((m, r) => Math.max(m, r.started + r.latency), scenario.durationMs);
     const durationMs = Math.round(Math.max(scenario.durationMs, end));
     events.sort((a, b) => a.t - b.t);
@@ -130,6 +132,7 @@ export async function runScenario(
       pass: stepError === undefined && verdicts.every((v) => v.pass || v.informational === true),
     };
     if (stepError !== undefined) result.error = errorMessage(stepError);
+    if (synBefore !== undefined && synAfter !== undefined) result.clientSynRetransmits = synAfter - synBefore;
     return result;
   } catch (err) {
     return {
