@@ -176,6 +176,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
   it.each(directors)('hapb %s: the systemd units and drop-ins pass systemd-analyze verify without a warning', async (host) => {
     const units = (await render(profileVars('hapb'))).filter((f) => f.host === host && f.dest.startsWith('/etc/systemd/system/'));
     expect(units.map((u) => u.dest).sort()).toEqual([
+      '/etc/systemd/system/hapb-backend-watch.service',
       '/etc/systemd/system/hapb-firewall.service',
       '/etc/systemd/system/hapb-vip-lo.service',
       '/etc/systemd/system/keepalived.service.d/hapb.conf',
@@ -194,7 +195,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     const r = await new Promise<Run>((resolve) => {
       execFile(
         'systemd-analyze',
-        ['verify', 'nginx.service', 'keepalived.service', 'hapb-firewall.service', 'hapb-vip-lo.service'],
+        ['verify', 'nginx.service', 'keepalived.service', 'hapb-firewall.service', 'hapb-vip-lo.service', 'hapb-backend-watch.service'],
         { cwd: dir, env: { ...process.env, SYSTEMD_UNIT_PATH: `${dir}:` }, timeout: 30_000 },
         (err, stdout, stderr) => resolve({ code: err ? 1 : 0, signal: undefined, out: `${stdout}${stderr}` }),
       );
