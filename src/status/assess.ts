@@ -36,7 +36,7 @@ export function assess(input: AssessInput): ClusterStatus {
   const problems: string[] = [];
   const vips = vipStatuses(input.directors, input.inventoryVips);
   for (const v of vips) {
-    if (v.state === 'split-brain') problems.push(`SPLIT BRAIN: ${v.holders.join(' and ')} all hold VIP ${v.vip}`);
+    if (v.state === 'split-brain') problems.push(`SPLIT BRAIN: ${v.holders.join(' and ')} ${v.holders.length === 2 ? 'both' : 'all'} hold VIP ${v.vip}`);
     if (v.state === 'none') problems.push(`nobody holds VIP ${v.vip}`);
   }
   for (const d of input.directors) {

@@ -44,7 +44,7 @@ nginx -T 2>/dev/null
 echo @@error-log
 tail -n 3000 /var/log/nginx/error.log 2>/dev/null
 echo @@now
-date -u '+%Y/%m/%d %H:%M:%S'
+date '+%Y/%m/%d %H:%M:%S'
 `;
 
 /** one HTTP/1.0 GET / per backend from the director, 2 s at most each, with bash's /dev/tcp (no curl needed) */
