@@ -165,6 +165,45 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     });
   });
 
+  it.each(directors)('hapb %s with notify scripts, track_interface and virtual_ipaddress_excluded: keepalived.conf passes keepalived -t, the scripts sh -n', async (host) => {
+    const notify = join(root, 'test', 'fixtures', 'keepalived-notify', 'on-state.sh.j2');
+    const files = await render({
+      ...profileVars('hapb'),
+      keepalived_notify_scripts: [{ src: notify, dest: '/etc/keepalived/on-state.sh' }],
+      keepalived_notify_master: '/etc/keepalived/on-state.sh master',
+      keepalived_notify_backup: '/etc/keepalived/on-state.sh backup',
+      keepalived_notify_fault: '/etc/keepalived/on-state.sh fault',
+      keepalived_track_interfaces: ['hapbpeer', { name: 'lo', weight: -20 }],
+      keepalived_virtual_ipaddress_excluded: ['192.168.0.151/24 dev ens33', 'fd00::150/64'],
+    });
+    const conf = fileOf(files, host, '/etc/keepalived/keepalived.conf').content;
+    expect(conf).toContain('    track_interface {\n        hapbpeer\n        lo weight -20\n    }\n');
+    expect(conf).toContain('    virtual_ipaddress_excluded {\n        192.168.0.151/24 dev ens33\n        fd00::150/64\n    }\n');
+    // hand-back on (profile hapb): notify_master is the wrapper running both
+    expect(conf).toContain('    notify_master "/etc/keepalived/hapb-notify-master.sh" root\n');
+    expect(conf).toContain('    notify_backup "/etc/keepalived/on-state.sh backup" root\n');
+    expect(conf).toContain('    notify_fault "/etc/keepalived/on-state.sh fault" root\n');
+    const wrapper = fileOf(files, host, '/etc/keepalived/hapb-notify-master.sh').content;
+    expect(wrapper).toContain('\n/etc/keepalived/hapb-took-vip.sh || true\nexec /etc/keepalived/on-state.sh master\n');
+    const r = await keepalivedTest(files, host, 'notify', true);
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+    for (const s of files.filter((f) => f.host === host && f.dest.endsWith('.sh'))) {
+      const sh = await run('sh', ['-n', put(s, 'notify')]);
+      expect(sh.out).toBe('');
+      expect(sh.code).toBe(0);
+    }
+    // without the hand-back window (profile tutorial): the user's notify_master itself, as the notify user
+    const tut = await render({ ...profileVars('tutorial'), keepalived_notify_master: '/etc/keepalived/on-state.sh master', keepalived_notify_user: 'nobody', keepalived_notify_scripts: [{ src: notify, dest: '/etc/keepalived/on-state.sh' }] });
+    const tconf = fileOf(tut, host, '/etc/keepalived/keepalived.conf').content;
+    expect(tconf).toContain('    notify_master "/etc/keepalived/on-state.sh master" nobody\n');
+    expect(tconf).toContain('    enable_script_security\n');
+    expect(tut.some((f) => f.dest.endsWith('hapb-notify-master.sh'))).toBe(false);
+    const tr = await keepalivedTest(tut, host, 'notify-tutorial', false);
+    expect(tr.out).toBe('');
+    expect(tr.code).toBe(0);
+  });
+
   it.each(directors)('hapb %s: the firewall rules pass nft -c', async (host) => {
     const f = fileOf((await render(profileVars('hapb'))), host, '/etc/hapb/director.nft');
     expect(f.validate).toBe('nft -c -f %s');
