@@ -184,7 +184,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     expect(conf).toContain('    notify_backup "/etc/keepalived/on-state.sh backup" root\n');
     expect(conf).toContain('    notify_fault "/etc/keepalived/on-state.sh fault" root\n');
     const wrapper = fileOf(files, host, '/etc/keepalived/hapb-notify-master.sh').content;
-    expect(wrapper).toContain('\n/etc/keepalived/hapb-took-vip.sh || true\nexec /etc/keepalived/on-state.sh master\n');
+    expect(wrapper).toContain('\n/etc/keepalived/hapb-took-vip.sh "$@" || true\nexec /etc/keepalived/on-state.sh master\n');
     const r = await keepalivedTest(files, host, 'notify', true);
     expect(r.out).toBe('');
     expect(r.code).toBe(0);

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 import { repoRoot } from '../helpers/cli.js';
 import { hapbAsync, labDownQuietly, labUpOrThrow } from '../helpers/drill-cli.js';
-import { execIn, labInventoryPath, vipHolders } from '../../src/lab/index.js';
+import { cut, execIn, labInventoryPath, uncut, vipHolders } from '../../src/lab/index.js';
 import type { ClusterStatus } from '../../src/status/index.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
@@ -103,6 +103,37 @@ describe.skipIf(!canRun)('hapb status on a lab', () => {
       expect(doc.vips[0]?.state).toBe('ok');
     } finally {
       await sh('web1', 'systemctl start nginx');
+    }
+  }, 240_000);
+
+  it("an invalid nginx.conf on backup (nginx still runs the old one): nginx -t fails, drift says the role would rewrite it", async () => {
+    await sh('backup', 'cp /etc/nginx/nginx.conf /root/nginx.conf.status-test && sed -i "1i hapb_status_test_bogus on;" /etc/nginx/nginx.conf');
+    try {
+      const { code, doc } = await status();
+      expect(code).toBe(2);
+      const b = director(doc, 'backup');
+      expect(b.nginx.active).toBe('active');
+      expect(b.nginx.configValid).toBe(false);
+      expect(b.nginx.configTest).toMatch(/unknown directive "hapb_status_test_bogus"/);
+      expect(director(doc, 'master').nginx.configValid).toBe(true);
+      expect(doc.problems.filter((p) => p.startsWith('backup: nginx -t fails'))).toHaveLength(1);
+      expect(doc.drift?.changes.backup).toContain('nginx_director : Write nginx.conf');
+    } finally {
+      await sh('backup', 'cp /root/nginx.conf.status-test /etc/nginx/nginx.conf && rm /root/nginx.conf.status-test');
+    }
+  }, 240_000);
+
+  it('a web host cut off the switch: unreachable, and down as seen from both directors', async () => {
+    await cut(LAB, 'web2');
+    try {
+      const { code, doc } = await status(['--no-drift', '-T', '3']);
+      expect(code).toBe(2);
+      const web2 = doc.backends.find((b) => b.host === 'web2');
+      expect(web2?.reachable).toBe(false);
+      expect(doc.problems.some((p) => p.startsWith('web2: unreachable'))).toBe(true);
+      for (const d of doc.directors) expect(d.backends.find((b) => b.host === 'web2')?.state).toBe('down');
+    } finally {
+      await uncut(LAB, 'web2');
     }
   }, 240_000);
 
