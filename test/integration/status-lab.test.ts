@@ -117,7 +117,7 @@ describe.skipIf(!canRun)('hapb status on a lab', () => {
       expect(b.nginx.configTest).toMatch(/unknown directive "hapb_status_test_bogus"/);
       expect(director(doc, 'master').nginx.configValid).toBe(true);
       expect(doc.problems.filter((p) => p.startsWith('backup: nginx -t fails'))).toHaveLength(1);
-      expect(doc.drift?.changes.backup).toContain('nginx_director : Write nginx.conf');
+      expect(doc.drift?.changes.backup).toContain('nginx_director : Write nginx.conf (the upstream is the web group of the inventory)');
     } finally {
       await sh('backup', 'cp /root/nginx.conf.status-test /etc/nginx/nginx.conf && rm /root/nginx.conf.status-test');
     }
