@@ -45,15 +45,17 @@ export function assess(input: AssessInput): ClusterStatus {
       continue;
     }
     if (d.error) problems.push(`${d.host}: ${d.error}`);
+    const privileged = d.privileged;
+    // not root: keepalived's instances and nginx -t are unknown (d.error says why), not wrong
     if (d.keepalived.active !== 'active') problems.push(`${d.host}: keepalived is ${d.keepalived.active}`);
-    else if (d.keepalived.error) problems.push(`${d.host}: ${d.keepalived.error}`);
-    else if (d.keepalived.instances.length === 0) problems.push(`${d.host}: keepalived runs no vrrp_instance`);
+    else if (privileged && d.keepalived.error) problems.push(`${d.host}: ${d.keepalived.error}`);
+    else if (privileged && d.keepalived.instances.length === 0) problems.push(`${d.host}: keepalived runs no vrrp_instance`);
     for (const i of d.keepalived.instances) {
       if (i.state !== 'MASTER' && i.state !== 'BACKUP') problems.push(`${d.host}: vrrp_instance ${i.name} is in state ${i.state}`);
       if (i.effectivePriority < i.basePriority) problems.push(`${d.host}: vrrp_instance ${i.name} runs at priority ${i.effectivePriority}, below its ${i.basePriority} (a tracked check fails)`);
     }
     if (d.nginx.active !== 'active') problems.push(`${d.host}: nginx is ${d.nginx.active}`);
-    if (!d.nginx.configValid) problems.push(`${d.host}: nginx -t fails: ${(d.nginx.configTest ?? '').split('\n').find((l) => /emerg|error|failed/.test(l)) ?? 'configuration invalid'}`);
+    if (privileged && !d.nginx.configValid) problems.push(`${d.host}: nginx -t fails: ${(d.nginx.configTest ?? '').split('\n').find((l) => /emerg|error|failed/.test(l)) ?? 'configuration invalid'}`);
     for (const b of d.backends) {
       if (b.state === 'down') problems.push(`${d.host}: backend ${who(b)} is down (${b.probe})`);
       else if (b.state === 'failed') problems.push(`${d.host}: backend ${who(b)} is marked failed by nginx${b.lastFailureAgo !== undefined ? ` (last failure ${Math.round(b.lastFailureAgo)} s ago)` : ''}`);

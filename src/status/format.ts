@@ -28,9 +28,9 @@ export function formatStatus(s: ClusterStatus): string {
         ? [
             d.host,
             d.keepalived.active,
-            d.keepalived.instances.map((i) => `${i.name} ${i.state} (${i.effectivePriority}/${i.basePriority})`).join(', ') || (d.keepalived.error ? 'unknown' : '-'),
+            d.keepalived.instances.map((i) => `${i.name} ${i.state} (${i.effectivePriority}/${i.basePriority})`).join(', ') || (d.keepalived.error || !d.privileged ? 'unknown' : '-'),
             d.nginx.active,
-            d.nginx.configValid ? 'valid' : 'INVALID',
+            !d.privileged ? 'unknown (not root)' : d.nginx.configValid ? 'valid' : 'INVALID',
           ]
         : [d.host, 'UNREACHABLE', d.error ?? '', '', ''],
     ),

@@ -18,6 +18,8 @@ import type { BackendHostStatus, BackendView, CertificateInfo, DirectorStatus } 
  */
 export const DIRECTOR_SCRIPT = `
 export LC_ALL=C
+echo @@uid
+id -u
 echo @@ip
 ip -j addr show 2>/dev/null
 echo @@keepalived-active
@@ -75,6 +77,7 @@ function emptyDirector(host: string, address: string | undefined, error: string)
     ...(address ? { address } : {}),
     reachable: false,
     error,
+    privileged: false,
     keepalived: { active: 'unknown', instances: [] },
     nginx: { active: 'unknown', configValid: false },
     addresses: [],
@@ -95,6 +98,10 @@ export async function probeDirector(host: string, address: string | undefined, c
   } catch (e) {
     out.error = `ip -j addr: ${String(e)}`;
   }
+  const uid = (sec.get('uid') ?? '').trim();
+  const root = uid === '0';
+  out.privileged = root;
+  if (!root) out.error = `reads as uid ${uid || '?'}, not root: nginx -t and keepalived's state need root (pass -b, or set ansible_become)`;
   out.keepalived.active = (sec.get('keepalived-active') ?? '').trim() || 'unknown';
   const kjson = (sec.get('keepalived-json') ?? '').trim();
   if (kjson) {
@@ -103,7 +110,7 @@ export async function probeDirector(host: string, address: string | undefined, c
     } catch (e) {
       out.keepalived.error = `keepalived's JSON dump did not parse: ${e instanceof Error ? e.message : String(e)}`;
     }
-  } else if (out.keepalived.active === 'active') {
+  } else if (out.keepalived.active === 'active' && root) {
     out.keepalived.error = 'keepalived wrote no JSON dump (/tmp/keepalived.json) on its JSON signal';
   }
   out.nginx.active = (sec.get('nginx-active') ?? '').trim() || 'unknown';

@@ -62,6 +62,8 @@ export interface DirectorStatus {
   address?: string;
   reachable: boolean;
   error?: string;
+  /** read as root (directly or through become): without it keepalived's state and nginx -t are unknown */
+  privileged: boolean;
   keepalived: {
     /** systemctl is-active */
     active: string;

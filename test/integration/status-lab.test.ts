@@ -6,6 +6,8 @@
  * own view (addresses read from the machines' namespaces) is the reference.
  */
 import { spawn } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
@@ -176,6 +178,31 @@ describe.skipIf(!canRun)('hapb status on a lab', () => {
       await waitHolders(['master']);
     }
   }, 240_000);
+
+  it('a login that is not root: without -b one problem says so; with -b (sudo) the same healthy status as root', async () => {
+    for (const h of ['master', 'backup', 'web1', 'web2']) {
+      await sh(h, 'id ops >/dev/null 2>&1 || useradd -m -s /bin/sh ops; mkdir -p ~ops/.ssh && cp /root/.ssh/authorized_keys ~ops/.ssh/ && chown -R ops ~ops/.ssh && echo "ops ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/ops && chmod 0440 /etc/sudoers.d/ops');
+    }
+    const inv = join(tmpdir(), `${LAB}-ops.yml`);
+    writeFileSync(inv, readFileSync(labInventoryPath(LAB), 'utf8').replace(/ansible_user: root/g, 'ansible_user: ops'));
+    try {
+      const plain = await hapbAsync(['status', '-i', inv, '--no-drift', '-o', 'json'], 120_000);
+      const doc = JSON.parse(plain.stdout) as ClusterStatus;
+      expect(plain.code).toBe(2);
+      expect(doc.problems).toEqual(['backup', 'master'].map((h) => `${h}: reads as uid 1000, not root: nginx -t and keepalived's state need root (pass -b, or set ansible_become)`));
+      expect(doc.vips).toEqual([{ vip: VIP, holders: ['master'], state: 'ok' }]);
+      const sudo = await hapbAsync(['status', '-i', inv, '-b', '-o', 'json'], 180_000);
+      const sdoc = JSON.parse(sudo.stdout) as ClusterStatus;
+      expect(sdoc.problems).toEqual([]);
+      expect(sudo.code).toBe(0);
+      expect(sdoc.directors.map((d) => [d.host, d.privileged, d.keepalived.instances[0]?.state, d.nginx.configValid])).toEqual([
+        ['backup', true, 'BACKUP', true],
+        ['master', true, 'MASTER', true],
+      ]);
+    } finally {
+      rmSync(inv, { force: true });
+    }
+  }, 300_000);
 
   it('--watch refreshes until interrupted (one JSON document per line) and exits with the last verdict', async () => {
     const child = spawn(process.execPath, [join(repoRoot, 'bin', 'hapb'), 'status', '-i', labInventoryPath(LAB), '--no-drift', '-o', 'json', '--watch', '1'], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });

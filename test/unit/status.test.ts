@@ -45,6 +45,7 @@ function director(host: string, addresses: string[], over: Partial<DirectorStatu
   return {
     host,
     reachable: true,
+    privileged: true,
     keepalived: { active: 'active', instances: [{ name: 'VI_1', state: addresses.length ? 'MASTER' : 'BACKUP', basePriority: 100, effectivePriority: 100, vips: ['192.168.0.150'], becameMaster: 1, releasedMaster: 0 }] },
     nginx: { active: 'active', configValid: true },
     addresses,
@@ -184,6 +185,18 @@ describe('status verdict', () => {
     expect(text).toContain('FAILED (answers HTTP 200; nginx marked it failed 2 s ago)');
     expect(text).toContain('/c.crt');
     expect(text).toContain('master: would change: nginx_director : Keep nginx running and enabled');
+  });
+
+  it('read without root: one problem saying so, not a wrong keepalived or nginx -t verdict', () => {
+    const d = director('master', ['192.168.0.150'], {
+      privileged: false,
+      error: "reads as uid 1000, not root: nginx -t and keepalived's state need root (pass -b, or set ansible_become)",
+      keepalived: { active: 'active', instances: [] },
+      nginx: { active: 'active', configValid: false, configTest: 'nginx: [alert] could not open error log file: open() "/var/log/nginx/error.log" failed (13: Permission denied)' },
+    });
+    const s = assess({ ...base, directors: [d] });
+    expect(s.problems).toEqual(["master: reads as uid 1000, not root: nginx -t and keepalived's state need root (pass -b, or set ansible_become)"]);
+    expect(formatStatus(s)).toMatch(/master\s+active\s+unknown\s+active\s+unknown \(not root\)/);
   });
 
   it('drift: changed tasks per host from the engine events; an ignored failure is no error', () => {
