@@ -147,7 +147,7 @@ export async function probeDirector(host: string, address: string | undefined, c
   return out;
 }
 
-async function readCertificate(exec: (cmd: string) => Promise<{ rc: number; stdout: string; stderr: string }>, path: string, now: number): Promise<CertificateInfo> {
+export async function readCertificate(exec: (cmd: string) => Promise<{ rc: number; stdout: string; stderr: string }>, path: string, now: number): Promise<CertificateInfo> {
   const r = await exec(`cat -- ${shellQuote(path)}`);
   if (r.rc !== 0) return { path, error: (r.stderr || r.stdout).trim() || `cannot read (rc ${r.rc})` };
   try {

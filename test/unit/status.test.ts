@@ -241,3 +241,35 @@ describe('hapb status on a lab inventory', () => {
     }
   });
 });
+
+describe('certificate expiry', () => {
+  it('reads a PEM certificate nginx names: subject, notAfter, days left; an unreadable or bad file is an error', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { readCertificate } = await import('../../src/status/probe.js');
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-t-cert-'));
+    try {
+      const crt = join(dir, 'vip.crt');
+      execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'vip.key'), '-out', crt, '-days', '30', '-subj', '/CN=192.168.0.150'], { stdio: 'ignore' });
+      const exec = async (cmd: string) => {
+        const path = /^cat -- '?([^']*)'?$/.exec(cmd)?.[1] ?? '';
+        try {
+          return { rc: 0, stdout: readFileSync(path, 'utf8'), stderr: '' };
+        } catch {
+          return { rc: 1, stdout: '', stderr: `cat: ${path}: No such file or directory` };
+        }
+      };
+      const now = Date.now();
+      const info = await readCertificate(exec, crt, now);
+      expect(info.subject).toBe('CN=192.168.0.150');
+      expect(info.daysLeft === 29 || info.daysLeft === 30).toBe(true);
+      expect(Math.abs(new Date(info.notAfter ?? '').getTime() - (now + 30 * 86_400_000))).toBeLessThan(120_000);
+      expect(await readCertificate(exec, join(dir, 'none.crt'), now)).toEqual({ path: join(dir, 'none.crt'), error: `cat: ${join(dir, 'none.crt')}: No such file or directory` });
+      expect((await readCertificate(exec, join(dir, 'vip.key'), now)).error).toMatch(/^not a PEM certificate/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
