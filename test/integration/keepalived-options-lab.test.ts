@@ -5,7 +5,9 @@
  * notify_master is a wrapper that runs the hand-back script, then the
  * user's), track_interface (a veth inside each director: its link going down
  * puts the director in FAULT) and virtual_ipaddress_excluded (moved with the
- * VIP, not advertised). A second converge changes nothing.
+ * VIP, not advertised), and the VRRP metrics textfile for node exporter
+ * (seeded at the converge, then rewritten on every transition). A second
+ * converge changes nothing.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +23,11 @@ const LAB = `t-kaopt-${process.pid}`;
 const VIP = '192.168.0.150';
 const EXCLUDED = '192.168.0.151';
 const LOG = `/run/hapb-t-kaopt-${process.pid}.log`;
+const PROM = '/var/lib/prometheus/node-exporter/keepalived.prom';
+
+/** the series of the VRRP metrics textfile on a host, without the timestamps */
+const metrics = async (host: string): Promise<string[]> =>
+  (await sh(host, `cat ${PROM} 2>/dev/null || true`)).split('\n').filter((l) => l && !l.startsWith('#') && !l.startsWith('keepalived_vrrp_last_transition'));
 
 async function sh(host: string, script: string): Promise<string> {
   const r = await execIn(LAB, host, ['sh', '-c', script]);
@@ -60,6 +67,7 @@ describe.skipIf(!canRun)('keepalived role options on a lab: notify scripts, trac
         'keepalived_notify_fault: /etc/keepalived/on-state.sh fault',
         `hapb_test_notify_log: ${LOG}`,
         'keepalived_track_interfaces: [trk0]',
+        `keepalived_metrics_textfile: ${PROM}`,
         `keepalived_virtual_ipaddress_excluded: ["${EXCLUDED}/24 dev ens33"]`,
         '',
       ].join('\n'),
@@ -80,6 +88,10 @@ describe.skipIf(!canRun)('keepalived role options on a lab: notify scripts, trac
     expect(conf).toContain('notify_master "/etc/keepalived/hapb-notify-master.sh" root');
     expect(conf).toContain('track_interface {\n        trk0\n    }');
     expect(await sh('master', 'stat -c "%U %a" /etc/keepalived/on-state.sh')).toBe('root 755\n');
+    // keepalived was running before (a reload notifies nothing): the converge seeded the textfile from its state
+    await waitFor('VIP holders', holders, (h) => h.join() === 'master');
+    expect(await metrics('master')).toEqual(['keepalived_vrrp_state{instance="VI_1"} 2', 'keepalived_vrrp_priority{instance="VI_1"} 100', 'keepalived_vrrp_transitions_total{instance="VI_1"} 0']);
+    expect(await metrics('backup')).toEqual(['keepalived_vrrp_state{instance="VI_1"} 1', 'keepalived_vrrp_priority{instance="VI_1"} 90', 'keepalived_vrrp_transitions_total{instance="VI_1"} 0']);
     const again = await hapbAsync(args, 300_000);
     expect(again.code).toBe(0);
     const stats = (JSON.parse(again.stdout) as { stats: Record<string, { changed: number }> }).stats;
@@ -107,5 +119,16 @@ describe.skipIf(!canRun)('keepalived role options on a lab: notify scripts, trac
     await waitFor('VIP holders', holders, (h) => h.join() === 'master');
     expect(await waitFor('master notified', () => notified('master'), (n) => n.at(-1) === 'master')).toEqual(['fault', 'backup', 'master']);
     expect(await waitFor('backup notified', () => notified('backup'), (n) => n.at(-1) === 'backup')).toEqual(['master', 'backup']);
+    // the metrics textfile followed every transition: master FAULT, BACKUP, MASTER; backup MASTER, BACKUP
+    expect(await waitFor('master metrics', () => metrics('master'), (m) => m.includes('keepalived_vrrp_transitions_total{instance="VI_1"} 3'))).toEqual([
+      'keepalived_vrrp_state{instance="VI_1"} 2',
+      'keepalived_vrrp_priority{instance="VI_1"} 100',
+      'keepalived_vrrp_transitions_total{instance="VI_1"} 3',
+    ]);
+    expect(await waitFor('backup metrics', () => metrics('backup'), (m) => m.includes('keepalived_vrrp_transitions_total{instance="VI_1"} 2'))).toEqual([
+      'keepalived_vrrp_state{instance="VI_1"} 1',
+      'keepalived_vrrp_priority{instance="VI_1"} 90',
+      'keepalived_vrrp_transitions_total{instance="VI_1"} 2',
+    ]);
   }, 120_000);
 });

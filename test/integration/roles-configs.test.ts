@@ -7,7 +7,7 @@
  * scripts at /etc/keepalived and the keepalived_script user.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -202,6 +202,45 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     const tr = await keepalivedTest(tut, host, 'notify-tutorial', false);
     expect(tr.out).toBe('');
     expect(tr.code).toBe(0);
+  });
+
+  it('the VRRP metrics notify script: keepalived -t accepts it; each call rewrites the textfile whole, one series per instance', async () => {
+    const textfile = join(tmp, 'metrics', 'keepalived.prom');
+    const stateDir = join(tmp, 'metrics-state');
+    const files = await render({ ...profileVars('hapb'), keepalived_metrics_textfile: textfile, keepalived_metrics_state_dir: stateDir });
+    const conf = fileOf(files, 'master', '/etc/keepalived/keepalived.conf').content;
+    expect(conf).toContain('    notify "/etc/keepalived/hapb-vrrp-metrics.sh" root\n');
+    const r = await keepalivedTest(files, 'master', 'metrics', true);
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+    const script = put(fileOf(files, 'master', '/etc/keepalived/hapb-vrrp-metrics.sh'), 'metrics');
+    for (const args of [
+      ['INSTANCE', 'VI_1', 'BACKUP', '100'],
+      ['INSTANCE', 'VI_1', 'MASTER', '100'],
+      ['GROUP', 'G1', 'MASTER', '0'],
+      ['INSTANCE', 'VI_2', 'FAULT', '90'],
+      ['INSTANCE', 'VI_1', 'FAULT', '100'],
+      ['INSTANCE', 'VI_1', 'MASTER', '100'],
+    ]) {
+      const c = await run('sh', [script, ...args]);
+      expect(c.out).toBe('');
+      expect(c.code).toBe(0);
+    }
+    const text = readFileSync(textfile, 'utf8');
+    const series = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(series.filter((l) => !l.startsWith('keepalived_vrrp_last_transition'))).toEqual([
+      'keepalived_vrrp_state{instance="VI_1"} 2',
+      'keepalived_vrrp_state{instance="VI_2"} 3',
+      'keepalived_vrrp_priority{instance="VI_1"} 100',
+      'keepalived_vrrp_priority{instance="VI_2"} 90',
+      'keepalived_vrrp_transitions_total{instance="VI_1"} 4',
+      'keepalived_vrrp_transitions_total{instance="VI_2"} 1',
+    ]);
+    const now = Date.now() / 1000;
+    for (const l of series.filter((x) => x.startsWith('keepalived_vrrp_last_transition'))) expect(Math.abs(Number(l.split(' ')[1]) - now)).toBeLessThan(60);
+    expect(text).toContain('# TYPE keepalived_vrrp_transitions_total counter\n');
+    // no temporary file left beside it
+    expect(readdirSync(join(tmp, 'metrics'))).toEqual(['keepalived.prom']);
   });
 
   it.each(directors)('hapb %s: the firewall rules pass nft -c', async (host) => {
