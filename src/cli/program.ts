@@ -11,6 +11,7 @@ import { registerLabCommands } from './lab.js';
 import { registerInventory } from './inventory.js';
 import { registerRender } from './render.js';
 import { registerRun } from './run.js';
+import { registerStatus } from './status.js';
 import { registerVault } from './vault.js';
 
 export function buildProgram(): Command {
@@ -29,6 +30,7 @@ Examples:
   registerRun(program);
   registerRender(program);
   registerInventory(program);
+  registerStatus(program);
   registerLabCommands(program);
   registerDrillCommands(program);
   registerVault(program);

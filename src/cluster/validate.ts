@@ -53,6 +53,11 @@ export const ShellSafe: Record<string, { pattern: RegExp; what: string }> = {
   keepalived_firewall_dir: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
   keepalived_check_script_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
   keepalived_handback_script_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_notify_user: { pattern: /^[a-z_][a-z0-9_-]{0,31}$/, what: 'a user name (lower case letters, digits, _ -)' },
+  keepalived_notify_master_wrapper_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_metrics_textfile: { pattern: /^(|\/[A-Za-z0-9._@+/-]*)$/, what: "an absolute path of letters, digits and _ . @ + - / (or '')" },
+  keepalived_metrics_state_dir: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
+  keepalived_metrics_script_path: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
   keepalived_config: { pattern: /^\/[A-Za-z0-9._@+/-]*$/, what: 'an absolute path of letters, digits and _ . @ + - /' },
   keepalived_instance_name: { pattern: /^[A-Za-z0-9_.-]+$/, what: 'a name of letters, digits and _ . -' },
   keepalived_remove_vip_delay: { pattern: NUMBER_OR_EMPTY, what: "a number of seconds or ''" },
@@ -120,6 +125,7 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
       }
     }
   }
+  for (const d of vars.keys()) checkTrackInterfaces(d, get(d, 'keepalived_track_interfaces'), where, error);
   for (const [host, v] of vars) {
     for (const [key, value] of Object.entries(v)) {
       if (FREE_TEXT.has(key) || !ROLE_PREFIXES.some((p) => key.startsWith(p))) continue;
@@ -292,4 +298,28 @@ function show(v: unknown): string {
 
 function fileStart(inv: Inventory): SourcePos {
   return { file: inv.source, line: 1, col: 1 };
+}
+
+/** keepalived_track_interfaces: interface names, or {name, weight} with a weight from -253 to 253 */
+function checkTrackInterfaces(host: string, value: unknown, where: (host: string, key: string) => SourcePos | undefined, error: (detail: string, pos: SourcePos | undefined, hint?: string) => void): void {
+  if (value === undefined || value === null) return;
+  const key = 'keepalived_track_interfaces';
+  const hint = 'list interface names, or mappings such as {name: eth1, weight: -20}';
+  if (!Array.isArray(value)) {
+    error(`host ${host}: ${key} must be a list (got ${show(value)})`, where(host, key), hint);
+    return;
+  }
+  const iface = ShellSafe.keepalived_interface?.pattern ?? /^[A-Za-z0-9_.@-]{1,15}$/;
+  for (const item of value) {
+    const obj = typeof item === 'object' && item !== null && !Array.isArray(item) ? (item as Record<string, unknown>) : undefined;
+    const name = obj ? obj.name : item;
+    if (typeof name !== 'string' || !iface.test(name)) {
+      error(`host ${host}: ${key} names ${show(name)}, not a network interface name (letters, digits, _ . @ -, at most 15)`, where(host, key), hint);
+      continue;
+    }
+    if (obj && obj.weight !== undefined) {
+      const w = asInteger(obj.weight);
+      if (w === undefined || w < -253 || w > 253) error(`host ${host}: ${key}: the weight of ${name} must be a whole number from -253 to 253 (got ${show(obj.weight)})`, where(host, key), hint);
+    }
+  }
 }

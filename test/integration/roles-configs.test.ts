@@ -7,7 +7,7 @@
  * scripts at /etc/keepalived and the keepalived_script user.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -163,6 +163,84 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
         expect(r.code).toBe(0);
       }
     });
+  });
+
+  it.each(directors)('hapb %s with notify scripts, track_interface and virtual_ipaddress_excluded: keepalived.conf passes keepalived -t, the scripts sh -n', async (host) => {
+    const notify = join(root, 'test', 'fixtures', 'keepalived-notify', 'on-state.sh.j2');
+    const files = await render({
+      ...profileVars('hapb'),
+      keepalived_notify_scripts: [{ src: notify, dest: '/etc/keepalived/on-state.sh' }],
+      keepalived_notify_master: '/etc/keepalived/on-state.sh master',
+      keepalived_notify_backup: '/etc/keepalived/on-state.sh backup',
+      keepalived_notify_fault: '/etc/keepalived/on-state.sh fault',
+      keepalived_track_interfaces: ['hapbpeer', { name: 'lo', weight: -20 }],
+      keepalived_virtual_ipaddress_excluded: ['192.168.0.151/24 dev ens33', 'fd00::150/64'],
+    });
+    const conf = fileOf(files, host, '/etc/keepalived/keepalived.conf').content;
+    expect(conf).toContain('    track_interface {\n        hapbpeer\n        lo weight -20\n    }\n');
+    expect(conf).toContain('    virtual_ipaddress_excluded {\n        192.168.0.151/24 dev ens33\n        fd00::150/64\n    }\n');
+    // hand-back on (profile hapb): notify_master and notify_backup are the wrapper running both
+    expect(conf).toContain('    notify_master "/etc/keepalived/hapb-notify-master.sh master" root\n');
+    expect(conf).toContain('    notify_backup "/etc/keepalived/hapb-notify-master.sh backup" root\n');
+    expect(conf).toContain('    notify_fault "/etc/keepalived/on-state.sh fault" root\n');
+    const wrapper = fileOf(files, host, '/etc/keepalived/hapb-notify-master.sh').content;
+    expect(wrapper).toContain('\n/etc/keepalived/hapb-took-vip.sh "$@" || true\ncase "$1" in\n    master) exec /etc/keepalived/on-state.sh master ;;\n    backup) exec /etc/keepalived/on-state.sh backup ;;\nesac\n');
+    const r = await keepalivedTest(files, host, 'notify', true);
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+    for (const s of files.filter((f) => f.host === host && f.dest.endsWith('.sh'))) {
+      const sh = await run('sh', ['-n', put(s, 'notify')]);
+      expect(sh.out).toBe('');
+      expect(sh.code).toBe(0);
+    }
+    // without the hand-back window (profile tutorial): the user's notify_master itself, as the notify user
+    const tut = await render({ ...profileVars('tutorial'), keepalived_notify_master: '/etc/keepalived/on-state.sh master', keepalived_notify_user: 'nobody', keepalived_notify_scripts: [{ src: notify, dest: '/etc/keepalived/on-state.sh' }] });
+    const tconf = fileOf(tut, host, '/etc/keepalived/keepalived.conf').content;
+    expect(tconf).toContain('    notify_master "/etc/keepalived/on-state.sh master" nobody\n');
+    expect(tconf).toContain('    enable_script_security\n');
+    expect(tut.some((f) => f.dest.endsWith('hapb-notify-master.sh'))).toBe(false);
+    const tr = await keepalivedTest(tut, host, 'notify-tutorial', false);
+    expect(tr.out).toBe('');
+    expect(tr.code).toBe(0);
+  });
+
+  it('the VRRP metrics notify script: keepalived -t accepts it; each call rewrites the textfile whole, one series per instance', async () => {
+    const textfile = join(tmp, 'metrics', 'keepalived.prom');
+    const stateDir = join(tmp, 'metrics-state');
+    const files = await render({ ...profileVars('hapb'), keepalived_metrics_textfile: textfile, keepalived_metrics_state_dir: stateDir });
+    const conf = fileOf(files, 'master', '/etc/keepalived/keepalived.conf').content;
+    expect(conf).toContain('    notify "/etc/keepalived/hapb-vrrp-metrics.sh" root\n');
+    const r = await keepalivedTest(files, 'master', 'metrics', true);
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+    const script = put(fileOf(files, 'master', '/etc/keepalived/hapb-vrrp-metrics.sh'), 'metrics');
+    for (const args of [
+      ['INSTANCE', 'VI_1', 'BACKUP', '100'],
+      ['INSTANCE', 'VI_1', 'MASTER', '100'],
+      ['GROUP', 'G1', 'MASTER', '0'],
+      ['INSTANCE', 'VI_2', 'FAULT', '90'],
+      ['INSTANCE', 'VI_1', 'FAULT', '100'],
+      ['INSTANCE', 'VI_1', 'MASTER', '100'],
+    ]) {
+      const c = await run('sh', [script, ...args]);
+      expect(c.out).toBe('');
+      expect(c.code).toBe(0);
+    }
+    const text = readFileSync(textfile, 'utf8');
+    const series = text.split('\n').filter((l) => l && !l.startsWith('#'));
+    expect(series.filter((l) => !l.startsWith('keepalived_vrrp_last_transition'))).toEqual([
+      'keepalived_vrrp_state{instance="VI_1"} 2',
+      'keepalived_vrrp_state{instance="VI_2"} 3',
+      'keepalived_vrrp_priority{instance="VI_1"} 100',
+      'keepalived_vrrp_priority{instance="VI_2"} 90',
+      'keepalived_vrrp_transitions_total{instance="VI_1"} 4',
+      'keepalived_vrrp_transitions_total{instance="VI_2"} 1',
+    ]);
+    const now = Date.now() / 1000;
+    for (const l of series.filter((x) => x.startsWith('keepalived_vrrp_last_transition'))) expect(Math.abs(Number(l.split(' ')[1]) - now)).toBeLessThan(60);
+    expect(text).toContain('# TYPE keepalived_vrrp_transitions_total counter\n');
+    // no temporary file left beside it
+    expect(readdirSync(join(tmp, 'metrics'))).toEqual(['keepalived.prom']);
   });
 
   it.each(directors)('hapb %s: the firewall rules pass nft -c', async (host) => {

@@ -37,6 +37,11 @@ describe('validateCluster: one mistake each, reported at the line of the variabl
     ['priority not a number', 'keepalived_priority: 100', 'keepalived_priority: high', /director master: keepalived_priority must be a whole number from 1 to 255 \(got "high"\)/],
     ['a port above 65535', 'keepalived_router_id: 51', 'keepalived_router_id: 51\n        nginx_director_port: 70000', /nginx_director_port of host (backup|master) must be a port from 1 to 65535 \(got 70000\)/],
     ['a port of 0', 'ansible_host: 192.168.0.43', 'ansible_host: 192.168.0.43\n          ansible_port: 0', /ansible_port of host web2 must be a port from 1 to 65535 \(got 0\)/],
+    ['a tracked interface that is no interface name', 'keepalived_router_id: 51', 'keepalived_router_id: 51\n        keepalived_track_interfaces: [eth1, "eth 2"]', /host (backup|master): keepalived_track_interfaces names "eth 2", not a network interface name/],
+    ['a tracked interface weight out of range', 'keepalived_router_id: 51', 'keepalived_router_id: 51\n        keepalived_track_interfaces: [{name: eth1, weight: -300}]', /keepalived_track_interfaces: the weight of eth1 must be a whole number from -253 to 253 \(got -300\)/],
+    ['a tracked interface mapping without a name', 'keepalived_router_id: 51', 'keepalived_router_id: 51\n        keepalived_track_interfaces: [{weight: 10}]', /keepalived_track_interfaces names nothing, not a network interface name/],
+    ['a notify command with a quote', 'keepalived_router_id: 51', 'keepalived_router_id: 51\n        keepalived_notify_fault: /usr/bin/logger "fault"', /keepalived_notify_fault of host (backup|master) holds a character the role cannot write safely/],
+    ['a notify user that is no user name', 'keepalived_router_id: 51', 'keepalived_router_id: 51\n        keepalived_notify_user: Root User', /keepalived_notify_user must be a user name/],
   ])('%s', (_name, find, replace, message) => {
     const { inv, line } = seedWith(find, replace);
     const { errors } = validateCluster(inv);
