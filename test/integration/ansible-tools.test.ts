@@ -90,7 +90,7 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     for (const role of readdirSync(join(repoRoot, 'roles'))) {
       const src = join(repoRoot, 'roles', role);
       mkdirSync(join(roles, role, 'tasks'), { recursive: true });
-      for (const sub of ['defaults', 'templates', 'meta']) {
+      for (const sub of ['defaults', 'vars', 'templates', 'meta']) {
         try {
           statSync(join(src, sub));
           symlinkSync(join(src, sub), join(roles, role, sub));
@@ -118,23 +118,25 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     return roles;
   }
 
-  /** the seed inventory, every host on the local connection (only its variables are used) */
-  function localSeed(): string {
-    const inv = YAML.parse(readFileSync(join(repoRoot, 'inventory', 'seed.yml'), 'utf8')) as { all: Record<string, unknown> };
+  /** an inventory (default the seed), every host on the local connection (only its variables are used) */
+  function localSeed(file = 'seed.yml'): string {
+    const inv = YAML.parse(readFileSync(join(repoRoot, 'inventory', file), 'utf8')) as { all: Record<string, unknown> };
     inv.all.vars = { ...(inv.all.vars as object | undefined), ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' };
-    const p = join(dir, 'seed-local.yml');
+    const p = join(dir, `local-${file}`);
     writeFileSync(p, YAML.stringify(inv));
     return p;
   }
 
   it.each([
-    ['hapb', []],
-    ['tutorial', ['-e', `@${join(repoRoot, 'profiles', 'tutorial.yml')}`]],
-  ])('profile %s', { timeout: 300_000 }, async (profile, extra) => {
+    ['hapb', [], 'seed.yml', 'master'],
+    ['tutorial', ['-e', `@${join(repoRoot, 'profiles', 'tutorial.yml')}`], 'seed.yml', 'master'],
+    // three directors, two VIPs (keepalived_vips)
+    ['hapb active-active', [], 'active-active.yml', 'lb1'],
+  ])('profile %s', { timeout: 300_000 }, async (profile, extra, invFile, director) => {
     const roles = templateOnlyRoles();
-    const inventory = localSeed();
-    const ansibleRoot = join(dir, `ansible-${profile}`);
-    const hapbRoot = join(dir, `hapb-${profile}`);
+    const inventory = localSeed(invFile);
+    const ansibleRoot = join(dir, `ansible-${profile.replace(' ', '-')}`);
+    const hapbRoot = join(dir, `hapb-${profile.replace(' ', '-')}`);
     const a = await run('ansible-playbook', [join(dir, 'render.yml'), '-i', inventory, '-e', `root=${ansibleRoot}`, '-e', 'ansible_connection=local', ...extra], {
       env: { ANSIBLE_CONFIG: join(repoRoot, 'ansible.cfg'), ANSIBLE_ROLES_PATH: roles },
     });
@@ -144,11 +146,11 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     const fromAnsible = files(ansibleRoot);
     const fromHapb = files(hapbRoot);
     // every template Ansible wrote, hapb rendered with the same bytes (hapb also renders copy contents)
-    expect(fromAnsible.size).toBeGreaterThanOrEqual(profile === 'hapb' ? 12 : 6);
+    expect(fromAnsible.size).toBeGreaterThanOrEqual(profile.startsWith('hapb') ? 12 : 6);
     for (const [path, content] of fromAnsible) {
       expect(fromHapb.get(path)?.toString(), path).toBe(content.toString());
     }
-    const managed = readFileSync(join(ansibleRoot, 'master', 'etc', 'nginx', 'nginx.conf'), 'utf8').split('\n')[0];
+    const managed = readFileSync(join(ansibleRoot, director, 'etc', 'nginx', 'nginx.conf'), 'utf8').split('\n')[0];
     expect(managed).toBe('# Managed by hapb: local changes are overwritten.');
   });
 });
