@@ -101,6 +101,17 @@ function measure(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-bench-fleet-'));
 const servers: Sshd[] = [];
+// interrupted (Ctrl-C, timeout): keep the figures so far, stop every sshd, remove the folder
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    r.out(`interrupted by ${sig}: the figures above are all there is`);
+    r.save();
+    void Promise.all(servers.map((s) => s.stop())).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(130);
+    });
+  });
+}
 try {
   const key = makeKeyPair(join(dir, 'id_ed25519'));
   const t0 = performance.now();

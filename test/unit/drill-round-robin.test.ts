@@ -75,3 +75,23 @@ describe('per-VIP verdicts', () => {
     expect(primaryEvents(events, { vip: '10.0.0.1' })).toBe(events);
   });
 });
+
+describe('the drill topology of an active-active lab', () => {
+  const m = (host: string, groups: string[]): { host: string; groups: string[]; netns: string; power: 'on' } => ({ host, groups, netns: `ns-${host}`, power: 'on' });
+  const state = {
+    name: 'aa',
+    profile: 'hapb' as const,
+    vips: ['192.168.0.150', '192.168.0.151'],
+    vipPreferred: { '192.168.0.150': 'lb1', '192.168.0.151': 'lb2' },
+    machines: [m('lb3', ['directors']), m('lb1', ['directors']), m('lb2', ['directors']), m('web1', ['web']), m('client', ['clients'])],
+  };
+
+  it('the first VIP is the drill VIP; directors: its preferred one, the other VIPs\', then the spares', async () => {
+    const { topologyOf } = await import('../../src/drill/lab-adapter.js');
+    const t = topologyOf(state);
+    expect(t.vip).toBe('192.168.0.150');
+    expect(t.directors).toEqual(['lb1', 'lb2', 'lb3']);
+    expect(t.vips?.map((v) => [v.vip, v.preferred])).toEqual([['192.168.0.150', 'lb1'], ['192.168.0.151', 'lb2']]);
+    expect(() => topologyOf({ ...state, vipPreferred: { '192.168.0.150': 'web1', '192.168.0.151': 'lb2' } })).toThrow(/not a drill topology/);
+  });
+});
