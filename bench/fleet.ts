@@ -171,7 +171,7 @@ try {
   const aFirst = get('ansible-playbook first converge');
   r.out();
   if (hNoop) r.out(`targets: no-op under 10 s: ${hNoop.wallS.toFixed(1)} s (${hNoop.wallS < 10 ? 'met' : 'NOT met'}); controller under 500 MB: ${Math.max(hNoop.peakMiB, hFirst?.peakMiB ?? 0).toFixed(0)} MiB`);
-  if (hNoop && aNoop && hFirst && aFirst) {
+  if (hNoop && aNoop && hFirst && aFirst && [hNoop, aNoop, hFirst, aFirst].every((x) => x.code === 0)) {
     r.out(`ratio ansible-playbook / hapb: first converge ${(aFirst.wallS / hFirst.wallS).toFixed(1)}x, no-op ${(aNoop.wallS / hNoop.wallS).toFixed(1)}x, memory ${(aNoop.peakMiB / hNoop.peakMiB).toFixed(1)}x`);
   }
   r.save();
