@@ -64,8 +64,9 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
           return;
         }
         const opts = parseDrillOptions(raw);
-        const list = resolveScenarios(names);
+        resolveScenarios(names);
         const lab = await (deps.openLab ?? openRealLab)(opts.name);
+        const list = resolveScenarios(names, lab.topology.directors.length);
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;
         try {

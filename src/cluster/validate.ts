@@ -7,6 +7,7 @@ import { SchemaError, type SourcePos } from '../errors/index.js';
 import { hostVars, type Inventory } from '../inventory/index.js';
 import { hostsOfGroup } from '../inventory/graph.js';
 import { inSubnet, parseCidr, parseIPv4 } from '../net/ipv4.js';
+import { checkVipList, usesVipList } from './vips.js';
 
 /** The inventory variables the cluster roles read. */
 export const ClusterVars = {
@@ -161,6 +162,12 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
     if (a !== undefined && !owners.has(a)) owners.set(a, host);
   }
 
+  // active-active: keepalived_vips replaces keepalived_vip, _router_id and _priority
+  const multi = usesVipList(directors, get);
+  if (multi) {
+    checkVipList({ directors, get, where, error, warn: (w) => warnings.push(w), owners });
+  }
+
   const first = directors[0] as string;
   const priorities = new Map<number, string>();
   for (const d of directors) {
@@ -173,6 +180,7 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
         'the directors exchange VRRP adverts and hold the VIP on this address',
       );
     }
+    if (multi) continue;
 
     // VIP: present, address/prefix, in the director's subnet, nobody's own address.
     const vipText = get(d, ClusterVars.vip);
@@ -233,7 +241,7 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
   }
 
   const prios = directors.map((d) => asInteger(get(d, ClusterVars.priority)));
-  if (prios.every((p): p is number => p !== undefined) && prios.some((p, i) => i > 0 && p < (prios[i - 1] as number))) {
+  if (!multi && prios.every((p): p is number => p !== undefined) && prios.some((p, i) => i > 0 && p < (prios[i - 1] as number))) {
     warnings.push(
       `directors are not listed lowest priority first (${directors.join(', ')}): site.yml converges them in this order, ` +
         'so the VIP holder would be changed before its backup',

@@ -41,6 +41,8 @@ export interface ClusterFacts {
   partitioned: boolean;
   /** directors holding the VIP */
   vipHolders: string[];
+  /** active-active: the directors holding each other VIP */
+  otherVips?: Record<string, string[]>;
   /**
    * what the client sees: did an HTTP GET of the VIP answer (2xx/3xx within
    * 1 s), and which machine its ARP entry for the VIP points at
@@ -53,11 +55,11 @@ export type Problem =
   | { kind: 'cut'; host: string }
   | { kind: 'power'; host: string }
   | { kind: 'service'; host: string; unit: string; facts: UnitFacts }
-  | { kind: 'vip'; holders: string[]; preferred: string }
+  | { kind: 'vip'; holders: string[]; preferred: string; vip?: string }
   | { kind: 'client'; client: string; status: string; arpHost?: string; holder: string };
 
 /** Everything that differs from the healthy state, repair order: network, power, services (nginx first), VIP last. */
-export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'directors'> & { client?: string }): Problem[] {
+export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'directors'> & { client?: string; vips?: LabTopology['vips'] }): Problem[] {
   const out: Problem[] = [];
   if (facts.partitioned) out.push({ kind: 'partition' });
   for (const m of facts.machines) if (m.cut) out.push({ kind: 'cut', host: m.host });
@@ -74,6 +76,8 @@ export function diagnose(facts: ClusterFacts, topology: Pick<LabTopology, 'direc
   const preferred = topology.directors[0];
   if (facts.vipHolders.length !== 1 || facts.vipHolders[0] !== preferred) {
     out.push({ kind: 'vip', holders: [...facts.vipHolders], preferred });
+  } else if (otherVipProblems(facts, topology.vips).length > 0) {
+    out.push(...otherVipProblems(facts, topology.vips));
   } else if (facts.client && !facts.client.answered) {
     // only meaningful once the VIP is where it belongs
     out.push({ kind: 'client', client: topology.client ?? 'client', status: facts.client.status, holder: preferred, ...(facts.client.arpHost ? { arpHost: facts.client.arpHost } : {}) });
@@ -101,12 +105,14 @@ export function describeProblem(p: Problem): string {
       const arp = p.arpHost && p.arpHost !== p.holder ? `; its ARP entry for the VIP points at ${p.arpHost}, not ${p.holder}` : '';
       return `${p.client} gets no answer from the VIP (${p.status})${arp}`;
     }
-    case 'vip':
+    case 'vip': {
+      const the = p.vip ? `the VIP ${p.vip}` : 'the VIP';
       return p.holders.length === 0
-        ? `nobody holds the VIP (wanted: ${p.preferred})`
+        ? `nobody holds ${the} (wanted: ${p.preferred})`
         : p.holders.length > 1
-          ? `split brain: ${p.holders.join(' and ')} hold the VIP (wanted: ${p.preferred} alone)`
-          : `the VIP is on ${p.holders[0] ?? ''}, not on ${p.preferred}`;
+          ? `split brain: ${p.holders.join(' and ')} hold ${the} (wanted: ${p.preferred} alone)`
+          : `${the} is on ${p.holders[0] ?? ''}, not on ${p.preferred}`;
+    }
   }
 }
 
@@ -118,7 +124,7 @@ export function drillMade(p: Problem, state: DrillState): boolean {
     case 'cut':
       return state.linkCut === p.host;
     case 'power':
-      return state.poweredOff === p.host;
+      return state.poweredOff === p.host || state.secondPoweredOff === p.host;
     case 'service':
       if (p.unit === 'keepalived') return state.keepalivedDown === p.host;
       if (p.unit === 'nginx') return state.nginxDown === p.host || state.backendStopped === p.host;
@@ -195,6 +201,16 @@ export function findingText(f: Finding): string {
   return `${f.problem} (${f.explanation}); repaired: ${f.repair}`;
 }
 
+/** active-active: every other VIP on its own preferred director, alone */
+function otherVipProblems(facts: ClusterFacts, vips: LabTopology['vips']): Problem[] {
+  const out: Problem[] = [];
+  for (const v of (vips ?? []).slice(1)) {
+    const h = facts.otherVips?.[v.vip] ?? [];
+    if (h.length !== 1 || h[0] !== v.preferred) out.push({ kind: 'vip', holders: [...h], preferred: v.preferred, vip: v.vip });
+  }
+  return out;
+}
+
 /** Read the cluster's facts through the lab. */
 export async function observe(lab: LabControl): Promise<ClusterFacts> {
   const net = await lab.faultsInPlace();
@@ -212,8 +228,10 @@ export async function observe(lab: LabControl): Promise<ClusterFacts> {
     }),
   );
   const vipHolders = await lab.vipHolders();
+  const others = (lab.topology.vips ?? []).slice(1);
+  const otherVips = others.length ? Object.fromEntries(await Promise.all(others.map(async (v) => [v.vip, await lab.vipHolders(v.vip)] as const))) : undefined;
   const client = machines.find((m) => m.host === lab.topology.client)?.power === 'on' ? await probeClient(lab, machines) : undefined;
-  return { machines, partitioned: net.partitioned, vipHolders, ...(client ? { client } : {}) };
+  return { machines, partitioned: net.partitioned, vipHolders, ...(otherVips ? { otherVips } : {}), ...(client ? { client } : {}) };
 }
 
 /** the client's view: one GET of the VIP (1 s), and the machine its ARP entry for the VIP names */
@@ -357,11 +375,14 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
   const end = clock.now() + stableMs;
   while (clock.now() < end) {
     await clock.sleep(Math.min(pollMs, Math.max(0, end - clock.now())));
-    const holders = await lab.vipHolders();
-    if (holders.length !== 1 || holders[0] !== lab.topology.directors[0]) {
-      throw new HapbError(`the VIP did not stay on ${lab.topology.directors[0]} (holders: ${holders.join(', ') || 'none'})`, {
-        hint: `look with: hapb lab status --name ${lab.name}`,
-      });
+    const wanted = lab.topology.vips ?? [{ vip: lab.topology.vip, preferred: lab.topology.directors[0] }];
+    for (const v of wanted) {
+      const holders = await lab.vipHolders(v.vip);
+      if (holders.length !== 1 || holders[0] !== v.preferred) {
+        throw new HapbError(`the VIP ${v.vip} did not stay on ${v.preferred} (holders: ${holders.join(', ') || 'none'})`, {
+          hint: `look with: hapb lab status --name ${lab.name}`,
+        });
+      }
     }
   }
   const final = diagnose(await observe(lab), lab.topology);

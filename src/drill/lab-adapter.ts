@@ -13,7 +13,12 @@ import { synRetransOf } from './summary.js';
 
 /** what the adapter reads of a machine's and a lab's state */
 export type LabMachine = Pick<MachineState, 'host' | 'groups' | 'netns' | 'power' | 'cut'>;
-export type LabStateLike = Pick<LabState, 'name' | 'vips' | 'profile'> & { machines: LabMachine[]; partitions?: LabState['partitions'] };
+export type LabStateLike = Pick<LabState, 'name' | 'vips' | 'profile'> & {
+  machines: LabMachine[];
+  partitions?: LabState['partitions'];
+  /** active-active: VIP → preferred director */
+  vipPreferred?: LabState['vipPreferred'];
+};
 
 /** the parts of src/lab/index.ts the drill uses */
 export type LabApi = Pick<typeof lab, 'execIn' | 'poweroff' | 'poweron' | 'cut' | 'uncut' | 'partition' | 'heal' | 'addressesIn' | 'convergeLab'> & {
@@ -41,6 +46,8 @@ function directorOrder(ms: LabMachine[]): LabMachine[] {
 }
 
 export function topologyOf(state: LabStateLike, groups = defaultGroups): LabTopology {
+  const pref = state.vipPreferred;
+  if (pref && state.vips.length > 1) return activeActiveTopology(state, groups, pref);
   const directors = directorOrder(inGroup(state, groups.directors));
   const backends = inGroup(state, groups.backends);
   const client = inGroup(state, groups.clients)[0];
@@ -52,6 +59,27 @@ export function topologyOf(state: LabStateLike, groups = defaultGroups): LabTopo
     });
   }
   return { directors: [d0.host, d1.host], backends: backends.map((m) => m.host), client: client.host, vip, url: `http://${vip}/` };
+}
+
+/**
+ * Several VIPs: the first VIP is the drill's `vip` (the scenarios fault its
+ * holder), its preferred director first; then every other VIP's preferred one;
+ * then the rest (spares) in inventory order.
+ */
+function activeActiveTopology(state: LabStateLike, groups: typeof defaultGroups, pref: Record<string, string>): LabTopology {
+  const ds = inGroup(state, groups.directors).map((m) => m.host);
+  const backends = inGroup(state, groups.backends);
+  const client = inGroup(state, groups.clients)[0];
+  const vips = state.vips.map((vip) => ({ vip, url: `http://${vip}/`, preferred: pref[vip] ?? '' }));
+  const first = vips[0];
+  const order = [...new Set([...vips.map((v) => v.preferred).filter((h) => ds.includes(h)), ...ds])];
+  const [d0, d1, ...rest] = order;
+  if (!d0 || !d1 || backends.length === 0 || !client || !first || vips.some((v) => !ds.includes(v.preferred))) {
+    throw new HapbError(`lab ${state.name} is not a drill topology`, {
+      hint: `needs 2 or more hosts in group ${groups.directors}, hosts in ${groups.backends}, one in ${groups.clients}, and each VIP of keepalived_vips preferred on a director`,
+    });
+  }
+  return { directors: [d0, d1, ...rest], backends: backends.map((m) => m.host), client: client.host, vip: first.vip, url: first.url, vips };
 }
 
 export function labControl(api: LabApi, name: string, opts: AdapterOptions = {}): LabControl {
@@ -89,10 +117,10 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
         partitioned: (now.partitions ?? []).length > 0,
       };
     },
-    vipHolders: async () => {
+    vipHolders: async (vip = topology.vip) => {
       const now = api.loadLab(name);
       const on = now.machines.filter((m) => topology.directors.includes(m.host) && m.power === 'on');
-      const held = await Promise.all(on.map(async (m) => ((await api.addressesIn(m.netns)).includes(topology.vip) ? m.host : '')));
+      const held = await Promise.all(on.map(async (m) => ((await api.addressesIn(m.netns)).includes(vip) ? m.host : '')));
       return held.filter((h) => h !== '');
     },
     onAddressChange: (wake) => {

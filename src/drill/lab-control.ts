@@ -20,8 +20,8 @@ export interface LoadHandle {
 }
 
 export interface LabTopology {
-  /** the two directors, in VRRP priority order (master first) */
-  directors: [string, string];
+  /** the directors, in VRRP priority order (master first; active-active: the first VIP's order) */
+  directors: [string, string, ...string[]];
   /** the web backends */
   backends: string[];
   /** the machine the load runs from */
@@ -30,6 +30,8 @@ export interface LabTopology {
   vip: string;
   /** the URL the load generator fetches (http://VIP/) */
   url: string;
+  /** active-active: every VIP (`vip` first), each with its preferred director */
+  vips?: { vip: string; url: string; preferred: string }[];
 }
 
 export interface LabControl {
@@ -52,8 +54,8 @@ export interface LabControl {
   heal(): Promise<void>;
   /** the faults in place now, as the lab records them: machines off, links cut, a partition */
   faultsInPlace(): Promise<{ poweredOff: string[]; cut: string[]; partitioned: boolean }>;
-  /** the directors that hold the VIP right now (0, 1 or 2 of them) */
-  vipHolders(): Promise<string[]>;
+  /** the directors that hold the VIP (default: topology.vip) right now (0, 1 or 2 of them) */
+  vipHolders(vip?: string): Promise<string[]>;
   /**
    * optional: call `wake` whenever the directors' addresses may have changed
    * (e.g. from `ip monitor address`); returns the unsubscribe. Without it the

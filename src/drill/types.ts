@@ -48,6 +48,8 @@ export interface RequestRecord {
    * the request was already inside the dying director; see `lostWithDeath`
    */
   lostWith?: string;
+  /** several VIPs (active-active): the VIP this request went to */
+  vip?: string;
 }
 
 /**
@@ -75,6 +77,8 @@ export interface TimelineEvent {
   holders?: string[];
   /** for `vip`: holders before the change */
   from?: string[];
+  /** for `vip` with several VIPs (active-active): which VIP */
+  vip?: string;
 }
 
 /** One assertion of a scenario, with its target and what was measured. */
@@ -93,6 +97,8 @@ export interface Verdict {
 
 export interface LoadOptions {
   url: string;
+  /** several VIPs (active-active): every URL, `url` first; requests go round them as DNS round robin would */
+  urls?: string[];
   /** requests per second, open loop */
   rate: number;
   /** per-request timeout, ms */

@@ -26,6 +26,8 @@ export interface LabSpec {
   hosts: LabHostSpec[];
   /** virtual IPs (var `vip`, or a list in `vips`) */
   vips: string[];
+  /** VIP → the director with its highest priority, for VIPs of `keepalived_vips` (active-active) */
+  preferred?: Record<string, string>;
 }
 
 /** variable names that may name the machine's interface, first found wins */
@@ -58,6 +60,7 @@ export function labSpecOf(inv: Inventory): LabSpec {
   };
   const labIface = names.map((n) => ifaceOf(varsOf.get(n) ?? {})).find((x) => x !== undefined) ?? DEFAULT_IFACE;
   const vips = new Set<string>();
+  const preferred: Record<string, string> = {};
   const hosts: LabHostSpec[] = [];
   const byAddress = new Map<string, string>();
   for (const name of names) {
@@ -84,8 +87,14 @@ export function labSpecOf(inv: Inventory): LabSpec {
     for (const key of VIP_VARS) {
       const v = vars[key];
       for (const item of Array.isArray(v) ? v : [v]) {
-        const ip = typeof item === 'string' ? item.split('/')[0] : undefined;
-        if (ip && IPV4_RE.test(ip)) vips.add(ip);
+        // a string, or an entry of keepalived_vips: {vip, router_id, priorities}
+        const entry = typeof item === 'object' && item !== null ? (item as Record<string, unknown>) : undefined;
+        const text = entry ? entry['vip'] : item;
+        const ip = typeof text === 'string' ? text.split('/')[0] : undefined;
+        if (!ip || !IPV4_RE.test(ip)) continue;
+        vips.add(ip);
+        const top = entry ? topPriority(entry['priorities']) : undefined;
+        if (top !== undefined) preferred[ip] = top;
       }
     }
     const other = byAddress.get(address);
@@ -101,7 +110,18 @@ export function labSpecOf(inv: Inventory): LabSpec {
       ...(typeof priority === 'number' ? { priority } : {}),
     });
   }
-  return { source: inv.source, hosts, vips: [...vips] };
+  return { source: inv.source, hosts, vips: [...vips], ...(Object.keys(preferred).length ? { preferred } : {}) };
+}
+
+/** the host with the highest priority of a {host: priority} mapping */
+function topPriority(p: unknown): string | undefined {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return undefined;
+  let best: [string, number] | undefined;
+  for (const [h, v] of Object.entries(p as Record<string, unknown>)) {
+    const n = Number(v);
+    if (Number.isFinite(n) && (!best || n > best[1])) best = [h, n];
+  }
+  return best?.[0];
 }
 
 export function readLabInventory(file: string): LabSpec {

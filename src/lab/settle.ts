@@ -21,6 +21,11 @@ export interface SettleSnapshot {
   vips: Record<string, string[]>;
 }
 
+/** per VIP, the host that should hold it (active-active: keepalived_vips' priorities), else the highest keepalived_priority */
+export function preferredHolders(spec: Pick<LabSpec, 'hosts' | 'preferred'>): string | Record<string, string> | undefined {
+  return spec.preferred ?? preferredHolder(spec);
+}
+
 /** the host that should hold the VIPs: the highest keepalived_priority, if the inventory names any */
 export function preferredHolder(spec: Pick<LabSpec, 'hosts'>): string | undefined {
   let best: { name: string; priority: number } | undefined;
@@ -29,7 +34,7 @@ export function preferredHolder(spec: Pick<LabSpec, 'hosts'>): string | undefine
 }
 
 /** what is not settled yet, in words; empty when settled */
-export function unsettled(s: SettleSnapshot, preferred: string | undefined): string[] {
+export function unsettled(s: SettleSnapshot, preferredOf: string | Record<string, string> | undefined): string[] {
   const out: string[] = [];
   for (const m of s.machines) {
     if (!m.running) {
@@ -41,6 +46,7 @@ export function unsettled(s: SettleSnapshot, preferred: string | undefined): str
     }
   }
   for (const [vip, holders] of Object.entries(s.vips)) {
+    const preferred = typeof preferredOf === 'string' || preferredOf === undefined ? preferredOf : preferredOf[vip];
     if (holders.length === 0) out.push(`nobody holds the VIP ${vip}`);
     else if (holders.length > 1) out.push(`${holders.join(' and ')} both hold the VIP ${vip}`);
     else if (preferred !== undefined && holders[0] !== preferred) out.push(`the VIP ${vip} is on ${holders[0] ?? ''}, not yet on ${preferred}`);
@@ -72,7 +78,7 @@ export async function waitSettled(name: string, opts: SettleOptions = {}): Promi
   const pollMs = opts.pollMs ?? 250;
   const started = Date.now();
   const state = loadLab(name);
-  const preferred = preferredHolder(readLabInventory(state.inventory));
+  const preferred = preferredHolders(readLabInventory(state.inventory));
   let last: string[] = [];
   let said = '';
   for (;;) {

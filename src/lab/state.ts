@@ -48,6 +48,8 @@ export interface LabState {
   switchNs: string;
   switchAddress: string;
   vips: string[];
+  /** active-active (keepalived_vips): VIP → the director with its highest priority */
+  vipPreferred?: Record<string, string>;
   machines: MachineState[];
   partitions: PartitionState[];
 }

@@ -60,6 +60,7 @@ export function planLab(name: string, spec: LabSpec, profile: Profile, image: { 
     switchNs: switchNs(name),
     switchAddress: switchAddress(spec),
     vips: spec.vips,
+    ...(spec.preferred ? { vipPreferred: spec.preferred } : {}),
     machines,
     partitions: [],
   };

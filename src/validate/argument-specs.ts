@@ -168,15 +168,36 @@ export function checkValue(value: unknown, opt: ArgumentOption): string | undefi
       try {
         const cx = convert(x, opt.elements);
         if (opt.choices && !opt.choices.some((c) => equalish(c, cx))) return `item ${i} ${JSON.stringify(x)} is not one of the choices`;
+        if (opt.elements === 'dict' && opt.options) {
+          const sub = checkSuboptions(cx as Record<string, unknown>, opt.options);
+          if (sub) return `item ${i} ${sub}`;
+        }
       } catch (e) {
         return `item ${i} ${(e as Error).message}`;
       }
     }
     return undefined;
   }
+  if (opt.type === 'dict' && opt.options) return checkSuboptions(v as Record<string, unknown>, opt.options);
   if (opt.choices && !opt.choices.some((c) => equalish(c, v))) {
     const guess = typeof v === 'string' ? closest(v, opt.choices.map(String)) : undefined;
     return `is ${JSON.stringify(value)}, not one of the choices${guess ? `; did you mean '${guess}'?` : ''}`;
+  }
+  return undefined;
+}
+
+/** Ansible's checks of a mapping against `options`: unknown keys, required keys, each value's type. */
+function checkSuboptions(value: Record<string, unknown>, options: Record<string, ArgumentOption>): string | undefined {
+  const unknown = Object.keys(value).filter((k) => !(k in options));
+  if (unknown.length) return `has unsupported keys: ${unknown.join(', ')} (supported: ${Object.keys(options).join(', ')})`;
+  for (const [name, sub] of Object.entries(options)) {
+    const x = value[name];
+    if (x === undefined || x === null) {
+      if (sub.required) return `needs '${name}'`;
+      continue;
+    }
+    const problem = checkValue(x, sub);
+    if (problem) return `'${name}' ${problem}`;
   }
   return undefined;
 }

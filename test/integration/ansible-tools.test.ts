@@ -90,7 +90,7 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     for (const role of readdirSync(join(repoRoot, 'roles'))) {
       const src = join(repoRoot, 'roles', role);
       mkdirSync(join(roles, role, 'tasks'), { recursive: true });
-      for (const sub of ['defaults', 'templates', 'meta']) {
+      for (const sub of ['defaults', 'vars', 'templates', 'meta']) {
         try {
           statSync(join(src, sub));
           symlinkSync(join(src, sub), join(roles, role, sub));
@@ -109,7 +109,7 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
             ...(t.when !== undefined ? { when: t.when } : {}),
           };
         });
-      const dirsOf = { name: 'Make the folders', 'ansible.builtin.file': { path: '{{ root }}/{{ inventory_hostname }}/{{ item }}', state: 'directory', mode: '0755' }, loop: ['etc/keepalived', 'etc/nginx', 'etc/hapb', 'etc/systemd/system/nginx.service.d', 'etc/systemd/system/keepalived.service.d', 'var/www/html'] };
+      const dirsOf = { name: 'Make the folders', 'ansible.builtin.file': { path: '{{ root }}/{{ inventory_hostname }}/{{ item }}', state: 'directory', mode: '0755' }, loop: ['etc/keepalived', 'usr/local/sbin', 'etc/nginx', 'etc/hapb', 'etc/systemd/system/nginx.service.d', 'etc/systemd/system/keepalived.service.d', 'var/www/html'] };
       writeFileSync(join(roles, role, 'tasks', 'main.yml'), YAML.stringify([dirsOf, ...templates]));
     }
     const site = YAML.parse(readFileSync(join(repoRoot, 'playbooks', 'site.yml'), 'utf8')) as Record<string, unknown>[];
@@ -118,23 +118,25 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     return roles;
   }
 
-  /** the seed inventory, every host on the local connection (only its variables are used) */
-  function localSeed(): string {
-    const inv = YAML.parse(readFileSync(join(repoRoot, 'inventory', 'seed.yml'), 'utf8')) as { all: Record<string, unknown> };
+  /** an inventory (default the seed), every host on the local connection (only its variables are used) */
+  function localSeed(file = 'seed.yml'): string {
+    const inv = YAML.parse(readFileSync(join(repoRoot, 'inventory', file), 'utf8')) as { all: Record<string, unknown> };
     inv.all.vars = { ...(inv.all.vars as object | undefined), ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' };
-    const p = join(dir, 'seed-local.yml');
+    const p = join(dir, `local-${file}`);
     writeFileSync(p, YAML.stringify(inv));
     return p;
   }
 
   it.each([
-    ['hapb', []],
-    ['tutorial', ['-e', `@${join(repoRoot, 'profiles', 'tutorial.yml')}`]],
-    // the keepalived role's user options: notify commands (and the notify_master wrapper), track_interface, virtual_ipaddress_excluded
-    ['hapb with keepalived options', ['-e', `@${join(repoRoot, 'test', 'fixtures', 'keepalived-notify', 'options.yml')}`]],
-  ])('profile %s', { timeout: 300_000 }, async (profile, extra) => {
+    ['hapb', [], 'seed.yml', 'master'],
+    ['tutorial', ['-e', `@${join(repoRoot, 'profiles', 'tutorial.yml')}`], 'seed.yml', 'master'],
+    // the keepalived role's user options: notify commands (and the notify wrapper), track_interface, virtual_ipaddress_excluded
+    ['hapb with keepalived options', ['-e', `@${join(repoRoot, 'test', 'fixtures', 'keepalived-notify', 'options.yml')}`], 'seed.yml', 'master'],
+    // three directors, two VIPs (keepalived_vips)
+    ['hapb active-active', [], 'active-active.yml', 'lb1'],
+  ])('profile %s', { timeout: 300_000 }, async (profile, extra, invFile, director) => {
     const roles = templateOnlyRoles();
-    const inventory = localSeed();
+    const inventory = localSeed(invFile);
     const ansibleRoot = join(dir, `ansible-${profile.replace(/\W+/g, '-')}`);
     const hapbRoot = join(dir, `hapb-${profile.replace(/\W+/g, '-')}`);
     const a = await run('ansible-playbook', [join(dir, 'render.yml'), '-i', inventory, '-e', `root=${ansibleRoot}`, '-e', 'ansible_connection=local', ...extra], {
@@ -147,11 +149,11 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     const fromHapb = files(hapbRoot);
     // every template Ansible wrote, hapb rendered with the same bytes (hapb also renders copy contents)
     expect(fromAnsible.size).toBeGreaterThanOrEqual(profile.startsWith('hapb') ? 12 : 6);
-    if (profile !== 'hapb' && profile !== 'tutorial') expect(fromAnsible.get('master/etc/keepalived/keepalived.conf')?.toString()).toContain('track_interface {');
+    if (profile === 'hapb with keepalived options') expect(fromAnsible.get(`${director}/etc/keepalived/keepalived.conf`)?.toString()).toContain('track_interface {');
     for (const [path, content] of fromAnsible) {
       expect(fromHapb.get(path)?.toString(), path).toBe(content.toString());
     }
-    const managed = readFileSync(join(ansibleRoot, 'master', 'etc', 'nginx', 'nginx.conf'), 'utf8').split('\n')[0];
+    const managed = readFileSync(join(ansibleRoot, director, 'etc', 'nginx', 'nginx.conf'), 'utf8').split('\n')[0];
     expect(managed).toBe('# Managed by hapb: local changes are overwritten.');
   });
 });

@@ -7,6 +7,7 @@ import { noFailedRequests, vipMovedWithin } from '../../src/drill/assertions.js'
 import { runDrill } from '../../src/drill/run-drill.js';
 import { restoreHealthy, scenarios } from '../../src/drill/scenarios/catalog.js';
 import { runScenario } from '../../src/drill/scenarios/run-scenario.js';
+import { resolveScenarios } from '../../src/drill/resolve.js';
 import type { DrillState } from '../../src/drill/scenarios/types.js';
 import type { Scenario } from '../../src/drill/scenarios/types.js';
 import { MemoryLab } from '../golden/drill/memory-lab.js';
@@ -106,7 +107,8 @@ describe('the catalog over the in-memory lab', () => {
     const lab = new MemoryLab(100, clock);
     const state: DrillState = {};
     const errors: string[] = [];
-    for (const s of scenarios) {
+    // the plan `all` on two directors (lb-two-fail needs three)
+    for (const s of resolveScenarios(['all'], lab.topology.directors.length)) {
       const r = await runScenario(lab, s, 'hapb', state, { ...opts, clock });
       if (r.error) errors.push(`${s.name}: ${r.error}`);
     }
@@ -133,5 +135,14 @@ describe('the catalog over the in-memory lab', () => {
     ]);
     expect(lab.log.filter((l) => l.includes('date +%s%3N'))).toHaveLength(8);
     expect(state).toEqual({});
+  });
+});
+
+describe('scenarios that need more directors', () => {
+  it('the plan all leaves lb-two-fail out on two directors, keeps it on three; naming it on two is an error', () => {
+    expect(resolveScenarios(['all'], 2).map((s) => s.name)).not.toContain('lb-two-fail');
+    expect(resolveScenarios(['all'], 3).map((s) => s.name)).toContain('lb-two-fail');
+    expect(resolveScenarios(['all']).length).toBe(scenarios.length);
+    expect(() => resolveScenarios(['lb-two-fail'], 2)).toThrow(/lb-two-fail needs 3 directors, the lab has 2/);
   });
 });

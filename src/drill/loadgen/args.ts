@@ -22,7 +22,7 @@ export function parseLoadgenArgs(argv: string[]): LoadgenArgs {
   const { values } = parseArgs({
     args: argv,
     options: {
-      url: { type: 'string' },
+      url: { type: 'string', multiple: true },
       rate: { type: 'string' },
       'timeout-ms': { type: 'string' },
       'duration-ms': { type: 'string' },
@@ -32,17 +32,20 @@ export function parseLoadgenArgs(argv: string[]): LoadgenArgs {
     },
     strict: true,
   });
-  if (!values.url) {
+  if (!values.url || values.url.length === 0) {
     throw new HapbError('--url is required', { exitCode: ExitCode.invalidInput, hint: 'e.g. --url http://10.199.0.100/' });
   }
-  let url: URL;
-  try {
-    url = new URL(values.url);
-  } catch {
-    throw new HapbError(`--url: not a URL: "${values.url}"`, { exitCode: ExitCode.invalidInput });
-  }
+  const urls = values.url.map((u) => {
+    try {
+      return new URL(u).href;
+    } catch {
+      throw new HapbError(`--url: not a URL: "${u}"`, { exitCode: ExitCode.invalidInput });
+    }
+  });
   const out: LoadgenArgs = {
-    url: url.href,
+    url: urls[0] as string,
+    // several --url: requests go round them (one VIP after the other, as DNS round robin)
+    ...(urls.length > 1 ? { urls } : {}),
     rate: positive('rate', values.rate, 200),
     timeoutMs: positive('timeout-ms', values['timeout-ms'], 5000),
     durationMs: positive('duration-ms', values['duration-ms'], 10_000),

@@ -28,7 +28,7 @@ export function parseLoadLine(line: string): LoadLine | undefined {
 /** Turn LoadOptions into the generator's command-line arguments. */
 export function loadArgs(opts: LoadOptions, extra: { watchStdin?: boolean } = {}): string[] {
   const args = [
-    '--url', opts.url,
+    ...(opts.urls && opts.urls.length > 1 ? opts.urls.flatMap((u) => ['--url', u]) : ['--url', opts.url]),
     '--rate', String(opts.rate),
     '--timeout-ms', String(opts.timeoutMs),
     '--duration-ms', String(opts.durationMs),

@@ -1,6 +1,7 @@
 /** Drive the HTTP client with the open-loop schedule and hand each record out. */
 import type { LoadOptions, RequestRecord } from '../types.js';
 import { createClient } from './client.js';
+import { createRoundRobinClient } from './round-robin.js';
 import { plannedCount, runSchedule, type Clock, realClock } from './scheduler.js';
 
 export interface RunningLoad {
@@ -13,7 +14,7 @@ export interface RunningLoad {
 }
 
 export function runLoad(opts: LoadOptions, onRecord: (r: RequestRecord) => void, clock: Clock = realClock): RunningLoad {
-  const client = createClient(opts);
+  const client = opts.urls && opts.urls.length > 1 ? createRoundRobinClient({ ...opts, urls: opts.urls }) : createClient(opts);
   const planned = plannedCount(opts);
   let stoppedEarly = false;
   let stopReason: string | undefined;

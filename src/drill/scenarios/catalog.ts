@@ -59,7 +59,7 @@ export async function restoreHealthy(ctx: Pick<ScenarioContext, 'lab' | 'state'>
 
 /** every fault a scenario can leave behind, in the order restoreHealthy undoes them */
 function undoOrder(): Fault[] {
-  return [partition, linkCut, keepalivedKill, powerLost, nginxKilled, backendNginxStopped];
+  return [partition, linkCut, keepalivedKill, secondPowerLost, powerLost, nginxKilled, backendNginxStopped];
 }
 
 const baseline: Scenario = {
@@ -252,6 +252,62 @@ const lbPoweron: Scenario = {
   verdicts: (i) => [noFailedRequests(i.records), ...latencyVerdicts(i), vipHeldAtEnd(i.events, i.durationMs)],
 };
 
+/** a second director loses power while the first is still off; boots again */
+const secondPowerLost = {
+  key: 'secondPoweredOff',
+  inject: (lab: LabControl, h: string) => lab.poweroff(h),
+  undo: (lab: LabControl, h: string) => lab.poweron(h),
+} satisfies Fault;
+
+/**
+ * Two directors fail one after the other (3 or more directors): the holder of
+ * the first VIP, then 5 s later the holder of another VIP (active-active) or
+ * the director that took the first one over. The last directors standing hold
+ * every VIP; then both boot again and take their VIPs back.
+ */
+const lbTwoFail: Scenario = {
+  name: 'lb-two-fail',
+  description: 'two directors lose power one after the other (5 s apart), then boot again',
+  durationMs: 30_000,
+  minDirectors: 3,
+  prepare: restoreHealthy,
+  run: async (ctx) => {
+    const vips = ctx.lab.topology.vips ?? [];
+    await ctx.at(faultAt);
+    const a = await ctx.vipHolder();
+    ctx.facts.host = a;
+    const t1 = ctx.mark('fault', `${a} powered off`);
+    ctx.facts.faultT = t1;
+    ctx.state.poweredOff = a;
+    ctx.died(a, 'power lost', t1, await powerLost.inject(ctx.lab, a));
+    ctx.window(t1, t1 + 5000, `${a} powered off`);
+    await ctx.at(faultAt + 5000);
+    // the holder of another VIP; with one VIP, whoever took the first over
+    const second = vips[1] ? await ctx.lab.vipHolders(vips[1].vip) : await ctx.lab.vipHolders();
+    const b = second.find((h) => h !== a) ?? ctx.lab.topology.directors.find((h) => h !== a) ?? '';
+    ctx.facts.host2 = b;
+    const t2 = ctx.mark('fault', `${b} powered off`);
+    ctx.facts.faultT2 = t2;
+    ctx.state.secondPoweredOff = b;
+    ctx.died(b, 'power lost', t2, await secondPowerLost.inject(ctx.lab, b));
+    ctx.window(t2, t2 + 5000, `${b} powered off`);
+    await ctx.at(faultAt + 12_000);
+    const t3 = ctx.mark('recover', `${a} and ${b} powered on`);
+    await Promise.all([powerLost.undo(ctx.lab, a), secondPowerLost.undo(ctx.lab, b)]);
+    delete ctx.state.poweredOff;
+    delete ctx.state.secondPoweredOff;
+    ctx.mark('note', `${a} and ${b} booted`);
+    ctx.window(t3, ctx.now() + 8000, `${a} and ${b} rejoin`);
+  },
+  verdicts: (i) => [
+    noFailedRequests(i.records),
+    lostWithDeathReport(i.records),
+    vipMovedWithin(i.events, factNum(i, 'faultT', faultAt), fact(i, 'host')),
+    ...latencyVerdicts(i),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ],
+};
+
 const backendPoweroff: Scenario = {
   name: 'backend-poweroff',
   description: 'the first web backend loses power, then boots again',
@@ -400,6 +456,7 @@ export const scenarios: readonly Scenario[] = [
   backendStarted,
   lbPoweroff,
   lbPoweron,
+  lbTwoFail,
   backendPoweroff,
   cutScenario('lb-cut', 'director'),
   cutScenario('backend-cut', 'backend'),

@@ -9,6 +9,7 @@ import { summarize } from '../summary.js';
 import { markLostWithDeath } from '../deaths.js';
 import type { Death, LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
 import { watchVip } from '../vip-watcher.js';
+import { perVipVerdicts, primaryEvents } from '../per-vip.js';
 import type { DrillState, Scenario, ScenarioContext } from './types.js';
 
 export interface RunOptions {
@@ -71,8 +72,10 @@ export async function runScenario(
       return h.length === 1 && h[0] !== undefined ? h[0] : lab.topology.directors[0];
     },
   };
+  const vips = lab.topology.vips ?? [];
   const load: LoadOptions = {
     url: lab.topology.url,
+    ...(vips.length > 1 ? { urls: vips.map((v) => v.url) } : {}),
     rate: opts.rate,
     timeoutMs: opts.timeoutMs,
     durationMs: scenario.durationMs,
@@ -95,14 +98,18 @@ export async function runScenario(
     const handle = lab.startLoad(load);
     if (listener.record) handle.onRecord(listener.record);
     t0Epoch = await handle.t0Epoch;
-    const watcher = watchVip(
-      () => lab.vipHolders(),
-      now,
-      (e) => events.push(e),
-      opts.vipPollMs ?? 100,
-      lab.onAddressChange ? (wake) => lab.onAddressChange?.(wake) ?? (() => undefined) : undefined,
-      clock,
+    // one watcher per VIP; with several, each event names its VIP
+    const watchers = (vips.length > 1 ? vips.map((v) => v.vip) : [undefined]).map((vip) =>
+      watchVip(
+        () => (vip === undefined ? lab.vipHolders() : lab.vipHolders(vip)),
+        now,
+        (e) => events.push(vip === undefined ? e : { ...e, vip, label: e.label.replace(/^VIP/, `VIP ${vip}`) }),
+        opts.vipPollMs ?? 100,
+        lab.onAddressChange ? (wake) => lab.onAddressChange?.(wake) ?? (() => undefined) : undefined,
+        clock,
+      ),
     );
+    const watcher = { stop: async (): Promise<void> => void (await Promise.all(watchers.map((w) => w.stop()))) };
     let stepError: unknown;
     try {
       await scenario.run(ctx);
@@ -118,7 +125,9 @@ export async function runScenario(
     const durationMs = Math.round(Math.max(scenario.durationMs, end));
     events.sort((a, b) => a.t - b.t);
     markLostWithDeath(records, events, deaths);
-    const verdicts = scenario.verdicts({ records, events, windows, facts, durationMs, lab });
+    // the scenario judges the first VIP's moves (the VIP its faults aim at); every VIP is judged apart too
+    const own = scenario.verdicts({ records, events: primaryEvents(events, lab.topology), windows, facts, durationMs, lab });
+    const verdicts = [...own, ...perVipVerdicts(records, events, durationMs, lab.topology, own)];
     const result: ScenarioResult = {
       ...base,
       durationMs,

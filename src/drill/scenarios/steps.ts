@@ -32,13 +32,17 @@ export const cmd = {
   restartKeepalived: ['sh', '-c', 'systemctl reset-failed keepalived.service 2>/dev/null; systemctl restart keepalived.service'],
 } as const;
 
-/** wait (untimed, before a load) until exactly one director holds the VIP */
+/** wait (untimed, before a load) until exactly one director holds the VIP (active-active: each VIP); returns the VIP's */
 export async function waitSingleHolder(lab: LabControl, limitMs = 20_000, clock: Clock = systemClock): Promise<string> {
   const until = clock.now() + limitMs;
   let last: string[] = [];
+  const others = (lab.topology.vips ?? []).slice(1).map((v) => v.vip);
   while (clock.now() < until) {
     last = await lab.vipHolders();
-    if (last.length === 1 && last[0] !== undefined) return last[0];
+    if (last.length === 1 && last[0] !== undefined) {
+      const rest = await Promise.all(others.map((v) => lab.vipHolders(v)));
+      if (rest.every((h) => h.length === 1)) return last[0];
+    }
     await clock.sleep(200);
   }
   throw new HapbError(`VIP not held by exactly one director after ${limitMs / 1000} s (holders: ${last.join(', ') || 'none'})`, {

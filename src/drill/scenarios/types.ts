@@ -15,6 +15,8 @@ export interface DrillState {
   linkCut?: string;
   partitioned?: boolean;
   keepalivedDown?: string;
+  /** a second director powered off while the first still is (lb-two-fail) */
+  secondPoweredOff?: string;
 }
 
 /**
@@ -70,6 +72,8 @@ export interface Scenario {
   description: string;
   /** length of the load, ms */
   durationMs: number;
+  /** the directors it needs (default 2): plans leave it out on a smaller lab */
+  minDirectors?: number;
   /** the load stops as soon as the steps end (durationMs is a ceiling) */
   endsWithSteps?: boolean;
   /** before the load starts, not timed: bring about the precondition */
