@@ -364,7 +364,7 @@ async function runBatch(
         const looped = inc.loop !== undefined || inc.with !== undefined;
         let items: unknown[] = [undefined];
         if (looped) {
-          const list = inc.with ? withLoopItems(inc.with.lookup, templater.templateValue(inc.with.terms, vars)) : templater.templateValue(inc.loop, vars);
+          const list = inc.with ? withLoopItems(inc.with.lookup, templater.templateValue(inc.with.terms, vars), { query: (name, t) => templater.query(name, t, vars) }) : templater.templateValue(inc.loop, vars);
           if (!Array.isArray(list)) throw new HapbError(`loop must be a list, got ${typeof list}: ${JSON.stringify(list)}`);
           items = list;
         }
@@ -380,7 +380,7 @@ async function runBatch(
       } catch (err) {
         opts.onError?.(err, pseudo, host.name);
         if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: errorMessage(err) }), frame);
-        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err) }), frame)) failedNow = true;
+        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) }), frame)) failedNow = true;
       }
     }
     judge(pseudo, failedNow);
@@ -410,7 +410,7 @@ async function runBatch(
         if (!opts.offline && (err instanceof SchemaError || err instanceof InputErrors)) throw err;
         let failedLoad = false;
         for (const host of g.hosts) {
-          const r = newResult({ failed: true, msg: errorMessage(err) });
+          const r = newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) });
           if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: r.msg ?? '' }), frame);
           else if (record(host, pseudo, false, r, frame)) failedLoad = true;
         }

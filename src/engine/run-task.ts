@@ -118,7 +118,7 @@ function loopItems(env: TaskEnv, task: Task, vars: Vars): unknown {
   if (task.with) {
     const terms = env.templater.templateValue(task.with.terms, vars);
     const dirs = [...(task.role ? [join(task.role.dir, 'files'), task.role.dir] : []), join(env.scope.playbookDir, 'files'), env.scope.playbookDir];
-    return withLoopItems(task.with.lookup, terms, { filesDirs: dirs });
+    return withLoopItems(task.with.lookup, terms, { filesDirs: dirs, query: (name, t) => env.templater.query(name, t, vars) });
   }
   return env.templater.templateValue(task.loop, vars);
 }

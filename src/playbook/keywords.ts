@@ -46,7 +46,11 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
  * The `with_<lookup>` loops hapb knows (engine/with-loops.ts turns their terms
  * into the loop's list, as Ansible's lookups do).
  */
-export const withLoops = ['items', 'list', 'dict', 'indexed_items', 'sequence', 'nested', 'cartesian', 'together', 'subelements', 'flattened', 'random_choice', 'fileglob', 'lines'] as const;
+export const withLoops = [
+  'items', 'list', 'dict', 'indexed_items', 'sequence', 'nested', 'cartesian', 'together', 'subelements', 'flattened', 'random_choice', 'fileglob', 'lines',
+  // these run the lookup plugin of the same name (src/template/lookups.ts)
+  'file', 'template', 'first_found', 'env', 'pipe', 'password', 'vars',
+] as const;
 for (const w of withLoops) taskKeywords[`with_${w}`] = {};
 
 /** Keywords of a block: the block's lists and what it passes down to its tasks. */

@@ -548,6 +548,7 @@ class Loader {
       apply: mergeInherited({ ...passDown, when: [], tags: [], vars: {} }, apply),
       when,
       tags,
+      ...(passDown.ignore_errors !== undefined ? { ignore_errors: passDown.ignore_errors } : {}),
       dir: where.dir,
       ...(where.role ? { role: where.role } : {}),
       pos,

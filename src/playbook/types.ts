@@ -117,6 +117,8 @@ export interface Include {
   with?: WithLoop;
   loop_control?: LoopControl;
   tags: string[];
+  /** ignore_errors of the include itself (or an enclosing block): a failed include is ignored */
+  ignore_errors?: boolean;
   /** folder a relative file is found from (the including file's folder) */
   dir: string;
   /** role of the including file */
