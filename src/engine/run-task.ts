@@ -49,6 +49,8 @@ export interface TaskEnv {
   onError?: (err: unknown, task: Task, host: string) => void;
   /** opens (once per run) a connection to a delegate host (delegate_to), with that host's connection variables */
   connectTo(name: string): Promise<Connection>;
+  /** the state of any inventory host (delegate_facts gives facts to the delegate, which may be outside the play) */
+  hostState?(name: string): HostState;
   /** an `until` that did not hold yet: the task runs again */
   retry?: (host: string, task: Task, retriesLeft: number, result: TaskResult) => void;
 }
@@ -187,7 +189,9 @@ function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult, a
     env.warn(`${where(task)}: ${result.msg ?? 'failed'}; going on without the host`, host.name);
     result = newResult({ skipped: true, msg: `failed without the host: ${result.msg ?? ''}` });
   }
-  const facts = env.modules.get(task.module)?.traits.setsFacts && !result.failed ? (result.ansible_facts as Vars | undefined) : undefined;
+  // delegated facts went to the delegate host only (runOnce), never to the other hosts of run_once
+  const delegatedFacts = task.delegate_facts === true && task.delegate_to !== undefined;
+  const facts = env.modules.get(task.module)?.traits.setsFacts && !result.failed && !delegatedFacts ? (result.ansible_facts as Vars | undefined) : undefined;
   for (const h of [host, ...alsoFor]) {
     if (h !== host && facts && typeof facts === 'object') Object.assign(h.runtime, facts);
     // registered data is never templated again (command output may hold '{{')
@@ -287,7 +291,9 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars, in
   if (plan) env.onPlan?.(plan, task, host.name);
   if (traits.setsFacts && !result.failed) {
     const facts = result.ansible_facts;
-    if (facts && typeof facts === 'object') Object.assign(host.runtime, facts as Vars);
+    // delegate_facts: the facts are the delegate host's (Ansible's get_delegated_hosts)
+    const target = task.delegate_facts && delegate !== undefined && delegate !== host.name && env.hostState ? env.hostState(delegate) : host;
+    if (facts && typeof facts === 'object') Object.assign(target.runtime, facts as Vars);
   }
 
   // a skipped result (check mode) has nothing to judge, as in Ansible

@@ -374,6 +374,56 @@ describe('task keywords', () => {
     expect(results[2]).toBe('No file was found when using first_found.');
   });
 
+  it('delegate_facts: set_fact and include_vars give their facts to the delegate host, also outside the play; without it they stay with the task host (as ansible-playbook 2.14)', async () => {
+    const p = make({
+      'hosts.yml': 'all:\n  hosts:\n    h1: { ansible_connection: local }\n    h2: { ansible_connection: local }\n    h3: { ansible_connection: local }\n',
+      'v.yml': 'from_file: 42\n',
+      'site.yml': `
+- hosts: h1:h2
+  gather_facts: false
+  tasks:
+    - set_fact: { mark: "set by {{ inventory_hostname }}" }
+      delegate_to: h3
+      delegate_facts: true
+    - set_fact: { other: "from {{ inventory_hostname }}" }
+      delegate_to: h2
+      delegate_facts: true
+      run_once: true
+    - set_fact: { plain: "from {{ inventory_hostname }}" }
+      delegate_to: h2
+    - include_vars: v.yml
+      delegate_to: h3
+      delegate_facts: true
+      run_once: true
+    - copy:
+        content: "other={{ other | default('none') }} plain={{ plain }} mark={{ mark | default('none') }} h3={{ hostvars.h3.mark }} {{ hostvars.h3.from_file }} ff={{ from_file | default('none') }}"
+        dest: "@ROOT@/{{ inventory_hostname }}"
+- hosts: h3
+  gather_facts: false
+  tasks:
+    - copy: { content: "{{ mark }} {{ from_file }}", dest: "@ROOT@/h3" }
+`,
+    });
+    const r = await p.run();
+    expect(r.exitCode).toBe(0);
+    expect(read(p, 'h1')).toBe('other=none plain=from h1 mark=none h3=set by h2 42 ff=none');
+    expect(read(p, 'h2')).toBe('other=from h1 plain=from h2 mark=none h3=set by h2 42 ff=none');
+    expect(read(p, 'h3')).toBe('set by h2 42');
+  });
+
+  it('a host that only received delegated facts is not in the recap', async () => {
+    const p = make({
+      'hosts.yml': 'all:\n  hosts:\n    h1: { ansible_connection: local }\n    h3: { ansible_connection: local }\n',
+      'site.yml': play(`
+- set_fact: { mark: 1 }
+  delegate_to: h3
+  delegate_facts: true
+`).replace('hosts: all', 'hosts: h1'),
+    });
+    const r = await p.run();
+    expect(Object.keys(r.recap)).toEqual(['h1']);
+  });
+
   it('any_errors_fatal stops every host; max_fail_percentage stops the play past the percentage', async () => {
     const p = make({
       'site.yml': play(`
