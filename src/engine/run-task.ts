@@ -202,17 +202,29 @@ function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult, a
 }
 
 /**
- * The registered value holds Ansible's keys: hapb's own (plan, ignored) are
- * left out, and skipped/unreachable only when true (Ansible's registered
- * results have `failed` and `changed` always, `skipped` when skipped).
+ * The registered value holds Ansible's keys (ansible-core 2.14's strategy:
+ * a copy without `invocation` at the top; hapb's own `plan` and `ignored`
+ * left out). A task's result has `changed` always, `failed` unless it was
+ * skipped, `skipped` only when true; a loop's has `changed` and `skipped`
+ * always, `failed` only when an item failed, and its items keep their
+ * `invocation`; an empty loop says `skipped_reason`, no `msg`.
  */
-function registered(result: TaskResult): TaskResult {
+function registered(result: TaskResult, item = false): TaskResult {
   const { plan: _plan, ignored: _ignored, ...rest } = result;
-  const out = { ...rest } as TaskResult;
-  if (!out.skipped) delete (out as Partial<TaskResult>).skipped;
-  if (!out.unreachable) delete (out as Partial<TaskResult>).unreachable;
-  if (Array.isArray(out.results)) out.results = out.results.map(registered);
-  return out;
+  const out = { ...rest } as Partial<TaskResult> & Record<string, unknown>;
+  if (!item) delete out.invocation;
+  if (!out.unreachable) delete out.unreachable;
+  if (Array.isArray(out.results)) {
+    out.skipped = Boolean(out.skipped);
+    if (!out.failed) delete out.failed;
+    if (out.results.length === 0 && out.skipped) {
+      delete out.msg;
+      out.skipped_reason = 'No items in the list';
+    }
+    out.results = out.results.map((r) => registered(r, true));
+  } else if (out.skipped) delete out.failed;
+  else delete out.skipped;
+  return out as TaskResult;
 }
 
 function where(task: Task): string {
