@@ -5,14 +5,16 @@
 #    debootstrap, iproute2, sudo, librsvg2-bin (rsvg-convert, the tests render the
 #    drill pictures with it). Services are not started on this machine.
 #    Real Ansible too (ansible-core, the ansible collections, ansible-lint,
-#    python3-netaddr): the conformance tests run it beside hapb.
+#    python3-netaddr, python3-passlib): the conformance tests run it beside hapb
+#    (Ansible's password_hash uses passlib when installed: 656,000 sha512 rounds
+#    by default instead of crypt's 5,000, which the conformance cases compare).
 #  - npm ci and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd systemd-container librsvg2-bin
       debootstrap iproute2 sudo curl procps psmisc ca-certificates
-      ansible-core ansible ansible-lint python3-netaddr)
+      ansible-core ansible ansible-lint python3-netaddr python3-passlib)
 
 missing=()
 for p in "${PKGS[@]}"; do

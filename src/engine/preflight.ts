@@ -53,8 +53,9 @@ export async function preflightTemplates(opts: Omit<RenderOptions, 'onError'>): 
       }
       const template = err instanceof TemplateError ? err : undefined;
       const name = template?.undefinedName;
-      // facts, registered names, and lookups that only a real run performs (pipe, a new password file)
-      if (name !== undefined && (name.startsWith('ansible_') || name.startsWith('lookup(') || runtime.has(name.split('.')[0] ?? name))) return;
+      // facts, registered names, lookups that only a real run performs (pipe, a new password file),
+      // and failed lookups: Ansible fails the task when it runs, it does not refuse the playbook
+      if (name !== undefined && (name.startsWith('ansible_') || name.startsWith('lookup(') || name.startsWith('lookup-failed(') || runtime.has(name.split('.')[0] ?? name))) return;
       const key = err.message;
       if (seen.has(key)) return;
       seen.add(key);

@@ -64,12 +64,23 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
     for (const l of opts.listeners ?? []) l(e);
   };
   const hosts = new Map<string, HostState>();
+  /** hosts known only as the target of delegate_facts so far: not in the recap (they ran nothing) */
+  const factsOnly = new Set<string>();
   const stateOf = (name: string): HostState => {
+    factsOnly.delete(name);
     let st = hosts.get(name);
     if (!st) {
       st = newHostState(name);
       hosts.set(name, st);
     }
+    return st;
+  };
+  const factsStateOf = (name: string): HostState => {
+    const known = hosts.get(name);
+    if (known) return known;
+    const st = newHostState(name);
+    hosts.set(name, st);
+    factsOnly.add(name);
     return st;
   };
   const limited = opts.limit !== undefined ? limitHosts(opts.inventory, opts.limit) : undefined;
@@ -106,7 +117,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
           batchHosts: batch,
         };
         emit({ type: 'play.start', name: play.name, hosts: batch, pos: play.pos, ...(batches.length > 1 ? { batch: { index: bi + 1, count: batches.length } } : {}) });
-        const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit, startAt, delegates);
+        const outcome = await runBatch(opts, play, batch.map(stateOf), scope, templater, emit, startAt, delegates, factsStateOf);
         emit({ type: 'play.end', name: play.name });
         if (outcome === 'abort') {
           abort = true;
@@ -126,7 +137,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
     emit({ type: 'warning', message: `No matching task "${startAt.pattern ?? ''}" found. Note: --start-at-task can only follow static includes.` });
   }
   const recap: Recap = {};
-  for (const [name, st] of hosts) recap[name] = st.stats;
+  for (const [name, st] of hosts) if (!factsOnly.has(name)) recap[name] = st.stats;
   emit({ type: 'playbook.end', recap });
   const anyUnreachable = [...hosts.values()].some((h) => h.unreachable);
   const anyFailed = [...hosts.values()].some((h) => h.failed);
@@ -156,6 +167,7 @@ async function runBatch(
   emit: (e: EngineEvent) => void,
   startAt: StartAt,
   delegates: Map<string, Connection>,
+  hostState: (name: string) => HostState,
 ): Promise<BatchOutcome> {
   const forks = opts.forks ?? 5;
   const open = async (name: string, vars: Vars): Promise<Connection> => {
@@ -179,6 +191,7 @@ async function runBatch(
     ...(opts.offline ? { offline: true } : {}),
     ...(opts.onPlan ? { onPlan: opts.onPlan } : {}),
     ...(opts.onError ? { onError: opts.onError } : {}),
+    hostState,
     retry: (host, task, retriesLeft, result) => emit({ type: 'host.retry', host, task: task.name, retriesLeft, result }),
     connect: async (host, vars) => {
       if (host.connection) return host.connection;
@@ -364,7 +377,7 @@ async function runBatch(
         const looped = inc.loop !== undefined || inc.with !== undefined;
         let items: unknown[] = [undefined];
         if (looped) {
-          const list = inc.with ? withLoopItems(inc.with.lookup, templater.templateValue(inc.with.terms, vars)) : templater.templateValue(inc.loop, vars);
+          const list = inc.with ? withLoopItems(inc.with.lookup, templater.templateValue(inc.with.terms, vars), { query: (name, t) => templater.query(name, t, vars) }) : templater.templateValue(inc.loop, vars);
           if (!Array.isArray(list)) throw new HapbError(`loop must be a list, got ${typeof list}: ${JSON.stringify(list)}`);
           items = list;
         }
@@ -380,7 +393,7 @@ async function runBatch(
       } catch (err) {
         opts.onError?.(err, pseudo, host.name);
         if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: errorMessage(err) }), frame);
-        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err) }), frame)) failedNow = true;
+        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) }), frame)) failedNow = true;
       }
     }
     judge(pseudo, failedNow);
@@ -410,7 +423,7 @@ async function runBatch(
         if (!opts.offline && (err instanceof SchemaError || err instanceof InputErrors)) throw err;
         let failedLoad = false;
         for (const host of g.hosts) {
-          const r = newResult({ failed: true, msg: errorMessage(err) });
+          const r = newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) });
           if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: r.msg ?? '' }), frame);
           else if (record(host, pseudo, false, r, frame)) failedLoad = true;
         }

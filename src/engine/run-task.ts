@@ -49,6 +49,8 @@ export interface TaskEnv {
   onError?: (err: unknown, task: Task, host: string) => void;
   /** opens (once per run) a connection to a delegate host (delegate_to), with that host's connection variables */
   connectTo(name: string): Promise<Connection>;
+  /** the state of any inventory host (delegate_facts gives facts to the delegate, which may be outside the play) */
+  hostState?(name: string): HostState;
   /** an `until` that did not hold yet: the task runs again */
   retry?: (host: string, task: Task, retriesLeft: number, result: TaskResult) => void;
 }
@@ -118,7 +120,7 @@ function loopItems(env: TaskEnv, task: Task, vars: Vars): unknown {
   if (task.with) {
     const terms = env.templater.templateValue(task.with.terms, vars);
     const dirs = [...(task.role ? [join(task.role.dir, 'files'), task.role.dir] : []), join(env.scope.playbookDir, 'files'), env.scope.playbookDir];
-    return withLoopItems(task.with.lookup, terms, { filesDirs: dirs });
+    return withLoopItems(task.with.lookup, terms, { filesDirs: dirs, query: (name, t) => env.templater.query(name, t, vars) });
   }
   return env.templater.templateValue(task.loop, vars);
 }
@@ -187,7 +189,9 @@ function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult, a
     env.warn(`${where(task)}: ${result.msg ?? 'failed'}; going on without the host`, host.name);
     result = newResult({ skipped: true, msg: `failed without the host: ${result.msg ?? ''}` });
   }
-  const facts = env.modules.get(task.module)?.traits.setsFacts && !result.failed ? (result.ansible_facts as Vars | undefined) : undefined;
+  // delegated facts went to the delegate host only (runOnce), never to the other hosts of run_once
+  const delegatedFacts = task.delegate_facts === true && task.delegate_to !== undefined;
+  const facts = env.modules.get(task.module)?.traits.setsFacts && !result.failed && !delegatedFacts ? (result.ansible_facts as Vars | undefined) : undefined;
   for (const h of [host, ...alsoFor]) {
     if (h !== host && facts && typeof facts === 'object') Object.assign(h.runtime, facts);
     // registered data is never templated again (command output may hold '{{')
@@ -198,17 +202,29 @@ function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult, a
 }
 
 /**
- * The registered value holds Ansible's keys: hapb's own (plan, ignored) are
- * left out, and skipped/unreachable only when true (Ansible's registered
- * results have `failed` and `changed` always, `skipped` when skipped).
+ * The registered value holds Ansible's keys (ansible-core 2.14's strategy:
+ * a copy without `invocation` at the top; hapb's own `plan` and `ignored`
+ * left out). A task's result has `changed` always, `failed` unless it was
+ * skipped, `skipped` only when true; a loop's has `changed` and `skipped`
+ * always, `failed` only when an item failed, and its items keep their
+ * `invocation`; an empty loop says `skipped_reason`, no `msg`.
  */
-function registered(result: TaskResult): TaskResult {
+function registered(result: TaskResult, item = false): TaskResult {
   const { plan: _plan, ignored: _ignored, ...rest } = result;
-  const out = { ...rest } as TaskResult;
-  if (!out.skipped) delete (out as Partial<TaskResult>).skipped;
-  if (!out.unreachable) delete (out as Partial<TaskResult>).unreachable;
-  if (Array.isArray(out.results)) out.results = out.results.map(registered);
-  return out;
+  const out = { ...rest } as Partial<TaskResult> & Record<string, unknown>;
+  if (!item) delete out.invocation;
+  if (!out.unreachable) delete out.unreachable;
+  if (Array.isArray(out.results)) {
+    out.skipped = Boolean(out.skipped);
+    if (!out.failed) delete out.failed;
+    if (out.results.length === 0 && out.skipped) {
+      delete out.msg;
+      out.skipped_reason = 'No items in the list';
+    }
+    out.results = out.results.map((r) => registered(r, true));
+  } else if (out.skipped) delete out.failed;
+  else delete out.skipped;
+  return out as TaskResult;
 }
 
 function where(task: Task): string {
@@ -287,7 +303,9 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars, in
   if (plan) env.onPlan?.(plan, task, host.name);
   if (traits.setsFacts && !result.failed) {
     const facts = result.ansible_facts;
-    if (facts && typeof facts === 'object') Object.assign(host.runtime, facts as Vars);
+    // delegate_facts: the facts are the delegate host's (Ansible's get_delegated_hosts)
+    const target = task.delegate_facts && delegate !== undefined && delegate !== host.name && env.hostState ? env.hostState(delegate) : host;
+    if (facts && typeof facts === 'object') Object.assign(target.runtime, facts as Vars);
   }
 
   // a skipped result (check mode) has nothing to judge, as in Ansible

@@ -6,8 +6,28 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { HapbError } from '../errors/index.js';
+import { LookupFailed, lookupNames } from '../template/lookups.js';
 
-export function withLoopItems(lookup: string, terms: unknown, opts: { filesDirs?: string[] } = {}): unknown[] {
+export interface WithLoopOptions {
+  /** folders searched by with_fileglob */
+  filesDirs?: string[];
+  /** run a lookup plugin of src/template/lookups.ts (file, template, first_found...) as `query` */
+  query?: (name: string, terms: unknown[]) => unknown[];
+}
+
+export function withLoopItems(lookup: string, terms: unknown, opts: WithLoopOptions = {}): unknown[] {
+  // with_file, with_template, with_first_found...: the lookup plugin of that name
+  if (lookupNames.includes(lookup)) {
+    if (!opts.query) throw new HapbError(`with_${lookup} is not supported here`);
+    // Ansible's listify_lookup_plugin_terms: a string is one term
+    try {
+      return opts.query(lookup, asList(terms));
+    } catch (err) {
+      // the task fails with the plugin's own message, as Ansible's with_<lookup>
+      if (err instanceof LookupFailed) throw new HapbError(err.detail, { cause: err });
+      throw err;
+    }
+  }
   switch (lookup) {
     case 'items':
       // one level of lists is flattened, as Ansible's items lookup does

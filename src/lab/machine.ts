@@ -169,10 +169,21 @@ async function rmdirTree(dir: string): Promise<void> {
   await rmdir(dir).catch(() => undefined);
 }
 
-/** sh script: move itself into the machine's cgroups, then exec nspawn with "$@" */
+/** systemd-nspawn's exit code when the container rebooted (systemd-nspawn(1)) */
+export const NSPAWN_REBOOT_EXIT = 133;
+
+/**
+ * sh script: move itself into the machine's cgroups, then run nspawn with "$@"
+ * and boot it again while it exits with 133 (the machine rebooted), as
+ * systemd-nspawn@.service does with RestartForceExitStatus=133. Any other exit
+ * (poweroff inside, a kill from `lab poweroff`/`down`) ends the script.
+ */
 export function cgroupExecScript(cgroups: string[]): string {
   const moves = cgroups.map((d) => `mkdir -p '${d}' && echo $$ > '${d}/cgroup.procs' || exit 97`);
-  return [...moves, 'exec "$@"'].join('\n');
+  return [
+    ...moves,
+    `while :; do "$@"; rc=$?; [ "$rc" -eq ${NSPAWN_REBOOT_EXIT} ] || exit "$rc"; echo "hapb lab: the machine rebooted, booting it again"; done`,
+  ].join('\n');
 }
 
 /** Start nspawn in its own session and cgroup in the background; records pid and pidStart in `m`. */
@@ -194,9 +205,22 @@ export async function startMachine(m: MachineState): Promise<void> {
   }
 }
 
+/**
+ * The nspawn running now under a machine's supervisor (the sh of
+ * `cgroupExecScript`, whose PID the state records); `pid` itself when it is
+ * the nspawn. Undefined between two boots of a reboot.
+ */
+export function findNspawn(pid: number): number | undefined {
+  const isNspawn = (p: number): boolean => /(^|\/)systemd-nspawn$/.test(procCmdline(p)?.[0] ?? '');
+  if (isNspawn(pid)) return pid;
+  return procChildren(pid).find(isNspawn);
+}
+
 /** the machine's PID 1 (systemd) as seen from here: the child of nspawn that runs systemd */
-export function findLeader(nspawnPid: number): number | undefined {
-  for (const c of procChildren(nspawnPid)) {
+export function findLeader(pid: number): number | undefined {
+  const nspawn = findNspawn(pid);
+  if (nspawn === undefined) return undefined;
+  for (const c of procChildren(nspawn)) {
     const argv = procCmdline(c);
     if (argv && argv[0] && /(^|\/)(systemd|init)$/.test(argv[0])) return c;
   }
@@ -254,10 +278,14 @@ export function machineAlive(m: MachineState): boolean {
 export async function killMachine(m: MachineState, pids: number[] = []): Promise<void> {
   const targets = new Set<number>(pids);
   if (machineAlive(m) && m.pid !== undefined) targets.add(m.pid);
-  for (const pid of targets) {
-    const leader = findLeader(pid);
-    if (leader !== undefined) signal(leader, 'SIGKILL');
+  // the supervisor first (it would boot the machine again), then PID 1, then nspawn
+  const nspawns = [...targets].map(findNspawn).filter((p): p is number => p !== undefined);
+  const leaders = [...targets].map(findLeader).filter((p): p is number => p !== undefined);
+  for (const pid of targets) signal(pid, 'SIGKILL');
+  for (const pid of leaders) signal(pid, 'SIGKILL');
+  for (const pid of nspawns) {
     signal(pid, 'SIGKILL');
+    targets.add(pid);
   }
   const deadline = Date.now() + 10_000;
   while ([...targets].some((p) => procAlive(p) && procStartTime(p) !== undefined && !isZombie(p)) && Date.now() < deadline) {

@@ -59,7 +59,8 @@ export const groupModule: Module<GroupArgs> = {
     const data: Record<string, unknown> = { name, state };
     if (state === 'absent') {
       if (!cur) return { changed: false, data };
-      return { changed: true, data, steps: [{ run: `groupdel -- ${q}`, doing: `removing group ${name}` }] };
+      // check mode: Ansible's group module exits with changed only
+      return { changed: true, data: ctx.check ? {} : data, steps: [{ run: `groupdel -- ${q}`, doing: `removing group ${name}` }] };
     }
     const after = {
       run: `getent group ${q}`,
@@ -72,7 +73,7 @@ export const groupModule: Module<GroupArgs> = {
     const o = nonUnique ? ' -o' : '';
     if (!cur) {
       const cmd = `groupadd${gid !== undefined ? ` -g ${gid}${o}` : ''}${system ? ' -r' : ''} -- ${q}`;
-      return { changed: true, data: { ...data, system }, steps: [{ run: cmd, doing: `creating group ${name}` }, after], report };
+      return { changed: true, data: ctx.check ? {} : { ...data, system }, steps: [{ run: cmd, doing: `creating group ${name}` }, after], report };
     }
     const out = { ...data, system, gid: cur.gid };
     if (gid === undefined || gid === cur.gid) return { changed: false, data: out };

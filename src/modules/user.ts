@@ -107,10 +107,10 @@ export const userModule: Module<UserArgs> = {
     if (state === 'absent') {
       const force = toBool(args.force, 'force', false);
       const remove = toBool(args.remove, 'remove', false);
-      Object.assign(data, { force, remove });
       if (!st.passwd) return { changed: false, data };
       const cmd = `userdel${force ? ' -f' : ''}${remove ? ' -r' : ''} -- ${q}`;
-      return { changed: true, data, steps: [{ run: cmd, doing: `removing user ${name}` }] };
+      // as Ansible's user module: force and remove are reported when a user was removed; check mode reports changed only
+      return { changed: true, data: ctx.check ? {} : { ...data, force, remove }, steps: [{ run: cmd, doing: `removing user ${name}` }] };
     }
 
     if (args.group !== undefined && !st.group) return failedPlan(`Group ${args.group} does not exist`, data);
@@ -144,7 +144,8 @@ export const userModule: Module<UserArgs> = {
       const pre = createHome && args.home !== undefined ? [`mkdir -p -- ${shellQuote(parentDir(args.home))}`] : [];
       return {
         changed: true,
-        data: { ...data, system, create_home: createHome, ...(args.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {}) },
+        // check mode: Ansible's user module exits with changed only
+        data: ctx.check ? {} : { ...data, system, create_home: createHome, ...(args.password !== undefined ? { password: 'NOT_LOGGING_PASSWORD' } : {}) },
         steps: [{ run: [...pre, a.join(' ')].join(' && '), doing: `creating user ${name}` }, after],
         report,
       };

@@ -25,6 +25,7 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
   delay: { anyOf: [{ type: 'number', minimum: 0 }, { type: 'string' }] },
   environment: { anyOf: [{ type: 'object' }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'object' }, { type: 'string' }] } }] },
   delegate_to: { type: 'string' },
+  delegate_facts: boolish,
   run_once: boolish,
   any_errors_fatal: boolish,
   register: { type: 'string', pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
@@ -46,7 +47,11 @@ export const taskKeywords: Record<string, Record<string, unknown>> = {
  * The `with_<lookup>` loops hapb knows (engine/with-loops.ts turns their terms
  * into the loop's list, as Ansible's lookups do).
  */
-export const withLoops = ['items', 'list', 'dict', 'indexed_items', 'sequence', 'nested', 'cartesian', 'together', 'subelements', 'flattened', 'random_choice', 'fileglob', 'lines'] as const;
+export const withLoops = [
+  'items', 'list', 'dict', 'indexed_items', 'sequence', 'nested', 'cartesian', 'together', 'subelements', 'flattened', 'random_choice', 'fileglob', 'lines',
+  // these run the lookup plugin of the same name (src/template/lookups.ts)
+  'file', 'template', 'first_found', 'env', 'pipe', 'password', 'vars',
+] as const;
 for (const w of withLoops) taskKeywords[`with_${w}`] = {};
 
 /** Keywords of a block: the block's lists and what it passes down to its tasks. */
@@ -66,6 +71,7 @@ export const blockKeywords: Record<string, Record<string, unknown>> = {
   no_log: boolish,
   environment: taskKeywords.environment as Record<string, unknown>,
   delegate_to: { type: 'string' },
+  delegate_facts: boolish,
   run_once: boolish,
   any_errors_fatal: boolish,
 };
@@ -78,7 +84,7 @@ export const blockSchema = {
 };
 
 /** The task keywords an import/include accepts beside its own arguments. */
-export const includeKeywords = ['name', 'when', 'tags', 'vars', 'loop', 'loop_control', 'become', 'become_user', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'environment', 'delegate_to', 'run_once', 'any_errors_fatal', 'args', ...withLoops.map((w) => `with_${w}`)];
+export const includeKeywords = ['name', 'when', 'tags', 'vars', 'loop', 'loop_control', 'become', 'become_user', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'environment', 'delegate_to', 'delegate_facts', 'run_once', 'any_errors_fatal', 'args', ...withLoops.map((w) => `with_${w}`)];
 
 /** Arguments of import_tasks/include_tasks and import_role/include_role. */
 export const includeTasksArgs = {

@@ -548,6 +548,7 @@ class Loader {
       apply: mergeInherited({ ...passDown, when: [], tags: [], vars: {} }, apply),
       when,
       tags,
+      ...(passDown.ignore_errors !== undefined ? { ignore_errors: passDown.ignore_errors } : {}),
       dir: where.dir,
       ...(where.role ? { role: where.role } : {}),
       pos,
@@ -673,6 +674,7 @@ class Loader {
     if (r.delay !== undefined) task.delay = r.delay;
     if (r.environment !== undefined) task.environment = r.environment;
     if (typeof r.delegate_to === 'string') task.delegate_to = r.delegate_to;
+    if (r.delegate_facts !== undefined) task.delegate_facts = this.bool(r.delegate_facts, doc, joinPointer(ptr, 'delegate_facts'));
     if (r.run_once !== undefined) task.run_once = this.bool(r.run_once, doc, joinPointer(ptr, 'run_once'));
     if (r.any_errors_fatal !== undefined) task.any_errors_fatal = this.bool(r.any_errors_fatal, doc, joinPointer(ptr, 'any_errors_fatal'));
     if (typeof r.register === 'string') task.register = r.register;

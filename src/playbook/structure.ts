@@ -22,7 +22,7 @@ export function mergeInherited(outer: Inherited, inner: Inherited): Inherited {
   return out;
 }
 
-const DEFAULTS = ['become', 'become_user', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'environment', 'delegate_to', 'run_once', 'any_errors_fatal'] as const;
+const DEFAULTS = ['become', 'become_user', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'environment', 'delegate_to', 'delegate_facts', 'run_once', 'any_errors_fatal'] as const;
 
 /** Pass `inh` down to every node (new objects: a role's cached tasks are shared). */
 export function inherit(nodes: readonly TaskNode[], inh: Inherited): TaskNode[] {
@@ -70,7 +70,7 @@ export function taskFileCandidates(name: string, dir: string, roleDir: string | 
 /** The keyword values on a block/import/include mapping that it passes down. */
 export function inheritedOf(r: Record<string, unknown>, bool: (key: string) => boolean | undefined, conditions: (v: unknown) => string[], list: (v: unknown) => string[]): Inherited {
   const inh: Inherited = { when: conditions(r.when), tags: list(r.tags), vars: { ...((r.vars as Vars | undefined) ?? {}) } };
-  for (const k of ['become', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'run_once', 'any_errors_fatal'] as const) {
+  for (const k of ['become', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'delegate_facts', 'run_once', 'any_errors_fatal'] as const) {
     const b = bool(k);
     if (b !== undefined) inh[k] = b;
   }

@@ -41,6 +41,8 @@ export interface Task {
   environment?: unknown;
   /** run over this host's connection, with the task's host's variables */
   delegate_to?: string;
+  /** with delegate_to: facts the task sets (set_fact, include_vars) go to the delegate host, not the task's host */
+  delegate_facts?: boolean;
   /** run on the first host of the batch only; its result goes to every host */
   run_once?: boolean;
   /** any failure of this task stops the play for every host */
@@ -80,6 +82,7 @@ export interface Inherited {
   no_log?: boolean;
   environment?: unknown;
   delegate_to?: string;
+  delegate_facts?: boolean;
   run_once?: boolean;
   any_errors_fatal?: boolean;
 }
@@ -117,6 +120,8 @@ export interface Include {
   with?: WithLoop;
   loop_control?: LoopControl;
   tags: string[];
+  /** ignore_errors of the include itself (or an enclosing block): a failed include is ignored */
+  ignore_errors?: boolean;
   /** folder a relative file is found from (the including file's folder) */
   dir: string;
   /** role of the including file */

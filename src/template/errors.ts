@@ -54,7 +54,8 @@ export function toTemplateError(err: unknown, name: string, colOffset = 0): Temp
   const cause = (err as { cause?: unknown } | null)?.cause;
   for (const e of [err, cause]) {
     if (e instanceof TemplateError) return e;
-    if (e instanceof Error && e.name === 'RunTimeOnlyLookup') {
+    // a lookup known only at run time, or one that failed (the run fails the task, as Ansible)
+    if (e instanceof Error && (e.name === 'RunTimeOnlyLookup' || e.name === 'LookupFailed')) {
       const line = (err as { lineno?: number }).lineno;
       const col = (err as { colno?: number }).colno;
       return new TemplateError(e.message, name, typeof line === 'number' ? line + 1 : undefined, typeof col === 'number' ? col + 1 : undefined, undefined, (e as Error & { undefinedName: string }).undefinedName);

@@ -54,6 +54,26 @@ export class RunTimeOnlyLookup extends Error {
   }
 }
 
+/**
+ * A lookup that failed (errors=strict, or no such plugin). Ansible fails the
+ * task at run time and never refuses the playbook for it (the file may come
+ * from an earlier task), so the preflight lets it pass, marked by
+ * `undefinedName` `lookup-failed(NAME)`, and the run fails the task.
+ */
+export class LookupFailed extends Error {
+  constructor(
+    readonly plugin: string,
+    readonly detail: string,
+    message = `lookup('${plugin}'): ${detail}`,
+  ) {
+    super(message);
+    this.name = 'LookupFailed';
+  }
+  get undefinedName(): string {
+    return `lookup-failed(${this.plugin})`;
+  }
+}
+
 /** Folders searched for a lookup's files, in order. */
 function searchDirs(vars: Vars): string[] {
   const given = vars.ansible_search_path;
@@ -304,7 +324,10 @@ export const lookupNames = Object.keys(PLUGINS);
 export function runLookup(host: LookupHost, query: boolean, name: unknown, args: unknown[], warn: (m: string) => void): unknown {
   const plain = pyStr(name).replace(/^ansible\.builtin\./, '');
   const plugin = PLUGINS[plain];
-  if (!plugin) throw new Error(`lookup plugin (${pyStr(name)}) not found`);
+  if (!plugin) {
+    const msg = `lookup plugin (${pyStr(name)}) not found`;
+    throw new LookupFailed(pyStr(name), msg, msg);
+  }
   const { pos, kw } = splitArgs(args);
   const { wantlist, errors = 'strict', ...opts } = kw;
   const asList = query || isTruthy(wantlist ?? false);
@@ -315,7 +338,7 @@ export function runLookup(host: LookupHost, query: boolean, name: unknown, args:
     if (err instanceof RunTimeOnlyLookup) throw err; // not a failure errors= may hide: the value comes at run time
     const msg = err instanceof LookupError ? err.message : `An unhandled exception occurred while running the lookup plugin '${plain}': ${(err as Error).message}`;
     if (errors === 'warn') warn(`Lookup failed but the error is being ignored: ${msg}`);
-    else if (errors !== 'ignore') throw new Error(`lookup('${plain}'): ${msg}`);
+    else if (errors !== 'ignore') throw new LookupFailed(plain, msg);
     return asList ? [] : null;
   }
   if (asList || ran.length === 0) return ran;

@@ -33,6 +33,8 @@ export interface Templater {
   templateValue(value: unknown, vars: Vars, name?: string): unknown;
   /** Parse an expression without evaluating it: throws a TemplateError for a syntax error or an unknown filter or test (the loader's check). */
   checkExpression(expression: string, name?: string): void;
+  /** Run lookup plugin `name` on `terms` with `vars` as a list (`query`), as a `with_<name>:` loop does. */
+  query(name: string, terms: unknown[], vars: Vars): unknown[];
 }
 
 export interface TemplaterOptions {
@@ -253,6 +255,7 @@ export function createTemplater(opts: TemplaterOptions = {}): Templater {
       typeof expression === 'string' ? evaluateIn(expression, vars, name) : (expression as unknown),
     templateValue: (value, vars, name) => templateValueIn(value, vars, name),
     checkExpression: (expression, name) => checkExpression(expression, name),
+    query: (name, terms, vars) => within(vars, () => runLookup(lookupHost, true, name, terms, warn) as unknown[]),
   };
 }
 

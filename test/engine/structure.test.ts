@@ -317,6 +317,113 @@ describe('task keywords', () => {
     expect(read(p, 'nested')).toBe('1a\n1b\n2a\n2b\n');
   });
 
+  it('with_file, with_template and with_first_found run the lookups of the same name (values from ansible-playbook 2.14)', async () => {
+    const p = make({
+      'files/a.txt': 'one\n',
+      'files/b.txt': 'two\n\n',
+      'templates/t.j2': 'host={{ inventory_hostname }} item={{ item | default("none") }}\n',
+      'site.yml': play(`
+- copy: { content: "{{ item }}", dest: "@ROOT@/{{ inventory_hostname }}.file{{ i }}" }
+  with_file: [a.txt, b.txt]
+  loop_control: { index_var: i }
+- copy: { content: "{{ item }}", dest: "@ROOT@/{{ inventory_hostname }}.template" }
+  with_template: t.j2
+- copy: { content: "{{ item }}", dest: "@ROOT@/{{ inventory_hostname }}.found" }
+  with_first_found: [missing.txt, b.txt, a.txt]
+- copy: { content: "{{ item }}", dest: "@ROOT@/{{ inventory_hostname }}.paths" }
+  with_first_found:
+    - files: [nope.txt, a.txt]
+      paths: [files]
+- copy: { content: "{{ item }}", dest: "@ROOT@/never" }
+  with_first_found:
+    - files: [nope.txt]
+      skip: true
+`),
+    });
+    const r = await p.run();
+    expect(r.exitCode).toBe(0);
+    // the file lookup strips trailing whitespace, the template lookup does not
+    expect(read(p, 'h1.file0')).toBe('one');
+    expect(read(p, 'h2.file1')).toBe('two');
+    expect(read(p, 'h2.template')).toBe('host=h2 item=none\n');
+    expect(read(p, 'h1.found')).toBe(p.path('files/b.txt'));
+    expect(read(p, 'h1.paths')).toBe(p.path('files/a.txt'));
+    // skip: true with nothing found is an empty loop: the task is skipped
+    expect(existsSync(p.path('root/never'))).toBe(false);
+    expect(r.recap.h1).toMatchObject({ ok: 4, changed: 4, skipped: 1, failed: 0 });
+  });
+
+  it('a with_file whose file is missing fails the task with the lookup\'s message (Ansible\'s), ignore_errors ignores it', async () => {
+    const p = make({
+      'files/a.txt': 'one\n',
+      'site.yml': play(`
+- debug: { msg: "{{ item }}" }
+  with_file: [a.txt, missing.txt]
+  ignore_errors: true
+- include_tasks: "{{ lookup('first_found', ['nope.yml']) }}"
+  ignore_errors: true
+- debug: { msg: "{{ item }}" }
+  with_first_found: [nope1, nope2]
+`),
+    });
+    const r = await p.run();
+    expect(r.exitCode).toBe(2);
+    expect(r.recap.h1).toMatchObject({ ok: 2, ignored: 2, failed: 1 });
+    const results = r.events.flatMap((e) => (e.type === 'host.result' && e.host === 'h1' && e.status === 'failed' ? [String(e.result.msg)] : []));
+    expect(results[0]).toBe('could not locate file in lookup: missing.txt');
+    expect(results[2]).toBe('No file was found when using first_found.');
+  });
+
+  it('delegate_facts: set_fact and include_vars give their facts to the delegate host, also outside the play; without it they stay with the task host (as ansible-playbook 2.14)', async () => {
+    const p = make({
+      'hosts.yml': 'all:\n  hosts:\n    h1: { ansible_connection: local }\n    h2: { ansible_connection: local }\n    h3: { ansible_connection: local }\n',
+      'v.yml': 'from_file: 42\n',
+      'site.yml': `
+- hosts: h1:h2
+  gather_facts: false
+  tasks:
+    - set_fact: { mark: "set by {{ inventory_hostname }}" }
+      delegate_to: h3
+      delegate_facts: true
+    - set_fact: { other: "from {{ inventory_hostname }}" }
+      delegate_to: h2
+      delegate_facts: true
+      run_once: true
+    - set_fact: { plain: "from {{ inventory_hostname }}" }
+      delegate_to: h2
+    - include_vars: v.yml
+      delegate_to: h3
+      delegate_facts: true
+      run_once: true
+    - copy:
+        content: "other={{ other | default('none') }} plain={{ plain }} mark={{ mark | default('none') }} h3={{ hostvars.h3.mark }} {{ hostvars.h3.from_file }} ff={{ from_file | default('none') }}"
+        dest: "@ROOT@/{{ inventory_hostname }}"
+- hosts: h3
+  gather_facts: false
+  tasks:
+    - copy: { content: "{{ mark }} {{ from_file }}", dest: "@ROOT@/h3" }
+`,
+    });
+    const r = await p.run();
+    expect(r.exitCode).toBe(0);
+    expect(read(p, 'h1')).toBe('other=none plain=from h1 mark=none h3=set by h2 42 ff=none');
+    expect(read(p, 'h2')).toBe('other=from h1 plain=from h2 mark=none h3=set by h2 42 ff=none');
+    expect(read(p, 'h3')).toBe('set by h2 42');
+  });
+
+  it('a host that only received delegated facts is not in the recap', async () => {
+    const p = make({
+      'hosts.yml': 'all:\n  hosts:\n    h1: { ansible_connection: local }\n    h3: { ansible_connection: local }\n',
+      'site.yml': play(`
+- set_fact: { mark: 1 }
+  delegate_to: h3
+  delegate_facts: true
+`).replace('hosts: all', 'hosts: h1'),
+    });
+    const r = await p.run();
+    expect(Object.keys(r.recap)).toEqual(['h1']);
+  });
+
   it('any_errors_fatal stops every host; max_fail_percentage stops the play past the percentage', async () => {
     const p = make({
       'site.yml': play(`

@@ -1,4 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { checkLabName, IFNAMSIZ, machineNs, switchNs, switchPort } from '../../src/lab/names.js';
 import { parseMirror, recipeHash, defaultRecipe } from '../../src/lab/image.js';
 import { partitionRuleset } from '../../src/lab/network.js';
@@ -68,13 +72,25 @@ describe('cgroups', () => {
     ].join('\n');
     expect(systemdCgroupMounts(info)).toEqual(['/sys/fs/cgroup/systemd', '/sys/fs/cgroup/unified']);
   });
-  it('the wrapper joins each cgroup then execs', () => {
+  it('the wrapper joins each cgroup then runs nspawn again while it exits 133 (reboot)', () => {
     const s = cgroupExecScript(['/cg/a', '/cg/b']);
-    expect(s.split('\n')).toEqual([
+    const lines = s.split('\n');
+    expect(lines.slice(0, 2)).toEqual([
       "mkdir -p '/cg/a' && echo $$ > '/cg/a/cgroup.procs' || exit 97",
       "mkdir -p '/cg/b' && echo $$ > '/cg/b/cgroup.procs' || exit 97",
-      'exec "$@"',
     ]);
+    expect(lines).toHaveLength(3);
+  });
+  it('the wrapper loop: exit 133 runs the command again, any other code ends it with that code', () => {
+    // the loop alone (no cgroups), with a command that exits 133 twice then 7
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-wrap-'));
+    const counter = join(dir, 'n');
+    const cmd = `n=$(cat '${counter}' 2>/dev/null || echo 0); n=$((n+1)); echo $n > '${counter}'; [ $n -lt 3 ] && exit 133; exit 7`;
+    const r = spawnSync('/bin/sh', ['-c', cgroupExecScript([]), 'sh', '/bin/sh', '-c', cmd], { encoding: 'utf8' });
+    expect(r.status).toBe(7);
+    expect(readFileSync(counter, 'utf8').trim()).toBe('3');
+    expect(r.stdout.match(/rebooted/g)).toHaveLength(2);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
