@@ -3,13 +3,14 @@ import type { Command } from 'commander';
 import type { Clock } from '../core/clock.js';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
 import { openLab as openRealLab, type OpenLab } from '../drill/open-lab.js';
-import { parseDrillOptions, type RawDrillOptions } from '../drill/options.js';
+import { parseDrillOptions } from '../drill/options.js';
 import { listrProgress, plainProgress } from '../drill/progress.js';
 import { writeReport } from '../drill/report/files.js';
 import { summaryTable } from '../drill/report/table.js';
 import { resolveScenarios, scenarioNames } from '../drill/resolve.js';
 import { runDrill, type DrillRunOptions } from '../drill/run-drill.js';
 import { plans, scenarios } from '../drill/scenarios/catalog.js';
+import { gamedayAction, type RawGamedayOptions } from '../drill/gameday/cli-action.js';
 
 export interface DrillCommandDeps {
   /** open a lab by name (default: the real lab, converged by this build's `hapb run`; tests pass their own) */
@@ -56,9 +57,14 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('--carry-over', 'start each scenario from what the previous one left (default: from the healthy converged state, repairs listed as findings)')
     .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
     .option('--list', 'list the scenarios and exit')
+    .option('-i, --inventory <file>', 'drill the cluster of this inventory over SSH (real hosts; see docs/drill-real-hosts.md) instead of a lab')
+    .option('--client <host>', 'with -i: the host the load runs from (default: this machine)')
+    .option('-y, --yes', 'with -i: run without asking to confirm the plan')
+    .option('--deadman <s>', 'with -i: each fault undoes itself on its host after S seconds if the drill has not', '60')
     .addHelpText('after', examples)
-    .action(async (names: string[], raw: RawDrillOptions & { list?: boolean }) => {
+    .action(async (names: string[], raw: RawGamedayOptions & { list?: boolean }) => {
       try {
+        if (raw.inventory !== undefined && !raw.list) return await gamedayAction(names, raw);
         if (raw.list) {
           process.stdout.write(listScenarios());
           return;
