@@ -44,9 +44,12 @@ export function loadBundle(loadgenPath = defaultLoadgenPath()): LoadBundle {
     runSync(['cp', '-rL', undici, join(tmp, 'node_modules', 'undici')]);
     runSync(['sh', '-c', `printf '{"type":"module"}\\n' > ${shellQuote(join(tmp, 'package.json'))}`]);
     const parts = [join(dist, 'drill', 'loadgen'), join(dist, 'errors')].map((p) => relative(root, p));
-    const r = runSync(['tar', '-czf', join(tmp, 'bundle.tgz'), '--exclude=*.map', '-C', root, ...parts, '-C', tmp, 'node_modules', 'package.json']);
+    // reproducible: the same files give the same bytes, so the same hash (no upload after a rebuild)
+    const tar = ['tar', '--sort=name', '--mtime=@0', '--owner=0', '--group=0', '--numeric-owner', '--exclude=*.map', '-cf', join(tmp, 'bundle.tar'), '-C', root, ...parts, '-C', tmp, 'node_modules', 'package.json'];
+    const r = runSync(tar);
+    if (r.rc === 0) runSync(['gzip', '-n', join(tmp, 'bundle.tar')]);
     if (r.rc !== 0) throw new HapbError(`packing the load generator failed: ${r.stderr.trim()}`);
-    const tarball = readFileSync(join(tmp, 'bundle.tgz'));
+    const tarball = readFileSync(join(tmp, 'bundle.tar.gz'));
     const hash = createHash('sha256').update(tarball).update(process.version).digest('hex').slice(0, 16);
     cached = { tarball, hash };
     return cached;
@@ -72,10 +75,12 @@ export async function installLoadgen(conn: Connection, bundle = loadBundle()): P
   }
   const remoteNode = await conn.exec(`command -v node >/dev/null && node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' && command -v node`);
   if (remoteNode.rc === 0 && remoteNode.stdout.trim() !== '') return { dir, node: remoteNode.stdout.trim() };
-  const node = `${dir}/node`;
+  // node by its version, apart from the bundle: a new build of hapb does not upload it again
+  const node = `/var/tmp/hapb-node-${process.version}/node`;
   if ((await conn.exec(`test -x ${node} && ${node} --version`)).stdout.trim() !== process.version) {
     const size = statSync(process.execPath).size;
     process.stderr.write(`drill: ${conn.host} has no node >= 20: uploading ${process.execPath} (${(size / 1e6).toFixed(0)} MB) to ${node}\n`);
+    await must(conn, `mkdir -p /var/tmp/hapb-node-${process.version}`, 'making the node directory');
     await conn.put(readFileSync(process.execPath), `${node}.tmp`, { mode: '0755' });
     await must(conn, `mv ${node}.tmp ${node}`, 'installing node');
   }

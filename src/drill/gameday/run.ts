@@ -150,10 +150,19 @@ export async function confirmPlan(list: Scenario[], opts: GamedayOptions): Promi
   return { inv, topology };
 }
 
-export async function runGameday(list: Scenario[], opts: GamedayOptions, listener: DrillListener = {}, deps: GamedayDeps = {}): Promise<DrillReport> {
-  const log = deps.log ?? (listener.step ? (l: string) => listener.step?.(l) : (l: string) => process.stderr.write(`drill: ${l}\n`));
-  const { inv, topology } = deps.prepared ?? (await confirmPlan(list, opts));
-  const control = await openCluster(inv, topology, opts, log);
+/**
+ * Open the cluster, install the Ctrl-C undo, refuse a degraded cluster, put
+ * the load generator in place, run `fn`; afterwards undo whatever is left and
+ * close the connections.
+ */
+export async function withCluster<T>(
+  prepared: { inv: Inventory; topology: GamedayTopology },
+  opts: GamedayOptions,
+  deps: GamedayDeps,
+  log: (l: string) => void,
+  fn: (control: ClusterControl, interrupted: () => boolean) => Promise<T>,
+): Promise<T> {
+  const control = await openCluster(prepared.inv, prepared.topology, opts, log);
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals): void => {
     if (interrupted) return;
@@ -182,11 +191,25 @@ export async function runGameday(list: Scenario[], opts: GamedayOptions, listene
     await control.applyProfile(opts.profile); // the start: checks only, converges nothing
     log('putting the load generator in place');
     await control.prepareLoad();
+    return await fn(control, () => interrupted);
+  } finally {
+    if (!interrupted) {
+      for (const s of signals) process.off(s, onSignal);
+      await control.undoAll().catch((e: unknown) => log(errorMessage(e)));
+      await control.close();
+    }
+  }
+}
+
+export async function runGameday(list: Scenario[], opts: GamedayOptions, listener: DrillListener = {}, deps: GamedayDeps = {}): Promise<DrillReport> {
+  const log = deps.log ?? (listener.step ? (l: string) => listener.step?.(l) : (l: string) => process.stderr.write(`drill: ${l}\n`));
+  const prepared = deps.prepared ?? (await confirmPlan(list, opts));
+  return withCluster(prepared, opts, deps, log, async (control, interrupted) => {
     const startedAt = new Date().toISOString();
     const results: ScenarioResult[] = [];
     const state: DrillState = {};
     for (const s of list) {
-      if (interrupted) break;
+      if (interrupted()) break;
       listener.scenarioStart?.(s, opts.profile);
       const r = await runScenario(control, s, opts.profile, state, opts, listener);
       let findings: Finding[] = [];
@@ -219,11 +242,5 @@ export async function runGameday(list: Scenario[], opts: GamedayOptions, listene
       results,
       pass: results.length === list.length && results.every((x) => x.pass),
     };
-  } finally {
-    if (!interrupted) {
-      for (const s of signals) process.off(s, onSignal);
-      await control.undoAll().catch((e: unknown) => log(errorMessage(e)));
-      await control.close();
-    }
-  }
+  });
 }
