@@ -76,3 +76,18 @@ describe('soak figures', () => {
     expect(t.some((r) => r.seq === 12345)).toBe(true);
   });
 });
+
+describe('two holders', () => {
+  it('the longest stretch, not the total', async () => {
+    const { longestTwoHoldersMs } = await import('../../src/drill/soak/run-soak.js');
+    const ev = [
+      { t: 0, kind: 'vip' as const, label: '', holders: ['master'] },
+      { t: 1000, kind: 'vip' as const, label: '', holders: ['backup', 'master'] },
+      { t: 1400, kind: 'vip' as const, label: '', holders: ['backup'] },
+      { t: 3000, kind: 'vip' as const, label: '', holders: ['backup', 'master'] },
+      { t: 3700, kind: 'vip' as const, label: '', holders: ['master'] },
+    ];
+    expect(longestTwoHoldersMs(ev, 9000)).toBe(700);
+    expect(longestTwoHoldersMs([...ev, { t: 8000, kind: 'vip' as const, label: '', holders: ['backup', 'master'] }], 9500)).toBe(1500);
+  });
+});

@@ -65,14 +65,32 @@ export interface SoakReport {
   summary: LoadSummary;
   /** failed requests that were NOT inside a dying director */
   failedOutside: number;
-  /** time two directors held the VIP, ms */
+  /** time two directors held the VIP, ms (in total, and its longest stretch) */
   twoHoldersMs: number;
+  longestTwoHoldersMs: number;
   /** time nobody held the VIP, ms */
   noHolderMs: number;
   /** the whole soak as one scenario (records, timeline, deaths): the picture and report.json draw from it */
   timeline: ScenarioResult;
   pass: boolean;
   error?: string;
+}
+
+/** the longest stretch during which two or more directors held the VIP, ms */
+export function longestTwoHoldersMs(events: TimelineEvent[], endT: number): number {
+  const ev = events.filter((e) => e.kind === 'vip');
+  let longest = 0;
+  let since: number | undefined;
+  for (const e of ev) {
+    const two = (e.holders ?? []).length >= 2;
+    if (two && since === undefined) since = e.t;
+    if (!two && since !== undefined) {
+      longest = Math.max(longest, e.t - since);
+      since = undefined;
+    }
+  }
+  if (since !== undefined) longest = Math.max(longest, endT - since);
+  return longest;
 }
 
 /** total ms during which no director held the VIP (from the first observation on) */
@@ -240,6 +258,7 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
   const summary = summarize(records);
   const failedOutside = records.filter((r) => r.kind !== 'ok' && r.lostWith === undefined).length;
   const twoHolders = splitBrainMs(events, end);
+  const longestTwo = longestTwoHoldersMs(events, end);
   const none = noHolderMs(events, end);
   const timeline: ScenarioResult = {
     scenario: 'soak',
@@ -255,7 +274,13 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
     summary,
     verdicts: [
       { id: 'failed-requests', description: 'failed requests outside a dying director', target: '0', actual: String(failedOutside), pass: failedOutside === 0 },
-      { id: 'two-holders', description: 'time with two VIP holders', target: '0 s', actual: `${(twoHolders / 1000).toFixed(2)} s`, pass: twoHolders === 0 },
+      {
+        id: 'two-holders',
+        description: 'two VIP holders: no second of it (the longest stretch; the total is reported)',
+        target: '< 1 s',
+        actual: `longest ${(longestTwo / 1000).toFixed(2)} s, total ${(twoHolders / 1000).toFixed(2)} s`,
+        pass: longestTwo < 1000,
+      },
       { id: 'no-holder', description: 'time with no VIP holder', target: 'reported', actual: `${(none / 1000).toFixed(2)} s`, pass: true, informational: true },
     ],
     pass: false,
@@ -275,6 +300,7 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
     summary,
     failedOutside,
     twoHoldersMs: twoHolders,
+    longestTwoHoldersMs: longestTwo,
     noHolderMs: none,
     timeline,
     pass: timeline.pass,
