@@ -73,9 +73,14 @@ export async function openCluster(inv: Inventory, topology: GamedayTopology, opt
   await Promise.all(
     hosts.map(async (h) => {
       const vars = hostVars(inv, h);
-      const c = createConnection(h, vars, { ...(opts.connectTimeoutMs ? { timeoutMs: opts.connectTimeoutMs } : {}) });
+      // a drill is no hurry to start: 30 s per attempt, two attempts (a busy controller starts a ProxyCommand slowly)
+      let c = createConnection(h, vars, { timeoutMs: opts.connectTimeoutMs ?? 30_000 });
       try {
-        await c.connect();
+        await c.connect().catch(async () => {
+          await c.close().catch(() => undefined);
+          c = createConnection(h, vars, { timeoutMs: opts.connectTimeoutMs ?? 30_000 });
+          await c.connect();
+        });
         connections.set(h, c);
         become.set(h, becomeOf(vars));
       } catch (err) {
