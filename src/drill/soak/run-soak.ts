@@ -240,8 +240,13 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
     error = errorMessage(err);
   }
   if (error !== undefined || opts.stopped?.()) handle.stop();
-  const records = await handle.done;
-  await watcher.stop();
+  let records: RequestRecord[];
+  try {
+    records = await handle.done;
+  } finally {
+    // the `ip monitor` children must end even when the load failed, or the process never exits
+    await watcher.stop();
+  }
   events.sort((a, b) => a.t - b.t);
   markLostWithDeath(records, events, deaths);
   const end = Math.max(opts.durationMs, ...records.map((r) => r.started + r.latency));
