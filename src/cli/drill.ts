@@ -3,13 +3,15 @@ import type { Command } from 'commander';
 import type { Clock } from '../core/clock.js';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
 import { openLab as openRealLab, type OpenLab } from '../drill/open-lab.js';
-import { parseDrillOptions, type RawDrillOptions } from '../drill/options.js';
+import { parseDrillOptions } from '../drill/options.js';
 import { listrProgress, plainProgress } from '../drill/progress.js';
 import { writeReport } from '../drill/report/files.js';
 import { summaryTable } from '../drill/report/table.js';
 import { resolveScenarios, scenarioNames } from '../drill/resolve.js';
 import { runDrill, type DrillRunOptions } from '../drill/run-drill.js';
 import { plans, scenarios } from '../drill/scenarios/catalog.js';
+import { gamedayAction } from '../drill/gameday/cli-action.js';
+import { soakAction, type RawSoakOptions } from '../drill/soak/cli-action.js';
 
 export interface DrillCommandDeps {
   /** open a lab by name (default: the real lab, converged by this build's `hapb run`; tests pass their own) */
@@ -31,6 +33,8 @@ Examples:
   hapb drill lb-nginx-killed --keepalive      4 keep-alive connections, browser-like retries
   hapb drill all --carry-over                 no repairs between scenarios: each starts from what the last one left
   hapb drill --list                           what each scenario does
+  hapb drill -i inventory/prod.yml --client c1  the real-host scenarios over SSH (plan shown, asks first)
+  hapb drill soak --duration 30m --seed 7     random faults one at a time for 30 min (same seed, same plan)
 
 Scenarios: ${scenarioNames().join(', ')}
 Exit code: 0 when every verdict passed, 2 when one failed, 4 on bad input.`;
@@ -56,9 +60,17 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('--carry-over', 'start each scenario from what the previous one left (default: from the healthy converged state, repairs listed as findings)')
     .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
     .option('--list', 'list the scenarios and exit')
+    .option('-i, --inventory <file>', 'drill the cluster of this inventory over SSH (real hosts; see docs/drill-real-hosts.md) instead of a lab')
+    .option('--client <host>', 'with -i: the host the load runs from (default: this machine)')
+    .option('-y, --yes', 'with -i: run without asking to confirm the plan')
+    .option('--deadman <s>', 'with -i: each fault undoes itself on its host after S seconds if the drill has not', '60')
+    .option('--duration <d>', 'soak: how long (30m, 180s, 1h)', '30m')
+    .option('--seed <n>', 'soak: the seed of the random plan (same seed, same plan)')
     .addHelpText('after', examples)
-    .action(async (names: string[], raw: RawDrillOptions & { list?: boolean }) => {
+    .action(async (names: string[], raw: RawSoakOptions & { list?: boolean }) => {
       try {
+        if (names[0] === 'soak' && !raw.list) return await soakAction(raw, deps.openLab ? { openLab: deps.openLab } : {});
+        if (raw.inventory !== undefined && !raw.list) return await gamedayAction(names, raw);
         if (raw.list) {
           process.stdout.write(listScenarios());
           return;

@@ -1,0 +1,180 @@
+/**
+ * The scenarios a real host survives (issue 15): the catalog's that need no
+ * lab (nginx killed, a backend's web server stopped and started, keepalived
+ * killed, the directors' VRRP partitioned, a converge under load), and the
+ * faults that are not clean deaths: nginx stopped or hung, keepalived
+ * stopped, a backend that answers 500/502 or answers slowly, a lossy link.
+ *
+ * The new ones make their faults through `makeFault`: on a ClusterControl
+ * (SSH) that arms the dead-man timer first; on a lab (LabControl over
+ * nsenter) it runs the same shell in the machine.
+ */
+import { lostWithDeathReport, maxLatencyWithin, noFailedRequests, splitBrain, vipHeldAtEnd } from '../assertions.js';
+import { ExitCode, HapbError } from '../../errors/index.js';
+import type { LabControl } from '../lab-control.js';
+import { scenarios as catalog } from '../scenarios/catalog.js';
+import { restoreHealthy } from '../scenarios/catalog.js';
+import type { Scenario, ScenarioContext, VerdictInput } from '../scenarios/types.js';
+import type { Verdict } from '../types.js';
+import { ClusterControl } from './control.js';
+import { faultShell, type FaultArgs, type FaultKind } from './faults.js';
+
+const faultAt = 2000;
+
+export interface MadeFault {
+  /** the epoch ms printed by the inject (nginx killed/hung), if any */
+  stamp?: number;
+  undo(): Promise<void>;
+}
+
+/** make a listed fault on a ClusterControl (dead-man armed) or on a lab machine */
+export async function makeFault(lab: LabControl, kind: FaultKind, args: FaultArgs): Promise<MadeFault> {
+  const stampOf = (out: string): number | undefined => {
+    const last = out.trim().split('\n').pop() ?? '';
+    return /^\d{13}$/.test(last) ? Number(last) : undefined;
+  };
+  if (lab instanceof ClusterControl) {
+    const r = await lab.fault(kind, args);
+    const stamp = stampOf(r.stdout);
+    return { ...(stamp !== undefined ? { stamp } : {}), undo: async () => void (await lab.undoFault(r.fault)) };
+  }
+  const shell = faultShell(kind, args);
+  const r = await lab.exec(args.host, ['sh', '-c', shell.inject]);
+  if (r.rc !== 0) {
+    await lab.exec(args.host, ['sh', '-c', shell.undo]);
+    throw new Error(`${args.host}: ${shell.label} failed (rc ${r.rc}): ${(r.stderr || r.stdout).trim().slice(-300)}`);
+  }
+  const stamp = stampOf(r.stdout);
+  return { ...(stamp !== undefined ? { stamp } : {}), undo: async () => void (await lab.exec(args.host, ['sh', '-c', shell.undo])) };
+}
+
+function latency(i: VerdictInput, informational?: string): Verdict[] {
+  return i.windows.map((w) => ({
+    ...maxLatencyWithin(i.records, w),
+    description: `slowest request: ${w.label}${informational ? ` (${informational})` : ''}`,
+    ...(informational ? { informational: true } : {}),
+  }));
+}
+
+function firstBackend(lab: LabControl): string {
+  const b = lab.topology.backends[0];
+  if (!b) throw new Error('no backends');
+  return b;
+}
+
+/**
+ * A fault held for `holdMs` on the VIP holder (or the first backend), then
+ * undone; the load runs `holdMs + 8 s` so the picture shows the way back.
+ */
+function held(
+  name: string,
+  description: string,
+  kind: FaultKind,
+  on: 'holder' | 'backend',
+  holdMs: number,
+  verdicts: (i: VerdictInput) => Verdict[],
+  args: Omit<FaultArgs, 'host'> = {},
+): Scenario {
+  return {
+    name,
+    description,
+    durationMs: faultAt + holdMs + 8000,
+    prepare: restoreHealthy,
+    run: async (ctx: ScenarioContext) => {
+      await ctx.at(faultAt);
+      const host = on === 'holder' ? await ctx.vipHolder() : firstBackend(ctx.lab);
+      ctx.facts.host = host;
+      const from = ctx.now();
+      const t = ctx.mark('fault', faultShell(kind, { host, ...args }).label);
+      ctx.facts.faultT = t;
+      const made = await makeFault(ctx.lab, kind, { host, ...args });
+      if (kind === 'nginx-stopped' && on === 'holder') ctx.died(host, 'nginx stopped', from, made.stamp);
+      ctx.window(t, t + holdMs + 3000, faultShell(kind, { host, ...args }).label);
+      try {
+        await ctx.at(faultAt + holdMs);
+      } finally {
+        await made.undo();
+      }
+      ctx.mark('recover', `${kind} undone on ${host}`);
+    },
+    verdicts,
+  };
+}
+
+const physical = {
+  loss: 'a lost SYN or SYN-ACK is resent by the client\'s or the server\'s TCP after its 1 s initial RTO (RFC 6298), 3 s when lost twice: no director or backend configuration shortens that',
+  slow: 'the first request a director sends to the slow backend waits its proxy_read_timeout before nginx marks the backend failed and retries on the other one',
+};
+
+export const gamedayScenarios: readonly Scenario[] = [
+  held('lb-nginx-stopped', 'nginx on the VIP holder stopped cleanly (systemctl stop) for 6 s, then started', 'nginx-stopped', 'holder', 6000, (i) => [
+    noFailedRequests(i.records),
+    lostWithDeathReport(i.records),
+    ...latency(i),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ]),
+  held('keepalived-stopped', 'keepalived on the VIP holder stopped cleanly for 6 s, then started', 'keepalived-stopped', 'holder', 6000, (i) => [
+    noFailedRequests(i.records),
+    ...latency(i),
+    splitBrain(i.events, i.durationMs),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ]),
+  held('lb-nginx-hung', 'nginx on the VIP holder hung, not dead (SIGSTOP) for 6 s, then SIGCONT', 'nginx-hung', 'holder', 6000, (i) => [
+    noFailedRequests(i.records),
+    ...latency(i),
+    splitBrain(i.events, i.durationMs),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ]),
+  held('backend-broken', 'the first backend answers every request 500 or 502 (port open) for 8 s', 'backend-broken', 'backend', 8000, (i) => [
+    noFailedRequests(i.records),
+    ...latency(i),
+  ]),
+  held('backend-slow', 'the first backend answers every request 2 s late for 8 s', 'backend-slow', 'backend', 8000, (i) => [noFailedRequests(i.records), ...latency(i, physical.slow)], { delaySeconds: 2 }),
+  held('lb-lossy', '5 % packet loss each way on the VIP holder for 10 s (SSH spared)', 'lossy-link', 'holder', 10_000, (i) => [
+    noFailedRequests(i.records),
+    ...latency(i, physical.loss),
+    vipHeldAtEnd(i.events, i.durationMs),
+  ], { lossPercent: 5 }),
+  held('backend-lossy', '5 % packet loss each way on the first backend for 10 s (SSH spared)', 'lossy-link', 'backend', 10_000, (i) => [
+    noFailedRequests(i.records),
+    ...latency(i, physical.loss),
+  ], { lossPercent: 5 }),
+];
+
+/** the catalog's scenarios a real host can take (no power, no cable) */
+export const REAL_HOST_CATALOG = ['baseline', 'lb-nginx-killed', 'lb-recover', 'backend-stopped', 'backend-started', 'keepalived-killed', 'lb-partition', 'converge-under-load'] as const;
+
+export const realHostScenarios: readonly Scenario[] = [
+  ...catalog.filter((s) => (REAL_HOST_CATALOG as readonly string[]).includes(s.name)),
+  ...gamedayScenarios,
+];
+
+/** plans of the real-host drill */
+export const gamedayPlans: Readonly<Record<string, readonly string[]>> = {
+  /** the issue's list: nginx killed or stopped, keepalived killed or stopped, a backend stopped, VRRP blocked, a converge under load */
+  'real-host': ['baseline', 'lb-nginx-killed', 'lb-recover', 'lb-nginx-stopped', 'keepalived-killed', 'keepalived-stopped', 'backend-stopped', 'backend-started', 'lb-partition', 'converge-under-load'],
+  /** faults that are not clean deaths */
+  'new-faults': gamedayScenarios.map((s) => s.name),
+  all: realHostScenarios.map((s) => s.name),
+};
+
+export function resolveGameday(names: string[]): Scenario[] {
+  const wanted = names.length === 0 ? ['real-host'] : names;
+  const out: Scenario[] = [];
+  for (const n of wanted) {
+    const plan = gamedayPlans[n];
+    const list = plan ?? [n];
+    for (const s of list) {
+      const sc = realHostScenarios.find((x) => x.name === s);
+      if (!sc) {
+        const lab = catalog.find((x) => x.name === s);
+        throw new HapbError(
+          lab ? `scenario ${s} needs a lab (power or cable): run it with hapb drill --name LAB` : `unknown scenario ${s}; real-host scenarios: ${realHostScenarios.map((x) => x.name).join(', ')}; plans: ${Object.keys(gamedayPlans).join(', ')}`,
+          { exitCode: ExitCode.invalidInput },
+        );
+      }
+      out.push(sc);
+    }
+  }
+  return out;
+}
