@@ -125,11 +125,11 @@ describe('fuzz: random YAML never crashes the loader', () => {
     return s;
   }
   const valid = '- hosts: all\n  tasks:\n    - name: t\n      copy:\n        content: x\n        dest: /tmp/x\n      notify: h\n  handlers:\n    - name: h\n      command: "true"\n';
-  it('2000 random and mutated documents give only clean input errors', () => {
+  it('600 random and mutated documents give only clean input errors', () => {
     const rnd = prng(42);
     const file = join(dir, 'fuzz.yml');
     let clean = 0;
-    for (let i = 0; i < 2000; i++) {
+    for (let i = 0; i < 600; i++) {
       let text: string;
       if (i % 2 === 0) text = gen(rnd, 0, '');
       else {
@@ -154,6 +154,6 @@ describe('fuzz: random YAML never crashes the loader', () => {
         expect((e as HapbError).exitCode).toBe(4);
       }
     }
-    expect(clean).toBeLessThan(2000);
+    expect(clean).toBeLessThan(600); // some were refused
   }, 60_000); // CPU-bound (every template and conditional is parsed too): the 20 s default is tight on a shared 2-core box
 });
