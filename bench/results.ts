@@ -43,6 +43,8 @@ export interface Results {
 export function results(script: string, name: string, title: string): Results {
   const started = new Date();
   const loadStart = loadNow();
+  // the code that runs: read now, not at save (a commit made while a long bench runs is not what it ran)
+  const ranAt = commit();
   const lines: string[] = [];
   return {
     out(line = '') {
@@ -61,7 +63,7 @@ export function results(script: string, name: string, title: string): Results {
         '',
         `- command: \`${cmd}\``,
         `- started: ${started.toISOString().slice(0, 16).replace('T', ' ')} UTC, took ${Math.round((Date.now() - started.getTime()) / 1000)} s`,
-        `- commit: ${commit()}`,
+        `- commit: ${ranAt}`,
         `- machine: ${cpus().length} cores; load average (1/5/15 min) ${loadStart} at the start, ${loadNow()} at the end`,
         '',
       ];

@@ -2,8 +2,9 @@
 import type { Command } from 'commander';
 import type { Clock } from '../core/clock.js';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
-import { openLab as openRealLab, type OpenLab } from '../drill/open-lab.js';
+import { openLab as openRealLab, openLabWith, type OpenLab } from '../drill/open-lab.js';
 import { parseDrillOptions } from '../drill/options.js';
+import { ansibleConverge } from '../lab/ansible-converge.js';
 import { listrProgress, plainProgress } from '../drill/progress.js';
 import { writeReport } from '../drill/report/files.js';
 import { summaryTable } from '../drill/report/table.js';
@@ -32,6 +33,7 @@ Examples:
   hapb drill baseline --rate 50 -o json       one scenario, the whole report as JSON on stdout
   hapb drill lb-nginx-killed --keepalive      4 keep-alive connections, browser-like retries
   hapb drill all --carry-over                 no repairs between scenarios: each starts from what the last one left
+  hapb drill baseline --engine ansible       the cluster as ansible-playbook converges it (lab up --python)
   hapb drill --list                           what each scenario does
   hapb drill -i inventory/prod.yml --client c1  the real-host scenarios over SSH (plan shown, asks first)
   hapb drill soak --duration 30m --seed 7     random faults one at a time for 30 min (same seed, same plan)
@@ -57,6 +59,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('--timeout <s>', 'per-request timeout in seconds', '5')
     .option('--keepalive [n]', 'N persistent connections like a browser (default 4) instead of a new connection per request')
     .option('-o, --output <format>', 'text or json (json: the whole report on stdout)', 'text')
+    .option('--engine <engine>', 'who converges the lab to each profile: hapb, or real ansible-playbook (lab up --python)', 'hapb')
     .option('--carry-over', 'start each scenario from what the previous one left (default: from the healthy converged state, repairs listed as findings)')
     .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
     .option('--list', 'list the scenarios and exit')
@@ -67,7 +70,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('--duration <d>', 'soak: how long (30m, 180s, 1h)', '30m')
     .option('--seed <n>', 'soak: the seed of the random plan (same seed, same plan)')
     .addHelpText('after', examples)
-    .action(async (names: string[], raw: RawSoakOptions & { list?: boolean }) => {
+    .action(async (names: string[], raw: RawSoakOptions & { list?: boolean; engine?: string }) => {
       try {
         if (names[0] === 'soak' && !raw.list) return await soakAction(raw, deps.openLab ? { openLab: deps.openLab } : {});
         if (raw.inventory !== undefined && !raw.list) return await gamedayAction(names, raw);
@@ -77,7 +80,11 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         }
         const opts = parseDrillOptions(raw);
         resolveScenarios(names);
-        const lab = await (deps.openLab ?? openRealLab)(opts.name);
+        if (raw.engine !== 'hapb' && raw.engine !== 'ansible') {
+          throw new HapbError(`--engine: expected hapb or ansible, got "${raw.engine ?? ''}"`, { exitCode: ExitCode.invalidInput });
+        }
+        const open = deps.openLab ?? (raw.engine === 'ansible' ? openLabWith({ converge: ansibleConverge({ quiet: true }) }) : openRealLab);
+        const lab = await open(opts.name);
         const list = resolveScenarios(names, lab.topology.directors.length);
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;

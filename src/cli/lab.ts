@@ -34,7 +34,6 @@ import {
   LAB_TOOLS,
   IMAGE_TOOLS,
   recipeHash,
-  defaultRecipe,
   type LabStatus,
   type Profile,
 } from '../lab/index.js';
@@ -43,7 +42,13 @@ import { cliConverge } from '../lab/converge.js';
 import { run } from '../lab/run.js';
 import { usageError } from '../lab/errors.js';
 import { machineOf } from '../lab/state.js';
-import { imageReady } from '../lab/image.js';
+import { imageReady, labRecipe } from '../lab/image.js';
+import { ansibleConverge } from '../lab/ansible-converge.js';
+
+/** who converges: this build's `hapb run`, or real `ansible-playbook` (machines need --python) */
+type Engine = 'hapb' | 'ansible';
+const engineOption = (): Option =>
+  new Option('--engine <engine>', 'converge with hapb, or with real ansible-playbook (the machines need Python: lab up --python)').choices(['hapb', 'ansible']).default('hapb');
 
 const nameOption = (): Option =>
   new Option('-n, --name <lab>', 'lab name').env('HAPB_LAB').default(DEFAULT_LAB);
@@ -79,12 +84,18 @@ Examples:
       .addOption(new Option('--profile <profile>', 'configuration profile').choices(PROFILES).default('hapb'))
       .option('--playbook <file>', 'playbook of the converge', DEFAULT_PLAYBOOK)
       .option('--rebuild', 'build the machine image again even when cached')
+      .option('--python', 'machines with Python (python3, python3-apt) so real ansible-playbook can manage them (its own cached image)')
+      .addOption(engineOption())
       .option('--no-converge', 'only boot the machines'),
-    'hapb lab up -i inventory/seed.yml --name demo --profile tutorial',
-  ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; converge: boolean }) => {
+    'hapb lab up -i inventory/seed.yml --name demo --profile tutorial\n  hapb lab up --name demo --python --engine ansible   # converged by ansible-playbook',
+  ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; python?: boolean; engine: Engine; converge: boolean }) => {
     const started = Date.now();
+    if (o.engine === 'ansible' && !o.python && o.converge) {
+      throw usageError('--engine ansible needs machines with Python', 'add --python');
+    }
+    const recipe = labRecipe({ python: o.python ?? false });
     // before anything is made: the programs the lab runs (and debootstrap when the image must be built)
-    requireHostTools([...LAB_TOOLS, ...(o.rebuild || !imageReady(recipeHash(defaultRecipe)) ? IMAGE_TOOLS : [])]);
+    requireHostTools([...LAB_TOOLS, ...(o.rebuild || !imageReady(recipeHash(recipe)) ? IMAGE_TOOLS : [])]);
     const tty = process.stderr.isTTY === true;
     const log = (line: string): void => {
       if (!tty) process.stderr.write(`lab ${o.name}: ${line}\n`);
@@ -96,6 +107,7 @@ Examples:
           task: async (_ctx, task): Promise<void> => {
             const img = await ensureImage({
               rebuild: o.rebuild ?? false,
+              recipe,
               inUse: labsOnImage,
               onProgress: (l) => {
                 task.output = l;
@@ -112,6 +124,7 @@ Examples:
               name: o.name,
               ...(o.inventory !== undefined ? { inventory: o.inventory } : {}),
               profile: o.profile,
+              python: o.python ?? false,
               converge: false,
               onProgress: (l) => {
                 task.output = l;
@@ -125,7 +138,7 @@ Examples:
       { renderer: tty ? 'default' : 'silent', rendererOptions: { collapseSubtasks: false }, exitOnError: true },
     );
     await tasks.run();
-    if (o.converge && (await converge(o.name, o.playbook, o.profile))) await settle(o.name);
+    if (o.converge && (await converge(o.name, o.playbook, o.profile, o.engine))) await settle(o.name);
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);
     const st = loadLab(o.name);
     const n = o.name === DEFAULT_LAB ? '' : ` --name ${o.name}`;
@@ -150,8 +163,8 @@ Examples:
   };
 
   /** false when this build has no engine to converge with */
-  const converge = async (name: string, playbook: string, profile: Profile): Promise<boolean> => {
-    const fn = cliConverge();
+  const converge = async (name: string, playbook: string, profile: Profile, engine: Engine): Promise<boolean> => {
+    const fn = engine === 'ansible' ? ansibleConverge() : cliConverge();
     if (!fn) {
       process.stderr.write(`lab ${name}: no engine in this build; converge yourself:\n  hapb run ${playbook} -i ${labInventoryPath(name)}\n`);
       return false;
@@ -166,10 +179,11 @@ Examples:
       .description("run the site playbook on the lab's machines over SSH (again, or with another profile)")
       .addOption(nameOption())
       .addOption(new Option('--profile <profile>', 'configuration profile (default: the lab\'s)').choices(PROFILES))
+      .addOption(engineOption())
       .option('--playbook <file>', 'playbook', DEFAULT_PLAYBOOK),
-    'hapb lab converge --profile tutorial',
-  ).action(async (o: { name: string; profile?: Profile; playbook: string }) => {
-    if (await converge(o.name, o.playbook, o.profile ?? loadLab(o.name).profile)) await settle(o.name);
+    'hapb lab converge --profile tutorial\n  hapb lab converge --engine ansible    # the same roles by ansible-playbook (lab up --python)',
+  ).action(async (o: { name: string; profile?: Profile; playbook: string; engine: Engine }) => {
+    if (await converge(o.name, o.playbook, o.profile ?? loadLab(o.name).profile, o.engine)) await settle(o.name);
   });
 
   example(

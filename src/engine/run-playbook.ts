@@ -364,6 +364,8 @@ async function runBatch(
     const pseudo: Task = { name: inc.name, named: true, module: `include_${inc.what}`, args: inc.what === 'role' ? { name: inc.target } : { file: inc.target }, when: inc.when, notify: [], listen: [], vars: inc.params, tags: inc.tags, pos: inc.pos, ...(inc.role ? { role: inc.role } : {}) };
     emit({ type: 'task.start', name: inc.name, ...(inc.role ? { role: inc.role.name } : {}), handler: false, hosts: hosts.map((h) => h.name), pos: inc.pos });
     const groups = new Map<string, { target: string; params: Vars; hosts: HostState[]; item?: unknown; hasItem: boolean }>();
+    /** per host, what it includes (one entry per loop item): its result under the include task */
+    const includedBy = new Map<HostState, { target: string; item: unknown }[]>();
     let failedNow = false;
     for (const host of hosts) {
       const vars = taskVars(scope, host.name, pseudo);
@@ -389,6 +391,7 @@ async function runBatch(
           const g = groups.get(key) ?? { target, params, hosts: [], item, hasItem: looped };
           groups.set(key, g);
           g.hosts.push(host);
+          includedBy.set(host, [...(includedBy.get(host) ?? []), { target, item }]);
         }
       } catch (err) {
         opts.onError?.(err, pseudo, host.name);
@@ -397,6 +400,23 @@ async function runBatch(
       }
     }
     judge(pseudo, failedNow);
+    // every host's result of the include task comes first, then the files are loaded, then their tasks run (Ansible's order)
+    const includeArgs: Vars =
+      inc.what === 'role'
+        ? { name: inc.target, ...Object.fromEntries(Object.entries(inc.from).filter(([, v]) => v !== undefined).map(([k, v]) => [`${k}_from`, v])) }
+        : {};
+    const looped = inc.loop !== undefined || inc.with !== undefined;
+    const loopVar = inc.loop_control?.loop_var ?? 'item';
+    for (const [host, list] of includedBy) {
+      const one = (x: { target: string; item: unknown }): Vars => ({
+        ...(inc.what === 'tasks' ? { include: x.target } : {}),
+        include_args: includeArgs,
+        ...(looped ? { [loopVar]: x.item, ansible_loop_var: loopVar } : {}),
+      });
+      const result = looped ? newResult({ msg: 'All items completed', results: list.map((x) => newResult(one(x))) }) : newResult(list[0] ? one(list[0]) : {});
+      emit({ type: 'include.result', host: host.name, task: inc.name, module: pseudo.module, ...(inc.role ? { role: inc.role.name } : {}), result });
+    }
+    const toRun: { nodes: TaskNode[]; hosts: HostState[] }[] = [];
     for (const g of groups.values()) {
       if (fatal) return;
       let nodes: TaskNode[];
@@ -431,11 +451,15 @@ async function runBatch(
         continue;
       }
       // an included task file counts as ok for each host (include_role does not), as in Ansible
-      if (inc.what === 'tasks') for (const host of g.hosts) {
+      if (inc.what === 'tasks') for (const [i, host] of g.hosts.entries()) {
         host.stats.ok++;
-        emit({ type: 'host.result', host: host.name, task: inc.name, module: pseudo.module, ...(inc.role ? { role: inc.role.name } : {}), handler: false, status: 'ok', included: file, result: newResult({ include: g.target, include_args: g.params, ...(g.hasItem ? { item: g.item } : {}) }) });
+        emit({ type: 'host.result', host: host.name, task: inc.name, module: pseudo.module, ...(inc.role ? { role: inc.role.name } : {}), handler: false, status: 'ok', included: file, ...(i === 0 ? { includedFor: g.hosts.map((h) => h.name) } : {}), result: newResult({ include: g.target, include_args: g.params, ...(g.hasItem ? { item: g.item } : {}) }) });
       }
-      await runNodes(nodes, g.hosts.filter(alive), frame);
+      toRun.push({ nodes, hosts: g.hosts });
+    }
+    for (const r of toRun) {
+      if (fatal) return;
+      await runNodes(r.nodes, r.hosts.filter(alive), frame);
     }
   };
 

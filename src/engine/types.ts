@@ -23,10 +23,18 @@ export type EngineEvent =
       delegate?: string;
       /** include_tasks/include_role: the file included (Ansible shows "included: FILE for HOSTS") */
       included?: string;
+      /** on the first host's event of an included file only: every host that includes it (one "included:" line for them all) */
+      includedFor?: string[];
       handler: boolean;
       status: TaskStatus;
       result: TaskResult;
     }
+  /**
+   * include_tasks/include_role: the include task's own result for a host (what
+   * Ansible's json callback records under the include task, before any file
+   * is loaded); counted nowhere, and the text output shows nothing for it
+   */
+  | { type: 'include.result'; host: string; task: string; role?: string; module: string; result: TaskResult }
   | { type: 'host.retry'; host: string; task: string; retriesLeft: number; result: TaskResult }
   | { type: 'warning'; message: string; host?: string }
   | { type: 'play.end'; name: string }

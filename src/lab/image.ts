@@ -52,6 +52,14 @@ apt-get clean
 rm -rf /var/lib/apt/lists/* /var/log/*.log
 `;
 
+/**
+ * What real Ansible needs on a managed host (`lab up --python`): Python for
+ * its modules and python3-apt for `ansible.builtin.package`/`apt` on Debian
+ * (Ansible's apt module would otherwise try to install it, and the lab has no
+ * route to a mirror). hapb itself needs neither, so the default image has none.
+ */
+export const PYTHON_PACKAGES: readonly string[] = ['python3', 'python3-apt'];
+
 export interface ImageRecipe {
   suite: string;
   variant: string;
@@ -65,6 +73,11 @@ export const defaultRecipe: ImageRecipe = {
   packages: IMAGE_PACKAGES,
   postScript: IMAGE_POST_SCRIPT,
 };
+
+/** The recipe of a lab's image: the default one, or with Python for real Ansible (another hash, so another cached image). */
+export function labRecipe(opts: { python?: boolean } = {}): ImageRecipe {
+  return opts.python ? { ...defaultRecipe, packages: [...defaultRecipe.packages, ...PYTHON_PACKAGES] } : defaultRecipe;
+}
 
 /** Content hash of a recipe: the cache key. Package order does not matter. */
 export function recipeHash(recipe: ImageRecipe): string {

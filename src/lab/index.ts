@@ -17,3 +17,5 @@ export { DEFAULT_LAB, switchNs, machineNs } from './names.js';
 export { LabError } from './errors.js';
 export type { ConvergeFn, ConvergeRequest, Profile } from './types.js';
 export { PROFILES } from './types.js';
+export { ansibleConverge, ansibleArgv, closeAnsibleMasters, type AnsibleConvergeOptions } from './ansible-converge.js';
+export { labRecipe, PYTHON_PACKAGES } from './image.js';

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { ensureImage } from './image.js';
+import { ensureImage, labRecipe } from './image.js';
 import { readLabInventory, renderLabInventory, switchAddress, type LabSpec } from './inventory.js';
 import { mountOverlay, startMachine, waitRunning, writeIdentity, machineAlive } from './machine.js';
 import { checkLabName, DEFAULT_LAB, machineName, machineNs, switchNs, switchPort } from './names.js';
@@ -29,6 +29,8 @@ export interface UpOptions {
   inventory?: string;
   profile?: Profile;
   rebuild?: boolean;
+  /** machines with Python (python3, python3-apt), so real ansible-playbook can manage them: another cached image */
+  python?: boolean;
   /** the converge step; undefined or false: no converge (`--no-converge`) */
   converge?: ConvergeFn | false;
   playbook?: string;
@@ -85,7 +87,12 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
     await labDown(name);
   }
 
-  const image = await ensureImage({ rebuild: opts.rebuild ?? false, onProgress: progress, inUse: labsOnImage });
+  const image = await ensureImage({
+    rebuild: opts.rebuild ?? false,
+    recipe: labRecipe({ python: opts.python ?? false }),
+    onProgress: progress,
+    inUse: labsOnImage,
+  });
   const state = planLab(name, spec, opts.profile ?? 'hapb', { hash: image.hash, root: image.root });
   try {
     await mkdir(labDir(name), { recursive: true });

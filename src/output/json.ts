@@ -68,7 +68,10 @@ export function jsonCollector(): JsonCollector {
         play?.tasks.push({ task: { name, id: randomUUID(), path: e.pos ? `${e.pos.file}:${e.pos.line}` : '', duration: { start: now() } }, hosts: {} });
         break;
       }
-      case 'host.result': {
+      case 'host.result':
+      case 'include.result': {
+        // the "included: FILE" lines of the text output: the json callback records the include task's own result (include.result)
+        if (e.type === 'host.result' && e.included !== undefined) break;
         const play = plays.at(-1);
         const task = play?.tasks.at(-1);
         if (!play || !task) break;

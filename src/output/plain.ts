@@ -123,8 +123,9 @@ export function plainListener(opts: PlainOptions): EventListener {
         break;
       case 'host.result': {
         const r = e.result;
+        // one line per included file, for every host including it (Ansible's v2_playbook_on_include)
         if (e.included !== undefined) {
-          say(`included: ${e.included} for ${e.host}${'item' in r ? ` => (item=${itemLabel(r)})` : ''}`, 'skip');
+          if (e.includedFor) say(`included: ${e.included} for ${e.includedFor.join(', ')}${'item' in r ? ` => (item=${itemLabel(r)})` : ''}`, 'skip');
           break;
         }
         // delegate_to: Ansible shows "[host -> delegate]"

@@ -42,6 +42,22 @@ describe('hapb lab commands', () => {
     expect(help).toMatch(/Example:\n {2}(hapb|ssh) /);
   });
 
+  it('up --engine ansible needs --python (real Ansible needs Python on the machines), before anything is made', async () => {
+    const err = await program()
+      .parseAsync(['lab', 'up', '--name', 'nolab', '--engine', 'ansible'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LabError);
+    expect((err as LabError).message).toBe('--engine ansible needs machines with Python');
+    expect((err as LabError).exitCode).toBe(4);
+  });
+
+  it('--engine takes hapb or ansible only', async () => {
+    const err = await program()
+      .parseAsync(['lab', 'converge', '--name', 'nolab', '--engine', 'puppet'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect(String(err)).toMatch(/Allowed choices are hapb, ansible/);
+  });
+
   it('exec takes the command after -- with its own options, and names a missing lab', async () => {
     const err = await program()
       .parseAsync(['lab', 'exec', '--name', 'nolab', 'master', '--', 'ps', '-C', 'nginx'], { from: 'user' })

@@ -98,6 +98,33 @@ describe("Ansible's default callback text", () => {
     ]);
   });
 
+  it('one "included:" line per included file, naming every host that includes it (as ansible-playbook printed it)', () => {
+    const inc = (host: string, item: string, first: boolean): EngineEvent => ({
+      type: 'host.result',
+      host,
+      task: 'include in a loop',
+      module: 'include_tasks',
+      handler: false,
+      status: 'ok',
+      included: '/p/write.yml',
+      ...(first ? { includedFor: ['h1', 'h2'] } : {}),
+      result: newResult({ include: 'write.yml', include_args: {}, item }),
+    });
+    const text = capture([
+      { type: 'task.start', name: 'include in a loop', handler: false, hosts: ['h1', 'h2'] },
+      { type: 'include.result', host: 'h1', task: 'include in a loop', module: 'include_tasks', result: newResult({ msg: 'All items completed' }) },
+      { type: 'include.result', host: 'h2', task: 'include in a loop', module: 'include_tasks', result: newResult({ msg: 'All items completed' }) },
+      inc('h1', 'a', true),
+      inc('h2', 'a', false),
+      inc('h1', 'b', true),
+      inc('h2', 'b', false),
+    ]);
+    expect(text.split('\n').filter((l) => l && !l.startsWith('TASK'))).toEqual([
+      'included: /p/write.yml for h1, h2 => (item=a)',
+      'included: /p/write.yml for h1, h2 => (item=b)',
+    ]);
+  });
+
   it('-vv: the PLAYBOOK banner, the play count and each task path', () => {
     const text = capture(
       [
@@ -129,5 +156,24 @@ describe("-o json: the json callback's document", () => {
     expect(doc.plays[0]!.tasks[0]!.task.name).toBe('app : cfg');
     expect(doc.plays[0]!.tasks[0]!.hosts.h1).toEqual({ action: 'template', changed: false, skip_reason: 'Conditional result was False', skipped: true });
     expect(doc.stats).toEqual({ h1: { changed: 0, failures: 0, ignored: 0, ok: 0, rescued: 0, skipped: 1, unreachable: 0 } });
+  });
+  it("an include's results go under the include task, before the included tasks (the json callback records under the last task started)", () => {
+    const c = jsonCollector();
+    const events: EngineEvent[] = [
+      { type: 'play.start', name: 'p', hosts: ['h1', 'h2'] },
+      { type: 'task.start', name: 'dynamic include', handler: false, hosts: ['h1', 'h2'] },
+      ...['h1', 'h2'].map((h): EngineEvent => ({ type: 'include.result', host: h, task: 'dynamic include', module: 'include_tasks', result: newResult({ include: `${h}.yml`, include_args: {} }) })),
+      // the "included:" lines of the text output are not results of the json callback
+      ...['h1', 'h2'].map((h): EngineEvent => ({ type: 'host.result', host: h, task: 'dynamic include', module: 'include_tasks', handler: false, status: 'ok', included: `/p/${h}.yml`, result: newResult({ include: `${h}.yml` }) })),
+      { type: 'task.start', name: 'h1 file', handler: false, hosts: ['h1'] },
+      { type: 'host.result', host: 'h1', task: 'h1 file', module: 'copy', handler: false, status: 'changed', result: newResult({ changed: true }) },
+    ];
+    for (const e of events) c.listener(e);
+    const tasks = c.document().plays[0]!.tasks;
+    expect(tasks.map((t) => [t.task.name, Object.keys(t.hosts)])).toEqual([
+      ['dynamic include', ['h1', 'h2']],
+      ['h1 file', ['h1']],
+    ]);
+    expect(tasks[0]!.hosts.h2).toEqual({ action: 'include_tasks', changed: false, include: 'h2.yml', include_args: {} });
   });
 });
