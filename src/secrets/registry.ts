@@ -121,6 +121,14 @@ function stripStatus(r: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) {
     if (STATUS_KEYS.has(k) || FILE_KEYS.has(k)) continue;
+    if (k === 'invocation' && v !== null && typeof v === 'object') {
+      // the arguments as given: the content is learnt, where the file went and how is not
+      const args = (v as { module_args?: unknown }).module_args;
+      if (args !== null && typeof args === 'object') {
+        out[k] = { module_args: Object.fromEntries(Object.entries(args).filter(([a]) => !FILE_KEYS.has(a) && a !== 'src')) };
+        continue;
+      }
+    }
     out[k] = k === 'results' && Array.isArray(v) ? v.map((x) => (isResult(x) ? stripStatus(x) : x)) : v;
   }
   return out;
