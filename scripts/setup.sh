@@ -14,7 +14,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd systemd-container librsvg2-bin
-      debootstrap iproute2 sudo curl procps psmisc ca-certificates openssl chromium
+      debootstrap iproute2 sudo curl procps psmisc ca-certificates openssl chromium libnginx-mod-stream
       ansible-core ansible ansible-lint python3-netaddr python3-passlib)
 
 missing=()

@@ -8,7 +8,8 @@
  *  - the nginx.conf hapb renders with HTTPS passes `nginx -t` with those files
  *    (private mount namespace: /etc/nginx is a copy), in every variant
  *    (redirect, HSTS, stapling, no tickets), and a key of another certificate
- *    fails it: nothing goes live that nginx would refuse.
+ *    fails it: nothing goes live that nginx would refuse; the stream block
+ *    option (TCP services) passes it too.
  */
 import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -195,6 +196,21 @@ describe.skipIf(!ready)('role nginx_director: the HTTPS nginx.conf passes nginx 
     const r = await nginxT({ nginx_director_tls_ocsp_stapling: 'always' });
     expect(r.out).toContain('"ssl_stapling" ignored, no OCSP responder URL in the certificate');
     expect(r.code).toBe(0);
+  });
+
+  it('a stream block (TCP services, Debian\'s libnginx-mod-stream) beside HTTPS passes nginx -t', { timeout: 60_000 }, async () => {
+    const streams = [
+      { name: 'pg', port: 5432, backend_port: 5432 },
+      { name: 'redis', port: 6379, backend_port: 6380, balance: 'least_conn', connect_timeout: '2s', timeout: '1h' },
+    ];
+    const r = await nginxT({ nginx_director_streams: streams });
+    expect(r.out).toBe('');
+    expect(r.code).toBe(0);
+    const conf = (await renderPlaybook({ playbook, inventory: loadInventory(join(repoRoot, 'inventory', 'seed.yml')), extraVars: { nginx_director_streams: streams } }))
+      .find((f) => f.host === 'master' && f.dest === '/etc/nginx/nginx.conf')?.content ?? '';
+    expect(conf).toContain('load_module /usr/lib/nginx/modules/ngx_stream_module.so;');
+    expect(conf).toMatch(/upstream redis \{\n\s+least_conn;\n\s+server 192\.168\.0\.42:6380 max_fails=1 fail_timeout=5s; {2}# web1/);
+    expect(conf).toMatch(/listen 5432;\n\s+proxy_pass pg;/);
   });
 
   it('a key of another certificate fails nginx -t', { timeout: 60_000 }, async () => {
