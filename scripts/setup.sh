@@ -8,12 +8,13 @@
 #    python3-netaddr, python3-passlib): the conformance tests run it beside hapb
 #    (Ansible's password_hash uses passlib when installed: 656,000 sha512 rounds
 #    by default instead of crypt's 5,000, which the conformance cases compare).
+#    chromium: a test opens the drill's report.html in it, headless.
 #  - npm ci and the TypeScript build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(nginx-light keepalived nftables openssh-server openssh-client systemd systemd-container librsvg2-bin
-      debootstrap iproute2 sudo curl procps psmisc ca-certificates
+      debootstrap iproute2 sudo curl procps psmisc ca-certificates openssl chromium libnginx-mod-stream
       ansible-core ansible ansible-lint python3-netaddr python3-passlib)
 
 missing=()

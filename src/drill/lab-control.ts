@@ -28,10 +28,12 @@ export interface LabTopology {
   client: string;
   /** the virtual IP clients use */
   vip: string;
-  /** the URL the load generator fetches (http://VIP/) */
+  /** the URL the load generator fetches (http://VIP/, or https://VIP/ with --https) */
   url: string;
   /** active-active: every VIP (`vip` first), each with its preferred director */
   vips?: { vip: string; url: string; preferred: string }[];
+  /** HTTPS: the CA file the load generator trusts (the lab's) */
+  ca?: string;
 }
 
 export interface LabControl {

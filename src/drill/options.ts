@@ -11,6 +11,8 @@ export interface DrillOptions {
   json: boolean;
   reportDir?: string;
   mode: DrillMode;
+  /** every scenario over TLS to https://VIP/ */
+  https: boolean;
 }
 
 export interface RawDrillOptions {
@@ -22,6 +24,7 @@ export interface RawDrillOptions {
   output?: string;
   report?: string;
   carryOver?: boolean;
+  https?: boolean;
 }
 
 function bad(msg: string, hint?: string): HapbError {
@@ -58,6 +61,7 @@ export function parseDrillOptions(raw: RawDrillOptions): DrillOptions {
     keepalive,
     json: raw.output === 'json',
     mode: raw.carryOver === true ? 'carry-over' : 'healthy-start',
+    https: raw.https === true,
   };
   if (raw.report !== undefined) out.reportDir = raw.report;
   return out;

@@ -1,5 +1,6 @@
 /** Counts and percentiles of a record set. */
-import type { LoadSummary, OutcomeKind, RequestRecord } from './types.js';
+import { isTlsCode } from './loadgen/classify.js';
+import type { LoadSummary, OutcomeKind, RequestRecord, TlsSummary } from './types.js';
 
 /** nearest-rank percentile of sorted numbers; 0 for none */
 export function percentile(sorted: number[], p: number): number {
@@ -44,7 +45,11 @@ export function summarize(records: RequestRecord[]): LoadSummary {
   let synRetransmitDelayed = 0;
   let over250ms = 0;
   const lat: number[] = [];
+  const tls: TlsSummary = { handshakes: 0, resumed: 0, failures: 0 };
   for (const r of records) {
+    if (r.tls !== undefined) tls.handshakes++;
+    if (r.tls === 'resumed') tls.resumed++;
+    if (r.kind !== 'ok' && isTlsCode(r.code)) tls.failures++;
     byKind[r.kind] = (byKind[r.kind] ?? 0) + 1;
     if (r.kind === 'ok') ok++;
     if (r.retriedAfter !== undefined) retries++;
@@ -72,7 +77,13 @@ export function summarize(records: RequestRecord[]): LoadSummary {
     maxStartLag: Math.round(maxStartLag * 100) / 100,
     synRetransmitDelayed,
     over250ms,
+    ...(tls.handshakes + tls.failures > 0 ? { tls } : {}),
   };
+}
+
+/** "200 handshakes, 199 resumed, 0 TLS failures" */
+export function describeTls(t: TlsSummary): string {
+  return `${t.handshakes} handshakes, ${t.resumed} resumed, ${t.failures} TLS failures`;
 }
 
 /** "3 refused, 1 reset" (failures only), or "none" */

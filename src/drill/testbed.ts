@@ -20,6 +20,14 @@ export function sh(argv: string[]): string {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** HTTPS for the testbed's nginx: certificate, key, session ticket key files (the first encrypts) */
+export interface TestbedTls {
+  cert: string;
+  key: string;
+  ticketKeys: string[];
+  port?: number;
+}
+
 export class Testbed {
   readonly nsClient: string;
   readonly nsServer: string;
@@ -71,9 +79,45 @@ export class Testbed {
     }
   }
 
-  /** nginx answering `hello from <backend>` with an X-Backend header */
-  async startNginx(backend = 'web1'): Promise<void> {
+  /** https://<server>:<port>/ (see startNginx's `tls`) */
+  httpsUrl(port = 443): string {
+    return `https://${this.serverAddr}:${port}/`;
+  }
+
+  /**
+   * nginx answering `hello from <backend>` with an X-Backend header, on port 80
+   * and, with `tls`, over HTTPS on `tls.port` (443) with the given certificate,
+   * key and session ticket key files (the first encrypts).
+   */
+  async startNginx(backend = 'web1', tls?: TestbedTls): Promise<void> {
+    const conf = this.writeNginxConf(backend, tls);
+    // ip netns exec execs nginx in place: the child's PID is nginx's master
+    this.nginx = start(['ip', 'netns', 'exec', this.nsServer, 'nginx', '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
+    for (let i = 0; i < 100; i++) {
+      if (this.inServer(['ss', '-ltnH', 'sport = :80']).includes(':80')) return;
+      await sleep(50);
+    }
+    throw new Error('nginx did not listen');
+  }
+
+  /** a new configuration for the running nginx (SIGHUP to its master): new connections get it */
+  async reloadNginx(backend = 'web1', tls?: TestbedTls): Promise<void> {
+    const pid = this.nginx?.pid;
+    if (pid === undefined) throw new Error('nginx is not running');
+    this.writeNginxConf(backend, tls);
+    process.kill(pid, 'SIGHUP');
+    await sleep(300);
+  }
+
+  private writeNginxConf(backend: string, tls: TestbedTls | undefined): string {
     const t = this.tmp;
+    const tlsServer = tls
+      ? [
+          `  server { listen ${this.serverAddr}:${tls.port ?? 443} ssl backlog=4096; ssl_certificate ${tls.cert}; ssl_certificate_key ${tls.key};`,
+          `    ssl_protocols TLSv1.2 TLSv1.3; ssl_session_tickets on; ${tls.ticketKeys.map((k) => `ssl_session_ticket_key ${k};`).join(' ')}`,
+          `    location / { add_header X-Backend ${backend}; return 200 "hello from ${backend}\\n"; } }`,
+        ]
+      : [];
     const conf = join(t, 'nginx.conf');
     writeFileSync(
       conf,
@@ -87,17 +131,12 @@ export class Testbed {
         `  client_body_temp_path ${t}/body; proxy_temp_path ${t}/proxy; fastcgi_temp_path ${t}/fcgi;`,
         `  uwsgi_temp_path ${t}/uwsgi; scgi_temp_path ${t}/scgi;`,
         `  server { listen ${this.serverAddr}:80 backlog=4096; location / { add_header X-Backend ${backend}; return 200 "hello from ${backend}\\n"; } }`,
+        ...tlsServer,
         '}',
         '',
       ].join('\n'),
     );
-    // ip netns exec execs nginx in place: the child's PID is nginx's master
-    this.nginx = start(['ip', 'netns', 'exec', this.nsServer, 'nginx', '-c', conf, '-g', 'daemon off;'], { stdio: 'ignore' });
-    for (let i = 0; i < 100; i++) {
-      if (this.inServer(['ss', '-ltnH', 'sport = :80']).includes(':80')) return;
-      await sleep(50);
-    }
-    throw new Error('nginx did not listen');
+    return conf;
   }
 
   /** SIGTERM to our nginx master by PID; resolves once it has exited */

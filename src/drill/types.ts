@@ -43,6 +43,12 @@ export interface RequestRecord {
   /** when its request head was written to that connection (ms since t0) */
   sent?: number;
   /**
+   * HTTPS: the connection was made for this request and its TLS handshake was
+   * `full` or `resumed` (a session ticket or id accepted); absent when the
+   * request went on a connection made earlier (keep-alive) or none was made
+   */
+  tls?: 'full' | 'resumed';
+  /**
    * set by the drill on a failed request whose connection lived on this host
    * when its connection state died there (nginx killed, power lost, link cut):
    * the request was already inside the dying director; see `lostWithDeath`
@@ -109,6 +115,18 @@ export interface LoadOptions {
   count?: number;
   /** N persistent connections instead of a new connection per request; 0 = off */
   keepalive: number;
+  /** HTTPS: a PEM file of the CA to trust (the lab's CA) instead of the system's */
+  ca?: string;
+}
+
+/** HTTPS counts of a record set */
+export interface TlsSummary {
+  /** TLS handshakes (one per new connection) */
+  handshakes: number;
+  /** of them, resumed sessions (ticket or session id accepted) */
+  resumed: number;
+  /** requests that failed in TLS: handshake, certificate, protocol (kind `other`, code ERR_TLS_*, ERR_SSL_*, a certificate error) */
+  failures: number;
 }
 
 export interface LoadSummary {
@@ -142,6 +160,8 @@ export interface LoadSummary {
   synRetransmitDelayed: number;
   /** requests slower than 250 ms (failed ones included) */
   over250ms: number;
+  /** HTTPS only: handshakes, resumed sessions, TLS failures */
+  tls?: TlsSummary;
 }
 
 /**

@@ -16,6 +16,8 @@ export const HOST_TOOLS: Readonly<Record<string, string>> = {
   nsenter: 'util-linux',
   mount: 'mount',
   'ssh-keygen': 'openssh-client',
+  // the lab's CA and VIP certificate; role nginx_director's ticket keys
+  openssl: 'openssl',
   debootstrap: 'debootstrap',
   chroot: 'coreutils',
   // the tests' stand-ins and the drill's load testbed run these on the box itself
@@ -26,7 +28,7 @@ export const HOST_TOOLS: Readonly<Record<string, string>> = {
 };
 
 /** what `lab up` runs: every machine, its network, its keys, partitions */
-export const LAB_TOOLS = ['systemd-nspawn', 'ip', 'nft', 'nsenter', 'mount', 'ssh-keygen'] as const;
+export const LAB_TOOLS = ['systemd-nspawn', 'ip', 'nft', 'nsenter', 'mount', 'ssh-keygen', 'openssl'] as const;
 /** what building the machine image runs (only when it is not cached) */
 export const IMAGE_TOOLS = ['debootstrap', 'chroot'] as const;
 

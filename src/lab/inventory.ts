@@ -156,6 +156,8 @@ export interface ConnectionVarsFor {
   keyFile: string;
   knownHosts: string;
   proxyCommand: (host: LabHostSpec) => string;
+  /** variables for group `all` (the lab's HTTPS files), unless the inventory sets them there already */
+  allVars?: Record<string, unknown>;
 }
 
 /**
@@ -188,5 +190,13 @@ export function renderLabInventory(text: string, spec: LabSpec, conn: Connection
     if (isMap(children)) for (const pair of (children as YAMLMap).items) visit(pair.value);
   };
   if (isMap(doc.contents)) for (const pair of (doc.contents as YAMLMap).items) visit(pair.value);
+  if (conn.allVars && isMap(doc.contents)) {
+    const top = doc.contents as YAMLMap;
+    if (!isMap(top.get('all'))) top.set('all', doc.createNode({}));
+    const all = top.get('all') as YAMLMap;
+    if (!isMap(all.get('vars'))) all.set('vars', doc.createNode({}));
+    const vars = all.get('vars') as YAMLMap;
+    for (const [k, v] of Object.entries(conn.allVars)) if (!vars.has(k)) vars.set(k, v);
+  }
   return doc.toString({ lineWidth: 0 });
 }

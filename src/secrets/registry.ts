@@ -105,6 +105,12 @@ export class SecretRegistry {
 }
 
 const STATUS_KEYS = new Set(['changed', 'failed', 'skipped', 'unreachable', 'ignored', 'rc', 'start', 'end', 'delta', 'ansible_loop_var', 'skip_reason', 'false_condition']);
+/**
+ * Where a file module put a file and how: a no_log copy of a private key
+ * hides its content, not its path (else every later mention of
+ * /etc/nginx/tls/... would read ********).
+ */
+const FILE_KEYS = new Set(['dest', 'path', 'owner', 'group', 'mode', 'state', 'uid', 'gid', 'size', 'checksum', 'md5sum', 'backup_file']);
 
 function isResult(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && typeof (v as Record<string, unknown>).changed === 'boolean' && typeof (v as Record<string, unknown>).failed === 'boolean';
@@ -114,7 +120,15 @@ function isResult(v: unknown): v is Record<string, unknown> {
 function stripStatus(r: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(r)) {
-    if (STATUS_KEYS.has(k)) continue;
+    if (STATUS_KEYS.has(k) || FILE_KEYS.has(k)) continue;
+    if (k === 'invocation' && v !== null && typeof v === 'object') {
+      // the arguments as given: the content is learnt, where the file went and how is not
+      const args = (v as { module_args?: unknown }).module_args;
+      if (args !== null && typeof args === 'object') {
+        out[k] = { module_args: Object.fromEntries(Object.entries(args).filter(([a]) => !FILE_KEYS.has(a) && a !== 'src')) };
+        continue;
+      }
+    }
     out[k] = k === 'results' && Array.isArray(v) ? v.map((x) => (isResult(x) ? stripStatus(x) : x)) : v;
   }
   return out;

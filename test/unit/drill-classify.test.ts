@@ -95,3 +95,22 @@ describe('load generator protocol and arguments', () => {
     expect(parseLoadLine('{broken')).toBeUndefined();
   });
 });
+
+describe('TLS failures and handshakes', () => {
+  it('TLS codes are told apart; the summary counts handshakes, resumed sessions and TLS failures', async () => {
+    const { isTlsCode } = await import('../../src/drill/loadgen/classify.js');
+    const { summarize } = await import('../../src/drill/summary.js');
+    expect(['ERR_TLS_CERT_ALTNAME_INVALID', 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'ERR_SSL_WRONG_VERSION_NUMBER', 'EPROTO'].every(isTlsCode)).toBe(true);
+    expect(['ECONNRESET', 'ECONNREFUSED', 'HAPB_TIMEOUT', undefined].some(isTlsCode)).toBe(false);
+    const base = { scheduled: 0, started: 0, latency: 1 };
+    const s = summarize([
+      { ...base, seq: 0, kind: 'ok', tls: 'full' },
+      { ...base, seq: 1, kind: 'ok', tls: 'resumed' },
+      { ...base, seq: 2, kind: 'ok' },
+      { ...base, seq: 3, kind: 'other', code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' },
+      { ...base, seq: 4, kind: 'reset', code: 'ECONNRESET' },
+    ]);
+    expect(s.tls).toEqual({ handshakes: 2, resumed: 1, failures: 1 });
+    expect(summarize([{ ...base, seq: 0, kind: 'ok' }]).tls).toBeUndefined();
+  });
+});

@@ -60,7 +60,7 @@ describe('hapb drill', () => {
     expect(report.results.map((r) => r.scenario)).toEqual(['baseline']);
     expect(report.results[0]?.records.length).toBeGreaterThan(100);
     expect(lab.log).toEqual(['profile hapb']);
-    for (const f of ['report.md', 'report.json', 'baseline.hapb.svg']) expect(existsSync(join(tmp, 'r', f))).toBe(true);
+    for (const f of ['report.md', 'report.json', 'report.html', 'baseline.hapb.svg']) expect(existsSync(join(tmp, 'r', f))).toBe(true);
   }, 20_000);
 
   it('healthy-start by default (findings checked), --carry-over on request; the report says which', async () => {

@@ -116,4 +116,14 @@ describe('renderLabInventory', () => {
     // the round trip is an inventory the lab itself accepts, with the same hosts
     expect(parseLabInventory(out, 'lab.yml').hosts.map((h) => h.name)).toEqual(spec.hosts.map((h) => h.name));
   });
+
+  it('adds the lab\'s variables to all.vars, leaving those the inventory sets', () => {
+    const spec = parseLabInventory(seed, 's.yml');
+    const conn = { user: 'root', keyFile: '/k/id', knownHosts: '/k/kh', proxyCommand: (): string => 'p' };
+    const out = renderLabInventory(seed, spec, { ...conn, allVars: { nginx_director_tls: true, vip: 'not this', nginx_director_tls_cert_file: '/lab/tls/vip.crt' } });
+    const doc = parse(out) as { all: { vars: Record<string, unknown> } };
+    expect(doc.all.vars).toMatchObject({ vip: '192.168.0.150', nginx_director_tls: true, nginx_director_tls_cert_file: '/lab/tls/vip.crt' });
+    const bare = parse(renderLabInventory('all:\n  hosts:\n    a:\n      ansible_host: 10.0.0.1\n', parseLabInventory('all:\n  hosts:\n    a:\n      ansible_host: 10.0.0.1\n', 'b.yml'), { ...conn, allVars: { x_tls: true } })) as { all: { vars: Record<string, unknown> } };
+    expect(bare.all.vars).toEqual({ x_tls: true });
+  });
 });

@@ -18,6 +18,17 @@ describe('SecretRegistry', () => {
     expect(reg.mask('later: the-hidden-output')).toBe(`later: ${MASK}`);
   });
 
+  it('a no_log file result keeps its path, owner and mode out of the secrets (its content is hidden)', () => {
+    const reg = new SecretRegistry();
+    const r = newResult({
+      changed: true, dest: '/etc/nginx/tls/vip-0123.key', owner: 'root', mode: '0600', checksum: 'abcdef0123', diff: [], msg: 'a-hidden-message',
+      invocation: { module_args: { content: 'the-private-key', dest: '/etc/nginx/tls/vip-0123.key', owner: 'root', mode: '0600', src: '/ctl/ticket.0.key' } },
+    });
+    reg.forOutput(r, {}, true);
+    expect(reg.mask('wrote /etc/nginx/tls/vip-0123.key as root 0600 abcdef0123')).toBe('wrote /etc/nginx/tls/vip-0123.key as root 0600 abcdef0123');
+    expect(reg.mask('a-hidden-message the-private-key /ctl/ticket.0.key')).toBe(`${MASK} ${MASK} /ctl/ticket.0.key`);
+  });
+
   it('never learns short numbers or the status fields of a registered result', () => {
     const reg = new SecretRegistry();
     const registered = newResult({ rc: 0, stdout: 'registered-secret', delta: '0:00:00.01', start: '2026-12-06 06:00:00.000' });

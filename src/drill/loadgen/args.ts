@@ -28,6 +28,7 @@ export function parseLoadgenArgs(argv: string[]): LoadgenArgs {
       'duration-ms': { type: 'string' },
       count: { type: 'string' },
       keepalive: { type: 'string' },
+      ca: { type: 'string' },
       'watch-stdin': { type: 'boolean' },
     },
     strict: true,
@@ -52,6 +53,7 @@ export function parseLoadgenArgs(argv: string[]): LoadgenArgs {
     keepalive: Math.floor(positive('keepalive', values.keepalive, 0, true)),
     watchStdin: values['watch-stdin'] ?? false,
   };
+  if (values.ca !== undefined) out.ca = values.ca;
   if (values.count !== undefined) out.count = Math.floor(positive('count', values.count, 1));
   return out;
 }

@@ -35,6 +35,27 @@ export function classifyCode(code: string): OutcomeKind {
   return 'other';
 }
 
+/** certificate and handshake errors of node's TLS (OpenSSL's verify codes, ERR_TLS_*, ERR_SSL_*) */
+const tlsCodes = new Set([
+  'EPROTO',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'HOSTNAME_MISMATCH',
+]);
+
+/** a failure of TLS itself (reported as kind `other` with its code, and counted in the TLS summary) */
+export function isTlsCode(code: string | undefined): boolean {
+  return code !== undefined && (tlsCodes.has(code) || code.startsWith('ERR_TLS_') || code.startsWith('ERR_SSL_'));
+}
+
 /** 2xx and 3xx answers are successes; any other status is a failed request. */
 export function classifyStatus(status: number): OutcomeKind {
   return status >= 200 && status < 400 ? 'ok' : 'http';

@@ -5,9 +5,16 @@
  * - keep-alive: N persistent connections like a browser; a request whose REUSED
  *   connection dies before any response byte is sent again once on a fresh
  *   connection (RFC 9112 §9.3.1), and the record says so.
+ * Over HTTPS every new connection offers the session of the last one (one
+ * session per client, as a browser keeps one per origin): a server that
+ * accepts it resumes, and the record says whether the handshake was full or
+ * resumed.
  */
 import diagnostics from 'node:diagnostics_channel';
-import { Agent, Client, request, type Dispatcher } from 'undici';
+import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import tls, { type TLSSocket } from 'node:tls';
+import { Agent, Client, errors, request, type buildConnector, type Dispatcher } from 'undici';
 import type { RequestRecord } from '../types.js';
 import { backendFrom } from './backend.js';
 import { classifyCode, classifyStatus, errorCode, isRetryableOnReuse } from './classify.js';
@@ -17,6 +24,45 @@ export interface ClientOptions {
   timeoutMs: number;
   /** number of persistent connections; 0 = a new connection per request */
   keepalive: number;
+  /** HTTPS: PEM file of the CA to trust */
+  ca?: string;
+}
+
+/**
+ * The HTTPS connector: node's tls.connect offering the last session any
+ * connection of this client received (undici's own connector keeps sessions by
+ * WeakRef, and learns them only after the handshake it reports). A TLS 1.3
+ * ticket arrives after the handshake, so the listener is set before it.
+ */
+export function resumingConnector(opts: { ca?: string | undefined; timeoutMs: number }): buildConnector.connector {
+  const ca = opts.ca !== undefined ? readFileSync(opts.ca) : undefined;
+  let latest: Buffer | undefined;
+  return (options, callback) => {
+    const socket = tls.connect({
+      host: options.hostname,
+      port: Number(options.port) || 443,
+      ...(isIP(options.hostname) ? {} : { servername: options.servername ?? options.hostname }),
+      ...(ca ? { ca } : {}),
+      ...(latest ? { session: latest } : {}),
+      ALPNProtocols: ['http/1.1'],
+    });
+    socket.setNoDelay(true);
+    socket.on('session', (s: Buffer) => (latest = s));
+    let done = false;
+    const finish = (err: Error | undefined): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      socket.off('error', finish);
+      if (err) {
+        socket.destroy();
+        callback(err, null);
+      } else callback(null, socket);
+    };
+    const timer = setTimeout(() => finish(new errors.ConnectTimeoutError(`connect to ${options.hostname} timed out`)), opts.timeoutMs);
+    socket.once('secureConnect', () => finish(undefined));
+    socket.once('error', finish);
+  };
 }
 
 export interface HttpClient {
@@ -43,25 +89,38 @@ const seqPattern = new RegExp(`^${seqHeader}: (\\d+)\r?$`, 'im');
  * `undici:client:sendHeaders`). Times are performance.now(). A request sent
  * twice (keep-alive retry) keeps its last sending.
  */
+export interface ConnectionUse {
+  connected?: number;
+  sent: number;
+  /** the request was the first on a TLS connection: its handshake */
+  tls?: 'full' | 'resumed';
+}
+
 export interface ConnectionTracker {
-  of(seq: number): { connected?: number; sent: number } | undefined;
+  of(seq: number): ConnectionUse | undefined;
   close(): void;
 }
 
 export function trackConnections(): ConnectionTracker {
-  const connectedAt = new WeakMap<object, number>();
-  const bySeq = new Map<number, { connected?: number; sent: number }>();
+  const connectedAt = new WeakMap<object, { t: number; tls?: 'full' | 'resumed' }>();
+  const used = new WeakSet<object>();
+  const bySeq = new Map<number, ConnectionUse>();
   const onConnected = (msg: unknown): void => {
     const socket = (msg as { socket?: unknown }).socket;
-    if (socket !== null && typeof socket === 'object') connectedAt.set(socket, performance.now());
+    if (socket === null || typeof socket !== 'object') return;
+    const tlsSocket = 'isSessionReused' in socket ? (socket as TLSSocket) : undefined;
+    connectedAt.set(socket, { t: performance.now(), ...(tlsSocket ? { tls: tlsSocket.isSessionReused() ? 'resumed' : 'full' } : {}) });
   };
   const onSend = (msg: unknown): void => {
     const { headers, socket } = msg as { headers?: unknown; socket?: unknown };
     if (typeof headers !== 'string') return;
     const m = seqPattern.exec(headers);
     if (!m) return;
-    const connected = socket !== null && typeof socket === 'object' ? connectedAt.get(socket) : undefined;
-    bySeq.set(Number(m[1]), { sent: performance.now(), ...(connected !== undefined ? { connected } : {}) });
+    const sock = socket !== null && typeof socket === 'object' ? socket : undefined;
+    const c = sock ? connectedAt.get(sock) : undefined;
+    const first = sock !== undefined && !used.has(sock);
+    if (sock) used.add(sock);
+    bySeq.set(Number(m[1]), { sent: performance.now(), ...(c ? { connected: c.t } : {}), ...(first && c?.tls ? { tls: c.tls } : {}) });
   };
   diagnostics.subscribe('undici:client:connected', onConnected);
   diagnostics.subscribe('undici:client:sendHeaders', onSend);
@@ -104,11 +163,13 @@ interface Conn {
 export function createClient(opts: ClientOptions): HttpClient {
   const origin = new URL(opts.url).origin;
   const timeouts = { headersTimeout: opts.timeoutMs, bodyTimeout: opts.timeoutMs, connectTimeout: opts.timeoutMs };
-  const fresh = opts.keepalive > 0 ? undefined : new Agent({ ...timeouts, pipelining: 0 });
+  const https = new URL(opts.url).protocol === 'https:';
+  const connect = https ? { connect: resumingConnector({ ca: opts.ca, timeoutMs: opts.timeoutMs }) } : {};
+  const fresh = opts.keepalive > 0 ? undefined : new Agent({ ...timeouts, ...connect, pipelining: 0 });
   const conns: Conn[] = [];
   const tracker = trackConnections();
   for (let i = 0; i < opts.keepalive; i++) {
-    const client = new Client(origin, { ...timeouts, pipelining: 1, keepAliveTimeout: 60_000 });
+    const client = new Client(origin, { ...timeouts, ...connect, pipelining: 1, keepAliveTimeout: 60_000 });
     const conn: Conn = { client, connected: false, done: 0, inFlight: 0 };
     client.on('connect', () => {
       conn.connected = true;
@@ -194,6 +255,7 @@ export function createClient(opts: ClientOptions): HttpClient {
     if (conn) {
       rec.sent = round(conn.sent - t0);
       if (conn.connected !== undefined) rec.connected = round(conn.connected - t0);
+      if (conn.tls !== undefined) rec.tls = conn.tls;
     }
     return rec;
   };

@@ -35,6 +35,7 @@ export function loadArgs(opts: LoadOptions, extra: { watchStdin?: boolean } = {}
     '--keepalive', String(opts.keepalive),
   ];
   if (opts.count !== undefined) args.push('--count', String(opts.count));
+  if (opts.ca !== undefined) args.push('--ca', opts.ca);
   if (extra.watchStdin) args.push('--watch-stdin');
   return args;
 }

@@ -72,6 +72,9 @@ export function summaryTable(report: DrillReport): string {
       lines.push(`  ${r.scenario} (${r.profile}): ${v.description}: ${v.actual}, wanted ${v.target}${v.informational ? ' (informational)' : ''}`);
     }
     for (const f of r.findings ?? []) lines.push(`  ${r.scenario} (${r.profile}): left behind: ${findingLine(f)}`);
+    // HTTPS: what TLS did, passed or not
+    const tls = r.verdicts.filter((v) => v.pass && v.id.startsWith('tls-')).map((v) => `${v.id === 'tls-handshakes' ? 'TLS' : v.description}: ${v.actual}`);
+    if (tls.length) lines.push(`  ${r.scenario} (${r.profile}): ${tls.join('; ')}`);
   }
   lines.push(report.pass ? 'drill: PASS' : 'drill: FAIL');
   return lines.join('\n') + '\n';

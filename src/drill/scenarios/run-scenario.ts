@@ -10,6 +10,7 @@ import { markLostWithDeath } from '../deaths.js';
 import type { Death, LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
 import { watchVip } from '../vip-watcher.js';
 import { perVipVerdicts, primaryEvents } from '../per-vip.js';
+import { tlsVerdicts } from '../https.js';
 import type { DrillState, Scenario, ScenarioContext } from './types.js';
 
 export interface RunOptions {
@@ -80,6 +81,7 @@ export async function runScenario(
     timeoutMs: opts.timeoutMs,
     durationMs: scenario.durationMs,
     keepalive: opts.keepalive,
+    ...(lab.topology.ca !== undefined ? { ca: lab.topology.ca } : {}),
   };
   const base = {
     scenario: scenario.name,
@@ -127,7 +129,7 @@ export async function runScenario(
     markLostWithDeath(records, events, deaths);
     // the scenario judges the first VIP's moves (the VIP its faults aim at); every VIP is judged apart too
     const own = scenario.verdicts({ records, events: primaryEvents(events, lab.topology), windows, facts, durationMs, lab });
-    const verdicts = [...own, ...perVipVerdicts(records, events, durationMs, lab.topology, own)];
+    const verdicts = [...own, ...perVipVerdicts(records, events, durationMs, lab.topology, own), ...tlsVerdicts(records, primaryEvents(events, lab.topology), load.url.startsWith('https:'))];
     const result: ScenarioResult = {
       ...base,
       durationMs,
