@@ -124,7 +124,9 @@ export function parseNginxConfig(text: string): NginxConfigFacts {
       const block = stack[stack.length - 1];
       const [name, ...args] = stmt;
       if (name === 'server' && block?.[0] === 'upstream' && args[0] && !args[0].startsWith('unix:')) {
-        upstreams.push(upstreamServer(block[1] ?? '', args[0], args.slice(1)));
+        const server = upstreamServer(block[1] ?? '', args[0], args.slice(1));
+        // a server listed again (profile hapb's "last resort" backup entries) is one backend: the first entry says how it is used
+        if (!upstreams.some((u) => u.upstream === server.upstream && u.address === server.address && u.port === server.port)) upstreams.push(server);
       } else if (name === 'ssl_certificate' && args[0] && !args[0].includes('$') && !args[0].startsWith('data:')) {
         certificates.add(args[0]);
       }

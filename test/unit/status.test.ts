@@ -83,6 +83,9 @@ describe('status parsers', () => {
       { upstream: 'web', address: 'fd00::44', port: 80, maxFails: 0, failTimeout: 10, backup: false, down: false },
     ]);
     expect(c.certificates).toEqual(['/etc/ssl/hapb/vip.crt']);
+    // profile hapb lists every backend again as a never-failed backup ("last resort"): one backend each, as first listed
+    const lastResort = parseNginxConfig('http {\n upstream web {\n  server 192.168.0.51:80 max_fails=1 fail_timeout=5s;\n  server 192.168.0.52:80 max_fails=1 fail_timeout=5s;\n  server 192.168.0.51:80 max_fails=0 backup;\n  server 192.168.0.52:80 max_fails=0 backup;\n }\n}\n');
+    expect(lastResort.upstreams.map((u) => [u.address, u.maxFails, u.backup])).toEqual([['192.168.0.51', 1, false], ['192.168.0.52', 1, false]]);
     expect([nginxSeconds('500ms'), nginxSeconds('30'), nginxSeconds('2h')]).toEqual([0.5, 30, 7200]);
   });
 
