@@ -28,6 +28,16 @@ async function inMachine(host: string, script: string): Promise<string> {
   return r.stdout.trim();
 }
 
+/** until master holds the VIP on its LAN interface again (the hand-back after a fault), or 60 s */
+async function waitForMasterHoldsVip(): Promise<void> {
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if ((await inMachine('master', "ip -4 -o addr show | grep -v ' lo ' | grep -c ' 192.168.0.150/'; true")) === '1') return;
+    await sleep(1000);
+  }
+  throw new Error('master did not take the VIP back within 60 s');
+}
+
 /** start the drill; resolves with the child once its stderr shows `pattern` */
 function drillUntil(args: string[], pattern: RegExp, timeoutMs: number): Promise<{ child: ChildProcess; done: Promise<Run> }> {
   const child = spawn(process.execPath, [join(repoRoot, 'bin', 'hapb'), 'drill', '-i', inventory, '--client', 'client', '--yes', ...args], {
@@ -44,6 +54,11 @@ function drillUntil(args: string[], pattern: RegExp, timeoutMs: number): Promise
       child.kill('SIGKILL');
       reject(new Error(`no ${pattern} within ${timeoutMs} ms; stderr:\n${err.slice(-2000)}`));
     }, timeoutMs);
+    // a drill that ends before the pattern (a refusal, an error) fails at once, with what it said
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      if (!pattern.test(err)) reject(new Error(`the drill ended (exit ${String(code)}) before ${pattern}; stderr:\n${err.slice(-2000)}`));
+    });
     child.stderr?.on('data', (b: Buffer) => {
       err += b.toString();
       if (pattern.test(err)) {
@@ -120,6 +135,8 @@ describe.skipIf(!canRun)('hapb drill -i <lab inventory>: over SSH only', () => {
 
   it('SIGKILL of the controller mid-fault: the dead-man timer on the host heals the cluster', async () => {
     const deadman = 10;
+    // the previous test gave the VIP to backup; the master takes it back after keepalived's preempt_delay
+    await waitForMasterHoldsVip();
     const { child, done } = await drillUntil(['lb-partition', '--deadman', String(deadman)], /dropped on backup/, 180_000);
     await sleep(1500); // the log line comes just before the command: let it land
     const killedAt = Date.now();
