@@ -9,7 +9,8 @@
  *
  * A failed request is marked only when all of these hold:
  * - its connection was established (the load generator saw it connect, via
- *   undici's diagnostics channel) no later than the death's upper bound `t`;
+ *   undici's diagnostics channel; over HTTPS a handshake cut short counts
+ *   from its TCP connection) no later than the death's upper bound `t`;
  *   after a director dies no connection to it can be established (its
  *   listener or link is gone), so `t` may be taken a little late;
  * - at that moment the dying director held the VIP (the VIP watcher's view),

@@ -48,6 +48,10 @@ export function resumingConnector(opts: { ca?: string | undefined; timeoutMs: nu
     });
     socket.setNoDelay(true);
     socket.on('session', (s: Buffer) => (latest = s));
+    // the TCP connection, before the handshake: a handshake cut short by a dying
+    // director still connected to it (the error carries the time, see attempt())
+    let tcpConnected: number | undefined;
+    socket.once('connect', () => (tcpConnected = performance.now()));
     let done = false;
     const finish = (err: Error | undefined): void => {
       if (done) return;
@@ -56,6 +60,7 @@ export function resumingConnector(opts: { ca?: string | undefined; timeoutMs: nu
       socket.off('error', finish);
       if (err) {
         socket.destroy();
+        if (tcpConnected !== undefined) Object.assign(err, { [tcpConnectedKey]: tcpConnected });
         callback(err, null);
       } else callback(null, socket);
     };
@@ -75,7 +80,12 @@ interface Attempt {
   status?: number;
   backend?: string;
   code?: string;
+  /** a TLS handshake that failed after its TCP connection was made: when that was (performance.now()) */
+  tcpConnected?: number;
 }
+
+/** the property of a connect error that carries the TCP connect time of a failed TLS handshake */
+const tcpConnectedKey = 'hapbTcpConnected';
 
 const maxBody = 64 * 1024;
 
@@ -148,7 +158,8 @@ async function attempt(url: string, seq: number, dispatcher: Dispatcher, signal:
     const backend = backendFrom(res.headers, body);
     return { status: res.statusCode, ...(backend ? { backend } : {}) };
   } catch (err) {
-    return { code: errorCode(err) };
+    const tcp = err !== null && typeof err === 'object' ? (err as Record<string, unknown>)[tcpConnectedKey] : undefined;
+    return { code: errorCode(err), ...(typeof tcp === 'number' ? { tcpConnected: tcp } : {}) };
   }
 }
 
@@ -257,6 +268,7 @@ export function createClient(opts: ClientOptions): HttpClient {
       if (conn.connected !== undefined) rec.connected = round(conn.connected - t0);
       if (conn.tls !== undefined) rec.tls = conn.tls;
     }
+    if (rec.connected === undefined && result.tcpConnected !== undefined) rec.connected = round(result.tcpConnected - t0);
     return rec;
   };
 
