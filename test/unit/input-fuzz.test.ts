@@ -12,7 +12,7 @@ import { describe, it } from 'vitest';
 import { fuzzInputs } from '../helpers/input-fuzz.js';
 
 const SEED = Number(process.env.HAPB_FUZZ_SEED ?? 20261206);
-const CASES = Number(process.env.HAPB_FUZZ_CASES ?? 40);
+const CASES = Number(process.env.HAPB_FUZZ_CASES ?? 20);
 
 describe('fuzz: mutated inventory, playbook and role template', () => {
   it(`${CASES} cases (seed ${SEED}): no crash, no hang, no host touched on invalid input`, async () => {

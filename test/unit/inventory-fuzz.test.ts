@@ -120,7 +120,7 @@ function quietly(fn: () => void): void {
 }
 
 /** seeds per fuzz test; more with HAPB_FUZZ_ROUNDS=N */
-const FUZZ_ROUNDS = Number(process.env.HAPB_FUZZ_ROUNDS ?? 500);
+const FUZZ_ROUNDS = Number(process.env.HAPB_FUZZ_ROUNDS ?? 300);
 
 const SEED_TEXT = readFileSync('test/fixtures/inventory/seed/hosts.yml', 'utf8');
 
