@@ -25,12 +25,12 @@
 # other director would have its next segment answered by that TIME_WAIT socket
 # with a bare ACK, neither served nor reset (nor forwarded): the request hangs
 # until the client's timeout.
+state=$1
 # Active-active: keepalived passes the state, the VIP of the instance and the
 # addresses of the directors that may hold that VIP when this one does not
 # (keepalived.conf: those of higher priority, or every other for its
 # preferred holder). The windows are per director (one nft set each) and hold
 # VIPs, so each VIP's hand-back is its own.
-state=$1
 vip=$2
 shift 2
 ss -K -tn state time-wait src "$vip" >/dev/null 2>&1

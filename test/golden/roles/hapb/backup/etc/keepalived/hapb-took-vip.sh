@@ -25,8 +25,11 @@
 # other director would have its next segment answered by that TIME_WAIT socket
 # with a bare ACK, neither served nor reset (nor forwarded): the request hangs
 # until the client's timeout.
-ss -K -tn state time-wait src 192.168.0.150 >/dev/null 2>&1
+state=$1
+# One VIP: the directors that may hold it are every other one.
 vip=192.168.0.150
+set -- 192.168.0.40
+ss -K -tn state time-wait src "$vip" >/dev/null 2>&1
 # open (or reopen for) MILLISECONDS the forwarding of VIP's unknown segments to the
 # director at ADDRESS; one transaction, so an open window is never closed
 open_window() {
@@ -40,17 +43,21 @@ close_window() {
     set="handback_$(echo "$1" | tr . _)"
     printf 'add element ip hapb_handback %s { %s }\ndelete element ip hapb_handback %s { %s }\n' "$set" "$vip" "$set" "$vip" | nft -f -
 }
-case "$1" in
+case "$state" in
 backup)
-    open_window 192.168.0.40 10000
+    for peer in "$@"; do
+        open_window "$peer" 10000
+    done
     ;;
 master)
-    code=$(curl --silent --output /dev/null --max-time 0.2 --write-out '%{http_code}' http://192.168.0.40:80/)
-    if [ "${code:-000}" != 000 ]; then
-        open_window 192.168.0.40 5000
-    else
-        close_window 192.168.0.40
-    fi
+    for peer in "$@"; do
+        code=$(curl --silent --output /dev/null --max-time 0.2 --write-out '%{http_code}' "http://$peer:80/")
+        if [ "${code:-000}" != 000 ]; then
+            open_window "$peer" 5000
+        else
+            close_window "$peer"
+        fi
+    done
     ;;
 esac
 exit 0
