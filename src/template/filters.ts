@@ -11,7 +11,7 @@ import { arg, splitArgs, type Args } from './args.js';
 import { testRegistry } from './nunjucks-internals.js';
 import type { Session } from './lazy-vars.js';
 import { pyMod } from './operators.js';
-import { pyYamlDump } from './pyyaml.js';
+import { pyYamlDump } from '../yaml/pyyaml-dump.js';
 import { randomPassword } from './lookups.js';
 import { SALT_CHARS, shaCrypt } from './sha-crypt.js';
 import { isPlainObject, isTruthy, pyGetAttr, pyStr } from './python.js';

@@ -3,7 +3,7 @@
  * would be read back as something other than a string (bool, float, int,
  * merge key, null, timestamp, value), so a dumper must quote it. Shared by
  * the two dumpers that write YAML as Python does: `ansible-inventory -y`
- * (src/inventory/yaml-dump.ts) and the to_yaml filters (src/template/pyyaml.ts).
+ * and the to_yaml filters (both src/yaml/pyyaml-dump.ts).
  */
 const IMPLICIT: readonly RegExp[] = [
   /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,

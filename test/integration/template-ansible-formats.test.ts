@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dumpYaml } from '../../src/inventory/index.js';
 import { createTemplater } from '../../src/template/index.js';
 import { randomPassword, candidateChars } from '../../src/template/lookups.js';
 import { shaCrypt } from '../../src/template/sha-crypt.js';
@@ -69,6 +70,54 @@ describe('formats as Ansible writes them', () => {
       });
     });
     expect(mismatches.slice(0, 5)).toEqual([]);
+  });
+
+  it("ansible-inventory -y's dump: 200 generated documents whose collections are shared, anchors and aliases byte for byte", () => {
+    // a document is a structure whose {"$ref": i} leaves are pool[i], the same object
+    // wherever it stands, so both dumpers meet it twice and anchor it
+    const rand = prng(4242);
+    const collection = (): unknown => {
+      let v: unknown;
+      do v = gen(rand, 3);
+      while (v === null || typeof v !== 'object');
+      return v;
+    };
+    const docs = Array.from({ length: 200 }, () => {
+      const pool = Array.from({ length: 3 }, collection);
+      const leaf = (): unknown => (rand() < 0.5 ? { $ref: Math.floor(rand() * pool.length) } : gen(rand, 1));
+      const hosts: Record<string, unknown> = {};
+      for (let i = 0; i < 2 + Math.floor(rand() * 4); i++) hosts[`h${i}`] = rand() < 0.3 ? [leaf(), leaf()] : leaf();
+      return { pool, doc: { all: { children: ['ungrouped', 'web'] }, web: { hosts }, z: [leaf(), { inner: leaf() }] } };
+    });
+    const resolve = (v: unknown, pool: unknown[]): unknown => {
+      if (Array.isArray(v)) return v.map((x) => resolve(x, pool));
+      if (v !== null && typeof v === 'object') {
+        const ref = (v as { $ref?: unknown }).$ref;
+        if (typeof ref === 'number') return pool[ref];
+        return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, resolve(x, pool)]));
+      }
+      return v;
+    };
+    const expected = python(
+      `
+import json, sys, yaml
+from ansible.parsing.yaml.dumper import AnsibleDumper
+def resolve(v, pool):
+    if isinstance(v, list): return [resolve(x, pool) for x in v]
+    if isinstance(v, dict):
+        if isinstance(v.get('$ref'), int) and len(v) == 1: return pool[v['$ref']]
+        return {k: resolve(x, pool) for k, x in v.items()}
+    return v
+print(json.dumps([yaml.dump(resolve(d['doc'], d['pool']), Dumper=AnsibleDumper, default_flow_style=False, allow_unicode=True) for d in json.load(sys.stdin)]))
+`,
+      docs,
+    ) as string[];
+    const mismatches = docs.flatMap((d, i) => {
+      const got = dumpYaml(resolve(d.doc, d.pool));
+      return got === expected[i] ? [] : [`${got} != ${expected[i] ?? ''}`];
+    });
+    expect(expected.join('')).toContain('&id001');
+    expect(mismatches.slice(0, 3)).toEqual([]);
   });
 
   it('SHA-512 and SHA-256 crypt: the specification vectors and Python crypt on generated passwords, salts and rounds', () => {

@@ -1,14 +1,22 @@
 /**
- * YAML as `yaml.dump` with libyaml's emitter writes it (Ansible's to_yaml
- * and to_nice_yaml dump with CSafeDumper): the same scalar styles (plain, single- or
- * double-quoted, chosen by PyYAML's analysis and its YAML 1.1 resolver),
- * indentless sequences in mappings, lines folded at 80 columns, keys
- * sorted, flow style for collections of plain scalars when
- * `defaultFlowStyle` is null (to_yaml). A port of the emitter's rules, not
- * of its code: only the data Ansible's filters see (no anchors, no tags).
+ * YAML as `yaml.dump` with libyaml's emitter writes it. Ansible dumps with
+ * CSafeDumper where libyaml is present (Debian's python3-yaml has it): the
+ * to_yaml and to_nice_yaml filters, and `ansible-inventory --list -y`. The
+ * same scalar styles (plain, single- or double-quoted, chosen by PyYAML's
+ * analysis and its YAML 1.1 resolver), indentless sequences in mappings,
+ * lines folded at 80 columns, keys sorted, flow style for collections of
+ * plain scalars when the default flow style is null (to_yaml), and PyYAML's
+ * serializer's anchors: an object met a second time is anchored `&id001` where
+ * it is first written and aliased `*id001` after. A port of the emitter's
+ * rules, not of its code: only the data Ansible dumps (no tags).
  */
-import { readsBackAsString } from '../yaml/pyyaml-resolvers.js';
-import { isPlainObject } from './python.js';
+import { readsBackAsString } from './pyyaml-resolvers.js';
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
 
 const BREAKS = '\n\x85\u2028\u2029';
 const WS = '\0 \t\r\n\x85\u2028\u2029';
@@ -121,6 +129,9 @@ class Emitter {
   private indent: number | null = null;
   private readonly indents: (number | null)[] = [];
   private flowLevel = 0;
+  /** collections met twice, and the anchor each gets (PyYAML's serializer: in the order of their second meeting) */
+  private readonly anchors = new Map<object, string | null>();
+  private readonly emitted = new Set<object>();
 
   constructor(
     private readonly bestIndent: number,
@@ -129,6 +140,17 @@ class Emitter {
   ) {}
 
   dump(value: unknown): string {
+    let last = 0;
+    const find = (v: unknown): void => {
+      if (!Array.isArray(v) && !isPlainObject(v)) return;
+      if (this.anchors.has(v)) {
+        if (this.anchors.get(v) === null) this.anchors.set(v, `id${String(++last).padStart(3, '0')}`);
+        return;
+      }
+      this.anchors.set(v, null);
+      for (const item of Array.isArray(v) ? v : Object.keys(v).sort().map((k) => v[k])) find(item);
+    };
+    find(value);
     this.node(value, { root: true });
     // libyaml (Ansible dumps with CSafeDumper) ends an open plain root scalar without '...'
     this.writeIndent();
@@ -187,6 +209,15 @@ class Emitter {
   }
 
   private node(v: unknown, ctx: { root?: boolean; sequence?: boolean; mapping?: boolean; simpleKey?: boolean }): void {
+    const anchor = Array.isArray(v) || isPlainObject(v) ? this.anchors.get(v) : undefined;
+    if (anchor && (Array.isArray(v) || isPlainObject(v))) {
+      if (this.emitted.has(v)) {
+        this.indicator(`*${anchor}`, true);
+        return;
+      }
+      this.emitted.add(v);
+      this.indicator(`&${anchor}`, true);
+    }
     if (Array.isArray(v)) {
       if (this.flowLevel || v.length === 0 || this.flowStyle(v)) this.flowSequence(v);
       else this.blockSequence(v, Boolean(ctx.mapping));
@@ -377,4 +408,9 @@ class Emitter {
 /** yaml.dump(value, indent=indent, default_flow_style=flow, allow_unicode=True, sort_keys=True) */
 export function pyYamlDump(value: unknown, indent: number, defaultFlowStyle: boolean | null): string {
   return new Emitter(indent >= 2 && indent <= 9 ? indent : 2, defaultFlowStyle).dump(value);
+}
+
+/** what `ansible-inventory --list -y` prints: yaml.dump(data, default_flow_style=False, allow_unicode=True) */
+export function dumpInventoryYaml(value: unknown): string {
+  return new Emitter(2, false).dump(value);
 }
