@@ -1,9 +1,9 @@
 /**
  * PyYAML's implicit resolvers (YAML 1.1): a plain scalar matching one of these
  * would be read back as something other than a string (bool, float, int,
- * merge key, null, timestamp, value), so a dumper must quote it. Shared by
- * the two dumpers that write YAML as Python does: `ansible-inventory -y`
- * and the to_yaml filters (both src/yaml/pyyaml-dump.ts).
+ * merge key, null, timestamp, value), so a dumper must quote it. Used by the
+ * dumper that writes YAML as Python does (src/yaml/pyyaml-dump.ts), for
+ * `ansible-inventory -y` and the to_yaml filters.
  */
 const IMPLICIT: readonly RegExp[] = [
   /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/,
