@@ -1,11 +1,2 @@
-/** mulberry32: a small seeded PRNG, so fuzz cases and synthetic data are reproducible. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** the seeded PRNG of src/core/prng.ts: fuzz cases and synthetic data are reproducible */
+export { prng } from '../../src/core/prng.js';

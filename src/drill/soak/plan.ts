@@ -6,17 +6,7 @@
  * director holds the VIP is known only when the fault is made.
  */
 
-/** mulberry32: small, fast, seedable; the same sequence on every platform */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../../core/prng.js';
 
 export const SOAK_FAULTS = [
   'nginx-killed',
