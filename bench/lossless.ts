@@ -21,11 +21,8 @@
  * The table is printed and written to bench/results/<date>-lossless.md
  * (bench/results.ts, with the commit, the cores and the load average).
  */
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { holdersAt } from '../src/drill/assertions.js';
 import { ensureHealthy } from '../src/drill/healthy.js';
 import { openLabWith } from '../src/drill/open-lab.js';
 import { resolveScenarios } from '../src/drill/resolve.js';
@@ -33,7 +30,7 @@ import { runScenario } from '../src/drill/scenarios/run-scenario.js';
 import { waitStableHolder } from '../src/drill/scenarios/steps.js';
 import type { DrillState } from '../src/drill/scenarios/types.js';
 import { formatMs } from '../src/drill/summary.js';
-import type { ScenarioResult } from '../src/drill/types.js';
+import { benchLab, repo, stats, vipMoveMs } from './drill-lab.js';
 import { results } from './results.js';
 
 /** every scenario where one machine dies or comes back (not the partition, not the converge) */
@@ -51,7 +48,6 @@ const singleMachine = [
   'keepalived-killed',
 ];
 const directorScenarios = new Set(['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed']);
-const repo = resolve(import.meta.dirname, '..');
 
 const { values } = parseArgs({
   options: {
@@ -78,37 +74,6 @@ const list = resolveScenarios(values.scenarios.split(',').filter((s) => s !== ''
 const own = values.lab === undefined;
 const labName = values.lab ?? `b-lossless-${process.pid}`;
 
-function hapb(args: string[]): Promise<number> {
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [join(repo, 'bin', 'hapb'), ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-    child.on('error', rej);
-    child.on('close', (code) => res(code ?? -1));
-  });
-}
-
-/** ms from the first fault/recover mark until a single other director holds the VIP; undefined: never */
-function vipMoveMs(r: ScenarioResult): number | undefined {
-  const mark = r.events.find((e) => e.kind === 'fault' || e.kind === 'recover');
-  if (!mark) return undefined;
-  const before = holdersAt(r.events, mark.t);
-  for (const e of r.events) {
-    if (e.kind !== 'vip' || e.t < mark.t) continue;
-    const h = e.holders ?? [];
-    const first = h[0];
-    if (h.length === 1 && first !== undefined && !before.includes(first)) return e.t - mark.t;
-  }
-  return undefined;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[m] ?? 0) : ((s[m - 1] ?? 0) + (s[m] ?? 0)) / 2;
-}
-function stats(xs: number[], fmt: (n: number) => string): string {
-  if (xs.length === 0) return '-';
-  return `${fmt(Math.min(...xs))} / ${fmt(median(xs))} / ${fmt(Math.max(...xs))}`;
-}
 const ms = (n: number): string => `${Math.round(n)} ms`;
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
@@ -127,18 +92,7 @@ interface Cell {
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
-  if (own) {
-    for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-      process.once(sig, () => {
-        process.stderr.write(`bench: ${sig}: taking lab ${labName} down\n`);
-        void hapb(['lab', 'down', '--name', labName]).finally(() => process.exit(130));
-      });
-    }
-    await hapb(['lab', 'down', '--name', labName]);
-    const rc = await hapb(['lab', 'up', '--name', labName]);
-    if (rc !== 0) throw new Error(`hapb lab up --name ${labName} exited ${rc}`);
-  }
+  const ownLab = await benchLab(labName, own);
   const started = Date.now();
   const res = results(import.meta.url, 'lossless', `Lossless bench (issue 17): ${runs} run(s) per scenario, rate and mode, profile hapb`);
   const cells: Cell[] = [];
@@ -190,7 +144,7 @@ async function main(): Promise<void> {
       }
     }
   } finally {
-    if (own) await hapb(['lab', 'down', '--name', labName]);
+    await ownLab.down();
   }
   const header = [
     'scenario',
