@@ -12,6 +12,8 @@ export const targets = {
   vipMoveMs: 500,
   /** slowest request while a director fails over */
   failoverLatencyMs: 1500,
+  /** from nginx hanging on the VIP holder to the VIP leaving it (the watcher's probes, then VRRP) */
+  hungDetectMs: 1000,
 } as const;
 
 /**
@@ -47,7 +49,7 @@ export function lostWithDeathReport(records: RequestRecord[]): Verdict {
     .join('; ');
   return {
     id: 'lost-with-death',
-    description: 'requests inside the director as it died (unsavable without a client retry)',
+    description: 'requests inside the director as it died or hung (unsavable without a client retry)',
     target: 'reported',
     actual: lost.length === 0 ? '0' : `${lost.length}: ${detail}${lost.length > 5 ? '; …' : ''}`,
     pass: true,

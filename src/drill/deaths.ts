@@ -18,6 +18,14 @@
  * - the request ended (failed) no earlier than the fault began (`from`).
  * A request whose SYN was lost and never reached anyone, or that went to the
  * other director, is never marked.
+ *
+ * A hang (nginx stopped with SIGSTOP, `untilVipTaken`) is no death: the
+ * kernel still completes every handshake for the frozen process, so a
+ * connection made to the director at any moment until another director takes
+ * the VIP (clients follow its gratuitous ARP; until then they still reach this
+ * one, which keeps the VIP on lo) waits inside that process. How soon that
+ * happens is the detection time, which the scenario judges (vipMovedWithin),
+ * so the requests marked this way stay bounded by rate x detection time.
  */
 import { holdersAt } from './assertions.js';
 import type { Death, RequestRecord, TimelineEvent } from './types.js';
@@ -26,7 +34,20 @@ export function deathOf(r: RequestRecord, events: TimelineEvent[], deaths: reado
   if (r.kind === 'ok' || r.connected === undefined) return undefined;
   const connected = r.connected;
   const end = r.started + r.latency;
-  return deaths.find((d) => connected <= d.t && end >= d.from && holdersAt(events, connected).includes(d.host));
+  return deaths.find((d) => {
+    if (end < d.from) return false;
+    const holders = holdersAt(events, connected);
+    if (d.untilVipTaken !== true) return connected <= d.t && holders.includes(d.host);
+    // a hang: until another director takes the VIP, clients still reach this one (their
+    // ARP entry, and the VIP it keeps on lo), also while its interface has no VIP
+    return connected <= hangBound(d, events) && (holders.includes(d.host) || (holders.length === 0 && connected >= d.from));
+  });
+}
+
+/** for a hang: the moment another director took the VIP after it began (or the death's `t` if none did) */
+function hangBound(d: Death, events: TimelineEvent[]): number {
+  const taken = events.find((e) => e.kind === 'vip' && e.t >= d.from && (e.holders ?? []).some((h) => h !== d.host));
+  return taken ? Math.max(d.t, taken.t) : d.t;
 }
 
 /** set `lostWith` on every failed request that died with a director; returns how many */

@@ -69,6 +69,12 @@ export interface Death {
   t: number;
   host: string;
   what: string;
+  /**
+   * a hang, not a death: the director's kernel goes on accepting connections
+   * for the frozen process until another director takes the VIP, so every
+   * connection made to it until then is inside the frozen process too (see deaths.ts)
+   */
+  untilVipTaken?: boolean;
 }
 
 export type TimelineKind = 'fault' | 'recover' | 'vip' | 'note';

@@ -60,4 +60,27 @@ describe('requests that died with a director', () => {
     expect(noFailedRequests(records)).toMatchObject({ pass: true });
     expect(noFailedRequests(records).actual).toContain('0; besides, 1 died');
   });
+
+  describe('a hang (untilVipTaken): the kernel accepts for the frozen nginx until another director takes the VIP', () => {
+    // lb1 hangs at 2000 (stamped 2010); the VIP leaves its interface at 2480, lb2 takes it at 2560
+    const hungEvents: TimelineEvent[] = [vip(0, ['lb1']), vip(2480, []), vip(2560, ['lb2'])];
+    const hang: Death[] = [{ from: 2000, t: 2010, host: 'lb1', what: 'nginx hung', untilVipTaken: true }];
+    it.each([
+      ['connected before the hang', failed(1, 1999, 5000, 1999.5), 'lb1'],
+      ['connected to the hung director after the stamp, before the VIP left', failed(2, 2300, 5000, 2300.4), 'lb1'],
+      ['connected just before the VIP left', failed(3, 2479, 5000, 2479.6), 'lb1'],
+      ['connected while no interface had the VIP (clients still reach lb1: ARP, the VIP on its lo)', failed(4, 2500, 5000, 2500.5), 'lb1'],
+      ['failed before the hang, while nobody held the VIP earlier', failed(6, 1000, 5, 1000.5, 'reset'), undefined],
+      ['connected to the new holder', failed(5, 2600, 5000, 2600.2), undefined],
+    ])('%s', (_what, r, expected) => {
+      expect(deathOf(r, hungEvents, hang)?.host).toBe(expected);
+    });
+    it('the same death without untilVipTaken ends at its stamp', () => {
+      const asDeath: Death[] = [{ from: 2000, t: 2010, host: 'lb1', what: 'nginx killed' }];
+      expect(deathOf(failed(2, 2300, 5000, 2300.4), hungEvents, asDeath)).toBeUndefined();
+    });
+    it('a VIP that nobody took bounds nothing beyond the stamp', () => {
+      expect(deathOf(failed(2, 2300, 5000, 2300.4), [vip(0, ['lb1'])], hang)).toBeUndefined();
+    });
+  });
 });

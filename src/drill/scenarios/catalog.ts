@@ -23,11 +23,13 @@ import type { Fault, Scenario, ScenarioContext, VerdictInput } from './types.js'
 
 const faultAt = 2000;
 
-function fact(input: VerdictInput, key: string): string {
+/** a string fact the scenario's run recorded ('' if none) */
+export function fact(input: VerdictInput, key: string): string {
   const v = input.facts[key];
   return typeof v === 'string' ? v : '';
 }
-function factNum(input: VerdictInput, key: string, dflt: number): number {
+/** a number fact the scenario's run recorded */
+export function factNum(input: VerdictInput, key: string, dflt: number): number {
   const v = input.facts[key];
   return typeof v === 'number' ? v : dflt;
 }

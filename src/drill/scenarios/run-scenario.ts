@@ -63,9 +63,9 @@ export async function runScenario(
       listener.step?.(label);
       return t;
     },
-    died: (host, what, from, atEpoch) => {
+    died: (host, what, from, atEpoch, o) => {
       const t = typeof atEpoch === 'number' ? atEpoch - t0Epoch : now();
-      deaths.push({ from, t: Math.max(from, t), host, what });
+      deaths.push({ from, t: Math.max(from, t), host, what, ...(o?.untilVipTaken === true ? { untilVipTaken: true } : {}) });
     },
     window: (from, to, label) => windows.push({ from, to, label }),
     vipHolder: async () => {

@@ -49,7 +49,7 @@ export interface ScenarioContext {
    * lost, link cut): `from` is ctx.now() before the fault was made, `atEpoch`
    * the epoch ms it was done (default: now). See src/drill/deaths.ts.
    */
-  died(host: string, what: string, from: number, atEpoch?: number | void): void;
+  died(host: string, what: string, from: number, atEpoch?: number | void, opts?: { untilVipTaken?: boolean }): void;
   /** declare a failover window for the latency verdict */
   window(from: number, to: number, label: string): void;
   /** the single director holding the VIP, or the first director if unclear */
