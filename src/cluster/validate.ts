@@ -8,6 +8,7 @@ import { hostVars, type Inventory } from '../inventory/index.js';
 import { hostsOfGroup } from '../inventory/graph.js';
 import { inSubnet, parseCidr, parseIPv4 } from '../net/ipv4.js';
 import { checkVipList, usesVipList } from './vips.js';
+import { checkIpv6 } from './ipv6.js';
 
 /** The inventory variables the cluster roles read. */
 export const ClusterVars = {
@@ -164,6 +165,7 @@ export function validateCluster(inv: Inventory, groups: Partial<ClusterGroups> =
 
   // active-active: keepalived_vips replaces keepalived_vip, _router_id and _priority
   const multi = usesVipList(directors, get);
+  checkIpv6({ hosts: [...vars.keys()], directors, web, multi, get, where, error });
   if (multi) {
     checkVipList({ directors, get, where, error, warn: (w) => warnings.push(w), owners });
   }
