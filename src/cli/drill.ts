@@ -14,6 +14,8 @@ import { plans, scenarios } from '../drill/scenarios/catalog.js';
 import { gamedayAction } from '../drill/gameday/cli-action.js';
 import { soakAction, type RawSoakOptions } from '../drill/soak/cli-action.js';
 import { overHttps } from '../drill/https.js';
+import { overIpv6 } from '../drill/ipv6.js';
+import { readState } from '../lab/state.js';
 
 export interface DrillCommandDeps {
   /** open a lab by name (default: the real lab, converged by this build's `hapb run`; tests pass their own) */
@@ -36,6 +38,7 @@ Examples:
   hapb drill all --carry-over                 no repairs between scenarios: each starts from what the last one left
   hapb drill baseline --engine ansible       the cluster as ansible-playbook converges it (lab up --python)
   hapb drill lb-poweroff --https              over TLS: handshakes, resumed sessions, resumption on the new director
+  hapb drill lb-poweroff --ipv6               to the IPv6 VIP (a lab made with lab up --ipv6)
   hapb drill --list                           what each scenario does
   hapb drill -i inventory/prod.yml --client c1  the real-host scenarios over SSH (plan shown, asks first)
   hapb drill soak --duration 30m --seed 7     random faults one at a time for 30 min (same seed, same plan)
@@ -63,6 +66,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('-o, --output <format>', 'text or json (json: the whole report on stdout)', 'text')
     .option('--engine <engine>', 'who converges the lab to each profile: hapb, or real ansible-playbook (lab up --python)', 'hapb')
     .option('--https', 'every scenario over HTTPS (https://VIP/, the lab CA trusted): handshakes, resumed sessions, TLS failures, resumption after a failover')
+    .option('--ipv6', "every scenario to the lab's IPv6 VIP, http://[VIP6]/ (a lab made with hapb lab up --ipv6); with --https over TLS")
     .option('--carry-over', 'start each scenario from what the previous one left (default: from the healthy converged state, repairs listed as findings)')
     .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
     .option('--list', 'list the scenarios and exit')
@@ -88,7 +92,8 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         }
         const open = deps.openLab ?? (raw.engine === 'ansible' ? openLabWith({ converge: ansibleConverge({ quiet: true }) }) : openRealLab);
         const opened = await open(opts.name);
-        const lab = opts.https ? overHttps(opened) : opened;
+        const overTls = opts.https ? overHttps(opened) : opened;
+        const lab = opts.ipv6 ? overIpv6(overTls, readState(opts.name)?.vips6) : overTls;
         const list = resolveScenarios(names, lab.topology.directors.length);
         const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
         let report;

@@ -85,10 +85,11 @@ Examples:
       .option('--playbook <file>', 'playbook of the converge', DEFAULT_PLAYBOOK)
       .option('--rebuild', 'build the machine image again even when cached')
       .option('--python', 'machines with Python (python3, python3-apt) so real ansible-playbook can manage them (its own cached image)')
+      .option('--ipv6', 'IPv6 too: each machine gets fd00::<its IPv4 numbers> (or its ipv6_address), the directors an IPv6 VIP, nginx listens and proxies over IPv6')
       .addOption(engineOption())
       .option('--no-converge', 'only boot the machines'),
-    'hapb lab up -i inventory/seed.yml --name demo --profile tutorial\n  hapb lab up --name demo --python --engine ansible   # converged by ansible-playbook',
-  ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; python?: boolean; engine: Engine; converge: boolean }) => {
+    'hapb lab up -i inventory/seed.yml --name demo --profile tutorial\n  hapb lab up --name demo --python --engine ansible   # converged by ansible-playbook\n  hapb lab up --name demo --ipv6                       # dual-stack: drill it with hapb drill --ipv6',
+  ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; python?: boolean; ipv6?: boolean; engine: Engine; converge: boolean }) => {
     const started = Date.now();
     if (o.engine === 'ansible' && !o.python && o.converge) {
       throw usageError('--engine ansible needs machines with Python', 'add --python');
@@ -125,6 +126,7 @@ Examples:
               ...(o.inventory !== undefined ? { inventory: o.inventory } : {}),
               profile: o.profile,
               python: o.python ?? false,
+              ipv6: o.ipv6 ?? false,
               converge: false,
               onProgress: (l) => {
                 task.output = l;
@@ -144,10 +146,12 @@ Examples:
     const n = o.name === DEFAULT_LAB ? '' : ` --name ${o.name}`;
     const client = st.machines.find((m) => m.groups.includes('clients'))?.host ?? st.machines[0]?.host ?? 'client';
     const vip = st.vips[0];
+    const vip6 = st.vips6?.[0];
     process.stderr.write(
       [
         'try:',
         ...(vip ? [`  hapb lab exec${n} ${client} -- curl -s http://${vip}/`] : []),
+        ...(vip6 ? [`  hapb lab exec${n} ${client} -- curl -s 'http://[${vip6}]/'`, `  hapb drill${n} --ipv6`] : []),
         `  hapb lab status${n}`,
         `  hapb lab down${n}`,
         '',

@@ -13,6 +13,8 @@ export interface DrillOptions {
   mode: DrillMode;
   /** every scenario over TLS to https://VIP/ */
   https: boolean;
+  /** every scenario to the lab's IPv6 VIP (http://[VIP6]/) */
+  ipv6: boolean;
 }
 
 export interface RawDrillOptions {
@@ -25,6 +27,7 @@ export interface RawDrillOptions {
   report?: string;
   carryOver?: boolean;
   https?: boolean;
+  ipv6?: boolean;
 }
 
 function bad(msg: string, hint?: string): HapbError {
@@ -62,6 +65,7 @@ export function parseDrillOptions(raw: RawDrillOptions): DrillOptions {
     json: raw.output === 'json',
     mode: raw.carryOver === true ? 'carry-over' : 'healthy-start',
     https: raw.https === true,
+    ipv6: raw.ipv6 === true,
   };
   if (raw.report !== undefined) out.reportDir = raw.report;
   return out;

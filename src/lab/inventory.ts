@@ -8,6 +8,7 @@ import { isMap, parseDocument, type Document, type YAMLMap } from 'yaml';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import { groupsOf, hostVars, inventoryFromYaml, loadInventory, type Inventory } from '../inventory/index.js';
 import { checkHostName } from './names.js';
+import { isUlaFd, parseCidr6, parseIPv6 } from '../net/ipv6.js';
 
 export interface LabHostSpec {
   name: string;
@@ -19,6 +20,10 @@ export interface LabHostSpec {
   groups: string[];
   /** keepalived_priority: the director with the highest one should hold the VIP once the cluster settles */
   priority?: number;
+  /** ipv6_address (inventory or derived by `lab up --ipv6`), on the same interface, prefix /64 */
+  address6?: string;
+  /** address6 was derived by the lab (the lab's inventory then names it) */
+  derived6?: boolean;
 }
 
 export interface LabSpec {
@@ -28,6 +33,10 @@ export interface LabSpec {
   vips: string[];
   /** VIP → the director with its highest priority, for VIPs of `keepalived_vips` (active-active) */
   preferred?: Record<string, string>;
+  /** IPv6 VIPs (keepalived_vip6, address/prefix) */
+  vips6?: string[];
+  /** keepalived_vip6 was derived by the lab */
+  derivedVip6?: boolean;
 }
 
 /** variable names that may name the machine's interface, first found wins */
@@ -60,6 +69,7 @@ export function labSpecOf(inv: Inventory): LabSpec {
   };
   const labIface = names.map((n) => ifaceOf(varsOf.get(n) ?? {})).find((x) => x !== undefined) ?? DEFAULT_IFACE;
   const vips = new Set<string>();
+  const vips6 = new Set<string>();
   const preferred: Record<string, string> = {};
   const hosts: LabHostSpec[] = [];
   const byAddress = new Map<string, string>();
@@ -101,7 +111,20 @@ export function labSpecOf(inv: Inventory): LabSpec {
     if (other) throw new SchemaError(`hosts "${other}" and "${name}" share the address ${address}`, pos('ansible_host'));
     byAddress.set(address, name);
     const priority = vars['keepalived_priority'];
+    const a6 = vars[IPV6_VAR];
+    if (a6 !== undefined && (typeof a6 !== 'string' || !isLabIpv6(a6))) {
+      throw new SchemaError(`host "${name}": ${IPV6_VAR} must be an IPv6 address in fd00::/8 for the lab (got ${JSON.stringify(a6)})`, pos(IPV6_VAR), `e.g. ${IPV6_VAR}: ${labIpv6Of(address)}`);
+    }
+    const v6 = vars[VIP6_VAR];
+    if (v6 !== undefined && v6 !== '') {
+      const c = typeof v6 === 'string' ? parseCidr6(v6) : undefined;
+      if (!c || c.prefix === undefined || !isUlaFd(c.value)) {
+        throw new SchemaError(`host "${name}": ${VIP6_VAR} must be an IPv6 address/prefix in fd00::/8 for the lab (got ${JSON.stringify(v6)})`, pos(VIP6_VAR), `e.g. ${VIP6_VAR}: fd00::192:168:0:150/64`);
+      }
+      vips6.add(c.address);
+    }
     hosts.push({
+      ...(typeof a6 === 'string' ? { address6: a6 } : {}),
       name,
       address,
       prefixLen: plen,
@@ -110,7 +133,47 @@ export function labSpecOf(inv: Inventory): LabSpec {
       ...(typeof priority === 'number' ? { priority } : {}),
     });
   }
-  return { source: inv.source, hosts, vips: [...vips], ...(Object.keys(preferred).length ? { preferred } : {}) };
+  return {
+    source: inv.source,
+    hosts,
+    vips: [...vips],
+    ...(Object.keys(preferred).length ? { preferred } : {}),
+    ...(vips6.size ? { vips6: [...vips6] } : {}),
+  };
+}
+
+/** the host variable with a host's own IPv6 address, and the IPv6 VIP's */
+export const IPV6_VAR = 'ipv6_address';
+export const VIP6_VAR = 'keepalived_vip6';
+/** the lab's IPv6 subnet: ULA fd00::/64, addresses written from the IPv4 ones */
+export const LAB_IPV6_PREFIX_LEN = 64;
+
+/** fd00::<the four numbers of the IPv4 address> (192.168.0.40 → fd00::192:168:0:40) */
+export const labIpv6Of = (ipv4: string): string => `fd00::${ipv4.split('.').join(':')}`;
+
+/** an IPv6 address in fd00::/8 (unique local: never routed anywhere) */
+export function isLabIpv6(text: string): boolean {
+  const v = parseIPv6(text);
+  return v !== undefined && isUlaFd(v);
+}
+
+/** does the lab run IPv6 (hosts with ipv6_address or an IPv6 VIP) */
+export const hasIpv6 = (spec: LabSpec): boolean => (spec.vips6?.length ?? 0) > 0 || spec.hosts.some((h) => h.address6 !== undefined);
+
+/**
+ * `lab up --ipv6`: every host without ipv6_address gets fd00::<its IPv4
+ * numbers>, and the IPv6 VIP (keepalived_vip6), when the inventory has none,
+ * is derived from the first IPv4 VIP the same way. One VIP only (not with
+ * keepalived_vips).
+ */
+export function withIpv6(spec: LabSpec): LabSpec {
+  if (spec.preferred && spec.vips.length > 1) {
+    throw new SchemaError('the lab\'s IPv6 is for one VIP (keepalived_vip), not keepalived_vips', { file: spec.source, line: 1, col: 1 }, 'use an inventory with keepalived_vip, e.g. inventory/seed.yml');
+  }
+  const hosts = spec.hosts.map((h) => (h.address6 ? h : { ...h, address6: labIpv6Of(h.address), derived6: true }));
+  const vip = spec.vips[0];
+  if ((spec.vips6?.length ?? 0) > 0 || vip === undefined) return { ...spec, hosts };
+  return { ...spec, hosts, vips6: [labIpv6Of(vip)], derivedVip6: true };
 }
 
 /** the host with the highest priority of a {host: priority} mapping */
@@ -178,6 +241,7 @@ export function renderLabInventory(text: string, spec: LabSpec, conn: Connection
         if (!h) continue;
         if (!isMap(pair.value)) pair.value = doc.createNode({});
         const vars = pair.value as YAMLMap;
+        if (h.derived6 && h.address6) vars.set(IPV6_VAR, h.address6);
         vars.set('ansible_user', conn.user);
         vars.set('ansible_ssh_private_key_file', conn.keyFile);
         vars.set(
@@ -197,6 +261,21 @@ export function renderLabInventory(text: string, spec: LabSpec, conn: Connection
     if (!isMap(all.get('vars'))) all.set('vars', doc.createNode({}));
     const vars = all.get('vars') as YAMLMap;
     for (const [k, v] of Object.entries(conn.allVars)) if (!vars.has(k)) vars.set(k, v);
+  }
+  if (hasIpv6(spec) && isMap(doc.contents)) {
+    // the lab's IPv6: the VIP (when derived) and nginx on [::] and to the backends over IPv6, unless the inventory says
+    const top = doc.contents as YAMLMap;
+    if (!isMap(top.get('all'))) top.set('all', doc.createNode({}));
+    const all = top.get('all') as YAMLMap;
+    if (!isMap(all.get('vars'))) all.set('vars', doc.createNode({}));
+    const vars = all.get('vars') as YAMLMap;
+    const vip6 = spec.vips6?.[0];
+    const v6: Record<string, unknown> = {
+      ...(spec.derivedVip6 && vip6 ? { [VIP6_VAR]: `${vip6}/${LAB_IPV6_PREFIX_LEN}` } : {}),
+      nginx_director_ipv6: true,
+      nginx_director_backend_ipv6: true,
+    };
+    for (const [k, v] of Object.entries(v6)) if (!vars.has(k)) vars.set(k, v);
   }
   return doc.toString({ lineWidth: 0 });
 }

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { BRIDGE } from './names.js';
+import { LAB_IPV6_PREFIX_LEN } from './inventory.js';
 import { run, runOk } from './run.js';
 import type { MachineState, PartitionState } from './state.js';
 
@@ -34,6 +35,9 @@ export async function plugMachine(switchNs: string, m: MachineState): Promise<vo
   // a machine keeps its MAC across power cycles, as a real NIC does (neighbours' ARP caches stay right)
   await ip(m.netns, 'link', 'set', m.iface, 'address', machineMac(m.netns));
   await ip(m.netns, 'addr', 'add', `${m.address}/${m.prefixLen}`, 'dev', m.iface);
+  // IPv6 (ULA, fd00::/64 on the same sealed switch, no route anywhere): nodad,
+  // the lab's addresses are unique by construction and usable at once
+  if (m.address6) await ip(m.netns, '-6', 'addr', 'add', `${m.address6}/${LAB_IPV6_PREFIX_LEN}`, 'dev', m.iface, 'nodad');
   await ip(m.netns, 'link', 'set', m.iface, 'up');
   await ip(switchNs, 'link', 'set', m.port, m.cut ? 'down' : 'up');
 }

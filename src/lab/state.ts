@@ -31,6 +31,8 @@ export interface MachineState {
   /** the last wanted power state */
   power: 'on' | 'off';
   cut?: boolean;
+  /** the machine's IPv6 address (lab up --ipv6, or ipv6_address in the inventory), /64 on the same interface */
+  address6?: string;
 }
 
 export interface PartitionState {
@@ -50,6 +52,8 @@ export interface LabState {
   vips: string[];
   /** active-active (keepalived_vips): VIP → the director with its highest priority */
   vipPreferred?: Record<string, string>;
+  /** the IPv6 VIPs (keepalived_vip6, address only), when the lab runs IPv6 */
+  vips6?: string[];
   machines: MachineState[];
   partitions: PartitionState[];
 }

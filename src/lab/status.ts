@@ -37,11 +37,11 @@ export interface LabStatus {
 interface IpAddrJson {
   ifname?: string;
   flags?: string[];
-  addr_info?: { family?: string; local?: string }[];
+  addr_info?: { family?: string; local?: string; scope?: string }[];
 }
 
 /**
- * IPv4 addresses a network namespace holds on the network: those of its
+ * IPv4 and global IPv6 addresses a network namespace holds on the network: those of its
  * interfaces, not of loopback. An address only on `lo` (profile hapb keeps the
  * VIP there, unannounced, so a director that yields it can still answer the
  * connections it took) is not "held": nobody on the segment reaches it there.
@@ -53,7 +53,7 @@ export async function addressesIn(netns: string): Promise<string[]> {
   const links = JSON.parse(r.stdout || '[]') as IpAddrJson[];
   return links
     .filter((l) => !(l.flags ?? []).includes('LOOPBACK'))
-    .flatMap((l) => (l.addr_info ?? []).filter((a) => a.family === 'inet' && a.local).map((a) => a.local ?? ''));
+    .flatMap((l) => (l.addr_info ?? []).filter((a) => (a.family === 'inet' || (a.family === 'inet6' && a.scope === 'global')) && a.local).map((a) => a.local ?? ''));
 }
 
 /** Which machines hold each VIP of the lab (or `vips`), read from every running machine's addresses. */
@@ -93,7 +93,7 @@ export async function labStatus(lab: string): Promise<LabStatus> {
     profile: state.profile,
     switchAddress: state.switchAddress,
     machines,
-    vips: await holdersOf(state),
+    vips: await holdersOf(state, [...state.vips, ...(state.vips6 ?? [])]),
     partitions: state.partitions,
   };
 }

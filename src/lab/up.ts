@@ -3,7 +3,7 @@ import { existsSync, readFileSync, symlinkSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { ensureImage, labRecipe } from './image.js';
-import { readLabInventory, renderLabInventory, switchAddress, type LabSpec } from './inventory.js';
+import { hasIpv6, readLabInventory, renderLabInventory, switchAddress, withIpv6, type LabSpec } from './inventory.js';
 import { mountOverlay, startMachine, waitRunning, writeIdentity, machineAlive } from './machine.js';
 import { checkLabName, DEFAULT_LAB, machineName, machineNs, switchNs, switchPort } from './names.js';
 import { createSwitch, plugMachine } from './network.js';
@@ -35,6 +35,8 @@ export interface UpOptions {
   /** the converge step; undefined or false: no converge (`--no-converge`) */
   converge?: ConvergeFn | false;
   playbook?: string;
+  /** IPv6 too: every machine gets fd00::<its IPv4 numbers> unless the inventory names one (ipv6_address), and an IPv6 VIP; also on when the inventory has IPv6 addresses */
+  ipv6?: boolean;
   /** one line per step, for the progress display */
   onProgress?: (line: string) => void;
 }
@@ -52,6 +54,7 @@ export function planLab(name: string, spec: LabSpec, profile: Profile, image: { 
     dir: join(labDir(name), 'machines', h.name),
     root: join(labDir(name), 'machines', h.name, 'root'),
     power: 'on',
+    ...(h.address6 ? { address6: h.address6 } : {}),
   }));
   return {
     version: 1,
@@ -64,6 +67,7 @@ export function planLab(name: string, spec: LabSpec, profile: Profile, image: { 
     switchAddress: switchAddress(spec),
     vips: spec.vips,
     ...(spec.preferred ? { vipPreferred: spec.preferred } : {}),
+    ...(hasIpv6(spec) && spec.vips6 ? { vips6: spec.vips6 } : {}),
     machines,
     partitions: [],
   };
@@ -77,7 +81,8 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   const progress = opts.onProgress ?? ((): void => undefined);
   // the default inventory is the one in the working directory, else the package's own
   const invFile = opts.inventory ?? located(DEFAULT_INVENTORY);
-  const spec = readLabInventory(invFile);
+  const read = readLabInventory(invFile);
+  const spec = opts.ipv6 === true ? withIpv6(read) : read;
 
   const old = readState(name);
   if (old) {
@@ -100,7 +105,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
     await writeState(state);
     const authorizedKey = await ensureLabKey(name);
     progress('lab CA and VIP certificate');
-    const tls = await ensureLabTls(name, spec.vips);
+    const tls = await ensureLabTls(name, [...spec.vips, ...(spec.vips6 ?? [])]);
     await writeProxyScript(name);
     progress(`switch ${state.switchNs} at ${state.switchAddress}`);
     const plen = spec.hosts[0]?.prefixLen ?? 24;

@@ -1,4 +1,5 @@
 /** The Markdown report: summary, comparison (both profiles), and per scenario its picture, verdicts and timeline. */
+import { isIpv6Url } from '../ipv6.js';
 import { failedCell, formatMs } from '../summary.js';
 import type { DrillReport, ScenarioResult } from '../types.js';
 import { findingLine, leftBehindCell, modeLine, resultHeader, resultRow, vipMoveOf } from './table.js';
@@ -81,7 +82,7 @@ export function markdownReport(report: DrillReport): string {
       out.push(`### ${x.profile}`, '');
       if (x.error) out.push(`Error: ${x.error}`, '');
       out.push(
-        `${x.summary.total} requests at ${x.load.rate} req/s (${x.load.keepalive ? `${x.load.keepalive} keep-alive connections` : 'a new connection per request'}, timeout ${formatMs(x.load.timeoutMs)}): ` +
+        `${x.summary.total} requests${isIpv6Url(x.load.url) ? ` over IPv6 to ${x.load.url}` : ''} at ${x.load.rate} req/s (${x.load.keepalive ? `${x.load.keepalive} keep-alive connections` : 'a new connection per request'}, timeout ${formatMs(x.load.timeoutMs)}): ` +
           `${x.summary.failed} failed, ${x.summary.retries} retried, p50 ${formatMs(x.summary.p50)}, p99 ${formatMs(x.summary.p99)}, slowest ${formatMs(x.summary.max)}.`,
         '',
       );

@@ -2,6 +2,7 @@
 import { describeFailures, formatMs } from '../summary.js';
 import type { DrillReport, Finding, ScenarioResult } from '../types.js';
 import { badgeOf } from './timeline-svg.js';
+import { isIpv6Url } from '../ipv6.js';
 
 function pad(rows: string[][]): string {
   const widths: number[] = [];
@@ -61,7 +62,8 @@ export function modeLine(report: DrillReport): string {
 }
 
 export function summaryTable(report: DrillReport): string {
-  const lines = [modeLine(report), pad([resultHeader, ...report.results.map(resultRow)])];
+  const v6 = report.results.find((r) => isIpv6Url(r.load.url));
+  const lines = [modeLine(report), ...(v6 ? [`load over IPv6: ${v6.load.url}`] : []), pad([resultHeader, ...report.results.map(resultRow)])];
   for (const s of report.setup ?? []) {
     for (const f of s.findings) lines.push(`  before the first scenario (${s.profile}): left behind: ${findingLine(f)}`);
   }
