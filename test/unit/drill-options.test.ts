@@ -15,8 +15,9 @@ function exitCodeOf(f: () => unknown): number | undefined {
 
 describe('drill options', () => {
   it('defaults: lab default, profile hapb, 200 req/s, 5 s, a new connection per request, text, healthy start, plain HTTP', () => {
-    expect(parseDrillOptions({})).toEqual({ name: 'default', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false, mode: 'healthy-start', https: false });
+    expect(parseDrillOptions({})).toEqual({ name: 'default', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false, mode: 'healthy-start', https: false, ipv6: false });
     expect(parseDrillOptions({ https: true }).https).toBe(true);
+    expect(parseDrillOptions({ ipv6: true }).ipv6).toBe(true);
   });
 
   it.each([
