@@ -1,0 +1,90 @@
+/**
+ * IPv6 on a real lab, through the built CLI: `hapb lab up --ipv6` gives every
+ * machine fd00::<its IPv4 numbers>/64 on the lab's sealed switch and the
+ * directors an IPv6 VIP (keepalived_vip6, moving with the IPv4 VIP in one VRRP
+ * instance); nginx listens on [::] and proxies to the backends over IPv6.
+ * Then `hapb drill --ipv6` (profile hapb) sends the load to http://[VIP6]/
+ * from the client machine: 0 failed requests besides those inside a dying
+ * director, in the director failures and the backend scenarios; the VIP
+ * watcher sees the IPv6 VIP move. The report stays in out/test-drill-lab-ipv6/.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeFailures } from '../../src/drill/summary.js';
+import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
+import { canUseNamespaces, hasCommand } from '../helpers/env.js';
+import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '../helpers/drill-cli.js';
+import { run as runCmd } from '../../src/lab/run.js';
+
+const canRun = canUseNamespaces && hasCommand('systemd-nspawn');
+const LAB = `t-drl-v6-${process.pid}`;
+const VIP6 = 'fd00::192:168:0:150';
+const URL6 = `http://[${VIP6}]/`;
+const scenariosRun = ['baseline', 'lb-poweroff', 'lb-nginx-killed', 'backend-stopped', 'backend-poweroff'];
+
+const exec = (host: string, cmd: string): Promise<Run> => hapbAsync(['lab', 'exec', host, '--name', LAB, '--', 'sh', '-c', cmd], 60_000);
+
+describe.skipIf(!canRun)('IPv6 on a real lab: hapb lab up --ipv6, hapb drill --ipv6 (profile hapb)', () => {
+  let run: Run;
+  let report: DrillReport;
+  const unmarked = (r: ScenarioResult): string =>
+    JSON.stringify({
+      failed: r.records.filter((x) => x.kind !== 'ok' && x.lostWith === undefined).map(({ seq, kind, code, started, latency, connected }) => ({ seq, kind, code, started, latency, connected })),
+      deaths: r.deaths,
+      events: r.events,
+    });
+  const result = (name: string): ScenarioResult => {
+    const r = report.results.find((x) => x.scenario === name);
+    if (!r) throw new Error(`no result for ${name}`);
+    return r;
+  };
+
+  beforeAll(async () => {
+    await labUpOrThrow(LAB, ['--ipv6']);
+  }, 900_000);
+  afterAll(async () => {
+    await labDownQuietly(LAB);
+  }, 180_000);
+
+  it('the client reaches the IPv6 VIP; the director saw the client by its IPv6 address and asked a backend over IPv6', async () => {
+    const pages = await exec('client', `for i in 1 2 3 4; do curl -sS -m 5 'http://[${VIP6}]/'; done`);
+    expect(pages.stdout.trim().split('\n').sort()).toEqual(['web1', 'web1', 'web2', 'web2']);
+    const log = await exec('master', 'tail -n 4 /var/log/nginx/access.log');
+    const lines = log.stdout.trim().split('\n');
+    expect(lines).toHaveLength(4);
+    for (const l of lines) expect(l).toMatch(/^fd00::192:168:0:10 .* ua="\[fd00::192:168:0:4[23]\]:80" us="200"/);
+  });
+
+  it('keepalived put the IPv6 VIP on the master without DAD; the backup keeps it on lo only (unannounced)', async () => {
+    const m = await exec('master', 'ip -6 -o addr show dev ens33');
+    expect(m.stdout).toMatch(new RegExp(`inet6 ${VIP6}/64 scope global nodad`));
+    const b = await exec('backup', 'ip -6 -o addr show dev ens33; echo ---; ip -6 -o addr show dev lo');
+    const [eth, lo] = b.stdout.split('---');
+    expect(eth).not.toContain(VIP6);
+    expect(lo).toContain(`${VIP6}/128`);
+  });
+
+  it('sealed: no IPv6 route out of a machine, no lab address in the root namespace', async () => {
+    const routes = await exec('client', 'ip -6 route show default; ip -6 route show');
+    expect(routes.stdout).not.toMatch(/^default/m);
+    const root = await runCmd(['ip', '-6', '-o', 'addr', 'show']);
+    expect(root.stdout).not.toContain('fd00::192:168:0:');
+  });
+
+  it('the drill --ipv6 passes: 0 failed requests besides those inside a dying director', async () => {
+    run = await hapbAsync(['drill', ...scenariosRun, '--ipv6', '--rate', '100', '--name', LAB, '--report', 'out/test-drill-lab-ipv6', '-o', 'json'], 1_500_000);
+    report = parseReport(run);
+    expect(report.results.map((r) => r.scenario)).toEqual(scenariosRun);
+    for (const r of report.results) {
+      expect(r.load.url).toBe(URL6);
+      expect(r.summary.failed - r.summary.lostWithDeath, `${r.scenario}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
+      expect(r.summary.lostWithDeath, r.scenario).toBeLessThanOrEqual(3);
+    }
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+  }, 1_600_000);
+
+  it('the VIP watcher followed the IPv6 VIP: on master, then on backup after the power loss', () => {
+    const vips = result('lb-poweroff').events.filter((e) => e.kind === 'vip').map((e) => (e.holders ?? []).join('+'));
+    expect(vips[0]).toBe('master');
+    expect(vips).toContain('backup');
+  });
+});
