@@ -23,9 +23,9 @@ export function hapb(args: string[]): Promise<number> {
 /**
  * the bench's lab: with `own`, a fresh lab `name` is booted (after taking a
  * stale one down) and taken down by `down()` and on SIGINT/SIGTERM; without,
- * the running lab `name` is used as it is
+ * the running lab `name` is used as it is; `upArgs` go to `hapb lab up` (e.g. --ipv6)
  */
-export async function benchLab(name: string, own: boolean): Promise<{ down: () => Promise<void> }> {
+export async function benchLab(name: string, own: boolean, upArgs: string[] = []): Promise<{ down: () => Promise<void> }> {
   if (!existsSync(join(repo, 'dist', 'cli', 'main.js'))) throw new Error('run `npm run build` first');
   if (!own) return { down: async () => undefined };
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -35,7 +35,7 @@ export async function benchLab(name: string, own: boolean): Promise<{ down: () =
     });
   }
   await hapb(['lab', 'down', '--name', name]);
-  const rc = await hapb(['lab', 'up', '--name', name]);
+  const rc = await hapb(['lab', 'up', '--name', name, ...upArgs]);
   if (rc !== 0) throw new Error(`hapb lab up --name ${name} exited ${rc}`);
   return { down: async () => void (await hapb(['lab', 'down', '--name', name])) };
 }
