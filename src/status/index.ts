@@ -53,7 +53,7 @@ function becomeFor(vars: Vars, opts: StatusOptions): BecomeOptions | undefined {
 /** VIP addresses the inventory names for a director */
 export function inventoryVips(vars: Vars): string[] {
   const out: string[] = [];
-  for (const key of ['keepalived_vip', 'vip']) if (typeof vars[key] === 'string' && !String(vars[key]).includes('{{')) out.push(vipAddress(String(vars[key])));
+  for (const key of ['keepalived_vip', 'keepalived_vip6', 'vip']) if (typeof vars[key] === 'string' && vars[key] !== '' && !String(vars[key]).includes('{{')) out.push(vipAddress(String(vars[key])));
   for (const key of ['keepalived_vips', 'vips']) {
     const list = vars[key];
     if (Array.isArray(list)) {

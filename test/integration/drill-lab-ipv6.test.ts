@@ -14,6 +14,7 @@ import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '../helpers/drill-cli.js';
 import { run as runCmd } from '../../src/lab/run.js';
+import { labInventoryPath } from '../../src/lab/index.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn');
 const LAB = `t-drl-v6-${process.pid}`;
@@ -68,6 +69,13 @@ describe.skipIf(!canRun)('IPv6 on a real lab: hapb lab up --ipv6, hapb drill --i
     expect(routes.stdout).not.toMatch(/^default/m);
     const root = await runCmd(['ip', '-6', '-o', 'addr', 'show']);
     expect(root.stdout).not.toContain('fd00::192:168:0:');
+  });
+
+  it('hapb status over SSH names the IPv6 VIP and its one holder', async () => {
+    const st = await hapbAsync(['status', '-i', labInventoryPath(LAB), '--no-drift', '-o', 'json'], 120_000);
+    const doc = JSON.parse(st.stdout) as { vips: { vip: string; holders: string[]; state: string }[] };
+    expect(doc.vips).toContainEqual({ vip: VIP6, holders: ['master'], state: 'ok' });
+    expect(doc.vips).toContainEqual({ vip: '192.168.0.150', holders: ['master'], state: 'ok' });
   });
 
   it('the drill --ipv6 passes: 0 failed requests besides those inside a dying director', async () => {

@@ -131,6 +131,8 @@ describe('status parsers', () => {
   it("takes the inventory's VIPs from keepalived_vip, vip and the lists keepalived_vips / vips", () => {
     expect(inventoryVips({ keepalived_vip: '192.168.0.150/24' })).toEqual(['192.168.0.150']);
     expect(inventoryVips({ keepalived_vips: ['10.0.0.1/24', { address: '10.0.0.2/24' }], vip: '{{ x }}' })).toEqual(['10.0.0.1', '10.0.0.2']);
+    expect(inventoryVips({ keepalived_vip: '192.168.0.150/24', keepalived_vip6: 'fd00::192:168:0:150/64' })).toEqual(['192.168.0.150', 'fd00::192:168:0:150']);
+    expect(inventoryVips({ keepalived_vip: '192.168.0.150/24', keepalived_vip6: '' })).toEqual(['192.168.0.150']);
   });
 });
 
