@@ -44,6 +44,7 @@ import { usageError } from '../lab/errors.js';
 import { machineOf } from '../lab/state.js';
 import { imageReady, labRecipe } from '../lab/image.js';
 import { ansibleConverge } from '../lab/ansible-converge.js';
+import { startMonitor } from '../lab/monitor.js';
 
 /** who converges: this build's `hapb run`, or real `ansible-playbook` (machines need --python) */
 type Engine = 'hapb' | 'ansible';
@@ -86,15 +87,16 @@ Examples:
       .option('--rebuild', 'build the machine image again even when cached')
       .option('--python', 'machines with Python (python3, python3-apt) so real ansible-playbook can manage them (its own cached image)')
       .option('--ipv6', 'IPv6 too: each machine gets fd00::<its IPv4 numbers> (or its ipv6_address), the directors an IPv6 VIP, nginx listens and proxies over IPv6')
+      .option('--monitor', "Debian's nginx and node exporters and mtail on every director and backend, Prometheus on the client with hapb's recording rules (its own cached image)")
       .addOption(engineOption())
       .option('--no-converge', 'only boot the machines'),
-    'hapb lab up -i inventory/seed.yml --name demo --profile tutorial\n  hapb lab up --name demo --python --engine ansible   # converged by ansible-playbook\n  hapb lab up --name demo --ipv6                       # dual-stack: drill it with hapb drill --ipv6',
-  ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; python?: boolean; ipv6?: boolean; engine: Engine; converge: boolean }) => {
+    'hapb lab up -i inventory/seed.yml --name demo --profile tutorial\n  hapb lab up --name demo --python --engine ansible   # converged by ansible-playbook\n  hapb lab up --name demo --ipv6                       # dual-stack: drill it with hapb drill --ipv6\n  hapb lab up --name demo --monitor                    # with exporters and Prometheus on the client',
+  ).action(async (o: { inventory?: string; name: string; profile: Profile; playbook: string; rebuild?: boolean; python?: boolean; ipv6?: boolean; monitor?: boolean; engine: Engine; converge: boolean }) => {
     const started = Date.now();
     if (o.engine === 'ansible' && !o.python && o.converge) {
       throw usageError('--engine ansible needs machines with Python', 'add --python');
     }
-    const recipe = labRecipe({ python: o.python ?? false });
+    const recipe = labRecipe({ python: o.python ?? false, monitor: o.monitor ?? false });
     // before anything is made: the programs the lab runs (and debootstrap when the image must be built)
     requireHostTools([...LAB_TOOLS, ...(o.rebuild || !imageReady(recipeHash(recipe)) ? IMAGE_TOOLS : [])]);
     const tty = process.stderr.isTTY === true;
@@ -127,6 +129,7 @@ Examples:
               profile: o.profile,
               python: o.python ?? false,
               ipv6: o.ipv6 ?? false,
+              monitor: o.monitor ?? false,
               converge: false,
               onProgress: (l) => {
                 task.output = l;
@@ -141,6 +144,7 @@ Examples:
     );
     await tasks.run();
     if (o.converge && (await converge(o.name, o.playbook, o.profile, o.engine))) await settle(o.name);
+    const promUrl = o.monitor ? await startMonitor(o.name, (l) => process.stderr.write(`lab ${o.name}: ${l}\n`)) : undefined;
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);
     const st = loadLab(o.name);
     const n = o.name === DEFAULT_LAB ? '' : ` --name ${o.name}`;
@@ -152,6 +156,7 @@ Examples:
         'try:',
         ...(vip ? [`  hapb lab exec${n} ${client} -- curl -s http://${vip}/`] : []),
         ...(vip6 ? [`  hapb lab exec${n} ${client} -- curl -s 'http://[${vip6}]/'`, `  hapb drill${n} --ipv6`] : []),
+        ...(promUrl ? [`  hapb lab exec${n} ${client} -- curl -s '${promUrl}/api/v1/query?query=hapb:vip_holder'`] : []),
         `  hapb lab status${n}`,
         `  hapb lab down${n}`,
         '',

@@ -74,9 +74,34 @@ export const defaultRecipe: ImageRecipe = {
   postScript: IMAGE_POST_SCRIPT,
 };
 
-/** The recipe of a lab's image: the default one, or with Python for real Ansible (another hash, so another cached image). */
-export function labRecipe(opts: { python?: boolean } = {}): ImageRecipe {
-  return opts.python ? { ...defaultRecipe, packages: [...defaultRecipe.packages, ...PYTHON_PACKAGES] } : defaultRecipe;
+/**
+ * What `lab up --monitor` needs: Debian's exporters on every machine (the
+ * roles start them when their metrics variable is on) and Debian's Prometheus
+ * (run on the client). The lab has no route to a mirror, so they come with the
+ * image; the default image stays without them (a smaller image, and no rebuild
+ * of every cached lab image).
+ */
+export const MONITOR_PACKAGES: readonly string[] = ['prometheus', 'prometheus-nginx-exporter', 'prometheus-node-exporter'];
+
+/** the package scripts enable them; the converge (exporters) and `lab up --monitor` (Prometheus) start them */
+export const MONITOR_POST_SCRIPT = `set -e
+systemctl disable prometheus.service prometheus-node-exporter.service prometheus-nginx-exporter.service
+rm -f /etc/init.d/prometheus /etc/init.d/prometheus-node-exporter /etc/init.d/prometheus-nginx-exporter
+`;
+
+/**
+ * The recipe of a lab's image: the default one, with Python for real Ansible,
+ * and/or with the monitoring packages; each combination has its own hash, so
+ * its own cached image.
+ */
+export function labRecipe(opts: { python?: boolean; monitor?: boolean } = {}): ImageRecipe {
+  if (!opts.python && !opts.monitor) return defaultRecipe;
+  return {
+    ...defaultRecipe,
+    packages: [...defaultRecipe.packages, ...(opts.python ? PYTHON_PACKAGES : []), ...(opts.monitor ? MONITOR_PACKAGES : [])],
+    // before the default script, which ends by cleaning apt's caches and the logs
+    postScript: opts.monitor ? `${MONITOR_POST_SCRIPT}${defaultRecipe.postScript}` : defaultRecipe.postScript,
+  };
 }
 
 /** Content hash of a recipe: the cache key. Package order does not matter. */

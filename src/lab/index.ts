@@ -19,3 +19,4 @@ export type { ConvergeFn, ConvergeRequest, Profile } from './types.js';
 export { PROFILES } from './types.js';
 export { ansibleConverge, ansibleArgv, closeAnsibleMasters, type AnsibleConvergeOptions } from './ansible-converge.js';
 export { labRecipe, PYTHON_PACKAGES } from './image.js';
+export { startMonitor, prometheusConfig, prometheusRules, prometheusUrl, monitorTargets, monitorVars, RECORDING_RULES, STUB_STATUS_PORT } from './monitor.js';

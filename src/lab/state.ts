@@ -56,6 +56,8 @@ export interface LabState {
   vips6?: string[];
   machines: MachineState[];
   partitions: PartitionState[];
+  /** `lab up --monitor`: exporters on every director and backend, Prometheus on the client */
+  monitor?: boolean;
 }
 
 let queue: Promise<void> = Promise.resolve();
