@@ -10,6 +10,8 @@ import { start } from '../lab/run.js';
 import type { LabControl, LabTopology } from './lab-control.js';
 import { spawnLoad } from './load-process.js';
 import { synRetransOf } from './summary.js';
+import { parseReading, readingScript, type NginxReading, type NginxReadings } from './nginx-counters.js';
+import { STUB_STATUS_PORT } from '../lab/monitor.js';
 
 /** what the adapter reads of a machine's and a lab's state */
 export type LabMachine = Pick<MachineState, 'host' | 'groups' | 'netns' | 'power' | 'cut'>;
@@ -18,6 +20,8 @@ export type LabStateLike = Pick<LabState, 'name' | 'vips' | 'profile'> & {
   partitions?: LabState['partitions'];
   /** active-active: VIP → preferred director */
   vipPreferred?: LabState['vipPreferred'];
+  /** up with --monitor: the directors serve stub_status */
+  monitor?: LabState['monitor'];
 };
 
 /** the parts of src/lab/index.ts the drill uses */
@@ -103,6 +107,23 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
         return undefined;
       }
     },
+    ...(state.monitor === true
+      ? {
+          nginxCounters: async (): Promise<NginxReadings> => {
+            const read = async (host: string): Promise<NginxReading | undefined> => {
+              try {
+                const r = await api.execIn(name, host, ['sh', '-c', readingScript(STUB_STATUS_PORT)]);
+                return r.rc === 0 ? parseReading(r.stdout) : undefined;
+              } catch {
+                return undefined; // powered off
+              }
+            };
+            const ds = topology.directors;
+            const got = await Promise.all(ds.map(read));
+            return Object.fromEntries(ds.map((h, i) => [h, got[i]]));
+          },
+        }
+      : {}),
     poweroff: (host) => api.poweroff(name, host),
     poweron: (host) => api.poweron(name, host),
     cut: (host) => api.cut(name, host),

@@ -5,6 +5,7 @@
  */
 import type { ExecResult } from '../connection/types.js';
 import type { LoadOptions, Profile, RequestRecord } from './types.js';
+import type { NginxReadings } from './nginx-counters.js';
 
 export type { ExecResult };
 
@@ -70,6 +71,12 @@ export interface LabControl {
    * no kernel count
    */
   clientSynRetrans?(): Promise<number | undefined>;
+  /**
+   * nginx's own request counters on every director (stub_status, labs up with
+   * --monitor), by host; undefined where one cannot be read. Without it the
+   * drill makes no cross-check against nginx (src/drill/nginx-counters.ts).
+   */
+  nginxCounters?(): Promise<NginxReadings>;
   /** start the load generator inside the client machine */
   startLoad(opts: LoadOptions): LoadHandle;
   /**

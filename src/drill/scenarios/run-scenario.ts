@@ -11,6 +11,7 @@ import type { Death, LoadOptions, Profile, RequestRecord, ScenarioResult, Timeli
 import { watchVip } from '../vip-watcher.js';
 import { perVipVerdicts, primaryEvents } from '../per-vip.js';
 import { tlsVerdicts } from '../https.js';
+import { nginxCountersVerdict } from '../nginx-counters.js';
 import type { DrillState, Scenario, ScenarioContext } from './types.js';
 
 export interface RunOptions {
@@ -96,6 +97,7 @@ export async function runScenario(
       await scenario.prepare(ctx);
     }
     const synBefore = await lab.clientSynRetrans?.();
+    const nginxBefore = await lab.nginxCounters?.();
     listener.step?.('load running');
     const handle = lab.startLoad(load);
     if (listener.record) handle.onRecord(listener.record);
@@ -123,6 +125,7 @@ export async function runScenario(
     const records = await handle.done;
     await watcher.stop();
     const synAfter = await lab.clientSynRetrans?.();
+    const nginxAfter = await lab.nginxCounters?.();
     const end = records.reduce((m, r) => Math.max(m, r.started + r.latency), scenario.durationMs);
     const durationMs = Math.round(Math.max(scenario.durationMs, end));
     events.sort((a, b) => a.t - b.t);
@@ -130,6 +133,8 @@ export async function runScenario(
     // the scenario judges the first VIP's moves (the VIP its faults aim at); every VIP is judged apart too
     const own = scenario.verdicts({ records, events: primaryEvents(events, lab.topology), windows, facts, durationMs, lab });
     const verdicts = [...own, ...perVipVerdicts(records, events, durationMs, lab.topology, own), ...tlsVerdicts(records, primaryEvents(events, lab.topology), load.url.startsWith('https:'))];
+    const counters = nginxBefore && nginxAfter ? nginxCountersVerdict(nginxBefore, nginxAfter, records) : undefined;
+    if (counters) verdicts.push(counters);
     const result: ScenarioResult = {
       ...base,
       durationMs,
