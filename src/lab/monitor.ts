@@ -192,5 +192,19 @@ export async function startMonitor(name: string, onProgress: (line: string) => v
   if (check.rc !== 0) throw new LabError(`promtool refused the lab's Prometheus config: ${(check.stderr || check.stdout).trim()}`);
   const restart = await execIn(name, client.host, ['sh', '-c', 'systemctl enable prometheus.service 2>/dev/null && systemctl restart prometheus.service']);
   if (restart.rc !== 0) throw new LabError(`prometheus did not start on ${client.host}: ${restart.stderr.trim()}`, { hint: `hapb lab exec --name ${name} ${client.host} -- journalctl -u prometheus` });
-  return prometheusUrl(state);
+  // Type=simple: started is not listening yet (its TSDB opens first); wait for /-/ready, from inside the client
+  const url = prometheusUrl(state);
+  const until = Date.now() + READY_TIMEOUT_MS;
+  for (;;) {
+    const ready = await execIn(name, client.host, ['curl', '-sf', '-o', '/dev/null', '--max-time', '2', `${url}/-/ready`]);
+    if (ready.rc === 0) break;
+    if (Date.now() > until) {
+      throw new LabError(`Prometheus on ${client.host} is not ready after ${READY_TIMEOUT_MS / 1000} s`, { hint: `hapb lab exec --name ${name} ${client.host} -- journalctl -u prometheus` });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  onProgress(`Prometheus ready at ${url} (inside the lab)`);
+  return url;
 }
+
+const READY_TIMEOUT_MS = 90_000;

@@ -151,7 +151,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
     const ms = await waitSettled(name, { onProgress: progress });
     progress(`settled in ${(ms / 1000).toFixed(1)} s`);
     // the CLI converges on its own (converge: false here) and starts Prometheus after it
-    if (state.monitor) progress(`Prometheus at ${await startMonitor(name, progress)} (inside the lab)`);
+    if (state.monitor) await startMonitor(name, progress);
   }
   return state;
 }
