@@ -76,17 +76,18 @@ export const defaultRecipe: ImageRecipe = {
 
 /**
  * What `lab up --monitor` needs: Debian's exporters on every machine (the
- * roles start them when their metrics variable is on) and Debian's Prometheus
- * (run on the client). The lab has no route to a mirror, so they come with the
+ * roles start them when their metrics variable is on; mtail counts nginx's
+ * responses by status from its access log) and Debian's Prometheus (run on
+ * the client). The lab has no route to a mirror, so they come with the
  * image; the default image stays without them (a smaller image, and no rebuild
  * of every cached lab image).
  */
-export const MONITOR_PACKAGES: readonly string[] = ['prometheus', 'prometheus-nginx-exporter', 'prometheus-node-exporter'];
+export const MONITOR_PACKAGES: readonly string[] = ['prometheus', 'prometheus-nginx-exporter', 'prometheus-node-exporter', 'mtail'];
 
 /** the package scripts enable them; the converge (exporters) and `lab up --monitor` (Prometheus) start them */
 export const MONITOR_POST_SCRIPT = `set -e
-systemctl disable prometheus.service prometheus-node-exporter.service prometheus-nginx-exporter.service
-rm -f /etc/init.d/prometheus /etc/init.d/prometheus-node-exporter /etc/init.d/prometheus-nginx-exporter
+systemctl disable prometheus.service prometheus-node-exporter.service prometheus-nginx-exporter.service mtail.service
+rm -f /etc/init.d/prometheus /etc/init.d/prometheus-node-exporter /etc/init.d/prometheus-nginx-exporter /etc/init.d/mtail
 `;
 
 /**

@@ -16,6 +16,8 @@ import { loadLab, type LabState } from './state.js';
 
 export const NODE_EXPORTER_PORT = 9100;
 export const NGINX_EXPORTER_PORT = 9113;
+/** mtail: nginx's answers by status from its access log */
+export const MTAIL_PORT = 3903;
 export const PROMETHEUS_PORT = 9090;
 /** the loopback port of nginx's stub_status on directors and backends */
 export const STUB_STATUS_PORT = 8080;
@@ -37,16 +39,17 @@ export interface MonitorTarget {
 /** the groups a lab's machines belong to (the seed inventory's names) */
 export const MONITOR_GROUPS = { directors: 'directors', backends: 'web', clients: 'clients' } as const;
 
-/** What the roles need to run the exporters; the lab's inventory gets these in all.vars. */
+/**
+ * What the roles need to run the exporters; the lab's inventory gets these in
+ * all.vars. Ports and paths are the roles' defaults (the constants above
+ * equal them: test/unit/lab-monitor.test.ts), as a user turning metrics on
+ * gets them.
+ */
 export function monitorVars(): Record<string, string | number | boolean> {
   return {
     nginx_director_metrics: true,
-    nginx_director_stub_status_port: STUB_STATUS_PORT,
     web_backend_metrics: true,
-    web_backend_stub_status_port: STUB_STATUS_PORT,
     keepalived_metrics_textfile: VRRP_TEXTFILE,
-    prometheus_exporters_node_port: NODE_EXPORTER_PORT,
-    prometheus_exporters_nginx_port: NGINX_EXPORTER_PORT,
   };
 }
 
@@ -93,6 +96,7 @@ export function prometheusConfig(targets: MonitorTarget[], rulesFile = PROMETHEU
         ],
       },
       { job_name: 'nginx', static_configs: staticConfigs(NGINX_EXPORTER_PORT) },
+      { job_name: 'mtail', static_configs: staticConfigs(MTAIL_PORT) },
     ],
   };
   return `# Written by hapb lab up --monitor: every exporter of the lab.\n${stringify(config, { lineWidth: 0 })}`;
@@ -107,9 +111,12 @@ export interface RecordingRule {
 
 /**
  * hapb's recording rules. nginx's stub_status counts requests, connections
- * accepted and handled, but no status codes: there is no 5xx rate in these
- * metrics (docs/metrics.md). The nearest failure signal it has is connections
- * nginx accepted but could not handle (worker_connections or file limits hit).
+ * accepted and handled, but no status codes: the 5xx rate comes from mtail,
+ * which counts the answers by status in nginx's access log
+ * (nginx_http_responses_total{status}, docs/metrics.md). The 5xx rules read
+ * its unlabelled nginx_http_5xx_responses_total: it exists at 0 from the
+ * start, where a status's series starts with its first answer, too late for
+ * rate() to see that first increase.
  */
 export const RECORDING_RULES: readonly RecordingRule[] = [
   {
@@ -123,9 +130,19 @@ export const RECORDING_RULES: readonly RecordingRule[] = [
     help: 'requests/s the directors serve together: the front',
   },
   {
+    record: 'hapb:nginx_5xx:rate1m',
+    expr: 'sum by (host, role) (rate(nginx_http_5xx_responses_total[1m]))',
+    help: "answers/s with a 5xx status each nginx logged (mtail, from the access log)",
+  },
+  {
+    record: 'hapb:front_5xx:rate1m',
+    expr: 'sum(hapb:nginx_5xx:rate1m{role="director"})',
+    help: 'answers/s with a 5xx status the directors gave the clients',
+  },
+  {
     record: 'hapb:nginx_dropped_connections:rate1m',
     expr: 'sum by (host, role) (rate(nginx_connections_accepted[1m]) - rate(nginx_connections_handled[1m]))',
-    help: 'connections/s nginx accepted but could not handle (stub_status has no status codes: no 5xx rate)',
+    help: 'connections/s nginx accepted but could not handle (worker_connections or file limits hit)',
   },
   {
     record: 'hapb:vrrp_master',
@@ -182,7 +199,7 @@ export async function startMonitor(name: string, onProgress: (line: string) => v
     [PROMETHEUS_RULES, prometheusRules()],
     ['/etc/default/prometheus', prometheusDefaults(client.address)],
   ];
-  onProgress(`Prometheus on ${client.host}: ${targets.length} hosts, ${targets.length * 2} exporters`);
+  onProgress(`Prometheus on ${client.host}: ${targets.length} hosts, ${targets.length * 3} exporters`);
   for (const [path, text] of files) {
     // through the running machine (its own view of its root), readable by user prometheus
     const w = await execIn(name, client.host, ['sh', '-c', 'umask 022 && mkdir -p "$(dirname "$1")" && cat > "$1.tmp" && mv -f "$1.tmp" "$1"', 'sh', path], { input: text });

@@ -58,9 +58,13 @@ describe.skipIf(!canRun)('lab up --monitor: exporters and Prometheus in the lab'
     await labDownQuietly(LAB);
   }, 180_000);
 
-  it('Prometheus reports up == 1 for both exporters of every director and backend', async () => {
-    const up = await waitFor('every target up', () => query('up'), (s) => s.length === 8 && s.every((x) => x.value[1] === '1'));
+  it('Prometheus reports up == 1 for the three exporters of every director and backend', async () => {
+    const up = await waitFor('every target up', () => query('up'), (s) => s.length === 12 && s.every((x) => x.value[1] === '1'));
     expect(up.map((s) => `${s.metric['job']} ${s.metric['host']} ${s.metric['role']}`).sort()).toEqual([
+      'mtail backup director',
+      'mtail master director',
+      'mtail web1 backend',
+      'mtail web2 backend',
       'nginx backup director',
       'nginx master director',
       'nginx web1 backend',
@@ -79,8 +83,9 @@ describe.skipIf(!canRun)('lab up --monitor: exporters and Prometheus in the lab'
       const ss = await sh(host, 'ss -Hltn');
       expect(ss).toContain(`${addr}:9100 `);
       expect(ss).toContain(`${addr}:9113 `);
+      expect(ss).toContain(`${addr}:3903 `);
       expect(ss).toContain('127.0.0.1:8080 ');
-      expect(ss).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):(9100|9113|8080) /);
+      expect(ss).not.toMatch(/(0\.0\.0\.0|\*|\[::\]):(9100|9113|3903|8080) /);
     }
     // the stub_status page answers on the loopback, not from the client
     expect(await sh('master', 'curl -s http://127.0.0.1:8080/stub_status')).toMatch(/server accepts handled requests/);
@@ -97,6 +102,29 @@ describe.skipIf(!canRun)('lab up --monitor: exporters and Prometheus in the lab'
     expect(perHost.map((s) => s.metric['host']).sort()).toEqual(['backup', 'master', 'web1', 'web2']);
     expect(await holdersOf()).toEqual(['master']);
     expect((await query('hapb:vip_holders:count')).map((s) => [s.metric['vrrp_instance'], s.value[1]])).toEqual([['VI_1', '1']]);
+    // no 5xx yet: the rule says 0 (not nothing)
+    expect((await query('hapb:front_5xx:rate1m')).map((s) => s.value[1])).toEqual(['0']);
+  }, 120_000);
+
+  it('the 5xx rate (mtail, from the access log) rises when the directors answer 502', async () => {
+    await sh('web1', 'systemctl stop nginx');
+    await sh('web2', 'systemctl stop nginx');
+    let codes = '';
+    try {
+      codes = await sh('client', `i=0; while [ $i -lt 60 ]; do curl -s -o /dev/null -w '%{http_code}\\n' http://${VIP}/; i=$((i + 1)); done`);
+    } finally {
+      await sh('web1', 'systemctl start nginx');
+      await sh('web2', 'systemctl start nginx');
+    }
+    const n502 = codes.split('\n').filter((c) => c === '502').length;
+    expect(n502).toBe(60);
+    const front = await waitFor('hapb:front_5xx:rate1m above 0.5/s', () => query('hapb:front_5xx:rate1m'), (s) => Number(s[0]?.value[1] ?? 0) > 0.5);
+    expect(front).toHaveLength(1);
+    const byHost = await query('hapb:nginx_5xx:rate1m{role="director"}');
+    expect(byHost.find((s) => s.metric['host'] === 'master')?.value[1]).not.toBe('0');
+    // the backends were down: they answered no 5xx
+    const backends = await query('hapb:nginx_5xx:rate1m{role="backend"}');
+    expect(backends.map((s) => s.value[1])).toEqual(['0', '0']);
   }, 120_000);
 
   it('the VIP holder rule follows a failover (keepalived notify -> textfile -> node exporter)', async () => {

@@ -5,7 +5,7 @@
  * checked by test/integration/lab-monitor.test.ts.
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -18,6 +18,11 @@ import {
   prometheusDefaults,
   prometheusRules,
   RECORDING_RULES,
+  MTAIL_PORT,
+  NGINX_EXPORTER_PORT,
+  NODE_EXPORTER_PORT,
+  STUB_STATUS_PORT,
+  VRRP_TEXTFILE,
 } from '../../src/lab/monitor.js';
 import { labSpecOf } from '../../src/lab/inventory.js';
 import { loadInventory } from '../../src/inventory/index.js';
@@ -44,7 +49,8 @@ describe('the Prometheus config of a lab', () => {
     expect(cfg.rule_files).toEqual(['/etc/prometheus/hapb-rules.yml']);
     expect(cfg.global['scrape_interval']).toBe('5s');
     const jobs = Object.fromEntries(cfg.scrape_configs.map((j) => [j.job_name, j]));
-    expect(Object.keys(jobs)).toEqual(['node', 'nginx']);
+    expect(Object.keys(jobs)).toEqual(['node', 'nginx', 'mtail']);
+    expect(jobs['mtail']?.static_configs.map((s) => s.targets[0])).toEqual(['192.168.0.41:3903', '192.168.0.40:3903', '192.168.0.42:3903', '192.168.0.43:3903']);
     expect(jobs['node']?.static_configs.map((s) => s.targets[0])).toEqual(['192.168.0.41:9100', '192.168.0.40:9100', '192.168.0.42:9100', '192.168.0.43:9100']);
     expect(jobs['nginx']?.static_configs.map((s) => s.targets[0])).toEqual(['192.168.0.41:9113', '192.168.0.40:9113', '192.168.0.42:9113', '192.168.0.43:9113']);
     expect(jobs['nginx']?.static_configs[1]?.labels).toEqual({ host: 'master', role: 'director' });
@@ -68,11 +74,13 @@ describe('the Prometheus config of a lab', () => {
 describe('the recording rules', () => {
   const doc = parse(prometheusRules()) as { groups: { name: string; rules: { record: string; expr: string }[] }[] };
 
-  it('one group with requests/s, the front, dropped connections and the VIP holder', () => {
+  it('one group with requests/s, the front, 5xx, dropped connections and the VIP holder', () => {
     expect(doc.groups.map((g) => g.name)).toEqual(['hapb']);
     expect(doc.groups[0]?.rules.map((r) => r.record)).toEqual([
       'hapb:nginx_requests:rate1m',
       'hapb:front_requests:rate1m',
+      'hapb:nginx_5xx:rate1m',
+      'hapb:front_5xx:rate1m',
       'hapb:nginx_dropped_connections:rate1m',
       'hapb:vrrp_master',
       'hapb:vip_holder',
@@ -84,12 +92,12 @@ describe('the recording rules', () => {
   });
 
   it('reads only metrics the exporters serve (nginx_*, keepalived_vrrp_*) or rules defined before', () => {
-    const known = /^(nginx_http_requests_total|nginx_connections_accepted|nginx_connections_handled|keepalived_vrrp_state|hapb:vrrp_master)$/;
+    const known = /^(nginx_http_requests_total|nginx_http_5xx_responses_total|nginx_connections_accepted|nginx_connections_handled|keepalived_vrrp_state)$/;
     const defined = new Set<string>();
     for (const r of RECORDING_RULES) {
       // metric names: words with _ or : outside `by (labels)` and `{matchers}`
       const bare = r.expr.replace(/by \([^)]*\)/g, '').replace(/\{[^}]*\}/g, '');
-      const names = bare.match(/[a-z_:]*[_:][a-z_:]*/g) ?? [];
+      const names = bare.match(/[a-z][a-z0-9_:]*[_:][a-z0-9_:]*/g) ?? [];
       expect(names.length, r.record).toBeGreaterThan(0);
       for (const n of names) expect(known.test(n) || defined.has(n), `${r.record} reads ${n}`).toBe(true);
       defined.add(r.record);
@@ -103,14 +111,23 @@ describe('what the lab gives the roles and the image', () => {
       .map((r) => readFileSync(join(root, 'roles', r, 'meta', 'argument_specs.yml'), 'utf8'))
       .join('\n');
     for (const k of Object.keys(monitorVars())) expect(specs, k).toContain(`      ${k}:\n`);
-    expect(monitorVars()['keepalived_metrics_textfile']).toBe('/var/lib/prometheus/node-exporter/keepalived.prom');
+    expect(monitorVars()).toEqual({ nginx_director_metrics: true, web_backend_metrics: true, keepalived_metrics_textfile: '/var/lib/prometheus/node-exporter/keepalived.prom' });
+  });
+
+  it("the ports Prometheus and the drill use are the roles' defaults, and the textfile is in node exporter's folder", () => {
+    const defaults = (role: string): Record<string, unknown> => parse(readFileSync(join(root, 'roles', role, 'defaults', 'main.yml'), 'utf8')) as Record<string, unknown>;
+    const exp = defaults('prometheus_exporters');
+    expect([exp['prometheus_exporters_node_port'], exp['prometheus_exporters_nginx_port'], exp['prometheus_exporters_mtail_port']]).toEqual([NODE_EXPORTER_PORT, NGINX_EXPORTER_PORT, MTAIL_PORT]);
+    expect(defaults('nginx_director')['nginx_director_stub_status_port']).toBe(STUB_STATUS_PORT);
+    expect(defaults('web_backend')['web_backend_stub_status_port']).toBe(STUB_STATUS_PORT);
+    expect(dirname(VRRP_TEXTFILE)).toBe(exp['prometheus_exporters_textfile_dir']);
   });
 
   it("the monitor image adds Debian's packages, disables them at boot, and is another cached image", () => {
     const m = labRecipe({ monitor: true });
-    expect(MONITOR_PACKAGES).toEqual(['prometheus', 'prometheus-nginx-exporter', 'prometheus-node-exporter']);
+    expect(MONITOR_PACKAGES).toEqual(['prometheus', 'prometheus-nginx-exporter', 'prometheus-node-exporter', 'mtail']);
     expect(m.packages).toEqual([...defaultRecipe.packages, ...MONITOR_PACKAGES]);
-    expect(m.postScript).toMatch(/^set -e\nsystemctl disable prometheus.service prometheus-node-exporter.service prometheus-nginx-exporter.service\n/);
+    expect(m.postScript).toMatch(/^set -e\nsystemctl disable prometheus.service prometheus-node-exporter.service prometheus-nginx-exporter.service mtail.service\n/);
     expect(m.postScript.endsWith(defaultRecipe.postScript)).toBe(true);
     expect(recipeHash(m)).not.toBe(recipeHash(defaultRecipe));
     expect(recipeHash(labRecipe({ monitor: true, python: true }))).not.toBe(recipeHash(m));
