@@ -16,7 +16,7 @@ describe('argument specs under real Ansible', () => {
     expect(hasCommand('ansible-playbook')).toBe(true);
   });
 
-  it.each(['keepalived', 'nginx_director', 'web_backend'])('ansible-doc reads the spec of role %s', (role) => {
+  it.each(['keepalived', 'nginx_director', 'web_backend', 'prometheus_exporters'])('ansible-doc reads the spec of role %s', (role) => {
     const r = spawnSync('ansible-doc', ['-t', 'role', '-r', join(repoRoot, 'roles'), role], { encoding: 'utf8', env, timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain('ENTRY POINT: main');
