@@ -64,7 +64,7 @@ export function monitorTargets(machines: Pick<LabState['machines'][number], 'hos
 }
 
 /** the machine Prometheus runs on: the first of group clients */
-export function monitorHost(state: Pick<LabState, 'name' | 'machines'>): LabState['machines'][number] {
+export function monitorHost<M extends Pick<LabState['machines'][number], 'host' | 'address' | 'groups'>>(state: { name: string; machines: M[] }): M {
   const client = state.machines.find((m) => m.groups.includes(MONITOR_GROUPS.clients));
   if (!client) {
     throw new LabError(`lab ${state.name} has no host in group ${MONITOR_GROUPS.clients} to run Prometheus on`, {

@@ -21,7 +21,8 @@ import type { ConvergeFn, Profile } from './types.js';
 import { waitSettled } from './settle.js';
 import { LAB_TOOLS, requireHostTools } from './host-tools.js';
 import { ensureLabTls, labTlsVars, trustLabCa } from './tls.js';
-import { monitorVars, startMonitor } from './monitor.js';
+import { MONITOR_GROUPS, monitorVars, startMonitor } from './monitor.js';
+import { SchemaError } from '../errors/index.js';
 
 export const DEFAULT_INVENTORY = 'inventory/seed.yml';
 export const DEFAULT_PLAYBOOK = 'playbooks/site.yml';
@@ -86,6 +87,10 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   const invFile = opts.inventory ?? located(DEFAULT_INVENTORY);
   const read = readLabInventory(invFile);
   const spec = opts.ipv6 === true ? withIpv6(read) : read;
+  // before anything is made: Prometheus needs its machine
+  if (opts.monitor && !spec.hosts.some((h) => h.groups.includes(MONITOR_GROUPS.clients))) {
+    throw new SchemaError(`--monitor runs Prometheus on a host of group ${MONITOR_GROUPS.clients}, and the inventory has none`, { file: spec.source, line: 1, col: 1 }, 'add a client host (like inventory/seed.yml), or leave out --monitor');
+  }
 
   const old = readState(name);
   if (old) {

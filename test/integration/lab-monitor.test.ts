@@ -7,7 +7,11 @@
  * address only, a second converge changes nothing, the VIP holder rule follows
  * a failover, and the drill's cross-check against nginx's counters.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/cli.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport } from '../helpers/drill-cli.js';
 import { execIn } from '../../src/lab/index.js';
@@ -164,4 +168,25 @@ describe.skipIf(!canRun)('lab up --monitor: exporters and Prometheus in the lab'
     expect(extra).toBeLessThan(100);
     expect(v?.pass).toBe(true);
   }, 600_000);
+});
+
+describe.skipIf(!canRun)('lab up --monitor without a client', () => {
+  it('refuses the inventory before making anything (exit 4, file named)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 't-monitor-nc-'));
+    const inv = join(dir, 'inventory.yml');
+    const seed = readFileSync(join(repoRoot, 'inventory', 'seed.yml'), 'utf8');
+    const without = seed.replace('    clients:\n      hosts:\n        client:\n          ansible_host: 192.168.0.10\n', '');
+    expect(without).not.toBe(seed);
+    writeFileSync(inv, without);
+    const name = `t-monitor-nc-${process.pid}`;
+    try {
+      const r = await hapbAsync(['lab', 'up', '--name', name, '--monitor', '-i', inv], 300_000);
+      expect(r.code).toBe(4);
+      expect(r.stderr).toContain(`${inv}:1:1: --monitor runs Prometheus on a host of group clients, and the inventory has none`);
+      const st = await hapbAsync(['lab', 'down', '--name', name], 120_000);
+      expect(st.stdout).toBe(`no lab ${name}\n`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });

@@ -65,7 +65,7 @@ describe('the Prometheus config of a lab', () => {
   });
 
   it('listens on the client address only', () => {
-    expect(monitorHost({ name: 'x', machines: seed.hosts.map((h) => ({ ...h, host: h.name }) as never) }).address).toBe('192.168.0.10');
+    expect(monitorHost({ name: 'x', machines }).address).toBe('192.168.0.10');
     expect(prometheusDefaults('192.168.0.10')).toContain('ARGS="--web.listen-address=192.168.0.10:9090 --config.file=/etc/prometheus/prometheus.yml');
     expect(() => monitorHost({ name: 'x', machines: [] })).toThrow(/no host in group clients/);
   });
