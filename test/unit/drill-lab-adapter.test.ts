@@ -90,4 +90,18 @@ describe('lab adapter', () => {
     expect(await lab.exec('web1', ['systemctl', 'stop', 'nginx'])).toMatchObject({ rc: 0 });
     expect(api.calls).toEqual(['poweroff master', 'partition master|backup', 'exec web1 systemctl stop nginx']);
   });
+
+  it('reads nginx on every director only on a lab up with --monitor; an unreadable one is undefined', async () => {
+    expect(labControl(recordingApi(seedState(), {}), 't').nginxCounters).toBeUndefined();
+    const s = { ...seedState(), monitor: true };
+    const api = recordingApi(s, {});
+    api.execIn = async (_l, host, argv) => {
+      api.calls.push(`exec ${host} ${argv.slice(0, 2).join(' ')}`);
+      if (host === 'backup') throw new Error('backup is powered off');
+      return { rc: 0, stdout: 'process 77:4242\nActive connections: 1 \nserver accepts handled requests\n 5 5 123 \nReading: 0 Writing: 1 Waiting: 0 \n', stderr: '' };
+    };
+    const lab = labControl(api, 't');
+    expect(await lab.nginxCounters?.()).toEqual({ master: { process: '77:4242', requests: 123 }, backup: undefined });
+    expect(api.calls).toEqual(['exec master sh -c', 'exec backup sh -c']);
+  });
 });
