@@ -135,6 +135,9 @@ describe.skipIf(!canRun)('lab up --monitor: exporters and Prometheus in the lab'
     await sh('master', 'systemctl stop keepalived');
     try {
       expect(await waitFor('VIP holder backup', holdersOf, (h) => h.join() === 'backup')).toEqual(['backup']);
+      // keepalived gone: its ExecStopPost marked the instance STOP (not a stale MASTER)
+      const state = await waitFor('master STOP', () => query('keepalived_vrrp_state{host="master"}'), (x) => x[0]?.value[1] === '4');
+      expect(state.map((x) => x.metric['vrrp_instance'])).toEqual(['VI_1']);
     } finally {
       await sh('master', 'systemctl start keepalived');
     }
