@@ -4,9 +4,9 @@
  * serve it on 127.0.0.1:8080), read before and after a scenario's load.
  *
  * The verdict is informational, by design: it checks the drill's instrument,
- * not the cluster. nginx counts more than the drill's requests (keepalived's
- * health checks, the exporter's scrapes of stub_status, these reads, requests
- * cut off before an answer), and its counter starts again from zero when nginx
+ * not the cluster. nginx counts more than the drill's requests (health probes:
+ * keepalived's check and the hung-nginx watcher; the exporter's scrapes of
+ * stub_status, these reads, requests cut off before an answer), and its counter starts again from zero when nginx
  * restarts (a killed nginx, a powered-off director); so the one disagreement
  * it can prove is nginx counting FEWER requests than the drill got answers
  * for, on directors whose nginx ran the whole scenario. It is then marked
