@@ -6,6 +6,7 @@
 # (also when something fails or the demo is interrupted).
 #
 #   sudo ./scripts/demo.sh                 # lab "demo", report in ./out/demo
+#   sudo ./scripts/demo.sh --https         # every scenario over HTTPS (the lab's CA), report in ./out/demo-https
 #   HAPB_LAB=mine HAPB_REPORT=/tmp/r sudo -E ./scripts/demo.sh
 #
 # stdout: the drill's table and the tutorial-vs-hapb comparison; stderr: the
@@ -18,8 +19,16 @@ if [[ $(id -u) -ne 0 ]]; then
   echo "demo: run as root (the lab needs namespaces and systemd-nspawn)" >&2
   exit 1
 fi
+drill_args=()
+report_default=out/demo
+for arg in "$@"; do
+  case $arg in
+    --https) drill_args+=(--https); report_default=out/demo-https ;;
+    *) echo "demo: unknown option \"$arg\" (the only one is --https)" >&2; exit 1 ;;
+  esac
+done
 LAB=${HAPB_LAB:-demo}
-REPORT=${HAPB_REPORT:-out/demo}
+REPORT=${HAPB_REPORT:-$report_default}
 REPORT=$(realpath -m -- "$REPORT")
 if [[ ! $LAB =~ ^[a-z0-9][a-z0-9-]{0,30}$ ]]; then
   echo "demo: invalid lab name \"$LAB\" (1-31 characters: a-z, 0-9 and -)" >&2
@@ -57,7 +66,7 @@ lab_is_up=1
 
 rc=0
 rm -f -- "$REPORT/report.md" "$REPORT/report.json"   # never show an earlier run's
-./bin/hapb drill all --name "$LAB" --profile both --report "$REPORT" || rc=$?
+./bin/hapb drill all --name "$LAB" --profile both "${drill_args[@]}" --report "$REPORT" || rc=$?
 
 elapsed=$((SECONDS - started))
 if [[ -f $REPORT/report.md ]]; then
