@@ -21,7 +21,7 @@ import { runTask, type TaskEnv, type TaskRunInfo } from './run-task.js';
 import { serialBatches } from './serial.js';
 import { newHostState, type HostState } from './state.js';
 import { newResult, statusOf, type EngineEvent, type EventListener, type Recap, type TaskResult, type Vars } from './types.js';
-import { hostLevelVars, taskVars, type VarScope } from './vars.js';
+import { exposedRoleVars, hostLevelVars, taskVars, type VarScope } from './vars.js';
 import { withLoopItems } from './with-loops.js';
 
 export interface RunOptions {
@@ -103,12 +103,14 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
         continue;
       }
       const playVars = play.vars;
+      const exposed = exposedRoleVars(play.exposedRoles);
       const batches = serialBatches(playHosts, play.serial);
       for (const [bi, batch] of batches.entries()) {
         const scope: VarScope = {
           inventory: opts.inventory,
           playbookDir: opts.playbook.dir,
           playVars,
+          ...exposed,
           extraVars: opts.extraVars ?? {},
           check,
           diff,
@@ -362,7 +364,9 @@ async function runBatch(
    */
   const runInclude = async (inc: Include, hosts: HostState[], frame: Frame): Promise<void> => {
     const pseudo: Task = { name: inc.name, named: true, module: `include_${inc.what}`, args: inc.what === 'role' ? { name: inc.target } : { file: inc.target }, when: inc.when, notify: [], listen: [], vars: inc.params, tags: inc.tags, pos: inc.pos, ...(inc.role ? { role: inc.role } : {}) };
-    emit({ type: 'task.start', name: inc.name, ...(inc.role ? { role: inc.role.name } : {}), handler: false, hosts: hosts.map((h) => h.name), pos: inc.pos });
+    // Ansible names an include_role task without its role's prefix (an IncludeRole has no role of its own), an include_tasks one with it
+    const shownRole = inc.role && inc.what === 'tasks' ? { role: inc.role.name } : {};
+    emit({ type: 'task.start', name: inc.name, ...shownRole, handler: false, hosts: hosts.map((h) => h.name), pos: inc.pos });
     const groups = new Map<string, { target: string; params: Vars; hosts: HostState[]; item?: unknown; hasItem: boolean }>();
     /** per host, what it includes (one entry per loop item): its result under the include task */
     const includedBy = new Map<HostState, { target: string; item: unknown }[]>();
@@ -414,7 +418,7 @@ async function runBatch(
         ...(looped ? { [loopVar]: x.item, ansible_loop_var: loopVar } : {}),
       });
       const result = looped ? newResult({ msg: 'All items completed', results: list.map((x) => newResult(one(x))) }) : newResult(list[0] ? one(list[0]) : {});
-      emit({ type: 'include.result', host: host.name, task: inc.name, module: pseudo.module, ...(inc.role ? { role: inc.role.name } : {}), result });
+      emit({ type: 'include.result', host: host.name, task: inc.name, module: pseudo.module, ...shownRole, result });
     }
     const toRun: { nodes: TaskNode[]; hosts: HostState[] }[] = [];
     for (const g of groups.values()) {
@@ -432,7 +436,7 @@ async function runBatch(
           // the include's vars (and loop item) are parameters of the included tasks
           if (Object.keys(g.params).length) nodes = mapTasks(nodes, (t) => ({ ...t, vars: { ...t.vars, ...g.params } }), (i) => ({ ...i, params: { ...g.params, ...i.params } }));
         } else {
-          const loaded = opts.playbook.include.role(g.target, inc.role ? dirname(inc.role.dir) : inc.dir, inc.from, g.params, inc.apply, rolesRun);
+          const loaded = opts.playbook.include.role(g.target, inc.role ? dirname(inc.role.dir) : inc.dir, inc.from, g.params, inc.apply, rolesRun, inc.role);
           nodes = loaded.nodes;
           for (const h of loaded.handlers) if (!play.handlers.some((x) => x.name === h.name && x.role?.dir === h.role?.dir)) play.handlers.push(h);
         }
@@ -453,7 +457,7 @@ async function runBatch(
       // an included task file counts as ok for each host (include_role does not), as in Ansible
       if (inc.what === 'tasks') for (const [i, host] of g.hosts.entries()) {
         host.stats.ok++;
-        emit({ type: 'host.result', host: host.name, task: inc.name, module: pseudo.module, ...(inc.role ? { role: inc.role.name } : {}), handler: false, status: 'ok', included: file, ...(i === 0 ? { includedFor: g.hosts.map((h) => h.name) } : {}), result: newResult({ include: g.target, include_args: g.params, ...(g.hasItem ? { item: g.item } : {}) }) });
+        emit({ type: 'host.result', host: host.name, task: inc.name, module: pseudo.module, ...shownRole, handler: false, status: 'ok', included: file, ...(i === 0 ? { includedFor: g.hosts.map((h) => h.name) } : {}), result: newResult({ include: g.target, include_args: g.params, ...(g.hasItem ? { item: g.item } : {}) }) });
       }
       toRun.push({ nodes, hosts: g.hosts });
     }

@@ -4,6 +4,9 @@
  *   < play vars (vars, vars_files) < role vars < role params < task vars
  *   < set_fact / register < extra vars (-e)
  * plus the magic variables (inventory_hostname, groups, hostvars, ...).
+ * As in Ansible (private_role_vars off), every task sees the defaults and the
+ * vars of all the play's roles (Play.exposedRoles, later ones winning), and
+ * its own role's above them at each level.
  */
 import { hostVarsView, magicVars } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
@@ -19,6 +22,10 @@ export interface VarScope {
   inventory: Inventory;
   playbookDir: string;
   playVars: Vars;
+  /** the defaults of the play's roles, merged in order (exposedRoles) */
+  roleDefaults: Vars;
+  /** the vars of the play's roles, merged in order (exposedRoles) */
+  roleVars: Vars;
   extraVars: Vars;
   check: boolean;
   diff: boolean;
@@ -31,10 +38,12 @@ export interface VarScope {
 export function hostLevelVars(scope: VarScope, host: string): Vars {
   const st = scope.hosts.get(host);
   return {
+    ...scope.roleDefaults,
     ...hostVarsView(scope.inventory, host),
     ...(st?.facts ?? {}),
     ...(st?.facts && Object.keys(st.facts).length ? { ansible_facts: stripPrefix(st.facts) } : {}),
     ...scope.playVars,
+    ...scope.roleVars,
     ...(st?.runtime ?? {}),
     ...scope.extraVars,
   };
@@ -68,11 +77,16 @@ export function taskVars(scope: VarScope, host: string, task?: Task, role?: Role
         : undefined,
   }));
   // one object (this runs for every task and host): the variables by precedence, then the magic ones
+  const chain = parentsOf(r);
   const out: Vars = {
+    ...scope.roleDefaults,
+    ...(chain.length ? Object.assign({}, ...chain.map((p) => p.defaults)) as Vars : {}),
     ...(r?.defaults ?? {}),
     ...hostVarsView(scope.inventory, host),
     ...(st?.facts ?? {}),
     ...scope.playVars,
+    ...scope.roleVars,
+    ...(chain.length ? Object.assign({}, ...chain.map((p) => p.vars)) as Vars : {}),
     ...(r?.vars ?? {}),
     ...(r?.params ?? {}),
     ...(task?.vars ?? {}),
@@ -110,5 +124,23 @@ function activePlayHosts(scope: VarScope): string[] {
 export function dropOmitted(args: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) if (v !== OMIT) out[k] = v;
+  return out;
+}
+
+/** the defaults and the vars of the play's roles, each merged in order (the later role wins), as every task sees them */
+export function exposedRoleVars(roles: readonly Role[]): { roleDefaults: Vars; roleVars: Vars } {
+  const roleDefaults: Vars = {};
+  const roleVars: Vars = {};
+  for (const r of roles) {
+    Object.assign(roleDefaults, r.defaults);
+    Object.assign(roleVars, r.vars);
+  }
+  return { roleDefaults, roleVars };
+}
+
+/** the roles that imported or included `r`, outermost first (Ansible's dep chain) */
+function parentsOf(r: Role | undefined): Role[] {
+  const out: Role[] = [];
+  for (let p = r?.parent; p !== undefined && out.length < 64; p = p.parent) out.unshift(p);
   return out;
 }

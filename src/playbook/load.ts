@@ -51,7 +51,7 @@ export function loadPlaybook(file: string, opts: LoadOptions): Playbook {
   throwErrors(loader.errors);
   playbook.include = {
     tasks: (f, inh, role) => loader.fresh(() => loader.includedTasks(f, inh, role)),
-    role: (name, fromDir, from, params, inh, rolesRun) => loader.fresh(() => loader.includedRole(name, fromDir, from, params, inh, rolesRun)),
+    role: (name, fromDir, from, params, inh, rolesRun, parent) => loader.fresh(() => loader.includedRole(name, fromDir, from, params, inh, rolesRun, parent)),
   };
   return playbook;
 }
@@ -74,6 +74,8 @@ class Loader {
   private playbookDir = '.';
   /** handlers of roles imported or included in the play being loaded */
   private roleHandlers: Task[] = [];
+  /** the play being loaded: the roles whose defaults and vars all its tasks see (Play.exposedRoles) */
+  private exposedRoles: Role[] | undefined;
   /** roles (with their params) the play runs so far: dependencies run once */
   private rolesRun = new Set<string>();
   constructor(private readonly opts: LoadOptions) {}
@@ -96,10 +98,10 @@ class Loader {
     return inherit(nodes, inh);
   }
 
-  includedRole(name: string, fromDir: string, from: Include['from'], params: Vars, inh: Inherited, rolesRun: Set<string>): { nodes: TaskNode[]; handlers: Task[] } {
+  includedRole(name: string, fromDir: string, from: Include['from'], params: Vars, inh: Inherited, rolesRun: Set<string>, parent?: Role): { nodes: TaskNode[]; handlers: Task[] } {
     this.roleHandlers = [];
     this.rolesRun = rolesRun;
-    const nodes = this.roleNodes(name, fromDir, from, params, inh, undefined, 0);
+    const nodes = this.roleNodes(name, fromDir, from, params, inh, undefined, 0, false, parent);
     return { nodes, handlers: this.roleHandlers };
   }
 
@@ -154,6 +156,7 @@ class Loader {
       gatherFacts: r.gather_facts === undefined ? true : this.bool(r.gather_facts, doc, joinPointer(ptr, 'gather_facts')),
       anyErrorsFatal: this.bool(r.any_errors_fatal ?? false, doc, joinPointer(ptr, 'any_errors_fatal')),
       roles: [],
+      exposedRoles: [],
       preTasks: [],
       tasks: [],
       postTasks: [],
@@ -185,6 +188,8 @@ class Loader {
         play.roles.push(role);
       }
     });
+    play.exposedRoles.push(...play.roles);
+    this.exposedRoles = play.exposedRoles;
     const where: Where = { dir, depth: 0 };
     play.preTasks = this.tasks(r.pre_tasks, doc, joinPointer(ptr, 'pre_tasks'), false, where);
     play.tasks = this.tasks(r.tasks, doc, joinPointer(ptr, 'tasks'), false, where);
@@ -302,7 +307,7 @@ class Loader {
    * dependencies', with the params and the inherited keywords; its handlers
    * join the play's.
    */
-  private roleNodes(name: string, fromDir: string, from: Include['from'], params: Vars, inh: Inherited, at: { doc: Located; ptr: string } | undefined, depth: number): TaskNode[] {
+  private roleNodes(name: string, fromDir: string, from: Include['from'], params: Vars, inh: Inherited, at: { doc: Located; ptr: string } | undefined, depth: number, expose = false, parent?: Role): TaskNode[] {
     const roleDir = this.findRole(name, fromDir);
     const pos = at ? at.doc.pos(at.ptr) : undefined;
     if (!roleDir) {
@@ -310,7 +315,7 @@ class Loader {
       return [];
     }
     const base = this.loadRole(name, roleDir);
-    const role: Role = { ...base, params };
+    const role: Role = { ...base, params, ...(parent ? { parent } : {}) };
     if (from.defaults) role.defaults = this.varsFile(this.roleSubFile(roleDir, 'defaults', from.defaults, pos));
     if (from.vars) role.vars = this.varsFile(this.roleSubFile(roleDir, 'vars', from.vars, pos));
     let tasks = base.tasks;
@@ -334,6 +339,7 @@ class Loader {
       return true;
     });
     for (const d of deps) this.roleHandlers.push(...d.handlers);
+    if (expose) this.exposedRoles?.push(...deps, role);
     return inherit([...deps.flatMap((d) => d.tasks), ...role.tasks], inh);
   }
 
@@ -498,10 +504,12 @@ class Loader {
     }
     const argsPtr = joinPointer(ptr, key);
     const isRole = short.endsWith('_role');
-    this.errors.push(...validateAt(isRole ? includeRoleArgs : includeTasksArgs, r[key], doc, argsPtr, short));
+    // include_role: name=x tasks_from=y (key=value, as Ansible takes it); include_tasks: FILE
+    const given = isRole && typeof r[key] === 'string' ? parseKeyValue(r[key]) : r[key];
+    this.errors.push(...validateAt(isRole ? includeRoleArgs : includeTasksArgs, given, doc, argsPtr, short));
     if (r.loop !== undefined && withKeys(r).length) this.errors.push(new SchemaError('use either loop or one with_* form, not both', pos));
     if (this.errors.length > before) return undefined;
-    const args = (typeof r[key] === 'string' ? { file: r[key] } : r[key]) as Record<string, unknown>;
+    const args = (typeof given === 'string' ? { file: given } : given) as Record<string, unknown>;
     const inh = this.inheritedAt(r, doc, ptr);
     const apply = args.apply ? this.inheritedAt(args.apply as Record<string, unknown>, doc, joinPointer(argsPtr, 'apply')) : emptyInherited();
     const target = String(isRole ? args.name : args.file);
@@ -523,7 +531,8 @@ class Loader {
       let nodes: TaskNode[];
       if (isRole) {
         const { vars, ...rest } = inh;
-        nodes = this.roleNodes(target, where.role ? dirname(where.role.dir) : where.dir, from, vars, { ...rest, vars: {} }, { doc, ptr: argsPtr }, where.depth + 1);
+        // an imported role's defaults and vars are the whole play's, as the roles: section's
+        nodes = this.roleNodes(target, where.role ? dirname(where.role.dir) : where.dir, from, vars, { ...rest, vars: {} }, { doc, ptr: argsPtr }, where.depth + 1, true, where.role);
         // import_role's vars are the role's params; the other keywords pass down
         void vars;
       } else {
@@ -561,7 +570,7 @@ class Loader {
     if (isRole && !target.includes('{{')) {
       const saved = this.rolesRun;
       this.rolesRun = new Set(saved);
-      this.roleNodes(target, where.role ? dirname(where.role.dir) : where.dir, from, {}, emptyInherited(), { doc, ptr: argsPtr }, where.depth + 1);
+      this.roleNodes(target, where.role ? dirname(where.role.dir) : where.dir, from, {}, emptyInherited(), { doc, ptr: argsPtr }, where.depth + 1, false, where.role);
       this.rolesRun = saved;
     }
     return node;

@@ -166,7 +166,7 @@ export interface IncludeLoader {
   /** the tasks of a file, with `inherit` passed down; throws an input error */
   tasks(file: string, inherit: Inherited, role?: Role): TaskNode[];
   /** a role for include_role: its dependencies' tasks then its own, and the handlers that join the play's; throws an input error */
-  role(name: string, fromDir: string, from: Include['from'], params: Vars, inherit: Inherited, rolesRun: Set<string>): { nodes: TaskNode[]; handlers: Task[] };
+  role(name: string, fromDir: string, from: Include['from'], params: Vars, inherit: Inherited, rolesRun: Set<string>, parent?: Role): { nodes: TaskNode[]; handlers: Task[] };
 }
 
 export interface Role {
@@ -174,6 +174,11 @@ export interface Role {
   dir: string;
   defaults: Vars;
   vars: Vars;
+  /**
+   * the role whose task imported or included this one: its defaults and vars
+   * rank above the play's roles' and below this role's own (Ansible's dep chain)
+   */
+  parent?: Role;
   tasks: TaskNode[];
   handlers: Task[];
   /** meta/main.yml allow_duplicates */
@@ -218,6 +223,13 @@ export interface Play {
   /** stop the play when more than this percentage of a batch's hosts failed */
   maxFailPercentage?: number;
   roles: Role[];
+  /**
+   * the roles whose defaults and vars every task of the play sees, in load
+   * order (Ansible's play.get_roles(), private_role_vars off): those of the
+   * `roles:` section, dependencies first, and those of import_role. A role
+   * brought in by include_role is not among them (its own tasks see it).
+   */
+  exposedRoles: Role[];
   preTasks: TaskNode[];
   tasks: TaskNode[];
   postTasks: TaskNode[];

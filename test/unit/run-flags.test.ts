@@ -16,7 +16,7 @@ function task(name: string, tags: string[] = [], role?: Role, named = true): Tas
   return { name, named, module: 'ansible.builtin.debug', args: {}, when: [], notify: [], listen: [], vars: {}, tags, pos, ...(role ? { role } : {}) };
 }
 function play(over: Partial<Play> = {}): Play {
-  return { name: 'p', hosts: 'all', vars: {}, varsFiles: [], gatherFacts: false, anyErrorsFatal: false, roles: [], preTasks: [], tasks: [], postTasks: [], handlers: [], tags: [], pos, ...over };
+  return { name: 'p', hosts: 'all', vars: {}, varsFiles: [], gatherFacts: false, anyErrorsFatal: false, roles: [], exposedRoles: [], preTasks: [], tasks: [], postTasks: [], handlers: [], tags: [], pos, ...over };
 }
 
 describe('evaluateTags (Ansible 2.14 Taggable.evaluate_tags)', () => {
