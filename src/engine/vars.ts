@@ -12,6 +12,7 @@ import { hostVarsView, magicVars } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import { markScope, markScopeContainer } from '../template/lazy-vars.js';
 import type { Role, Task } from '../playbook/types.js';
+export { exposedRoleVars } from '../playbook/exposed-roles.js';
 import { hostsDownVersion, type HostState } from './state.js';
 import type { Vars } from './types.js';
 
@@ -125,17 +126,6 @@ export function dropOmitted(args: Record<string, unknown>): Record<string, unkno
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(args)) if (v !== OMIT) out[k] = v;
   return out;
-}
-
-/** the defaults and the vars of the play's roles, each merged in order (the later role wins), as every task sees them */
-export function exposedRoleVars(roles: readonly Role[]): { roleDefaults: Vars; roleVars: Vars } {
-  const roleDefaults: Vars = {};
-  const roleVars: Vars = {};
-  for (const r of roles) {
-    Object.assign(roleDefaults, r.defaults);
-    Object.assign(roleVars, r.vars);
-  }
-  return { roleDefaults, roleVars };
 }
 
 /** the roles that imported or included `r`, outermost first (Ansible's dep chain) */

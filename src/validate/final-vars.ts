@@ -14,6 +14,7 @@ import { dirname } from 'node:path';
 import { hostsOfGroup } from '../inventory/graph.js';
 import { groupsOf, hostVars, magicVars, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
+import { exposedRoleVars } from '../playbook/exposed-roles.js';
 import { flatTasks, type Play, type Playbook, type Role, type Task } from '../playbook/types.js';
 import { createTemplater, type Templater } from '../template/index.js';
 import { closest } from '../yaml/validate.js';
@@ -119,10 +120,18 @@ interface Layer {
 
 function roleLayers(play: Play, role: Role, base: Vars, extra: Vars, inv: Inventory, host: string, extraPos?: (k: string) => SourcePos | undefined): Layer[] {
   const specPos = (k: string): SourcePos | undefined => role.argumentSpecs?.options[k]?.pos;
+  // the play's roles' defaults and vars, as every task sees them (the role's own rank above)
+  const exposed = exposedRoleVars(play.exposedRoles);
+  const owner = (k: string, what: 'defaults' | 'vars'): string => {
+    const r = [...play.exposedRoles].reverse().find((x) => k in x[what]);
+    return `${r?.dir ?? role.dir}/${what}/main.yml`;
+  };
   return [
+    { vars: exposed.roleDefaults, pos: (k) => ({ file: owner(k, 'defaults'), line: 1, col: 1 }) },
     { vars: role.defaults, pos: (k) => specPos(k) ?? { file: `${role.dir}/defaults/main.yml`, line: 1, col: 1 } },
     { vars: base, pos: (k) => inv.varPos(host, k) },
     { vars: play.vars, pos: () => play.pos },
+    { vars: exposed.roleVars, pos: (k) => ({ file: owner(k, 'vars'), line: 1, col: 1 }) },
     { vars: role.vars, pos: () => ({ file: `${role.dir}/vars/main.yml`, line: 1, col: 1 }) },
     { vars: role.params, pos: () => play.pos },
     { vars: extra, pos: (k) => extraPos?.(k) ?? { file: '-e', line: 1, col: 1 } },

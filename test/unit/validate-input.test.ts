@@ -157,6 +157,27 @@ describe('role argument specs (meta/argument_specs.yml) on the final variables',
     expectError(errs([], inv), /role keepalived needs 'keepalived_interface'/);
   });
 
+  it("a variable a role's spec requires may come from another role of the play (its defaults or vars are the play's)", () => {
+    write('exposed/roles/provider/defaults/main.yml', 'shared_port: 8080\n');
+    write('exposed/roles/provider/tasks/main.yml', '- ansible.builtin.debug:\n    msg: provider\n');
+    write('exposed/roles/user/tasks/main.yml', '- ansible.builtin.debug:\n    msg: "{{ shared_port }}"\n');
+    write('exposed/roles/user/meta/argument_specs.yml', 'argument_specs:\n  main:\n    options:\n      shared_port:\n        type: int\n        required: true\n');
+    const pb = write('exposed/pb.yml', '- hosts: all\n  gather_facts: false\n  roles: [provider, user]\n');
+    const alone = write('exposed/alone.yml', '- hosts: all\n  gather_facts: false\n  roles: [user]\n');
+    const load = (book: string): SchemaError[] => {
+      try {
+        loadInputs(book, localInv, []);
+      } catch (e) {
+        if (e instanceof InputErrors) return e.errors;
+        if (e instanceof SchemaError) return [e];
+        throw e;
+      }
+      return [];
+    };
+    expect(load(pb)).toEqual([]);
+    expectError(load(alone), /role user needs 'shared_port'/);
+  });
+
   it('a role-named variable the spec does not know is a warning with a did-you-mean', () => {
     const { warnings } = loadInputs(site, seed, ['keepalived_prority=100']);
     expect(warnings).toContain("-e sets 'keepalived_prority', which role keepalived does not know (did you mean 'keepalived_priority'?): it has no effect");
