@@ -57,6 +57,11 @@ export class LocalConnection implements Connection {
     return { rc: r.rc, stdout: r.stdout, stderr };
   }
 
+  /** no sudo: commands run as this process's user (become to the login user needs none) */
+  inProcess(become: BecomeOptions | undefined): boolean {
+    return become === undefined || (become.user ?? 'root') === this.loginUser;
+  }
+
   private spawnRun(run: {
     command: string;
     stdin: Buffer | undefined;

@@ -62,6 +62,12 @@ export interface Connection {
    * connection that cannot lose its host (local) has none.
    */
   reconnect?(): Promise<void>;
+  /**
+   * The host is this machine and a command run with `become` would run as
+   * this process's user: its files may be read and written with node:fs
+   * instead of commands (modules/in-process.ts). Optional: only local has it.
+   */
+  inProcess?(become: BecomeOptions | undefined): boolean;
 }
 
 /** Connection variables, with Ansible's names. */

@@ -284,6 +284,7 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars, in
     check,
     diff,
     refreshed: false,
+    ...(conn?.inProcess?.(become) ? { inProcess: true } : {}),
     vars,
     get conn(): Connection {
       return conn ?? noConn();

@@ -6,6 +6,7 @@ import { posix } from 'node:path';
 import { shellQuote } from '../connection/command.js';
 import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
 import { statFile } from './files.js';
+import { mkdirPInProcess } from './in-process.js';
 import { pyRegex } from './lineinfile.js';
 import { planContent, putContentOptions, putContentSchemas, type PutContentArgs } from './put-content.js';
 import { failedPlan } from './result.js';
@@ -155,7 +156,7 @@ export const blockinfileModule: Module<BlockinfileArgs> = {
     const plan = await planContent(ctx, path, Buffer.from(edit.text), putContentOptions(args), st);
     const attrsOnly = plan.changed && edit.msg === '';
     // Ansible makes the missing directories of a file it creates
-    if (!st.exists && plan.steps) plan.steps = [{ run: `mkdir -p -- ${shellQuote(posix.dirname(path))}`, doing: `creating the directory of ${path}` }, ...plan.steps];
+    if (!st.exists && plan.steps) plan.steps = [{ run: `mkdir -p -- ${shellQuote(posix.dirname(path))}`, doing: `creating the directory of ${path}`, inProcess: () => mkdirPInProcess(posix.dirname(path)) }, ...plan.steps];
     return { ...plan, msg: attrsOnly ? 'ownership, perms or SE linux context changed' : edit.msg, data: {} };
   },
 };

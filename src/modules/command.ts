@@ -7,6 +7,7 @@
 import { posix } from 'node:path';
 import { shellJoin, shellQuote } from '../connection/command.js';
 import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
+import { existsInProcess } from './in-process.js';
 import { failedPlan } from './result.js';
 import { shellSplit } from '../connection/command.js';
 import type { CheckContext, Module, ModulePlan } from './types.js';
@@ -73,6 +74,10 @@ export const shellModule: Module<CommandArgs> = {
 
 async function exists(ctx: CheckContext, path: string, chdir: string | undefined): Promise<boolean> {
   const p = chdir && !path.startsWith('/') ? posix.join(chdir, path) : path;
+  if (ctx.inProcess && !/[*?[]/.test(p)) {
+    const e = await existsInProcess(p);
+    if (e !== undefined) return e;
+  }
   // the pattern may be a glob, as in Ansible: let the shell expand it, quoting everything else
   const glob = /[*?[]/.test(p) ? p.split(/([*?]|\[[^\]]*\])/).map((part, i) => (i % 2 ? part : part === '' ? '' : shellQuote(part))).join('') : shellQuote(p);
   const r = await ctx.query(`for f in ${glob}; do [ -e "$f" ] || [ -L "$f" ] && exit 0; done; exit 1`);

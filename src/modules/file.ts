@@ -3,6 +3,7 @@ import { shellQuote } from '../connection/command.js';
 import type { FileDiff } from '../core/types.js';
 import { boolSchema, fileAttrs, fileAttrSchemas, objectSchema, stringSchema, toBool, type FileAttrArgs } from './args.js';
 import { attrChanges, attrCommands, attrDiff, hasAttrChanges, statFile, type FileAttrs, type FileState } from './files.js';
+import { linkInProcess, mkdirsInProcess, octalMode } from './in-process.js';
 import { failedPlan } from './result.js';
 import type { Module, ModulePlan, RunStep } from './types.js';
 
@@ -86,7 +87,15 @@ export const fileModule: Module<FileArgs> = {
           changed: true,
           data,
           diff: stateDiff('absent', 'directory'),
-          steps: [{ run: mkdirs(path, want), doing: `creating ${path}` }],
+          steps: [
+            {
+              run: mkdirs(path, want),
+              doing: `creating ${path}`,
+              ...(want.owner === undefined && want.group === undefined && (want.mode === undefined || octalMode(want.mode) !== undefined)
+                ? { inProcess: () => mkdirsInProcess(path, octalMode(want.mode)) }
+                : {}),
+            },
+          ],
         };
       }
       case 'touch':
@@ -119,7 +128,12 @@ export const fileModule: Module<FileArgs> = {
           changed: true,
           data,
           diff: [{ path, before: st.exists ? `${current}: ${st.target ?? ''}\n` : 'state: absent\n', after: `link: ${src}\n` }],
-          steps: [step(`ln -sfn -- ${shellQuote(src)} ${q}`, `linking ${path} to ${src}`, path, { owner: want.owner, group: want.group }, true)],
+          steps: [
+            {
+              ...step(`ln -sfn -- ${shellQuote(src)} ${q}`, `linking ${path} to ${src}`, path, { owner: want.owner, group: want.group }, true),
+              ...(want.owner === undefined && want.group === undefined ? { inProcess: () => linkInProcess(src, path) } : {}),
+            },
+          ],
         };
       }
     }

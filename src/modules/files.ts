@@ -9,6 +9,7 @@ import { posix } from 'node:path';
 import { shellQuote } from '../connection/command.js';
 import { ModuleError } from '../errors/index.js';
 import type { FileDiff } from '../core/types.js';
+import { moveInProcess, octalMode, prepareInProcess, removeInProcess, statInProcess } from './in-process.js';
 import type { ApplyContext, CheckContext } from './types.js';
 
 /** files larger than this are not fetched for a diff */
@@ -52,11 +53,15 @@ const KINDS: Record<string, FileKind> = {
  * owner, group, size, sha1 and (when `withContent` and small) the content.
  */
 export async function statFile(
-  ctx: Pick<CheckContext, 'host' | 'task' | 'query'>,
+  ctx: Pick<CheckContext, 'host' | 'task' | 'query' | 'inProcess'>,
   path: string,
   opts: { withContent?: boolean; maxBytes?: number } = {},
 ): Promise<FileState> {
   const max = opts.maxBytes ?? MAX_DIFF_BYTES;
+  if (ctx.inProcess) {
+    const st = await statInProcess(path, { ...(opts.withContent ? { withContent: true } : {}), maxBytes: max });
+    if (st) return st;
+  }
   const p = shellQuote(path);
   const script = [
     `if [ ! -e ${p} ] && [ ! -L ${p} ]; then echo absent; exit 0; fi`,
@@ -243,10 +248,15 @@ export async function writeFileAtomic(
   // With become to root the login user may not write there: upload to /tmp
   // (mode 0600) and copy it beside the destination as root. An unprivileged
   // become user cannot read that upload: the content is streamed to it on stdin instead.
-  const becomeUser = ctx.become ? (ctx.become.user ?? 'root') : undefined;
+  // The host is this machine and the commands would run as this process's user (in-process.ts): the
+  // upload is the temp file, and preparing and moving it are done with node:fs (owner and group given by
+  // name, or a mode chmod would parse otherwise, leave it to the commands; so does anything unexpected).
+  const local = ctx.inProcess === true && opts.owner === undefined && opts.group === undefined && (opts.mode === undefined || octalMode(opts.mode) !== undefined);
+  const becomeUser = ctx.become && !local ? (ctx.become.user ?? 'root') : undefined;
   const viaStdin = becomeUser !== undefined && becomeUser !== 'root';
   const upload = becomeUser === 'root' ? `/tmp/.hapb-upload-${randomBytes(8).toString('hex')}` : tmp;
   const cleanup = async (): Promise<void> => {
+    if (local) return removeInProcess(tmp);
     await ctx.run(`rm -f -- ${q}`);
     if (upload !== tmp) await ctx.conn.exec(`rm -f -- ${shellQuote(upload)}`);
   };
@@ -275,7 +285,7 @@ export async function writeFileAtomic(
     );
     prep.push(...defaults, ...attrCommands(tmp, { owner: opts.owner, group: opts.group, mode: opts.mode }));
     prep.push(staleTempCleanup(dir, base, tmp));
-    await mustRun(ctx, prep.join(' && '), `preparing ${dest}`);
+    if (!(local && (await prepareInProcess(tmp, dest, octalMode(opts.mode))))) await mustRun(ctx, prep.join(' && '), `preparing ${dest}`);
     // and the uploads of the login user that a killed run left in /tmp (an hour old: never one in flight)
     if (upload !== tmp) await ctx.conn.exec(`rm -f -- ${shellQuote(upload)}; ${STALE_UPLOADS}`);
 
@@ -301,7 +311,7 @@ export async function writeFileAtomic(
       const out = await mustRun(ctx, `if [ -f ${d} ]; then cp -p -- ${d} ${b} && echo yes; fi`, `backing up ${dest}`);
       if (out.trim() !== 'yes') backup = undefined;
     }
-    await mustRun(ctx, `mv -f -- ${q} ${d}`, `moving the new ${dest} in place`);
+    if (!(local && (await moveInProcess(tmp, dest)))) await mustRun(ctx, `mv -f -- ${q} ${d}`, `moving the new ${dest} in place`);
     return backup === undefined ? {} : { backup };
   } catch (e) {
     await cleanup().catch(() => undefined);

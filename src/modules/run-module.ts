@@ -17,6 +17,7 @@ export function checkContext(ctx: ApplyContext, refreshed = false): CheckContext
     check: ctx.check,
     diff: ctx.diff,
     refreshed,
+    ...(ctx.inProcess ? { inProcess: true } : {}),
     vars: ctx.vars,
     query: (command, opts) => ctx.run(command, opts),
     findFile: (kind, name) => ctx.findFile(kind, name),

@@ -38,6 +38,10 @@ export async function runSteps(ctx: ApplyContext, steps: readonly Step[]): Promi
     const start = Date.now();
     try {
       if ('run' in step) {
+        if (ctx.inProcess && step.inProcess && (await step.inProcess())) {
+          outputs.push({ rc: 0, stdout: '', stderr: '', ms: Date.now() - start });
+          continue;
+        }
         const r = await ctx.run(step.run, {
           ...(step.stdin !== undefined ? { stdin: step.stdin } : {}),
           ...(step.cwd !== undefined ? { cwd: step.cwd } : {}),

@@ -25,6 +25,11 @@ export interface CheckContext {
   refreshed: boolean;
   /** all variables of this host for this task (templating is already done on args) */
   vars: Vars;
+  /**
+   * the host is this machine and commands would run as this process's user (the local connection without sudo):
+   * the file helpers read and write with node:fs instead of starting commands (modules/in-process.ts)
+   */
+  inProcess?: boolean;
   /** run a command that only reads the host's state (stat, systemctl show, dpkg-query), with the task's become */
   query(command: string, opts?: Omit<ExecOptions, 'become' | 'stdin'>): Promise<ExecResult>;
   /** locate a role/playbook file for `src:`: kind is the role sub-folder searched first */
@@ -57,6 +62,11 @@ export interface RunStep {
   doing?: string;
   /** a non-zero rc is not a failure of the step: the plan's report() judges the output (command, shell) */
   keepOutput?: boolean;
+  /**
+   * What `run` does, done in this process (modules/in-process.ts), used instead of it when ctx.inProcess;
+   * false when it could not, having changed nothing `run` would not redo: `run` then runs.
+   */
+  inProcess?: () => Promise<boolean>;
 }
 
 /** Write a file atomically: temp file beside dest, owner/group/mode, validate, rename (files.ts). */

@@ -17,6 +17,8 @@ export interface TestContextOptions {
   /** folder holding templates/ and files/ sub-folders */
   baseDir?: string;
   task?: string;
+  /** the file helpers use node:fs, not commands (the local connection without sudo, as the engine sets it) */
+  inProcess?: boolean;
 }
 
 export function makeContext(conn: Connection, o: TestContextOptions = {}): ApplyContext & { warnings: string[] } {
@@ -28,6 +30,7 @@ export function makeContext(conn: Connection, o: TestContextOptions = {}): Apply
     task: o.task ?? 'test task',
     check: o.check ?? false,
     refreshed: false,
+    ...(o.inProcess ? { inProcess: true } : {}),
     diff: o.diff ?? true,
     vars,
     conn,
