@@ -6,7 +6,9 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SchemaError } from '../errors/index.js';
 import { joinPointer, type Located } from './load.js';
 
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true });
+// code.optimize off: the validators are compiled at each start and run a few times each; ajv's
+// optimizing pass over the generated code takes most of the compile time and buys nothing here
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, code: { optimize: false } });
 const cache = new WeakMap<object, ValidateFunction>();
 
 function compiled(schema: Record<string, unknown>): ValidateFunction {

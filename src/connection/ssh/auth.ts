@@ -5,12 +5,11 @@
  * into ssh-agent. The notes explain a final "authentication failed".
  */
 import { readFile } from 'node:fs/promises';
-import ssh2 from 'ssh2';
 import type { AnyAuthMethod, AuthHandlerMiddleware, ParsedKey } from 'ssh2';
+import { ssh2 } from './ssh2-lazy.js';
 import type { AskSecret } from './prompt.js';
 import type { SshTarget } from './settings.js';
 
-const { utils } = ssh2;
 
 export interface AuthState {
   /** what was tried, for the error message */
@@ -43,7 +42,7 @@ async function loadKey(path: string, state: AuthState, ask: AskSecret | undefine
     return undefined;
   }
   const cached = passphraseCache.get(path);
-  let key = firstKey(utils.parseKey(data, cached));
+  let key = firstKey(ssh2().utils.parseKey(data, cached));
   if (!(key instanceof Error)) return key;
   if (!isEncryptedError(key)) {
     state.notes.push(`cannot use key file ${path}: ${key.message}`);
@@ -59,7 +58,7 @@ async function loadKey(path: string, state: AuthState, ask: AskSecret | undefine
   state.prompting = true;
   try {
     const pass = await ask(`Enter passphrase for key '${path}': `);
-    key = firstKey(utils.parseKey(data, pass));
+    key = firstKey(ssh2().utils.parseKey(data, pass));
     if (key instanceof Error) {
       state.notes.push(`wrong passphrase for key file ${path}`);
       return undefined;

@@ -6,8 +6,8 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import ssh2 from 'ssh2';
 import type { ServerHostKeyAlgorithm, Client as SshClient, SFTPWrapper } from 'ssh2';
+import { ssh2 } from './ssh2-lazy.js';
 import type SSHConfig from 'ssh-config';
 import { ExitCode, HapbError, UnreachableError } from '../../errors/index.js';
 import { buildCommand, shellQuote } from '../command.js';
@@ -28,7 +28,6 @@ import {
   type SshTarget,
 } from './settings.js';
 
-const { Client } = ssh2;
 
 export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_MS = 15_000;
@@ -157,7 +156,7 @@ export class SshConnection implements Connection {
     }
     const auth: AuthState = { tried: [], notes: [], prompting: false };
     const timeoutMs = this.opts.timeoutMs ?? target.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    const client = new Client();
+    const client = new (ssh2().Client)();
     if (target.proxyCommand) {
       proxy = new ProxyCommandStream(target.proxyCommand);
       this.proxies.push(proxy);
