@@ -17,14 +17,16 @@
  * writes bench/results/<date>-ansible-compare.md (bench/results.ts records
  * the load average: the box is shared, and Ansible forks a Python per task).
  *
- *   npm run build && npx vite-node bench/ansible-compare.ts [--hosts N] [--runs N] [--only local|lab] [--no-lab-first]
+ *   npm run build && npx vite-node bench/ansible-compare.ts [--hosts N] [--runs N] [--only local|lab] [--no-lab-first] [--only-hapb]
  *
  * --hosts: local fixture size (default 20); --runs: no-op runs per tool (default 2,
- * the median counts); --no-lab-first: skip the first converges (two fresh labs).
+ * the median counts); --no-lab-first: skip the first converges (two fresh labs);
+ * --only-hapb: time hapb alone, print its times and write no result file (a quick
+ * look while working on hapb's speed; the ratios need the full run).
  * Root, systemd-nspawn and ansible-core are needed for the lab part.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
@@ -41,6 +43,7 @@ const { values: args } = parseArgs({
     runs: { type: 'string', default: '2' },
     only: { type: 'string' },
     'no-lab-first': { type: 'boolean', default: false },
+    'only-hapb': { type: 'boolean', default: false },
   },
 });
 const HOSTS = Number(args.hosts);
@@ -150,6 +153,32 @@ async function timed(label: string, argv: string[], env: NodeJS.ProcessEnv, host
 }
 
 const hapbBin = [process.execPath, join(repo, 'bin', 'hapb')];
+
+if (args['only-hapb']) {
+  await onlyHapb();
+  process.exit(0);
+}
+
+/** --only-hapb: hapb's local first run and no-op runs on the same fixture, the times on stderr, no result file */
+async function onlyHapb(): Promise<void> {
+  if (args.only === 'lab') throw new Error('--only-hapb times the local fixture only');
+  const dir = mkdtempSync(join(tmpdir(), 'hapb-bench-ansible-'));
+  try {
+    const { inventory, playbook } = generateFixture(dir, HOSTS);
+    writeFileSync(join(dir, 'ansible.cfg'), '[defaults]\n');
+    const env = { ...process.env, ANSIBLE_CONFIG: join(dir, 'ansible.cfg') };
+    const root = join(dir, 'root-hapb');
+    mkdirSync(root);
+    const argv = [...hapbBin, 'run', playbook, '-i', inventory, '-f', String(FORKS), '-e', `root=${root}`, '--no-progress'];
+    const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+    console.error(`load average ${load()}`);
+    await timed('hapb first', argv, env, HOSTS, 'changes');
+    for (let i = 0; i < RUNS; i++) await timed(`hapb no-op ${i + 1}`, argv, env, HOSTS, 'none');
+    console.error(`load average ${load()}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 const res = results(import.meta.url, 'ansible-compare', 'hapb vs ansible-playbook (bench/ansible-compare.ts)');
 const say = res.out;
