@@ -22,8 +22,8 @@ import type { HostState } from './state.js';
 import { newResult, type TaskResult, type Vars } from './types.js';
 import { dropOmitted, taskVars, type VarScope } from './vars.js';
 
-// code.optimize off: compiled at each start, once per module used (see yaml/validate.ts)
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, coerceTypes: true, code: { optimize: false } });
+// compiled cheaply, once per module used (see yaml/validate.ts; test/unit/schemas.test.ts checks the schemas)
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, coerceTypes: true, code: { optimize: false }, validateSchema: false });
 const validators = new WeakMap<object, ReturnType<typeof ajv.compile>>();
 
 export interface TaskEnv {

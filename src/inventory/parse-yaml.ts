@@ -16,7 +16,8 @@ import { setOwn } from './vars.js';
 
 const SECTION_TYPES = ['object', 'string', 'null'];
 
-const groupSchema = {
+/** exported for the test that checks the schemas hapb compiles without ajv's meta-schema check */
+export const groupSchema = {
   type: ['object', 'null'],
   additionalProperties: false,
   properties: {
@@ -26,7 +27,7 @@ const groupSchema = {
   },
 };
 
-const hostEntrySchema = { type: ['object', 'null'] };
+export const hostEntrySchema = { type: ['object', 'null'] };
 
 type Mapping = Record<string, unknown>;
 

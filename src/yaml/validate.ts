@@ -6,9 +6,10 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { SchemaError } from '../errors/index.js';
 import { joinPointer, type Located } from './load.js';
 
-// code.optimize off: the validators are compiled at each start and run a few times each; ajv's
-// optimizing pass over the generated code takes most of the compile time and buys nothing here
-const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, code: { optimize: false } });
+// Compiled at each start, so compiled cheaply: without ajv's optimizing pass over the generated code
+// (most of the compile time; the validators run a few times each) and without checking the schemas
+// against the JSON Schema meta-schema (they are hapb's own, checked by test/unit/schemas.test.ts)
+const ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true, verbose: true, code: { optimize: false }, validateSchema: false });
 const cache = new WeakMap<object, ValidateFunction>();
 
 function compiled(schema: Record<string, unknown>): ValidateFunction {
