@@ -10,7 +10,7 @@
  * and the caller runs the command: errors read exactly as before.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import { chmod, chown, lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { posix } from 'node:path';
 import type { FileKind, FileState } from './files.js';
@@ -42,28 +42,32 @@ function namesFromFiles(): Promise<boolean> {
   return filesFirst;
 }
 
-const idFiles = new Map<string, { text: string; names: Map<number, string> }>();
+const idFiles = new Map<string, { key: string; names: Map<number, string> }>();
 
-/** the name of an id in /etc/passwd or /etc/group (its first line with that id, as getpwuid finds it), read afresh each time */
+/**
+ * the name of an id in /etc/passwd or /etc/group (its first line with that id, as getpwuid finds it);
+ * the file is read again whenever it changed (its inode, size, mtime or ctime: a user module may add a user)
+ */
 async function nameOf(file: '/etc/passwd' | '/etc/group', id: number): Promise<string | undefined> {
   if (!(await namesFromFiles())) return undefined;
-  let text: string;
+  let key: string;
+  let cached = idFiles.get(file);
   try {
-    text = await readFile(file, 'utf8');
+    const s = statSync(file, { bigint: true });
+    key = `${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+    if (cached?.key !== key) {
+      const names = new Map<number, string>();
+      for (const line of readFileSync(file, 'utf8').split('\n')) {
+        const [name, , idText] = line.split(':');
+        if (!name || idText === undefined || !/^\d+$/.test(idText) || name.startsWith('+') || name.startsWith('-')) continue;
+        const n = Number(idText);
+        if (!names.has(n)) names.set(n, name);
+      }
+      cached = { key, names };
+      idFiles.set(file, cached);
+    }
   } catch {
     return undefined;
-  }
-  let cached = idFiles.get(file);
-  if (cached?.text !== text) {
-    const names = new Map<number, string>();
-    for (const line of text.split('\n')) {
-      const [name, , idText] = line.split(':');
-      if (!name || idText === undefined || !/^\d+$/.test(idText) || name.startsWith('+') || name.startsWith('-')) continue;
-      const n = Number(idText);
-      if (!names.has(n)) names.set(n, name);
-    }
-    cached = { text, names };
-    idFiles.set(file, cached);
   }
   return cached.names.get(id);
 }
@@ -101,7 +105,8 @@ export async function statInProcess(path: string, opts: { withContent?: boolean;
         // the script reads the size again before the content: a file that grew past the limit meanwhile has none
         if (content.length <= opts.maxBytes) state.content = content;
       } else {
-        state.sha1 = await sha1Of(path);
+        // a small file in one read, a large one streamed
+        state.sha1 = st.size <= 1 << 20 ? createHash('sha1').update(await readFile(path)).digest('hex') : await sha1Of(path);
         // the script's output ends in an empty line where the content would be: an empty file's content
         if (st.size === 0) state.content = Buffer.alloc(0);
       }
