@@ -6,7 +6,12 @@ import { defineConfig } from 'vitest/config';
 // - unit: pure logic and local processes (sh, ssh-keygen, the local connection in a
 //   temporary root); no root, no namespaces, no machines, no built CLI. Files run in
 //   parallel, in worker threads: one per core plus one, since some files mostly wait
-//   (vitest's default, cores - 1, is one thread on a 2-core box).
+//   (vitest's default, cores - 1, is one thread on a 2-core box). The threads are
+//   not isolated: a thread loads the modules once for all the files it runs (one load
+//   per file was half the suite's CPU time); test/helpers/fresh-run.ts resets the
+//   state a CLI run keeps for its process (vault secrets) before each file. As many
+//   threads at least as at most: with fewer, vitest 3.2 ends an idle shared thread
+//   while it still has a task ("Terminating worker thread", the run fails).
 // - integration: real nginx, keepalived, nftables, sshd, namespaces and machines, and
 //   the built CLI (bin/hapb → dist/). One file at a time, each in its own process:
 //   they boot machines and share the box. Vitest sizes a pool globally, not per
@@ -14,7 +19,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     poolOptions: {
-      threads: { minThreads: 1, maxThreads: availableParallelism() + 1 },
+      threads: { minThreads: availableParallelism() + 1, maxThreads: availableParallelism() + 1, isolate: false },
       forks: { minForks: 1, maxForks: 1 },
     },
     projects: [
@@ -23,6 +28,7 @@ export default defineConfig({
           name: 'unit',
           include: ['test/unit/**/*.test.ts', 'test/engine/**/*.test.ts'],
           pool: 'threads',
+          setupFiles: ['test/helpers/fresh-run.ts'],
           sequence: { groupOrder: 0 },
           testTimeout: 20_000,
         },

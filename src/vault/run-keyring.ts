@@ -35,6 +35,16 @@ export function learnVaultValue(value: unknown, minLength = 1): void {
   walk(value);
 }
 
+/**
+ * Start a new run in the same process: no vault secrets, nothing decrypted.
+ * The CLI runs once per process and never needs it; unit test files that
+ * share a worker call it first (test/helpers/fresh-run.ts).
+ */
+export function resetRunVault(): void {
+  current = new Keyring();
+  decrypted.clear();
+}
+
 /** Every value decrypted so far in this process. */
 export function vaultValues(): string[] {
   return [...decrypted];
