@@ -10,8 +10,8 @@ import { defineConfig } from 'vitest/config';
 //   not isolated: a thread loads the modules once for all the files it runs (one load
 //   per file was half the suite's CPU time); test/helpers/fresh-run.ts resets the
 //   state a CLI run keeps for its process (vault secrets) before each file. As many
-//   threads at least as at most: with fewer, vitest 3.2 ends an idle shared thread
-//   while it still has a task ("Terminating worker thread", the run fails).
+//   threads at least as at most: with fewer, a run of shared threads (vitest 3.2.7)
+//   ends with an unhandled "Terminating worker thread" and fails.
 // - integration: real nginx, keepalived, nftables, sshd, namespaces and machines, and
 //   the built CLI (bin/hapb → dist/). One file at a time, each in its own process:
 //   they boot machines and share the box. Vitest sizes a pool globally, not per

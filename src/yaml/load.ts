@@ -172,8 +172,38 @@ function decryptValue(raw: unknown, pointer: string, pos: SourcePos): string {
   }
 }
 
+/**
+ * Files parsed so far, by path, with the text they were parsed from. A file
+ * read again with the same text (a role's tasks for each play that has the
+ * role, an included file for each host, argument specs) is not parsed again:
+ * the caller gets its own copy of the value, and the same positions. Not
+ * kept: vault-encrypted text (decrypting has effects: the keyring, the values
+ * learnt as secrets) and large texts (an inventory of many hosts, read once).
+ */
+const parsedFiles = new Map<string, { text: string; doc: Located }>();
+const PARSED_FILES_MAX = 256;
+
+function keepParsed(file: string, text: string, doc: Located): void {
+  if (text.length >= FAST_YAML_MIN_CHARS || text.includes('!vault') || isVaultText(text)) return;
+  parsedFiles.delete(file);
+  if (parsedFiles.size >= PARSED_FILES_MAX) {
+    const oldest = parsedFiles.keys().next().value;
+    if (oldest !== undefined) parsedFiles.delete(oldest);
+  }
+  parsedFiles.set(file, { text, doc });
+}
+
 /** Read and parse a YAML file. A missing or unreadable file is a SchemaError. */
 export function loadYamlFile<T = unknown>(file: string): Located<T> {
+  const text = readYamlText(file);
+  const hit = parsedFiles.get(file);
+  if (hit && hit.text === text) return { ...(hit.doc as Located<T>), value: structuredClone(hit.doc.value) as T };
+  const doc = loadYaml<T>(text, file);
+  keepParsed(file, text, { ...doc, value: structuredClone(doc.value) });
+  return doc;
+}
+
+function readYamlText(file: string): string {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -185,7 +215,7 @@ export function loadYamlFile<T = unknown>(file: string): Located<T> {
       code === 'ENOENT' ? 'check the path; relative paths are taken from the current directory' : undefined,
     );
   }
-  return loadYaml<T>(text, file);
+  return text;
 }
 
 function yamlHint(code: string): string | undefined {

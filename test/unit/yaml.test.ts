@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from '../../src/errors/index.js';
-import { loadYaml } from '../../src/yaml/load.js';
+import { loadYaml, loadYamlFile } from '../../src/yaml/load.js';
 import { closest, validateAt } from '../../src/yaml/validate.js';
 
 describe('loadYaml', () => {
@@ -23,6 +26,35 @@ describe('loadYaml', () => {
       expect(e).toBeInstanceOf(SchemaError);
       expect((e as SchemaError).pos?.file).toBe('bad.yml');
       expect((e as SchemaError).pos?.line).toBeGreaterThanOrEqual(line);
+    }
+  });
+});
+
+describe('loadYamlFile', () => {
+  it('a file read again gives its own copy of the value with the same positions, and the new text once the file changed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-yaml-'));
+    try {
+      const file = join(dir, 'tasks.yml');
+      writeFileSync(file, 'tasks:\n  - name: x\n    debug: { msg: hi }\n');
+      const first = loadYamlFile<{ tasks: { name: string }[] }>(file);
+      first.value.tasks[0]!.name = 'changed by a caller';
+      first.value.tasks.push({ name: 'added by a caller' });
+      const again = loadYamlFile<{ tasks: { name: string }[] }>(file);
+      expect(again.value).toEqual({ tasks: [{ name: 'x', debug: { msg: 'hi' } }] });
+      expect(again.value).not.toBe(first.value);
+      expect(again.pos('/tasks/0/debug/msg')).toEqual({ file, line: 3, col: 19 });
+      expect(again.keyPos('/tasks/0/debug')).toEqual({ file, line: 3, col: 5 });
+      // a third copy is not the second either: a change to it must not reach later reads
+      again.value.tasks[0]!.name = 'changed again';
+      expect(loadYamlFile<{ tasks: { name: string }[] }>(file).value.tasks[0]!.name).toBe('x');
+      writeFileSync(file, 'tasks:\n\n  - name: y\n');
+      const changed = loadYamlFile(file);
+      expect(changed.value).toEqual({ tasks: [{ name: 'y' }] });
+      expect(changed.pos('/tasks/0/name')).toEqual({ file, line: 3, col: 11 });
+      writeFileSync(file, 'tasks: [\n');
+      expect(() => loadYamlFile(file)).toThrow(SchemaError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
