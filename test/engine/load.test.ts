@@ -8,6 +8,7 @@ import { loadPlaybook } from '../../src/playbook/load.js';
 import type { Task } from '../../src/playbook/types.js';
 import { catalog } from '../helpers/project.js';
 import { prng } from '../helpers/prng.js';
+import { rewrite } from '../helpers/rewrite.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-load-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -143,7 +144,7 @@ describe('fuzz: random YAML never crashes the loader', () => {
         }
         text = chars.join('');
       }
-      writeFileSync(file, text);
+      rewrite(file, text);
       try {
         loadPlaybook(file, { modules: catalog });
         clean++;

@@ -7,7 +7,7 @@
  * test/unit/input-fuzz.test.ts (a short run) and
  * test/integration/input-fuzz-many.test.ts (a long one).
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
@@ -20,6 +20,7 @@ import { getModule } from '../../src/modules/index.js';
 import { repoRoot } from './cli.js';
 import { mutate, TOKENS } from './mutate.js';
 import { prng } from './prng.js';
+import { rewrite } from './rewrite.js';
 
 
 const originals = {
@@ -110,10 +111,9 @@ async function runCase(paths: Record<Target, string>, extra: string[]): Promise<
 }
 
 function writeCase(paths: Record<Target, string>, rand: () => number): Target[] {
-  for (const t of Object.keys(originals) as Target[]) writeFileSync(paths[t], originals[t]);
   const targets = (Object.keys(originals) as Target[]).filter(() => rand() < 0.45);
   if (targets.length === 0) targets.push((['inventory', 'playbook', 'template'] as const)[Math.floor(rand() * 3)] as Target);
-  for (const t of targets) writeFileSync(paths[t], mutate(originals[t], rand));
+  for (const t of Object.keys(originals) as Target[]) rewrite(paths[t], targets.includes(t) ? mutate(originals[t], rand) : originals[t]);
   return targets;
 }
 

@@ -22,6 +22,7 @@ import {
   type Inventory,
 } from '../../src/inventory/index.js';
 import { prng } from '../helpers/prng.js';
+import { rewrite } from '../helpers/rewrite.js';
 
 const KEYS = [
   'all', 'children', 'hosts', 'vars', 'host', 'child', 'web', 'web1', 'web2', 'directors', 'master',
@@ -195,8 +196,8 @@ describe('loadInventory fuzz', () => {
       quietly(() => {
         for (let seed = 1; seed <= 100; seed++) {
           const rand = prng(10_000 + seed);
-          writeFileSync(join(root, 'group_vars', 'web', 'main.yml'), mutate(rand, groupVars));
-          writeFileSync(join(root, 'host_vars', 'master.yml'), mutate(rand, hostVarsText));
+          rewrite(join(root, 'group_vars', 'web', 'main.yml'), mutate(rand, groupVars));
+          rewrite(join(root, 'host_vars', 'master.yml'), mutate(rand, hostVarsText));
           const e = exercise(() => loadInventory(join(root, 'hosts.yml')));
           if (e !== undefined) failed++;
           const p = problemWith(e, `files seed ${seed}`);
