@@ -50,10 +50,17 @@ const PARSE_OPTS = { trimBlocks: true, lstripBlocks: false };
 const CACHE_MAX = 1000;
 const SINGLE_EXPR = /^\{\{((?:(?!\{\{|\}\}).)*)\}\}$/s;
 
+/**
+ * Compiled templates and expressions, by kind, name and source, shared by
+ * every templater of the process: the code depends on nothing else (the
+ * environment is an argument of the code, given at each render), and a run,
+ * the loader's checks and `hapb render` each make their own templater.
+ */
+const cache = new Map<string, Code>();
+
 export function createTemplater(opts: TemplaterOptions = {}): Templater {
   const stack: Frame[] = [];
   const fileRoots: string[] = [];
-  const cache = new Map<string, Code>();
 
   const top = (): Frame => {
     const f = stack[stack.length - 1];
