@@ -98,7 +98,7 @@ const median = (xs: number[]): number => {
 };
 
 const r = results(import.meta.url, 'unit-suite', 'Unit suite wall time (bench/unit-suite.ts)');
-r.out(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores; \`vitest run --project unit${extra.length ? ' ' + extra.join(' ') : ''}\`, ${runs} runs; waits for a 1-min load average below ${maxLoad}`);
+r.out(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'}, ${cpus().length} cores; \`vitest run --project unit${extra.length ? ' ' + extra.join(' ') : ''}\`, ${runs} runs; each waits up to ${waitS} s for a 1-min load average below ${maxLoad} ("busy": it started above)`);
 r.out('');
 r.out('| run | wall (s) | CPU user+sys (s) | load before (1/5/15 min) | vitest (summed over files) | exit |');
 r.out('|---|---|---|---|---|---|');
