@@ -5,13 +5,14 @@ import { defineConfig } from 'vitest/config';
 // scripts/test.sh); `vitest run --project unit` (npm run test:unit) only the fast one.
 // - unit: pure logic and local processes (sh, ssh-keygen, the local connection in a
 //   temporary root); no root, no namespaces, no machines, no built CLI. Files run in
-//   parallel, in worker threads: one per core plus one, since some files mostly wait
-//   (vitest's default, cores - 1, is one thread on a 2-core box). The threads are
-//   not isolated: a thread loads the modules once for all the files it runs (one load
-//   per file was half the suite's CPU time); test/helpers/fresh-run.ts resets the
-//   state a CLI run keeps for its process (vault secrets) before each file. As many
-//   threads at least as at most: with fewer, a run of shared threads (vitest 3.2.7)
-//   ends with an unhandled "Terminating worker thread" and fails.
+//   parallel, in worker threads, one per core (vitest's default, cores - 1, is one
+//   thread on a 2-core box). The threads are not isolated: a thread loads the modules
+//   once for all the files it runs (one load per file was half the suite's CPU time);
+//   test/helpers/fresh-run.ts resets the state a CLI run keeps for its process (vault
+//   secrets) before each file. A thread more than the cores costs more than it
+//   overlaps (its own module load; the files rarely wait). As many threads at least
+//   as at most: with fewer, a run of shared threads (vitest 3.2.7) ends with an
+//   unhandled "Terminating worker thread" and fails. bench/unit-suite.ts times it.
 // - integration: real nginx, keepalived, nftables, sshd, namespaces and machines, and
 //   the built CLI (bin/hapb → dist/). One file at a time, each in its own process:
 //   they boot machines and share the box. Vitest sizes a pool globally, not per
@@ -19,7 +20,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     poolOptions: {
-      threads: { minThreads: availableParallelism() + 1, maxThreads: availableParallelism() + 1, isolate: false },
+      threads: { minThreads: availableParallelism(), maxThreads: availableParallelism(), isolate: false },
       forks: { minForks: 1, maxForks: 1 },
     },
     projects: [
