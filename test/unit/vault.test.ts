@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SchemaError } from '../../src/errors/index.js';
 import { collectSecrets } from '../../src/secrets/index.js';
-import { decryptVaultText, encryptVaultText, formatEnvelope, Keyring, loadVaultSecrets, parseEnvelope, readPasswordSource, setRunKeyring, VaultError, type VaultSecret } from '../../src/vault/index.js';
+import { decryptVaultText, encryptVaultText, formatEnvelope, Keyring, learnVaultValue, loadVaultSecrets, parseEnvelope, readPasswordSource, resetRunVault, runKeyring, setRunKeyring, vaultValues, VaultError, type VaultSecret } from '../../src/vault/index.js';
 import { loadYaml, loadYamlFile } from '../../src/yaml/load.js';
 
 const fixtures = resolve(import.meta.dirname, '..', 'fixtures', 'vault');
@@ -14,6 +14,18 @@ const noPrompt = async (): Promise<string> => {
 };
 
 afterEach(() => setRunKeyring(new Keyring()));
+
+describe('the run vault', () => {
+  it('resetRunVault forgets the secrets and the values they decrypted (a new run in the same process)', () => {
+    setRunKeyring(new Keyring([secret('pw')]));
+    learnVaultValue('decrypted-before-reset');
+    expect(vaultValues()).toContain('decrypted-before-reset');
+    expect(runKeyring().empty).toBe(false);
+    resetRunVault();
+    expect(vaultValues()).toEqual([]);
+    expect(runKeyring().empty).toBe(true);
+  });
+});
 
 describe('vault cipher', () => {
   it('decrypts what it encrypts, with a fresh salt each time', () => {
