@@ -29,22 +29,9 @@ import { waitStableHolder } from '../src/drill/scenarios/steps.js';
 import type { DrillState } from '../src/drill/scenarios/types.js';
 import { formatMs } from '../src/drill/summary.js';
 import { readState } from '../src/lab/state.js';
-import { benchLab, repo, stats, vipMoveMs } from './drill-lab.js';
+import { benchLab, repo, singleMachine, stats, vipMoveMs } from './drill-lab.js';
 import { results } from './results.js';
 
-const singleMachine = [
-  'baseline',
-  'lb-nginx-killed',
-  'lb-recover',
-  'backend-stopped',
-  'backend-started',
-  'lb-poweroff',
-  'lb-poweron',
-  'backend-poweroff',
-  'lb-cut',
-  'backend-cut',
-  'keepalived-killed',
-];
 
 const { values } = parseArgs({
   options: {

@@ -11,6 +11,21 @@ import type { ScenarioResult } from '../src/drill/types.js';
 
 export const repo = resolve(import.meta.dirname, '..');
 
+/** every scenario where one machine dies or comes back (not the partition, not the converge) */
+export const singleMachine: readonly string[] = [
+  'baseline',
+  'lb-nginx-killed',
+  'lb-recover',
+  'backend-stopped',
+  'backend-started',
+  'lb-poweroff',
+  'lb-poweron',
+  'backend-poweroff',
+  'lb-cut',
+  'backend-cut',
+  'keepalived-killed',
+];
+
 /** run the built CLI (stderr shown, stdout dropped); resolves to its exit code */
 export function hapb(args: string[]): Promise<number> {
   return new Promise((res, rej) => {

@@ -30,23 +30,9 @@ import { runScenario } from '../src/drill/scenarios/run-scenario.js';
 import { waitStableHolder } from '../src/drill/scenarios/steps.js';
 import type { DrillState } from '../src/drill/scenarios/types.js';
 import { formatMs } from '../src/drill/summary.js';
-import { benchLab, repo, stats, vipMoveMs } from './drill-lab.js';
+import { benchLab, repo, singleMachine, stats, vipMoveMs } from './drill-lab.js';
 import { results } from './results.js';
 
-/** every scenario where one machine dies or comes back (not the partition, not the converge) */
-const singleMachine = [
-  'baseline',
-  'lb-nginx-killed',
-  'lb-recover',
-  'backend-stopped',
-  'backend-started',
-  'lb-poweroff',
-  'lb-poweron',
-  'backend-poweroff',
-  'lb-cut',
-  'backend-cut',
-  'keepalived-killed',
-];
 const directorScenarios = new Set(['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed']);
 
 const { values } = parseArgs({
