@@ -256,6 +256,7 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
     expect(units.map((u) => u.dest).sort()).toEqual([
       '/etc/systemd/system/hapb-backend-watch.service',
       '/etc/systemd/system/hapb-firewall.service',
+      '/etc/systemd/system/hapb-nginx-watch.service',
       '/etc/systemd/system/hapb-vip-lo.service',
       '/etc/systemd/system/keepalived.service.d/hapb.conf',
       '/etc/systemd/system/nginx.service.d/hapb-keepalived.conf',
