@@ -11,6 +11,7 @@ import { ExitCode, HapbError, InputErrors, SchemaError, UnreachableError, errorM
 import { globToRegex, limitHosts, selectHosts } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Module, ModulePlan } from '../modules/types.js';
+import { exposedRoleVars } from '../playbook/exposed-roles.js';
 import { mapTasks, taskFileCandidates } from '../playbook/structure.js';
 import { evaluateTags, taskTags } from '../playbook/tags.js';
 import { flatTasks, isBlock, isInclude, roleKey, type Block, type Include, type Play, type Playbook, type Task, type TaskNode } from '../playbook/types.js';
@@ -21,7 +22,7 @@ import { runTask, type TaskEnv, type TaskRunInfo } from './run-task.js';
 import { serialBatches } from './serial.js';
 import { newHostState, type HostState } from './state.js';
 import { newResult, statusOf, type EngineEvent, type EventListener, type Recap, type TaskResult, type Vars } from './types.js';
-import { exposedRoleVars, hostLevelVars, taskVars, type VarScope } from './vars.js';
+import { hostLevelVars, taskVars, type VarScope } from './vars.js';
 import { withLoopItems } from './with-loops.js';
 
 export interface RunOptions {

@@ -12,7 +12,6 @@ import { hostVarsView, magicVars } from '../inventory/index.js';
 import type { Inventory } from '../inventory/types.js';
 import { markScope, markScopeContainer } from '../template/lazy-vars.js';
 import type { Role, Task } from '../playbook/types.js';
-export { exposedRoleVars } from '../playbook/exposed-roles.js';
 import { hostsDownVersion, type HostState } from './state.js';
 import type { Vars } from './types.js';
 

@@ -61,12 +61,14 @@ export function checkFinalVars(input: FinalVarsInput): FinalVarsReport {
       continue; // the pattern itself is reported where the run selects hosts
     }
     if (play.roles.some((r) => clusterRoles.has(r.name))) cluster = true;
+    // the play's roles' defaults and vars, as every task sees them (a task's own role ranks above)
+    const exposed = exposedRoleVars(play.exposedRoles);
     for (const host of hosts) {
       const base = hostVars(inv, host);
       const finals = finalByHost.get(host) ?? {};
       const sources = sourceByHost.get(host) ?? new Map<string, SourcePos | undefined>();
       for (const role of play.roles) {
-        const layers = roleLayers(play, role, base, extraVars, inv, host, input.extraVarsPos);
+        const layers = roleLayers(play, exposed, role, base, extraVars, inv, host, input.extraVarsPos);
         const merged: Vars = {};
         const from = new Map<string, SourcePos | undefined>();
         for (const l of layers) for (const [k, v] of Object.entries(l.vars)) {
@@ -95,7 +97,7 @@ export function checkFinalVars(input: FinalVarsInput): FinalVarsReport {
       }
       finalByHost.set(host, finals);
       sourceByHost.set(host, sources);
-      for (const task of playTasks(play)) if (typeof task.loop === 'string') checkLoop(templater, task, { ...base, ...play.vars, ...(task.role ? { ...task.role.defaults, ...base, ...play.vars, ...task.role.vars, ...task.role.params } : {}), ...task.vars, ...extraVars }, inv, host, playbook.dir, push);
+      for (const task of playTasks(play)) if (typeof task.loop === 'string') checkLoop(templater, task, { ...exposed.roleDefaults, ...(task.role?.defaults ?? {}), ...base, ...play.vars, ...exposed.roleVars, ...(task.role ? { ...task.role.vars, ...task.role.params } : {}), ...task.vars, ...extraVars }, inv, host, playbook.dir, push);
     }
   }
 
@@ -118,10 +120,8 @@ interface Layer {
   pos(key: string): SourcePos | undefined;
 }
 
-function roleLayers(play: Play, role: Role, base: Vars, extra: Vars, inv: Inventory, host: string, extraPos?: (k: string) => SourcePos | undefined): Layer[] {
+function roleLayers(play: Play, exposed: { roleDefaults: Vars; roleVars: Vars }, role: Role, base: Vars, extra: Vars, inv: Inventory, host: string, extraPos?: (k: string) => SourcePos | undefined): Layer[] {
   const specPos = (k: string): SourcePos | undefined => role.argumentSpecs?.options[k]?.pos;
-  // the play's roles' defaults and vars, as every task sees them (the role's own rank above)
-  const exposed = exposedRoleVars(play.exposedRoles);
   const owner = (k: string, what: 'defaults' | 'vars'): string => {
     const r = [...play.exposedRoles].reverse().find((x) => k in x[what]);
     return `${r?.dir ?? role.dir}/${what}/main.yml`;

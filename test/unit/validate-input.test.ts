@@ -157,10 +157,11 @@ describe('role argument specs (meta/argument_specs.yml) on the final variables',
     expectError(errs([], inv), /role keepalived needs 'keepalived_interface'/);
   });
 
-  it("a variable a role's spec requires may come from another role of the play (its defaults or vars are the play's)", () => {
+  it("a variable a role's spec requires, or its loop reads, may come from another role of the play (its defaults or vars are the play's)", () => {
     write('exposed/roles/provider/defaults/main.yml', 'shared_port: 8080\n');
     write('exposed/roles/provider/tasks/main.yml', '- ansible.builtin.debug:\n    msg: provider\n');
-    write('exposed/roles/user/tasks/main.yml', '- ansible.builtin.debug:\n    msg: "{{ shared_port }}"\n');
+    write('exposed/roles/provider/vars/main.yml', 'shared_list: [a, b]\n');
+    write('exposed/roles/user/tasks/main.yml', '- ansible.builtin.debug:\n    msg: "{{ shared_port }} {{ item }}"\n  loop: "{{ shared_list | default(\'not a list\') }}"\n');
     write('exposed/roles/user/meta/argument_specs.yml', 'argument_specs:\n  main:\n    options:\n      shared_port:\n        type: int\n        required: true\n');
     const pb = write('exposed/pb.yml', '- hosts: all\n  gather_facts: false\n  roles: [provider, user]\n');
     const alone = write('exposed/alone.yml', '- hosts: all\n  gather_facts: false\n  roles: [user]\n');
@@ -176,6 +177,8 @@ describe('role argument specs (meta/argument_specs.yml) on the final variables',
     };
     expect(load(pb)).toEqual([]);
     expectError(load(alone), /role user needs 'shared_port'/);
+    // the loop check sees the other role's vars too (alone, the default is no list)
+    expectError(load(alone), /loop: .* gives "not a list" for host h1, not a list/);
   });
 
   it('a role-named variable the spec does not know is a warning with a did-you-mean', () => {
