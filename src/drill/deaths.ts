@@ -16,6 +16,14 @@
  * - at that moment the dying director held the VIP (the VIP watcher's view),
  *   i.e. the connection went to it;
  * - the request ended (failed) no earlier than the fault began (`from`).
+ * The client's stamps run late when its event loop is busy (CI, 800 req/s):
+ * undici reports a connection some ms after the kernel made it, so one made
+ * before the death may be stamped after `t`. Such a request is still marked
+ * when it began no later than `t`, its first SYN was answered (connected
+ * within `FIRST_SYN_ANSWERED_MS` of its start: the SYN the client retransmits
+ * after 1 s would go to whoever holds the VIP then) and the dying director
+ * held the VIP when it began: that SYN reached the dying director, and a
+ * connection to it can be made only before it died.
  * A request whose SYN was lost and never reached anyone, or that went to the
  * other director, is never marked.
  *
@@ -37,11 +45,19 @@ export function deathOf(r: RequestRecord, events: TimelineEvent[], deaths: reado
   return deaths.find((d) => {
     if (end < d.from) return false;
     const holders = holdersAt(events, connected);
-    if (d.untilVipTaken !== true) return connected <= d.t && holders.includes(d.host);
+    if (d.untilVipTaken !== true) return (connected <= d.t && holders.includes(d.host)) || seenLate(r, connected, d, events);
     // a hang: until another director takes the VIP, clients still reach this one (their
     // ARP entry, and the VIP it keeps on lo), also while its interface has no VIP
     return connected <= hangBound(d, events) && (holders.includes(d.host) || (holders.length === 0 && connected >= d.from));
   });
+}
+
+/** the first SYN is retransmitted after 1 s (Linux's initial RTO): a connection made sooner was the answer to the first */
+export const FIRST_SYN_ANSWERED_MS = 900;
+
+/** made to the dying director before it died, but stamped by the client after the death's bound (see above) */
+function seenLate(r: RequestRecord, connected: number, d: Death, events: TimelineEvent[]): boolean {
+  return r.started <= d.t && connected - r.started < FIRST_SYN_ANSWERED_MS && holdersAt(events, r.started).includes(d.host);
 }
 
 /** for a hang: the moment another director took the VIP after it began (or the death's `t` if none did) */

@@ -5,7 +5,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { DrillReport } from '../../src/drill/types.js';
+import type { DrillReport, RequestRecord, ScenarioResult, TimelineEvent } from '../../src/drill/types.js';
 import { repoRoot } from './cli.js';
 
 export interface Run {
@@ -63,4 +63,20 @@ export async function labUpOrThrow(name: string, extra: string[] = []): Promise<
 
 export async function labDownQuietly(name: string): Promise<void> {
   await hapbAsync(['lab', 'down', '--name', name], 120_000);
+}
+
+/**
+ * What a failed "0 failed requests" assertion needs to be understood: the
+ * failed requests not marked as inside a dying director (with the client's
+ * stamps), the deaths, and the VIP's moves.
+ */
+export function unmarked(r: Pick<ScenarioResult, 'records'> & { deaths?: unknown; events?: TimelineEvent[] }): string {
+  return JSON.stringify({
+    failed: r.records
+      .filter((x: RequestRecord) => x.kind !== 'ok' && x.lostWith === undefined)
+      .slice(0, 20)
+      .map(({ seq, kind, code, status, started, latency, sent, connected }) => ({ seq, kind, code, status, started, latency, sent, connected })),
+    deaths: r.deaths,
+    vip: (r.events ?? []).filter((e) => e.kind === 'vip').map((e) => `${e.t} ${(e.holders ?? []).join('+') || 'none'}`),
+  });
 }

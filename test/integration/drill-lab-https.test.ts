@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '../helpers/drill-cli.js';
+import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('openssl');
 const LAB = `t-drl-tls-${process.pid}`;
@@ -26,12 +26,6 @@ describe.skipIf(!canRun)('HTTPS on a real lab: hapb drill --https (profile hapb)
   let run: Run;
   let report: DrillReport;
   let kaReport: DrillReport;
-  // what a failure needs to be understood: the failed requests not marked as inside a dying director, and the deaths
-  const unmarked = (r: ScenarioResult): string =>
-    JSON.stringify({
-      failed: r.records.filter((x) => x.kind !== 'ok' && x.lostWith === undefined).map(({ seq, kind, code, started, latency, connected }) => ({ seq, kind, code, started, latency, connected })),
-      deaths: r.deaths,
-    });
   const result = (rep: DrillReport, name: string): ScenarioResult => {
     const r = rep.results.find((x) => x.scenario === name);
     if (!r) throw new Error(`no result for ${name}`);

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '../helpers/drill-cli.js';
+import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
 import { run as runCmd } from '../../src/lab/run.js';
 import { labInventoryPath } from '../../src/lab/index.js';
 
@@ -27,12 +27,6 @@ const exec = (host: string, cmd: string): Promise<Run> => hapbAsync(['lab', 'exe
 describe.skipIf(!canRun)('IPv6 on a real lab: hapb lab up --ipv6, hapb drill --ipv6 (profile hapb)', () => {
   let run: Run;
   let report: DrillReport;
-  const unmarked = (r: ScenarioResult): string =>
-    JSON.stringify({
-      failed: r.records.filter((x) => x.kind !== 'ok' && x.lostWith === undefined).map(({ seq, kind, code, started, latency, connected }) => ({ seq, kind, code, started, latency, connected })),
-      deaths: r.deaths,
-      events: r.events,
-    });
   const result = (name: string): ScenarioResult => {
     const r = report.results.find((x) => x.scenario === name);
     if (!r) throw new Error(`no result for ${name}`);

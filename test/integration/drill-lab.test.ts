@@ -19,7 +19,7 @@ import { scenarios } from '../../src/drill/scenarios/catalog.js';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '../helpers/drill-cli.js';
+import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-drl-all-${process.pid}`;
@@ -80,7 +80,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
 
   it.each(judged)('%s: 0 failed requests (besides any inside a dying director)', (name) => {
     const r = result(name);
-    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}`).toBe(0);
+    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
   });
 
   it.each(judged)('%s: requests inside a dying director only where one died, and few', (name) => {
@@ -116,7 +116,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     const r = resultIn(kaReport, name);
     expect(r.error).toBeUndefined();
     expect(r.load.keepalive).toBe(4);
-    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}`).toBe(0);
+    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
     expect(r.summary.lostWithDeath).toBeLessThanOrEqual(maxInFlight);
     const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
     expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);
@@ -131,7 +131,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     const r = resultIn(fastReport, name);
     expect(r.error).toBeUndefined();
     expect(r.load.rate).toBe(fastRate);
-    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}`).toBe(0);
+    expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
     expect(r.summary.lostWithDeath).toBeLessThanOrEqual(maxInFlightFast);
     const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
     expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);

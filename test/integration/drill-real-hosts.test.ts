@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/types.js';
 import { repoRoot } from '../helpers/cli.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '../helpers/drill-cli.js';
+import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-drg-${process.pid}`;
@@ -108,7 +108,7 @@ describe.skipIf(!canRun)('hapb drill -i <lab inventory>: over SSH only', () => {
       expect(r.summary.total, r.scenario).toBeGreaterThan(0);
       if (r.scenario === 'lb-partition') continue;
       const judged = r.records.filter((x) => x.kind !== 'ok' && x.lostWith === undefined);
-      expect(judged.map((x) => `${x.seq}:${x.kind}`), r.scenario).toEqual([]);
+      expect(judged.map((x) => `${x.seq}:${x.kind}`), `${r.scenario}: ${unmarked(r)}`).toEqual([]);
     }
     expect(report.pass).toBe(true);
     expect(run.code).toBe(0);

@@ -9,8 +9,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOAK_FAULTS, soakPlan } from '../../src/drill/soak/plan.js';
 import type { SoakReport } from '../../src/drill/soak/run-soak.js';
+import type { RequestRecord } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, type Run } from '../helpers/drill-cli.js';
+import { hapbAsync, labDownQuietly, labUpOrThrow, type Run, unmarked } from '../helpers/drill-cli.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-dsk-${process.pid}`;
@@ -52,7 +53,9 @@ describe.skipIf(!canRun)('hapb drill soak: 3 minutes on a lab', () => {
   });
 
   it('profile hapb: 0 failed requests outside a dying director, never a second with two VIP holders', () => {
-    expect(report.failedOutside).toBe(0);
+    const failures = (report.timeline as unknown as { failures: RequestRecord[] }).failures;
+    const faults = report.faults.map((f) => `#${f.n} ${f.label} ${f.t}-${f.healedT}`);
+    expect(report.failedOutside, JSON.stringify({ ...JSON.parse(unmarked({ records: failures, deaths: report.timeline.deaths, events: report.timeline.events })), faults })).toBe(0);
     expect(report.longestTwoHoldersMs).toBeLessThan(1000);
     expect(report.pass).toBe(true);
     expect(run.code).toBe(0);

@@ -22,6 +22,8 @@ describe('requests that died with a director', () => {
     ['connected within the bound (the fault was still being made)', failed(3, 2008, 5000, 2009), 'lb1'],
     ['never connected (its SYN was lost): savable by a SYN retransmit', failed(4, 1999, 5000, undefined), undefined],
     ['connected after the upper bound', failed(5, 2011, 5000, 2012), undefined],
+    ['begun before the bound, its connect stamped late by a busy client', failed(9, 2009, 80, 2070, 'reset'), 'lb1'],
+    ['begun before the bound, connected by the SYN retransmit (to the new holder)', failed(10, 2005, 1100, 3005, 'reset'), undefined],
     ['connected to the new holder', failed(6, 2400, 30, 2400.5, 'reset'), undefined],
     ['failed before the fault began', failed(7, 1990, 5, 1990.5, 'reset'), undefined],
     ['succeeded', req(8, 1999, 1200, { connected: 1999.3 }), undefined],
@@ -32,6 +34,8 @@ describe('requests that died with a director', () => {
   it('never marks a request while the VIP was on another director', () => {
     const elsewhere: TimelineEvent[] = [vip(0, ['lb2'])];
     expect(deathOf(failed(1, 1998, 5000, 1998.5), elsewhere, deaths)).toBeUndefined();
+    // also one stamped late: begun before the bound, but the VIP was on lb2
+    expect(deathOf(failed(11, 2009, 80, 2070, 'reset'), elsewhere, deaths)).toBeUndefined();
   });
 
   it('marks records, and the verdicts judge only the others', () => {
