@@ -19,11 +19,11 @@
  * The client's stamps run late when its event loop is busy (CI, 800 req/s):
  * undici reports a connection some ms after the kernel made it, so one made
  * before the death may be stamped after `t`. Such a request is still marked
- * when it began no later than `t`, its first SYN was answered (connected
- * within `FIRST_SYN_ANSWERED_MS` of its start: the SYN the client retransmits
- * after 1 s would go to whoever holds the VIP then) and the dying director
- * held the VIP when it began: that SYN reached the dying director, and a
- * connection to it can be made only before it died.
+ * when its connection was made for it, it began no later than `t`, its first
+ * SYN was answered (connected within `FIRST_SYN_ANSWERED_MS` of its start:
+ * the SYN the client retransmits after 1 s would go to whoever holds the VIP
+ * then) and the dying director held the VIP when it began: that SYN reached
+ * the dying director, and a connection to it can be made only before it died.
  * A request whose SYN was lost and never reached anyone, or that went to the
  * other director, is never marked.
  *
@@ -57,6 +57,8 @@ export const FIRST_SYN_ANSWERED_MS = 900;
 
 /** made to the dying director before it died, but stamped by the client after the death's bound (see above) */
 function seenLate(r: RequestRecord, connected: number, d: Death, events: TimelineEvent[]): boolean {
+  // only a connection made for this request (a keep-alive one made earlier is judged by its own stamp)
+  if (connected < r.started) return false;
   return r.started <= d.t && connected - r.started < FIRST_SYN_ANSWERED_MS && holdersAt(events, r.started).includes(d.host);
 }
 

@@ -34,6 +34,9 @@ describe('requests that died with a director', () => {
   it('never marks a request while the VIP was on another director', () => {
     const elsewhere: TimelineEvent[] = [vip(0, ['lb2'])];
     expect(deathOf(failed(1, 1998, 5000, 1998.5), elsewhere, deaths)).toBeUndefined();
+    // a keep-alive request begun on lb1's watch, on a connection made earlier to lb2
+    const handedBack: TimelineEvent[] = [vip(0, ['lb2']), vip(1800, ['lb1'])];
+    expect(deathOf(failed(12, 2009, 80, 1500, 'reset'), handedBack, deaths)).toBeUndefined();
     // also one stamped late: begun before the bound, but the VIP was on lb2
     expect(deathOf(failed(11, 2009, 80, 2070, 'reset'), elsewhere, deaths)).toBeUndefined();
   });
