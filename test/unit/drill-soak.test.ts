@@ -1,4 +1,7 @@
 /** The soak's plan (seeded, replayable, one fault at a time inside the duration), durations, the no-holder time. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseDuration, REAL_HOST_SOAK_FAULTS, SOAK_FAULTS, soakPlan } from '../../src/drill/soak/plan.js';
 import { noHolderMs, thin } from '../../src/drill/soak/run-soak.js';
@@ -89,5 +92,42 @@ describe('two holders', () => {
     ];
     expect(longestTwoHoldersMs(ev, 9000)).toBe(700);
     expect(longestTwoHoldersMs([...ev, { t: 8000, kind: 'vip' as const, label: '', holders: ['backup', 'master'] }], 9500)).toBe(1500);
+  });
+});
+
+describe('a 30-minute soak at 200 req/s: 360,000 records', () => {
+  it('gives its figures and writes its report (no record list passed as call arguments)', async () => {
+    const { soakFigures } = await import('../../src/drill/soak/run-soak.js');
+    const { writeSoakReport } = await import('../../src/drill/soak/report.js');
+    const durationMs = 30 * 60_000;
+    const n = 200 * 1800;
+    const records: RequestRecord[] = Array.from({ length: n }, (_, seq) => ({
+      seq,
+      scheduled: seq * 5,
+      started: seq * 5,
+      latency: seq === n - 1 ? 40 : 2,
+      kind: seq === 1000 ? 'reset' : 'ok',
+      ...(seq % 2 === 0 ? { backend: 'web1' } : { backend: 'web2' }),
+    }));
+    const plan = soakPlan({ seed: 15, durationMs, faults: SOAK_FAULTS, backends: 2 });
+    const faults = plan.slice(0, 2).map((p, i) => ({
+      n: p.n, kind: p.kind, target: 'x', host: 'web1', label: `#${p.n}`, t: i * 60_000, undoneT: i * 60_000 + 5000, healedT: i * 60_000 + 6000,
+      requests: 0, failed: 0, lostWithDeath: 0, slowestMs: 0, vipChanges: 0, findings: [],
+    }));
+    const events = [{ t: 0, kind: 'vip' as const, label: '', holders: ['master'] }];
+    const load = { url: 'http://192.0.2.1/', rate: 200, timeoutMs: 5000, durationMs, keepalive: 0 };
+    const r = soakFigures({ target: 't', opts: { seed: 15, profile: 'hapb', rate: 200, keepalive: 0, durationMs }, plan, startedAt: '', t0: 0, load, records, events, deaths: [], faults });
+    expect(r.durationMs).toBe((n - 1) * 5 + 40);
+    expect(r.summary.total).toBe(n);
+    expect(r.failedOutside).toBe(1);
+    expect(r.faults.map((f) => f.requests)).toEqual([12_000, n - 12_000]);
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-soak-'));
+    try {
+      const files = await writeSoakReport(dir, r);
+      expect(files.map((f) => f.slice(dir.length + 1))).toEqual(['report.md', 'report.json', 'soak.svg']);
+      expect(readFileSync(join(dir, 'soak.svg'), 'utf8')).toContain('</svg>');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

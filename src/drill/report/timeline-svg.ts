@@ -142,7 +142,7 @@ export function timelinePanel(r: ScenarioResult, opts: TimelineOptions = {}): st
   }
   for (const b of [...groups.keys()].sort()) {
     out.push(`<g fill="${b ? colorFor(backends, backendColors, b) : '#444'}" fill-opacity="0.7">`);
-    out.push(...(groups.get(b) ?? []));
+    for (const dot of groups.get(b) ?? []) out.push(dot);
     out.push(`</g>`);
   }
 

@@ -248,9 +248,33 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
     // the `ip monitor` children must end even when the load failed, or the process never exits
     await watcher.stop();
   }
+  return soakFigures({ target: lab.name, opts, plan, startedAt, t0, load, records, events, deaths, faults: results, ...(error !== undefined ? { error } : {}) });
+}
+
+export interface SoakRaw {
+  target: string;
+  opts: Pick<SoakOptions, 'seed' | 'profile' | 'rate' | 'keepalive' | 'durationMs'>;
+  plan: PlannedFault[];
+  startedAt: string;
+  t0: number;
+  load: ScenarioResult['load'];
+  records: RequestRecord[];
+  events: TimelineEvent[];
+  deaths: Death[];
+  faults: SoakFaultResult[];
+  error?: string;
+}
+
+/**
+ * The soak's figures from what it recorded (a 30-minute soak at 200 req/s:
+ * 360,000 records; nothing here may take them as call arguments).
+ */
+export function soakFigures(raw: SoakRaw): SoakReport {
+  const { opts, plan, startedAt, t0, load, records, events, deaths, error } = raw;
+  const results = raw.faults;
   events.sort((a, b) => a.t - b.t);
   markLostWithDeath(records, events, deaths);
-  const end = Math.max(opts.durationMs, ...records.map((r) => r.started + r.latency));
+  const end = records.reduce((m, r) => Math.max(m, r.started + r.latency), opts.durationMs);
   // per fault: the requests from its start to the next fault's start
   results.forEach((f, i) => {
     const until = results[i + 1]?.t ?? end;
@@ -308,7 +332,7 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
   timeline.pass = error === undefined && timeline.verdicts.every((v) => v.pass || v.informational === true);
   return {
     schema: 'hapb-soak/1',
-    target: lab.name,
+    target: raw.target,
     seed: opts.seed,
     profile: opts.profile,
     startedAt,
