@@ -169,6 +169,7 @@ class Loader {
     for (const f of play.varsFiles) Object.assign(play.vars, this.varsFile(f));
     if (r.become !== undefined) play.become = this.bool(r.become, doc, joinPointer(ptr, 'become'));
     if (typeof r.become_user === 'string') play.becomeUser = r.become_user;
+    if (r.environment !== undefined && r.environment !== null) play.environment = r.environment;
     if (r.serial !== undefined) play.serial = r.serial as SerialSpec;
     if (r.max_fail_percentage !== undefined) {
       const pct = Number(r.max_fail_percentage);

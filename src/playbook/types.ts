@@ -218,6 +218,8 @@ export interface Play {
   gatherFacts: boolean;
   become?: boolean;
   becomeUser?: string;
+  /** the play's `environment:` (templated per task, below the task's own) */
+  environment?: unknown;
   serial?: SerialSpec;
   anyErrorsFatal: boolean;
   /** stop the play when more than this percentage of a batch's hosts failed */
