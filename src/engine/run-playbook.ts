@@ -159,6 +159,12 @@ interface StartAt {
 /** Where a task runs in the tree of blocks: inside the `block:` of a block that has a `rescue:` (a failure there is rescued). */
 interface Frame {
   rescuable: boolean;
+  /**
+   * the innermost block has an always section the failed host goes to next:
+   * its failure does not trigger any_errors_fatal (Ansible's iterator calls
+   * the host failed only once the always ran, and then no task fails)
+   */
+  beforeAlways?: boolean;
 }
 
 async function runBatch(
@@ -290,9 +296,9 @@ async function runBatch(
       const info: TaskRunInfo = {};
       const others = task.run_once ? targets.slice(1) : [];
       const result = await runTask(env, host, task, others, info);
-      if (record(host, task, handler, result, frame, info.delegatedTo)) failedNow = true;
+      if (record(host, task, handler, result, frame, info.delegatedTo) && !frame.beforeAlways) failedNow = true;
       // a run_once task that fails fails every host, as in Ansible
-      if (task.run_once && result.failed && !result.ignored) for (const o of others) if (record(o, task, handler, result, frame)) failedNow = true;
+      if (task.run_once && result.failed && !result.ignored) for (const o of others) if (record(o, task, handler, result, frame) && !frame.beforeAlways) failedNow = true;
     });
     judge(task, failedNow);
   };
@@ -342,18 +348,19 @@ async function runBatch(
    * host that failed and was not rescued stays failed after always.
    */
   const runBlock = async (b: Block, hosts: HostState[], frame: Frame): Promise<void> => {
-    await runNodes(b.block, hosts, { rescuable: frame.rescuable || b.rescue.length > 0 });
+    const beforeAlways = b.always.length > 0;
+    await runNodes(b.block, hosts, { rescuable: frame.rescuable || b.rescue.length > 0, beforeAlways });
     if (fatal) return;
     if (b.rescue.length) {
       const rescuing = hosts.filter((h) => h.failed && !h.unreachable);
       for (const h of rescuing) h.failed = false;
-      await runNodes(b.rescue, rescuing, frame);
+      await runNodes(b.rescue, rescuing, { ...frame, beforeAlways });
       if (fatal) return;
     }
     if (b.always.length) {
       const failed = hosts.filter((h) => h.failed && !h.unreachable);
       for (const h of failed) h.failed = false;
-      await runNodes(b.always, hosts.filter((h) => !h.unreachable), frame);
+      await runNodes(b.always, hosts.filter((h) => !h.unreachable), { ...frame, beforeAlways: false });
       for (const h of failed) h.failed = true;
     }
   };
@@ -401,7 +408,7 @@ async function runBatch(
       } catch (err) {
         opts.onError?.(err, pseudo, host.name);
         if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: errorMessage(err) }), frame);
-        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) }), frame)) failedNow = true;
+        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) }), frame) && !frame.beforeAlways) failedNow = true;
       }
     }
     judge(pseudo, failedNow);
@@ -450,7 +457,7 @@ async function runBatch(
         for (const host of g.hosts) {
           const r = newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) });
           if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: r.msg ?? '' }), frame);
-          else if (record(host, pseudo, false, r, frame)) failedLoad = true;
+          else if (record(host, pseudo, false, r, frame) && !frame.beforeAlways) failedLoad = true;
         }
         judge(pseudo, failedLoad);
         continue;
@@ -464,7 +471,7 @@ async function runBatch(
     }
     for (const r of toRun) {
       if (fatal) return;
-      await runNodes(r.nodes, r.hosts.filter(alive), frame);
+      await runNodes(r.nodes, r.hosts.filter(alive), { ...frame, beforeAlways: false });
     }
   };
 
