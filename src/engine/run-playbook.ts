@@ -14,7 +14,7 @@ import type { Module, ModulePlan } from '../modules/types.js';
 import { exposedRoleVars } from '../playbook/exposed-roles.js';
 import { mapTasks, taskFileCandidates } from '../playbook/structure.js';
 import { evaluateTags, taskTags } from '../playbook/tags.js';
-import { flatTasks, isBlock, isInclude, roleKey, type Block, type Include, type Play, type Playbook, type Task, type TaskNode } from '../playbook/types.js';
+import { flatTasks, handlerKey, isBlock, isInclude, roleKey, type Block, type Include, type Play, type Playbook, type Task, type TaskNode } from '../playbook/types.js';
 import { runSecrets } from '../secrets/registry.js';
 import { createTemplater, isTruthy, markUnsafe, type Templater } from '../template/index.js';
 import { mapLimit } from './pool.js';
@@ -446,7 +446,7 @@ async function runBatch(
         } else {
           const loaded = opts.playbook.include.role(g.target, inc.role ? dirname(inc.role.dir) : inc.dir, inc.from, g.params, inc.apply, rolesRun, inc.role);
           nodes = loaded.nodes;
-          for (const h of loaded.handlers) if (!play.handlers.some((x) => x.name === h.name && x.role?.dir === h.role?.dir)) play.handlers.push(h);
+          for (const h of loaded.handlers) if (!play.handlers.some((x) => handlerKey(x) === handlerKey(h))) play.handlers.push(h);
         }
         opts.onInclude?.(nodes);
       } catch (err) {

@@ -16,7 +16,7 @@ import { loadArgumentSpecs } from '../validate/argument-specs.js';
 import { createTemplater, TemplateError, type Templater } from '../template/index.js';
 import { blockSchema, includeKeywords, includeRoleArgs, includeTasksArgs, playSchema, roleRefSchema, taskKeywords, taskSchema, withLoops } from './keywords.js';
 import { emptyInherited, inherit, inheritedOf, mapTasks, mergeInherited, roleFile, taskFileCandidates } from './structure.js';
-import { flatTasks, roleKey, type Include, type Inherited, type LoopControl, type Play, type Playbook, type Role, type SerialSpec, type Task, type TaskNode, type WithLoop } from './types.js';
+import { flatTasks, handlerKey, roleKey, type Include, type Inherited, type LoopControl, type Play, type Playbook, type Role, type SerialSpec, type Task, type TaskNode, type WithLoop } from './types.js';
 
 /** Where a task list sits: the folder relative files are found from, its role, how deep in imports. */
 interface Where {
@@ -197,10 +197,11 @@ class Loader {
     play.postTasks = this.tasks(r.post_tasks, doc, joinPointer(ptr, 'post_tasks'), false, where);
     const ownHandlers = flatTasks(this.tasks(r.handlers, doc, joinPointer(ptr, 'handlers'), true, where));
     const roleHandlers = [...play.roles.flatMap((role) => role.handlers), ...this.roleHandlers];
-    // a handler runs once per notification even when its role is listed, imported or included several times
+    // a handler runs once per notification even when its role is listed, imported or included several times;
+    // a role's handlers of another file (handlers_from) are other handlers
     const handlerKeys = new Set<string>();
     play.handlers = [...roleHandlers, ...ownHandlers].filter((h) => {
-      const key = `${h.role?.dir ?? ''}\0${h.name}`;
+      const key = handlerKey(h);
       if (handlerKeys.has(key)) return false;
       handlerKeys.add(key);
       return true;
@@ -828,3 +829,4 @@ export function parseKeyValue(s: string): Record<string, unknown> {
   }
   return out;
 }
+

@@ -248,3 +248,8 @@ export interface Playbook {
   /** loads the files of include_tasks / include_role at run time */
   include?: IncludeLoader;
 }
+
+/** what makes a handler the same one when its role is loaded again: its role's file (handlers/main.yml or handlers_from) and its name */
+export function handlerKey(h: Task): string {
+  return `${h.role ? h.pos.file : ''}\0${h.name}`;
+}
