@@ -94,8 +94,10 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   const startAt: StartAt = opts.startAtTask === undefined ? { done: true } : { pattern: opts.startAtTask, done: false };
   const delegates = new Map<string, Connection>();
   try {
-    for (const play of opts.playbook.plays) {
+    for (const loaded of opts.playbook.plays) {
       if (abort) break;
+      // the handlers include_role adds are this run's: a preflight (offline run) of the same playbook leaves none behind
+      const play: Play = { ...loaded, handlers: [...loaded.handlers] };
       const matched = selectHosts(opts.inventory, play.hosts).filter((h) => !limited || limited.has(h));
       // as in Ansible, a host that failed or was unreachable sits out the rest of the playbook
       const playHosts = matched.filter((h) => !hosts.get(h)?.unreachable && !hosts.get(h)?.failed);
@@ -303,16 +305,19 @@ async function runBatch(
     judge(task, failedNow);
   };
 
-  /** every handler notified by its name or a topic it listens to runs, in definition order (several may listen to one topic) */
+  /**
+   * the handlers notified run in definition order: the one each name went to
+   * (handlerNamed) and every handler listening to a topic notified
+   */
   const flushHandlers = async (): Promise<void> => {
     const consumed = new Map<HostState, Set<string>>();
     for (const h of play.handlers) {
-      const names = [h.name, ...h.listen];
-      const targets = active().filter((st) => names.some((n) => st.notified.has(n)));
+      const targets = active().filter((st) => st.notifiedHandlers.has(h) || h.listen.some((n) => st.notified.has(n)));
       for (const st of targets) {
         const c = consumed.get(st) ?? new Set<string>();
         consumed.set(st, c);
-        for (const n of names) if (st.notified.has(n)) c.add(n);
+        for (const n of [h.name, ...h.listen]) if (st.notified.has(n)) c.add(n);
+        st.notifiedHandlers.delete(h);
       }
       await runOnHosts(h, targets, true, { rescuable: false });
       if (fatal) break;

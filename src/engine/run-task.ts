@@ -15,7 +15,7 @@ import { EmptyHost } from '../modules/empty-host.js';
 import { runModule } from '../modules/run-module.js';
 import type { ApplyContext, Module, ModulePlan } from '../modules/types.js';
 import { mergeEnvironment } from '../playbook/structure.js';
-import type { Play, Task } from '../playbook/types.js';
+import { handlerNamed, type Play, type Task } from '../playbook/types.js';
 import { isTruthy, markUnsafe, type Templater } from '../template/index.js';
 import { findTaskFile } from './find-file.js';
 import { withLoopItems } from './with-loops.js';
@@ -198,7 +198,14 @@ function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult, a
     if (h !== host && facts && typeof facts === 'object') Object.assign(h.runtime, facts);
     // registered data is never templated again (command output may hold '{{')
     if (task.register) h.runtime[task.register] = markUnsafe(registered(result));
-    if (result.changed && !result.failed) for (const n of task.notify) h.notified.add(n);
+    if (result.changed && !result.failed) {
+      for (const n of task.notify) {
+        h.notified.add(n);
+        // a name goes to one handler, the one Ansible finds as the task notifies
+        const target = handlerNamed(env.play.handlers, n);
+        if (target) h.notifiedHandlers.add(target);
+      }
+    }
   }
   return result;
 }

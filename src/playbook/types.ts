@@ -253,3 +253,15 @@ export interface Playbook {
 export function handlerKey(h: Task): string {
   return `${h.role ? h.pos.file : ''}\0${h.name}`;
 }
+
+/**
+ * The handler a notification by name goes to, as Ansible's
+ * search_handler_blocks_by_name: the handlers file loaded last that has one of
+ * that name (the play's own handlers come after its roles'), and in it the
+ * first of that name. Undefined when no handler has that name (a listen topic).
+ */
+export function handlerNamed(handlers: readonly Task[], name: string): Task | undefined {
+  const named = handlers.filter((h) => h.name === name);
+  const last = named[named.length - 1];
+  return last && named.find((h) => h.pos.file === last.pos.file && h.role?.dir === last.role?.dir);
+}
