@@ -14,7 +14,7 @@ import type { Module, ModulePlan } from '../modules/types.js';
 import { exposedRoleVars } from '../playbook/exposed-roles.js';
 import { mapTasks, taskFileCandidates } from '../playbook/structure.js';
 import { evaluateTags, taskTags } from '../playbook/tags.js';
-import { flatTasks, isBlock, isInclude, roleKey, type Block, type Include, type Play, type Playbook, type Task, type TaskNode } from '../playbook/types.js';
+import { flatTasks, handlerKey, isBlock, isInclude, roleKey, type Block, type Include, type Play, type Playbook, type Task, type TaskNode } from '../playbook/types.js';
 import { runSecrets } from '../secrets/registry.js';
 import { createTemplater, isTruthy, markUnsafe, type Templater } from '../template/index.js';
 import { mapLimit } from './pool.js';
@@ -94,8 +94,10 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
   const startAt: StartAt = opts.startAtTask === undefined ? { done: true } : { pattern: opts.startAtTask, done: false };
   const delegates = new Map<string, Connection>();
   try {
-    for (const play of opts.playbook.plays) {
+    for (const loaded of opts.playbook.plays) {
       if (abort) break;
+      // the handlers include_role adds are this run's: a preflight (offline run) of the same playbook leaves none behind
+      const play: Play = { ...loaded, handlers: [...loaded.handlers] };
       const matched = selectHosts(opts.inventory, play.hosts).filter((h) => !limited || limited.has(h));
       // as in Ansible, a host that failed or was unreachable sits out the rest of the playbook
       const playHosts = matched.filter((h) => !hosts.get(h)?.unreachable && !hosts.get(h)?.failed);
@@ -159,6 +161,12 @@ interface StartAt {
 /** Where a task runs in the tree of blocks: inside the `block:` of a block that has a `rescue:` (a failure there is rescued). */
 interface Frame {
   rescuable: boolean;
+  /**
+   * the innermost block has an always section the failed host goes to next:
+   * its failure does not trigger any_errors_fatal (Ansible's iterator calls
+   * the host failed only once the always ran, and then no task fails)
+   */
+  beforeAlways?: boolean;
 }
 
 async function runBatch(
@@ -290,23 +298,26 @@ async function runBatch(
       const info: TaskRunInfo = {};
       const others = task.run_once ? targets.slice(1) : [];
       const result = await runTask(env, host, task, others, info);
-      if (record(host, task, handler, result, frame, info.delegatedTo)) failedNow = true;
+      if (record(host, task, handler, result, frame, info.delegatedTo) && !frame.beforeAlways) failedNow = true;
       // a run_once task that fails fails every host, as in Ansible
-      if (task.run_once && result.failed && !result.ignored) for (const o of others) if (record(o, task, handler, result, frame)) failedNow = true;
+      if (task.run_once && result.failed && !result.ignored) for (const o of others) if (record(o, task, handler, result, frame) && !frame.beforeAlways) failedNow = true;
     });
     judge(task, failedNow);
   };
 
-  /** every handler notified by its name or a topic it listens to runs, in definition order (several may listen to one topic) */
+  /**
+   * the handlers notified run in definition order: the one each name went to
+   * (handlerNamed) and every handler listening to a topic notified
+   */
   const flushHandlers = async (): Promise<void> => {
     const consumed = new Map<HostState, Set<string>>();
     for (const h of play.handlers) {
-      const names = [h.name, ...h.listen];
-      const targets = active().filter((st) => names.some((n) => st.notified.has(n)));
+      const targets = active().filter((st) => st.notifiedHandlers.has(h) || h.listen.some((n) => st.notified.has(n)));
       for (const st of targets) {
         const c = consumed.get(st) ?? new Set<string>();
         consumed.set(st, c);
-        for (const n of names) if (st.notified.has(n)) c.add(n);
+        for (const n of [h.name, ...h.listen]) if (st.notified.has(n)) c.add(n);
+        st.notifiedHandlers.delete(h);
       }
       await runOnHosts(h, targets, true, { rescuable: false });
       if (fatal) break;
@@ -342,18 +353,19 @@ async function runBatch(
    * host that failed and was not rescued stays failed after always.
    */
   const runBlock = async (b: Block, hosts: HostState[], frame: Frame): Promise<void> => {
-    await runNodes(b.block, hosts, { rescuable: frame.rescuable || b.rescue.length > 0 });
+    const beforeAlways = b.always.length > 0;
+    await runNodes(b.block, hosts, { rescuable: frame.rescuable || b.rescue.length > 0, beforeAlways });
     if (fatal) return;
     if (b.rescue.length) {
       const rescuing = hosts.filter((h) => h.failed && !h.unreachable);
       for (const h of rescuing) h.failed = false;
-      await runNodes(b.rescue, rescuing, frame);
+      await runNodes(b.rescue, rescuing, { ...frame, beforeAlways });
       if (fatal) return;
     }
     if (b.always.length) {
       const failed = hosts.filter((h) => h.failed && !h.unreachable);
       for (const h of failed) h.failed = false;
-      await runNodes(b.always, hosts.filter((h) => !h.unreachable), frame);
+      await runNodes(b.always, hosts.filter((h) => !h.unreachable), { ...frame, beforeAlways: false });
       for (const h of failed) h.failed = true;
     }
   };
@@ -401,7 +413,7 @@ async function runBatch(
       } catch (err) {
         opts.onError?.(err, pseudo, host.name);
         if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: errorMessage(err) }), frame);
-        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) }), frame)) failedNow = true;
+        else if (record(host, pseudo, false, newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) }), frame) && !frame.beforeAlways) failedNow = true;
       }
     }
     judge(pseudo, failedNow);
@@ -439,7 +451,7 @@ async function runBatch(
         } else {
           const loaded = opts.playbook.include.role(g.target, inc.role ? dirname(inc.role.dir) : inc.dir, inc.from, g.params, inc.apply, rolesRun, inc.role);
           nodes = loaded.nodes;
-          for (const h of loaded.handlers) if (!play.handlers.some((x) => x.name === h.name && x.role?.dir === h.role?.dir)) play.handlers.push(h);
+          for (const h of loaded.handlers) if (!play.handlers.some((x) => handlerKey(x) === handlerKey(h))) play.handlers.push(h);
         }
         opts.onInclude?.(nodes);
       } catch (err) {
@@ -450,7 +462,7 @@ async function runBatch(
         for (const host of g.hosts) {
           const r = newResult({ failed: true, msg: errorMessage(err), ...(inc.ignore_errors ? { ignored: true } : {}) });
           if (opts.offline) record(host, pseudo, false, newResult({ skipped: true, msg: r.msg ?? '' }), frame);
-          else if (record(host, pseudo, false, r, frame)) failedLoad = true;
+          else if (record(host, pseudo, false, r, frame) && !frame.beforeAlways) failedLoad = true;
         }
         judge(pseudo, failedLoad);
         continue;
@@ -464,7 +476,7 @@ async function runBatch(
     }
     for (const r of toRun) {
       if (fatal) return;
-      await runNodes(r.nodes, r.hosts.filter(alive), frame);
+      await runNodes(r.nodes, r.hosts.filter(alive), { ...frame, beforeAlways: false });
     }
   };
 

@@ -14,7 +14,8 @@ import { ExitCode, HapbError, UnreachableError, errorMessage } from '../errors/i
 import { EmptyHost } from '../modules/empty-host.js';
 import { runModule } from '../modules/run-module.js';
 import type { ApplyContext, Module, ModulePlan } from '../modules/types.js';
-import type { Play, Task } from '../playbook/types.js';
+import { mergeEnvironment } from '../playbook/structure.js';
+import { handlerNamed, type Play, type Task } from '../playbook/types.js';
 import { isTruthy, markUnsafe, type Templater } from '../template/index.js';
 import { findTaskFile } from './find-file.js';
 import { withLoopItems } from './with-loops.js';
@@ -197,7 +198,14 @@ function settle(env: TaskEnv, host: HostState, task: Task, result: TaskResult, a
     if (h !== host && facts && typeof facts === 'object') Object.assign(h.runtime, facts);
     // registered data is never templated again (command output may hold '{{')
     if (task.register) h.runtime[task.register] = markUnsafe(registered(result));
-    if (result.changed && !result.failed) for (const n of task.notify) h.notified.add(n);
+    if (result.changed && !result.failed) {
+      for (const n of task.notify) {
+        h.notified.add(n);
+        // a name goes to one handler, the one Ansible finds as the task notifies
+        const target = handlerNamed(env.play.handlers, n);
+        if (target) h.notifiedHandlers.add(target);
+      }
+    }
   }
   return result;
 }
@@ -263,7 +271,7 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars, in
   const check = env.offline ? true : (task.check_mode ?? env.check);
   const diff = task.diff ?? env.diff;
   const become = becomeFor(env.play, task, vars);
-  const environment = environmentOf(t, task, vars);
+  const environment = environmentOf(t, mergeEnvironment(env.play.environment, task.environment), vars);
   let conn: Connection | undefined;
   const delegate = task.delegate_to === undefined ? undefined : String(t.templateValue(task.delegate_to, vars));
   if (delegate !== undefined) info.delegatedTo = delegate;
@@ -324,10 +332,10 @@ async function runOnce(env: TaskEnv, host: HostState, task: Task, vars: Vars, in
   return result;
 }
 
-/** `environment:` templated: one mapping, or a list of them merged */
-function environmentOf(t: Templater, task: Task, vars: Vars): Record<string, string> | undefined {
-  if (task.environment === undefined) return undefined;
-  const v = t.templateValue(task.environment, vars);
+/** `environment:` (the play's, then the task's) templated: one mapping, or a list of them merged */
+function environmentOf(t: Templater, environment: unknown, vars: Vars): Record<string, string> | undefined {
+  if (environment === undefined) return undefined;
+  const v = t.templateValue(environment, vars);
   const out: Record<string, string> = {};
   for (const m of Array.isArray(v) ? v : [v]) {
     if (m === null || m === undefined) continue;

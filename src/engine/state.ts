@@ -1,5 +1,6 @@
 /** What the engine knows about each host during a run. */
 import type { Connection } from '../connection/types.js';
+import type { Task } from '../playbook/types.js';
 import type { HostStats, Vars } from './types.js';
 
 export interface HostState {
@@ -8,8 +9,10 @@ export interface HostState {
   facts: Vars;
   /** set_fact and register results: above play vars, below -e */
   runtime: Vars;
-  /** handler names notified and not yet run */
+  /** handler names and listen topics notified and not yet run */
   notified: Set<string>;
+  /** the handlers those names went to when notified (handlerNamed: one per name) */
+  notifiedHandlers: Set<Task>;
   failed: boolean;
   unreachable: boolean;
   connection?: Connection;
@@ -31,6 +34,7 @@ export function newHostState(name: string): HostState {
     facts: {},
     runtime: {},
     notified: new Set(),
+    notifiedHandlers: new Set(),
     get failed() {
       return failed;
     },

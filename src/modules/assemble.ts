@@ -52,7 +52,8 @@ export function assembleFragments(fragments: [string, Buffer][], o: { delimiter?
 
 export const assembleModule: Module<AssembleArgs> = {
   name: 'assemble',
-  traits: { checkMode: 'full' },
+  // Ansible's assemble action never runs in check mode (it sets _supports_check_mode = False)
+  traits: { checkMode: 'none', noCheckMsg: 'check mode is not supported for this task.' },
   schema: objectSchema(
     {
       src: stringSchema,

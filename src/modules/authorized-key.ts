@@ -7,10 +7,10 @@
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/command.js';
 import { boolSchema, objectSchema, stringSchema, toBool } from './args.js';
-import { statFile } from './files.js';
+import { pathInfo, pathInfoCommand, statFile } from './files.js';
 import { planContent } from './put-content.js';
 import { failedPlan } from './result.js';
-import type { Module, Step } from './types.js';
+import type { Module, Step, StepOutput } from './types.js';
 
 export type AuthorizedKeyArgs = {
   user: string;
@@ -165,12 +165,20 @@ export const authorizedKeyModule: Module<AuthorizedKeyArgs> = {
     const existing = st.exists && st.kind === 'file' ? (st.content ?? Buffer.alloc(0)).toString('utf8') : '';
     const edit = editKeys(existing, keyText, { state, keyOptions: args.key_options, comment: args.comment, exclusive });
     if (edit.invalid !== undefined) return failedPlan(`invalid key specified: ${edit.invalid}`);
-    if (edit.content === undefined) return { changed: false, data };
+    // a result with `path` gets the file's owner, group, mode... (Ansible's add_path_info; none when path was not given)
+    if (edit.content === undefined) return { changed: false, data: args.path !== undefined ? { ...data, ...pathInfo((await ctx.query(pathInfoCommand(args.path))).stdout) } : data };
     const plan = await planContent(ctx, keyfile, Buffer.from(edit.content), manageDir ? { owner: args.user, group, mode: '0600' } : {}, st);
     const sshDir = posix.dirname(keyfile);
     const pre: Step[] = manageDir
       ? [{ run: `mkdir -p -- ${shellQuote(sshDir)} && chown -- ${shellQuote(`${args.user}:${group}`)} ${shellQuote(sshDir)} && chmod 0700 -- ${shellQuote(sshDir)}`, doing: `making ${sshDir}` }]
       : [];
-    return { ...plan, changed: true, data, steps: [...pre, ...(plan.steps ?? [])] };
+    const info: Step[] = args.path !== undefined ? [{ run: pathInfoCommand(args.path), keepOutput: true, doing: `reading ${args.path}` }] : [];
+    return {
+      ...plan,
+      changed: true,
+      data,
+      steps: [...pre, ...(plan.steps ?? []), ...info],
+      ...(info.length ? { report: (outs: StepOutput[]) => pathInfo(outs[outs.length - 1]?.stdout ?? '') } : {}),
+    };
   },
 };

@@ -24,7 +24,8 @@ function digest(algo: 'sha1' | 'md5', data: Buffer): string {
 
 export const fetchModule: Module<FetchArgs> = {
   name: 'fetch',
-  traits: { checkMode: 'full' },
+  // Ansible's fetch action skips in check mode
+  traits: { checkMode: 'none', noCheckMsg: 'check mode not (yet) supported for this module' },
   schema: objectSchema(
     { src: stringSchema, dest: stringSchema, flat: boolSchema, fail_on_missing: boolSchema, validate_checksum: boolSchema },
     { required: ['src', 'dest'] },

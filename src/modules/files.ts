@@ -197,6 +197,24 @@ export async function mustRun(ctx: ApplyContext, command: string, doing: string,
   return r.stdout;
 }
 
+/** a shell command printing what pathInfo() reads of `path` (nothing when it does not exist) */
+export function pathInfoCommand(path: string): string {
+  return `stat -c '%u %g %U %G %a %h %F %s' -- ${shellQuote(path)} 2>/dev/null || true`;
+}
+
+/**
+ * The keys Ansible's modules add to a result naming an existing `dest` or
+ * `path` (AnsibleModule.add_path_info): uid, gid, owner, group, mode, state,
+ * size; {} for a path that does not exist.
+ */
+export function pathInfo(statLine: string): Record<string, unknown> {
+  const m = /^(\d+) (\d+) (\S+) (\S+) ([0-7]+) (\d+) (.+) (\d+)$/.exec(statLine.trim());
+  if (!m) return {};
+  const [, uid, gid, owner, group, mode, links, type, size] = m as unknown as string[];
+  const kind = type === 'symbolic link' ? 'link' : type === 'directory' ? 'directory' : Number(links) > 1 ? 'hard' : 'file';
+  return { uid: Number(uid), gid: Number(gid), owner, group, mode: `0${(mode ?? '').padStart(3, '0')}`, state: kind, size: Number(size) };
+}
+
 export function firstLine(s: string): string {
   return s.trim().split('\n')[0] ?? '';
 }

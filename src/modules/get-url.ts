@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { shellQuote } from '../connection/command.js';
 import { boolSchema, fileAttrs, fileAttrSchemas, intSchema, objectSchema, stringSchema, toBool, toInt, type FileAttrArgs } from './args.js';
-import { attrCommands } from './files.js';
+import { attrCommands, pathInfo, pathInfoCommand } from './files.js';
 import { failedPlan } from './result.js';
 import type { Module, StepOutput } from './types.js';
 
@@ -120,17 +120,21 @@ export const getUrlModule: Module<GetUrlArgs> = {
     const attrs = fileAttrs(args);
     if (kind === 'file' && !force && want !== '' && sum.trim() === want) {
       // the file is there with the wanted checksum: only its attributes may change
+      // Ansible's result names dest: its owner, group, mode... (add_path_info)
       const cmds = attrCommands(dest, attrs);
-      if (!cmds.length) return { changed: false, msg: 'file already exists', data: base };
-      const q = shellQuote(dest);
-      const probe = `stat -c '%a %U %G' -- ${q}`;
-      const cur = await ctx.query(probe);
-      const now = cur.stdout.trim().split(' ');
-      const same = (attrs.mode === undefined || (now[0] ?? '').padStart(4, '0') === attrs.mode) && (attrs.owner === undefined || now[1] === attrs.owner) && (attrs.group === undefined || now[2] === attrs.group);
-      if (same) return { changed: false, msg: 'file already exists', data: base };
-      return { changed: true, msg: 'file already exists but file attributes changed', data: base, steps: [{ run: cmds.join(' && '), doing: `setting owner, group or mode of ${dest}` }] };
+      const info = pathInfo((await ctx.query(pathInfoCommand(dest))).stdout);
+      const same = (attrs.mode === undefined || String(info.mode ?? '').slice(1).padStart(4, '0') === attrs.mode) && (attrs.owner === undefined || info.owner === attrs.owner) && (attrs.group === undefined || info.group === attrs.group);
+      if (!cmds.length || same) return { changed: false, msg: 'file already exists', data: { ...base, ...info } };
+      return {
+        changed: true,
+        msg: 'file already exists but file attributes changed',
+        data: base,
+        steps: [{ run: `${cmds.join(' && ')} && ${pathInfoCommand(dest)}`, keepOutput: true, doing: `setting owner, group or mode of ${dest}` }],
+        report: (outs: StepOutput[]) => ({ ...base, ...pathInfo(outs[0]?.stdout ?? '') }),
+      };
     }
-    const conditional = kind === 'file' && !force && want === '';
+    // If-Modified-Since: HTTP(S) and FTP only (Ansible's file:// handler ignores it and reads the file again)
+    const conditional = kind === 'file' && !force && want === '' && !args.url.startsWith('file:');
     const script = downloadScript({ url: args.url, dest, curl, algo, want, conditional, backup: toBool(args.backup, 'backup', false), attrs: attrCommands(dest, attrs) });
     const start = Date.now();
     return {
@@ -181,6 +185,8 @@ function downloadScript(o: { url: string; dest: string; curl: string; algo: stri
       ? [`before=$(stat -c '%a %U %G' -- ${d}); ${o.attrs.join(' && ')} || exit 1; [ "$before" = "$(stat -c '%a %U %G' -- ${d})" ] || echo attrs=changed`]
       : []),
     `echo "md5sum=$(md5sum < ${d} | cut -d' ' -f1)"`,
+    `echo "pathinfo=$(${pathInfoCommand(o.dest)})"`,
+    `echo "src=$tmp"`,
   ].join('\n');
 }
 
@@ -198,6 +204,8 @@ function downloadReport(out: StepOutput | undefined, base: Record<string, unknow
   if (kv.has('size')) res.size = Number(kv.get('size'));
   if (kv.has('md5sum')) res.md5sum = kv.get('md5sum');
   if (kv.has('backup_file')) res.backup_file = kv.get('backup_file');
+  if (kv.has('src')) res.src = kv.get('src');
+  Object.assign(res, pathInfo(kv.get('pathinfo') ?? ''));
   const result = kv.get('result');
   if (out === undefined || out.rc !== 0 || status === -1) {
     return { ...res, changed: false, failed: true, msg: `Request failed: ${(out?.stderr ?? '').trim().split('\n')[0] ?? ''}` };

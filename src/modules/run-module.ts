@@ -38,7 +38,7 @@ export const NO_CHECK_MODE = 'skipped, running in check mode';
 
 export async function runModule<A>(mod: Module<A>, ctx: ApplyContext, args: A): Promise<ModuleOutcome> {
   if (ctx.check && mod.traits.checkMode === 'none') {
-    return { result: newResult({ skipped: true, msg: `${NO_CHECK_MODE}: ${mod.name} cannot tell what it would do without doing it` }) };
+    return { result: newResult({ skipped: true, msg: mod.traits.noCheckMsg ?? `${NO_CHECK_MODE}: ${mod.name} cannot tell what it would do without doing it` }) };
   }
   let plan = await mod.check(checkContext(ctx), args);
   const shown: string[] = [];

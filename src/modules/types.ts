@@ -161,6 +161,8 @@ export interface ModuleTraits {
    * is not called (Ansible's "skipped, running in check mode").
    */
   checkMode: 'full' | 'none';
+  /** the msg of the skipped result when checkMode is 'none' (Ansible's words differ per action plugin) */
+  noCheckMsg?: string;
 }
 
 export interface Module<A = Record<string, unknown>> {

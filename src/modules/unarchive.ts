@@ -152,6 +152,8 @@ export const unarchiveModule: Module<UnarchiveArgs> = {
       archive = readFileSync(local);
       hostSrc = `/tmp/.hapb-unarchive-${randomBytes(8).toString('hex')}`;
     }
+    // Ansible's tar handlers exit skipped in check mode (only ZipArchive can tell)
+    if (ctx.check && kind !== 'zip') return { changed: false, skipInCheck: true, skipMsg: 'remote module (ansible.legacy.unarchive) does not support check mode when using gtar' };
     const excludes = toList(args.exclude);
     members = members.filter((m) => !excludes.some((x) => posix.matchesGlob?.(m.path, x) ?? m.path === x));
     // what is at dest: one line per member

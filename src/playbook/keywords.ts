@@ -123,6 +123,7 @@ export const playKeywords: Record<string, Record<string, unknown>> = {
   gather_facts: boolish,
   become: boolish,
   become_user: { type: 'string' },
+  environment: taskKeywords.environment as Record<string, unknown>,
   serial: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }, { type: 'array', items: { anyOf: [{ type: 'integer', minimum: 1 }, { type: 'string' }] } }] },
   any_errors_fatal: boolish,
   max_fail_percentage: { anyOf: [{ type: 'number', minimum: 0, maximum: 100 }, { type: 'string' }] },

@@ -16,7 +16,7 @@ import { loadArgumentSpecs } from '../validate/argument-specs.js';
 import { createTemplater, TemplateError, type Templater } from '../template/index.js';
 import { blockSchema, includeKeywords, includeRoleArgs, includeTasksArgs, playSchema, roleRefSchema, taskKeywords, taskSchema, withLoops } from './keywords.js';
 import { emptyInherited, inherit, inheritedOf, mapTasks, mergeInherited, roleFile, taskFileCandidates } from './structure.js';
-import { flatTasks, roleKey, type Include, type Inherited, type LoopControl, type Play, type Playbook, type Role, type SerialSpec, type Task, type TaskNode, type WithLoop } from './types.js';
+import { flatTasks, handlerKey, roleKey, type Include, type Inherited, type LoopControl, type Play, type Playbook, type Role, type SerialSpec, type Task, type TaskNode, type WithLoop } from './types.js';
 
 /** Where a task list sits: the folder relative files are found from, its role, how deep in imports. */
 interface Where {
@@ -74,6 +74,8 @@ class Loader {
   private playbookDir = '.';
   /** handlers of roles imported or included in the play being loaded */
   private roleHandlers: Task[] = [];
+  /** handlers of roles include_role names literally: checked against notify, but the play has them only once included (run time) */
+  private includedRoleHandlers: Task[] = [];
   /** the play being loaded: the roles whose defaults and vars all its tasks see (Play.exposedRoles) */
   private exposedRoles: Role[] | undefined;
   /** roles (with their params) the play runs so far: dependencies run once */
@@ -169,6 +171,7 @@ class Loader {
     for (const f of play.varsFiles) Object.assign(play.vars, this.varsFile(f));
     if (r.become !== undefined) play.become = this.bool(r.become, doc, joinPointer(ptr, 'become'));
     if (typeof r.become_user === 'string') play.becomeUser = r.become_user;
+    if (r.environment !== undefined && r.environment !== null) play.environment = r.environment;
     if (r.serial !== undefined) play.serial = r.serial as SerialSpec;
     if (r.max_fail_percentage !== undefined) {
       const pct = Number(r.max_fail_percentage);
@@ -176,6 +179,7 @@ class Loader {
       else this.errors.push(new SchemaError(`max_fail_percentage must be a number from 0 to 100, got ${JSON.stringify(r.max_fail_percentage)}`, doc.pos(joinPointer(ptr, 'max_fail_percentage'))));
     }
     this.roleHandlers = [];
+    this.includedRoleHandlers = [];
     const roleRefs = (r.roles as unknown[] | null) ?? [];
     // a role (with the same parameters) runs once per play, dependencies first, unless allow_duplicates
     const seen = new Set<string>();
@@ -195,23 +199,25 @@ class Loader {
     play.tasks = this.tasks(r.tasks, doc, joinPointer(ptr, 'tasks'), false, where);
     play.postTasks = this.tasks(r.post_tasks, doc, joinPointer(ptr, 'post_tasks'), false, where);
     const ownHandlers = flatTasks(this.tasks(r.handlers, doc, joinPointer(ptr, 'handlers'), true, where));
-    const roleHandlers = [...play.roles.flatMap((role) => role.handlers), ...this.roleHandlers];
-    // a handler runs once per notification even when its role is listed, imported or included several times
+    // Ansible's order: the roles: section's handlers, the play's own, then those of import_role
+    const roleHandlers = play.roles.flatMap((role) => role.handlers);
+    // a handler runs once per notification even when its role is listed, imported or included several times;
+    // a role's handlers of another file (handlers_from) are other handlers
     const handlerKeys = new Set<string>();
-    play.handlers = [...roleHandlers, ...ownHandlers].filter((h) => {
-      const key = `${h.role?.dir ?? ''}\0${h.name}`;
+    play.handlers = [...roleHandlers, ...ownHandlers, ...this.roleHandlers].filter((h) => {
+      const key = handlerKey(h);
       if (handlerKeys.has(key)) return false;
       handlerKeys.add(key);
       return true;
     });
-    this.checkNotifications(play);
+    this.checkNotifications(play, this.includedRoleHandlers);
     return play;
   }
 
   /** every notify must name a handler (by name or listen) of the play */
-  private checkNotifications(play: Play): void {
+  private checkNotifications(play: Play, later: Task[]): void {
     const known = new Set<string>();
-    for (const h of play.handlers) {
+    for (const h of [...play.handlers, ...later]) {
       known.add(h.name);
       for (const l of h.listen) known.add(l);
     }
@@ -570,7 +576,10 @@ class Loader {
     if (isRole && !target.includes('{{')) {
       const saved = this.rolesRun;
       this.rolesRun = new Set(saved);
+      const handlersBefore = this.roleHandlers.length;
       this.roleNodes(target, where.role ? dirname(where.role.dir) : where.dir, from, {}, emptyInherited(), { doc, ptr: argsPtr }, where.depth + 1, false, where.role);
+      // its handlers join the play when the role is included (Ansible finds a handler by name among those loaded so far)
+      this.includedRoleHandlers.push(...this.roleHandlers.splice(handlersBefore));
       this.rolesRun = saved;
     }
     return node;
@@ -827,3 +836,4 @@ export function parseKeyValue(s: string): Record<string, unknown> {
   }
   return out;
 }
+

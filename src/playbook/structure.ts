@@ -16,10 +16,21 @@ export function emptyInherited(): Inherited {
 export function mergeInherited(outer: Inherited, inner: Inherited): Inherited {
   const out: Inherited = { when: [...outer.when, ...inner.when], tags: union(outer.tags, inner.tags), vars: { ...outer.vars, ...inner.vars } };
   for (const k of DEFAULTS) {
-    const v = inner[k] ?? outer[k];
+    const v = k === 'environment' ? mergeEnvironment(outer.environment, inner.environment) : (inner[k] ?? outer[k]);
     if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   }
   return out;
+}
+
+/**
+ * `environment:` of an outer level (play, block, include) and an inner one:
+ * both apply, the inner's names winning name by name (Ansible's environment
+ * is a list extended from the parents, merged in order when the task runs).
+ */
+export function mergeEnvironment(outer: unknown, inner: unknown): unknown {
+  if (outer === undefined) return inner;
+  if (inner === undefined) return outer;
+  return [...(Array.isArray(outer) ? outer : [outer]), ...(Array.isArray(inner) ? inner : [inner])];
 }
 
 const DEFAULTS = ['become', 'become_user', 'ignore_errors', 'check_mode', 'diff', 'no_log', 'environment', 'delegate_to', 'delegate_facts', 'run_once', 'any_errors_fatal'] as const;
@@ -38,6 +49,7 @@ function inheritTask(t: Task, inh: Inherited): Task {
   const out: Task = { ...t, when: [...inh.when, ...t.when], tags: union(inh.tags, t.tags), vars: { ...inh.vars, ...t.vars } };
   const rec = out as unknown as Record<string, unknown>;
   for (const k of DEFAULTS) if (rec[k] === undefined && inh[k] !== undefined) rec[k] = inh[k];
+  if (t.environment !== undefined && inh.environment !== undefined) out.environment = mergeEnvironment(inh.environment, t.environment);
   return out;
 }
 

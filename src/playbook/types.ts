@@ -218,6 +218,8 @@ export interface Play {
   gatherFacts: boolean;
   become?: boolean;
   becomeUser?: string;
+  /** the play's `environment:` (templated per task, below the task's own) */
+  environment?: unknown;
   serial?: SerialSpec;
   anyErrorsFatal: boolean;
   /** stop the play when more than this percentage of a batch's hosts failed */
@@ -245,4 +247,21 @@ export interface Playbook {
   plays: Play[];
   /** loads the files of include_tasks / include_role at run time */
   include?: IncludeLoader;
+}
+
+/** what makes a handler the same one when its role is loaded again: its role's file (handlers/main.yml or handlers_from) and its name */
+export function handlerKey(h: Task): string {
+  return `${h.role ? h.pos.file : ''}\0${h.name}`;
+}
+
+/**
+ * The handler a notification by name goes to, as Ansible's
+ * search_handler_blocks_by_name: the handlers file loaded last that has one of
+ * that name (the play's own handlers come after its roles'), and in it the
+ * first of that name. Undefined when no handler has that name (a listen topic).
+ */
+export function handlerNamed(handlers: readonly Task[], name: string): Task | undefined {
+  const named = handlers.filter((h) => h.name === name);
+  const last = named[named.length - 1];
+  return last && named.find((h) => h.pos.file === last.pos.file && h.role?.dir === last.role?.dir);
 }

@@ -111,7 +111,10 @@ describe('unarchive', () => {
   it.each([['site.tar.gz', 'TgzArchive'], ['site.zip', 'ZipArchive']])('%s from the controller, then unchanged', async (name, handler) => {
     const dest = join(dir, `out-${name}`);
     mkdirSync(dest);
-    expect(await run('unarchive', { src: name, dest }, true)).toMatchObject({ changed: true, handler });
+    // check mode: Ansible's zip handler tells what it would do, its tar handlers skip the task
+    const checked = await run('unarchive', { src: name, dest }, true);
+    if (handler === 'ZipArchive') expect(checked).toMatchObject({ changed: true, handler });
+    else expect(checked).toMatchObject({ changed: false, skipped: true, msg: 'remote module (ansible.legacy.unarchive) does not support check mode when using gtar' });
     expect(readdirSync(dest)).toEqual([]);
     expect(await run('unarchive', { src: name, dest, list_files: true })).toMatchObject({ changed: true, failed: false, handler, files: expect.arrayContaining(['a.txt', 'sub/', 'sub/b.txt']) });
     expect(readFileSync(join(dest, 'sub', 'b.txt'), 'utf8')).toBe('B\n');

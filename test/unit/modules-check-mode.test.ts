@@ -74,13 +74,13 @@ const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | Reg
   ['slurp', { src: '/etc/x' }, { failed: true, msg: 'file not found: /etc/x' }, []],
   ['blockinfile', { path: '/etc/b', block: 'a=1', create: true }, { changed: true, msg: 'File created' }, ['mkdir -p -- /etc', /^write \/etc\/b \(62 bytes/]],
   ['replace', { path: '/etc/x', regexp: 'a' }, { failed: true, msg: 'Path /etc/x does not exist !' }, []],
-  ['fetch', { src: '/etc/e', dest: join(dir, 'fetched') }, { changed: true, dest: join(dir, 'fetched', 'scripted', 'etc', 'e') }, [`fetch /etc/e to the controller's ${join(dir, 'fetched', 'scripted', 'etc', 'e')}`]],
+  ['fetch', { src: '/etc/e', dest: join(dir, 'fetched') }, { skipped: true, changed: false, msg: 'check mode not (yet) supported for this module' } /* Ansible's fetch action */, []],
   ['get_url', { url: 'http://127.0.0.1:1/f.txt', dest: '/srv/f.txt', checksum: 'sha1:3f786850e387550fdab836ed7e6dc881de23001b' }, { changed: true, dest: '/srv/f.txt' }, [/^tmp=\/srv\/\.f\.txt\.hapb-[0-9a-f]+\.tmp\n/]],
   ['authorized_key', { user: 'kim', key: 'ssh-ed25519 AAAAC3Nza kim@laptop' }, { changed: true, keyfile: '/home/kim/.ssh/authorized_keys' }, ["mkdir -p -- /home/kim/.ssh && chown -- kim:kim /home/kim/.ssh && chmod 0700 -- /home/kim/.ssh", /^write \/home\/kim\/\.ssh\/authorized_keys \(\d+ bytes, sha1 [0-9a-f]+, owner kim:kim, mode 0600\)$/]],
-  ['unarchive', { src: '/srv/f.tar.gz', dest: '/srv/x', remote_src: true }, { changed: true, handler: 'TgzArchive' }, ['tar --extract -C /srv/x   -f /srv/f.tar.gz']],
+  ['unarchive', { src: '/srv/f.tar.gz', dest: '/srv/x', remote_src: true }, { skipped: true, changed: false, msg: 'remote module (ansible.legacy.unarchive) does not support check mode when using gtar' } /* only Ansible's zip handler runs in check mode */, []],
   ['debconf', { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe' }, { changed: true, current: { 'tzdata/Areas': 'Europe' }, previous: { 'tzdata/Areas': 'Etc' } }, ['debconf-set-selections <<< (33 bytes on stdin)']],
   ['reboot', {}, { changed: true, rebooted: true, elapsed: 0 }, ["/sbin/shutdown -r +0 'Reboot initiated by Ansible' (then wait up to 600 s for a new boot and: whoami)"]],
-  ['assemble', { src: '/etc/frags', dest: '/etc/whole' }, { changed: true, msg: 'OK' }, [/^write \/etc\/whole \(2 bytes/]],
+  ['assemble', { src: '/etc/frags', dest: '/etc/whole' }, { skipped: true, changed: false, msg: 'check mode is not supported for this task.' } /* Ansible's assemble action */, []],
 ];
 
 describe('check mode, per module, as the user sees it', () => {

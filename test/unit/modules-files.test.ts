@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { copyModule } from '../../src/modules/copy.js';
-import { sha1, STALE_UPLOADS } from '../../src/modules/files.js';
+import { pathInfo, sha1, STALE_UPLOADS } from '../../src/modules/files.js';
 import { fileModule } from '../../src/modules/file.js';
 import { runModule } from '../../src/modules/run-module.js';
 import { makeContext } from '../helpers/module-context.js';
@@ -153,5 +153,20 @@ describe('file plans', () => {
     const shown = ((result.plan as string[] | undefined) ?? []).join('\n');
     for (const a of applied) expect(shown).toContain(a);
     if (!changed) expect(result).not.toHaveProperty('plan');
+  });
+});
+
+describe('pathInfo (Ansible add_path_info keys)', () => {
+  it('reads stat -c of a file, a directory, a link, a hard link', () => {
+    expect(pathInfo('0 0 root root 640 1 regular file 8\n')).toEqual({ uid: 0, gid: 0, owner: 'root', group: 'root', mode: '0640', state: 'file', size: 8 });
+    expect(pathInfo('1000 100 ann users 4755 1 regular empty file 0')).toMatchObject({ mode: '04755', state: 'file', size: 0 });
+    expect(pathInfo('0 0 root root 755 3 directory 4096')).toMatchObject({ state: 'directory' });
+    expect(pathInfo('0 0 root root 777 1 symbolic link 7')).toMatchObject({ state: 'link', mode: '0777' });
+    expect(pathInfo('0 0 root root 644 2 regular file 3')).toMatchObject({ state: 'hard' });
+    expect(pathInfo('0 0 root root 5 1 regular file 3')).toMatchObject({ mode: '0005' });
+  });
+
+  it('is empty for a path that does not exist', () => {
+    expect(pathInfo('')).toEqual({});
   });
 });
