@@ -293,9 +293,14 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
       const [drain, ...later] = unitCommands(unit, 'ExecStopPost');
       const [undrain] = unitCommands(unit, 'ExecStartPre');
       if (!drain || !undrain) throw new Error(`no ExecStopPost or ExecStartPre in\n${unit}`);
-      // first of the stop commands: systemd runs them one after the other, the VIP removal sleeps
+      // first of the stop commands: systemd runs them one after the other; the VIP is on lo
+      // (keepalived_vip_on_lo), so it leaves the interface at once, with no second of two holders
       expect(drain.command).toMatch(/nft add element inet hapb_director drain/);
-      expect(later.map((c) => c.command).join('\n')).toMatch(/sleep/);
+      expect(later.map((c) => c.command).join('\n')).toMatch(/ip -4 addr del/);
+      expect(later.map((c) => c.command).join('\n')).not.toMatch(/sleep/);
+      // without the VIP on lo, the removal after a kill waits keepalived_remove_vip_delay
+      const offLo = fileOf(await render({ ...profileVars('hapb'), keepalived_vip_on_lo: false }), host, dropin).content;
+      expect(unitCommands(offLo, 'ExecStopPost').map((c) => c.command).join('\n')).toMatch(/sleep 1; fi; exec \/sbin\/ip -4 addr del/);
       // a missing table (firewall stopped) must not fail the unit
       expect([drain.ignoreFailure, undrain.ignoreFailure]).toEqual([true, true]);
       const set = `echo "set: $(nft list set inet hapb_director drain | grep -o 'elements = {[^}]*}' || echo none)"`;

@@ -279,6 +279,11 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
       const rules = await must('ip', ['netns', 'exec', nsOf('master'), 'nft', 'list', 'chain', 'inet', 'hapb_director', 'input']);
       return Number(/@drain counter packets (\d+)/.exec(rules)?.[1] ?? Number.NaN);
     };
+    // the VIP on lo, unannounced, as hapb-vip-lo.service (before keepalived) puts it on a director
+    const onLoUnit = (await rendered('master')).find((f) => f.dest === '/etc/systemd/system/hapb-vip-lo.service')?.content ?? '';
+    const loStart = unitCommands(onLoUnit, 'ExecStart');
+    if (loStart.length === 0) throw new Error(`no hapb-vip-lo.service for master:\n${onLoUnit}`);
+    for (const c of loStart) await must('ip', ['netns', 'exec', nsOf('master'), 'sh', '-c', c]);
     const server = new LineProcess('ip', ['netns', 'exec', nsOf('master'), process.execPath, peer, 'serve', 'master']);
     const client = new LineProcess('ip', ['netns', 'exec', nsOf('client'), process.execPath, peer, 'client']);
     try {
@@ -293,13 +298,14 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
       process.kill(-killed.pid, 'SIGKILL');
       await exited;
       expect(await hasVip('master'), 'a killed keepalived leaves the VIP behind').toBe(true);
-      // systemd's ExecStopPost lines, in order: the drain at once, the VIP removal after its sleep
+      // systemd's ExecStopPost lines, in order: the drain, then the VIP off the interface at once (it stays on lo)
       await must('ip', ['netns', 'exec', nsOf('master'), 'sh', '-c', drain]);
       const removed = run('ip', ['netns', 'exec', nsOf('master'), 'env', 'SERVICE_RESULT=signal', 'sh', '-c', removal.join('\n')]);
       expect(await client.send('held still there?')).toBe('pong from master');
       expect(await client.send('new 300')).toBe('timeout');
       expect(await drops(), 'the SYN was dropped by the drain rule').toBeGreaterThan(dropsBefore);
       expect((await removed).code).toBe(0);
+      expect(await hasVip('master'), 'the VIP left the killed director\'s interface').toBe(false);
       expect(await until(async () => (await hasVip('backup')) && !(await hasVip('master')), 3_000), diag()).toBe(true);
 
       // keepalived starting again: ExecStartPre empties the set; once the master holds the VIP it takes new connections
@@ -312,6 +318,7 @@ describe.skipIf(!canUseNamespaces)('hapb profile, live in network namespaces', (
     } finally {
       client.stop();
       server.stop();
+      for (const c of unitCommands(onLoUnit, 'ExecStop')) await run('ip', ['netns', 'exec', nsOf('master'), 'sh', '-c', c]);
     }
   });
 
