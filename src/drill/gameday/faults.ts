@@ -12,6 +12,10 @@
  */
 import { shellQuote } from '../../connection/command.js';
 
+/** wait (at most 2 s) until nginx.service's cgroup has no process left; at once without cgroup v2 */
+const WAIT_NGINX_GONE =
+  'i=0; while [ $i -lt 200 ] && [ -n "$(cat /sys/fs/cgroup/system.slice/nginx.service/cgroup.procs 2>/dev/null)" ]; do sleep 0.01; i=$((i+1)); done;';
+
 export const FAULT_KINDS = [
   'nginx-killed',
   'nginx-stopped',
@@ -137,7 +141,9 @@ export function faultShell(kind: FaultKind, args: FaultArgs): FaultShell {
   const h = args.host;
   switch (kind) {
     case 'nginx-killed':
-      return { inject: 'systemctl kill --signal=SIGKILL nginx.service && date +%s%3N', undo: startService('nginx'), label: `nginx killed on ${h}` };
+      // stamped once nginx's processes are gone (its cgroup empty, at most 2 s), as on a lab
+      // (src/drill/scenarios/steps.ts): until then the kernel still completes handshakes for it
+      return { inject: `systemctl kill --signal=SIGKILL nginx.service && { ${WAIT_NGINX_GONE} date +%s%3N; }`, undo: startService('nginx'), label: `nginx killed on ${h}` };
     case 'nginx-stopped':
       return { inject: 'systemctl stop nginx.service', undo: startService('nginx'), label: `nginx stopped on ${h}` };
     case 'nginx-hung':
