@@ -131,3 +131,15 @@ describe('a 30-minute soak at 200 req/s: 360,000 records', () => {
     }
   });
 });
+
+describe('what a fault does to a director, as the soak counts it', () => {
+  it('a hang counts (and is judged) only on the VIP holder; deaths on any director; nothing on a backend', async () => {
+    const { soakDeath } = await import('../../src/drill/soak/run-soak.js');
+    expect(soakDeath({ kind: 'nginx-hung', target: { role: 'holder' } }, true)).toEqual({ what: 'nginx hung', untilVipTaken: true });
+    expect(soakDeath({ kind: 'nginx-hung', target: { role: 'standby' } }, true)).toBeUndefined();
+    expect(soakDeath({ kind: 'nginx-killed', target: { role: 'standby' } }, true)).toEqual({ what: 'nginx killed' });
+    expect(soakDeath({ kind: 'poweroff', target: { role: 'holder' } }, true)).toEqual({ what: 'power lost' });
+    expect(soakDeath({ kind: 'poweroff', target: { role: 'backend', index: 0 } }, false)).toBeUndefined();
+    expect(soakDeath({ kind: 'keepalived-killed', target: { role: 'holder' } }, true)).toBeUndefined();
+  });
+});

@@ -76,6 +76,18 @@ export interface SoakReport {
   error?: string;
 }
 
+/**
+ * What a planned fault does to a director as the drill counts it (deaths.ts):
+ * a death, or a hang, which counts (and whose detection is judged) only on the
+ * VIP holder: a hung standby holds no request, and the VIP never leaves it.
+ */
+export function soakDeath(p: Pick<PlannedFault, 'kind' | 'target'>, onDirector: boolean): { what: string; untilVipTaken?: true } | undefined {
+  const what = DEATHS[p.kind];
+  if (what === undefined || !onDirector) return undefined;
+  if (p.kind !== 'nginx-hung') return { what };
+  return p.target.role === 'holder' ? { what, untilVipTaken: true } : undefined;
+}
+
 /** the longest stretch during which two or more directors held the VIP, ms */
 export function longestTwoHoldersMs(events: TimelineEvent[], endT: number): number {
   const ev = events.filter((e) => e.kind === 'vip');
@@ -196,10 +208,9 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
       const t = now();
       events.push({ t: from, kind: 'fault', label: `#${p.n} ${made.label}` });
       step(`#${p.n}/${plan.length} ${made.label} (${(p.holdMs / 1000).toFixed(1)} s)`);
-      const isDirector = lab.topology.directors.includes(host);
-      const death = DEATHS[p.kind];
+      const death = soakDeath(p, lab.topology.directors.includes(host));
       // a hang counts until another director takes the VIP (deaths.ts); its detection is judged below
-      if (death && isDirector) deaths.push({ from, t: Math.max(from, made.stamp !== undefined ? made.stamp - t0 : t), host, what: death, ...(p.kind === 'nginx-hung' ? { untilVipTaken: true } : {}) });
+      if (death) deaths.push({ from, t: Math.max(from, made.stamp !== undefined ? made.stamp - t0 : t), host, ...death });
       let faultError: string | undefined;
       try {
         await at(from + p.holdMs);
