@@ -836,4 +836,3 @@ export function parseKeyValue(s: string): Record<string, unknown> {
   }
   return out;
 }
-

@@ -16,10 +16,15 @@ export function emptyInherited(): Inherited {
 export function mergeInherited(outer: Inherited, inner: Inherited): Inherited {
   const out: Inherited = { when: [...outer.when, ...inner.when], tags: union(outer.tags, inner.tags), vars: { ...outer.vars, ...inner.vars } };
   for (const k of DEFAULTS) {
-    const v = k === 'environment' ? mergeEnvironment(outer.environment, inner.environment) : (inner[k] ?? outer[k]);
+    const v = inheritedValue(k, outer[k], inner[k]);
     if (v !== undefined) (out as unknown as Record<string, unknown>)[k] = v;
   }
   return out;
+}
+
+/** an inherited keyword of an outer level and an inner one: the inner's, but `environment` adds up */
+function inheritedValue(k: (typeof DEFAULTS)[number], outer: unknown, inner: unknown): unknown {
+  return k === 'environment' ? mergeEnvironment(outer, inner) : (inner ?? outer);
 }
 
 /**
@@ -48,8 +53,10 @@ export function inherit(nodes: readonly TaskNode[], inh: Inherited): TaskNode[] 
 function inheritTask(t: Task, inh: Inherited): Task {
   const out: Task = { ...t, when: [...inh.when, ...t.when], tags: union(inh.tags, t.tags), vars: { ...inh.vars, ...t.vars } };
   const rec = out as unknown as Record<string, unknown>;
-  for (const k of DEFAULTS) if (rec[k] === undefined && inh[k] !== undefined) rec[k] = inh[k];
-  if (t.environment !== undefined && inh.environment !== undefined) out.environment = mergeEnvironment(inh.environment, t.environment);
+  for (const k of DEFAULTS) {
+    const v = inheritedValue(k, inh[k], rec[k]);
+    if (v !== undefined) rec[k] = v;
+  }
   return out;
 }
 

@@ -70,8 +70,9 @@ export async function labDownQuietly(name: string): Promise<void> {
  * failed requests not marked as inside a dying director (with the client's
  * stamps), the deaths, and the VIP's moves.
  */
-export function unmarked(r: Pick<ScenarioResult, 'records'> & { deaths?: unknown; events?: TimelineEvent[] }): string {
+export function unmarked(r: Pick<ScenarioResult, 'records'> & { deaths?: unknown; events?: TimelineEvent[] }, extra: Record<string, unknown> = {}): string {
   return JSON.stringify({
+    ...extra,
     failed: r.records
       .filter((x: RequestRecord) => x.kind !== 'ok' && x.lostWith === undefined)
       .slice(0, 20)
