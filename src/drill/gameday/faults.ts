@@ -11,10 +11,7 @@
  * the web port. So hapb's own SSH path is never cut.
  */
 import { shellQuote } from '../../connection/command.js';
-
-/** wait (at most 2 s) until nginx.service's cgroup has no process left; at once without cgroup v2 */
-const WAIT_NGINX_GONE =
-  'i=0; while [ $i -lt 200 ] && [ -n "$(cat /sys/fs/cgroup/system.slice/nginx.service/cgroup.procs 2>/dev/null)" ]; do sleep 0.01; i=$((i+1)); done;';
+import { NGINX_CGROUP_SH, WAIT_CGROUP_EMPTY_SH } from '../scenarios/steps.js';
 
 export const FAULT_KINDS = [
   'nginx-killed',
@@ -143,7 +140,7 @@ export function faultShell(kind: FaultKind, args: FaultArgs): FaultShell {
     case 'nginx-killed':
       // stamped once nginx's processes are gone (its cgroup empty, at most 2 s), as on a lab
       // (src/drill/scenarios/steps.ts): until then the kernel still completes handshakes for it
-      return { inject: `systemctl kill --signal=SIGKILL nginx.service && { ${WAIT_NGINX_GONE} date +%s%3N; }`, undo: startService('nginx'), label: `nginx killed on ${h}` };
+      return { inject: `${NGINX_CGROUP_SH} && systemctl kill --signal=SIGKILL nginx.service && { ${WAIT_CGROUP_EMPTY_SH}; date +%s%3N; }`, undo: startService('nginx'), label: `nginx killed on ${h}` };
     case 'nginx-stopped':
       return { inject: 'systemctl stop nginx.service', undo: startService('nginx'), label: `nginx stopped on ${h}` };
     case 'nginx-hung':

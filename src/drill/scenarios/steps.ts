@@ -23,18 +23,19 @@ export async function killNginxStamped(lab: LabControl, host: string): Promise<n
   return /^\d{13}$/.test(last) ? Number(last) : undefined;
 }
 
+/** shell: nginx.service's cgroup into $cg (read before a kill; the lab and real hosts alike) */
+export const NGINX_CGROUP_SH = 'cg=$(systemctl show -p ControlGroup --value nginx.service)';
+/** shell: wait, at most 2 s, until the cgroup in $cg has no process left; at once without a readable cgroup (v1) */
+export const WAIT_CGROUP_EMPTY_SH =
+  'i=0; while [ -n "$cg" ] && [ $i -lt 200 ] && [ -n "$(cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null)" ]; do sleep 0.01; i=$((i+1)); done';
+
 export const cmd = {
   killNginx: ['systemctl', 'kill', '--signal=SIGKILL', 'nginx.service'],
   // stamped once nginx's processes are gone (its cgroup empty, at most 2 s), not when
   // the signal is sent: until the last process exits the kernel still completes
   // handshakes on the listener, and those connections die with it (deaths.ts needs
   // an upper bound). Without a readable cgroup (v1) the stamp is taken at once.
-  killNginxStamped: [
-    'sh',
-    '-c',
-    'cg=$(systemctl show -p ControlGroup --value nginx.service); systemctl kill --signal=SIGKILL nginx.service || exit 1; ' +
-      'i=0; while [ -n "$cg" ] && [ $i -lt 200 ] && [ -n "$(cat "/sys/fs/cgroup$cg/cgroup.procs" 2>/dev/null)" ]; do sleep 0.01; i=$((i+1)); done; date +%s%3N',
-  ],
+  killNginxStamped: ['sh', '-c', `${NGINX_CGROUP_SH}; systemctl kill --signal=SIGKILL nginx.service || exit 1; ${WAIT_CGROUP_EMPTY_SH}; date +%s%3N`],
   startNginx: ['sh', '-c', 'systemctl reset-failed nginx.service 2>/dev/null; systemctl start nginx.service'],
   stopNginx: ['systemctl', 'stop', 'nginx.service'],
   killKeepalived: ['systemctl', 'kill', '--signal=SIGKILL', 'keepalived.service'],
