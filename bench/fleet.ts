@@ -7,12 +7,19 @@
  * real `ansible-playbook` for the ratio. Printed, never asserted; the targets
  * are printed beside the figures. Root (sshd), `npm run build` first.
  *
+ * Both tools log in as a throwaway user made here, with a home from Debian's
+ * /etc/skel, as a fresh server's user has: every remote command goes through
+ * the login shell and its rc files, and the bench must not measure the rc
+ * files of this machine's root (on the dev box, root's .bashrc runs
+ * `pyenv init`, ~270 processes per command, which made a no-op of 20 hosts
+ * take 10 s). Removed at the end, also on Ctrl-C.
+ *
  *   npx vite-node bench/fleet.ts [--hosts 200] [--forks 50] [--no-ansible]
  *
  * Figures also go to bench/results/<date>-fleet.md (bench/results.ts).
  */
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import YAML from 'yaml';
@@ -70,11 +77,15 @@ interface Run {
   tail: string;
 }
 
+/** the command running now, stopped on Ctrl-C before the folder is removed */
+let running: ChildProcess | undefined;
+
 /** run a command, sampling its process tree's memory; counts from the PLAY RECAP */
 function measure(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   return new Promise((done) => {
     const started = performance.now();
     const child = spawn(argv[0] as string, argv.slice(1), { cwd: repo, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    running = child;
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-400_000)));
     child.stderr.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-400_000)));
@@ -84,6 +95,7 @@ function measure(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     }, 100);
     child.on('close', (code) => {
       clearInterval(timer);
+      running = undefined;
       const recap = [...out.matchAll(/ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/g)];
       const sum = (i: number): number => recap.reduce((a, m) => a + Number(m[i]), 0);
       done({
@@ -100,28 +112,47 @@ function measure(argv: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hapb-bench-fleet-'));
+chmodSync(dir, 0o755);
 const servers: Sshd[] = [];
-// interrupted (Ctrl-C, timeout): keep the figures so far, stop every sshd, remove the folder
+const user = `hapbfleet${process.pid}`;
+let userMade = false;
+function cleanUp(): Promise<void> {
+  return Promise.all(servers.map((s) => s.stop())).then(() => {
+    if (userMade) execFileSync('userdel', [user]);
+    userMade = false;
+    // a tool interrupted mid-write may still be flushing: retried on ENOTEMPTY
+    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
+  });
+}
+// interrupted (Ctrl-C, timeout): keep the figures so far, stop the tool and every sshd, remove the user and the folder
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   process.once(sig, () => {
     r.out(`interrupted by ${sig}: the figures above are all there is`);
     r.save();
-    void Promise.all(servers.map((s) => s.stop())).finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(130);
-    });
+    const child = running;
+    const stopped = child && child.exitCode === null ? new Promise((done) => child.once('close', done)) : Promise.resolve();
+    child?.kill('SIGTERM');
+    void stopped.then(cleanUp).finally(() => process.exit(130));
   });
 }
 try {
+  const home = join(dir, 'home');
+  execFileSync('useradd', ['--create-home', '--home-dir', home, '--skel', '/etc/skel', '--shell', '/bin/bash', user]);
+  userMade = true;
+  // no password, but not locked: sshd without PAM refuses key logins of a locked account ('!')
+  execFileSync('usermod', ['--password', '*', user]);
+  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
   const key = makeKeyPair(join(dir, 'id_ed25519'));
   const t0 = performance.now();
   for (let i = 0; i < hosts; i += 20) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(20, hosts - i) }, (_, k) => startSshd({ dir: join(dir, 'sshd', `h${i + k + 1}`), sftp: true })),
     );
-    for (const s of batch) s.authorize('root', key.pub);
+    for (const s of batch) s.authorize(user, key.pub);
     servers.push(...batch);
   }
+  r.out(`login user ${user}: shell /bin/bash, home from /etc/skel (removed at the end)`);
   r.out(`${hosts} sshd started in ${((performance.now() - t0) / 1000).toFixed(1)} s (load ${load()})`);
   const knownHosts = join(dir, 'known_hosts');
   writeFileSync(knownHosts, servers.map((s) => s.knownHostsLine(`[127.0.0.1]:${s.port}`)).join('\n') + '\n');
@@ -131,13 +162,14 @@ try {
       servers.map((s, i) => [`h${i + 1}`, { ansible_host: '127.0.0.1', ansible_port: s.port, fleet_root: join(dir, 'roots', tool, `h${i + 1}`) }]),
     );
     const vars = {
-      ansible_user: 'root',
+      ansible_user: user,
       ansible_ssh_private_key_file: key.path,
       ansible_ssh_common_args: `-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes`,
       ansible_python_interpreter: '/usr/bin/python3',
     };
     writeFileSync(file, YAML.stringify({ all: { hosts: hostVars, vars } }));
-    mkdirSync(join(dir, 'roots', tool), { recursive: true });
+    mkdirSync(join(dir, 'roots', tool), { recursive: true, mode: 0o755 });
+    chownSync(join(dir, 'roots', tool), uid, gid);
     return file;
   };
   const playbook = join(repo, 'bench', 'fleet', 'site.yml');
@@ -176,6 +208,5 @@ try {
   }
   r.save();
 } finally {
-  await Promise.all(servers.map((s) => s.stop()));
-  rmSync(dir, { recursive: true, force: true });
+  await cleanUp();
 }
