@@ -27,6 +27,9 @@
  * A request whose SYN was lost and never reached anyone, or that went to the
  * other director, is never marked.
  *
+ * With several VIPs (active-active) each request is judged by the holders of
+ * its own VIP (`vip` on the record and on the timeline's `vip` events).
+ *
  * A hang (nginx stopped with SIGSTOP, `untilVipTaken`) is no death: the
  * kernel still completes every handshake for the frozen process, so a
  * connection made to the director at any moment until another director takes
@@ -38,9 +41,10 @@
 import { holdersAt } from './assertions.js';
 import type { Death, RequestRecord, TimelineEvent } from './types.js';
 
-export function deathOf(r: RequestRecord, events: TimelineEvent[], deaths: readonly Death[]): Death | undefined {
+export function deathOf(r: RequestRecord, allEvents: TimelineEvent[], deaths: readonly Death[]): Death | undefined {
   if (r.kind === 'ok' || r.connected === undefined) return undefined;
   const connected = r.connected;
+  const events = throughVip(allEvents, r.vip);
   const end = r.started + r.latency;
   return deaths.find((d) => {
     if (end < d.from) return false;
@@ -50,6 +54,12 @@ export function deathOf(r: RequestRecord, events: TimelineEvent[], deaths: reado
     // ARP entry, and the VIP it keeps on lo), also while its interface has no VIP
     return connected <= hangBound(d, events) && (holders.includes(d.host) || (holders.length === 0 && connected >= d.from));
   });
+}
+
+/** the timeline as a request through `vip` sees it: the `vip` events of other VIPs left out */
+function throughVip(events: TimelineEvent[], vip: string | undefined): TimelineEvent[] {
+  if (vip === undefined) return events;
+  return events.filter((e) => e.kind !== 'vip' || e.vip === undefined || e.vip === vip);
 }
 
 /** the first SYN is retransmitted after 1 s (Linux's initial RTO): a connection made sooner was the answer to the first */

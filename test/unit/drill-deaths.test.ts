@@ -41,6 +41,22 @@ describe('requests that died with a director', () => {
     expect(deathOf(failed(11, 2009, 80, 2070, 'reset'), elsewhere, deaths)).toBeUndefined();
   });
 
+  it('with several VIPs, judges a request by the holders of its own VIP', () => {
+    // active-active: lb1 holds .150, lb2 holds .151 (its event is the later one)
+    const two: TimelineEvent[] = [
+      { t: 41, kind: 'vip', label: '', holders: ['lb1'], vip: '10.0.0.150' },
+      { t: 46, kind: 'vip', label: '', holders: ['lb2'], vip: '10.0.0.151' },
+      { t: 2180, kind: 'vip', label: '', holders: [], vip: '10.0.0.150' },
+      { t: 2295, kind: 'vip', label: '', holders: ['lb3'], vip: '10.0.0.150' },
+    ];
+    const killed: Death[] = [{ from: 2053, t: 2148, host: 'lb1', what: 'nginx killed' }];
+    // the drill's record from the active-active lab: a reset 2 ms after connecting to lb1 through .150
+    const through150 = { ...failed(428, 2140.46, 2.89, 2142.53, 'reset'), vip: '10.0.0.150' };
+    expect(deathOf(through150, two, killed)?.host).toBe('lb1');
+    // the same failure through .151 (held by lb2 all along) never died with lb1
+    expect(deathOf({ ...through150, vip: '10.0.0.151' }, two, killed)).toBeUndefined();
+  });
+
   it('marks records, and the verdicts judge only the others', () => {
     const records = [
       req(0, 1990, 2, { connected: 1990.2 }),
