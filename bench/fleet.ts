@@ -116,13 +116,44 @@ chmodSync(dir, 0o755);
 const servers: Sshd[] = [];
 const user = `hapbfleet${process.pid}`;
 let userMade = false;
-function cleanUp(): Promise<void> {
-  return Promise.all(servers.map((s) => s.stop())).then(() => {
-    if (userMade) execFileSync('userdel', [user]);
+/** PIDs (other than this one) whose command line names `text`, or that run as `uid` */
+function pidsOf(match: { text?: string; uid?: number }): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (match.text !== undefined && readFileSync(`/proc/${name}/cmdline`, 'utf8').includes(match.text)) out.push(Number(name));
+      else if (match.uid !== undefined && new RegExp(`^Uid:\\s+${match.uid}\\s`, 'm').test(readFileSync(`/proc/${name}/status`, 'utf8'))) out.push(Number(name));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+const sleep = (ms: number): Promise<void> => new Promise((d) => setTimeout(d, ms));
+function end(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // gone meanwhile
+  }
+}
+let uid = -1;
+async function cleanUp(): Promise<void> {
+  await Promise.all(servers.map((s) => s.stop()));
+  // Ansible's ssh masters (ControlPersist) outlive it, and keep their sshd sessions (run as the
+  // throwaway user) open: end the masters, whose control sockets live in this bench's folder
+  for (const pid of pidsOf({ text: dir })) end(pid, 'SIGTERM');
+  if (userMade) {
+    for (let i = 0; i < 50 && pidsOf({ uid }).length > 0; i++) await sleep(200);
+    // still there after 10 s: the user exists only for this bench, so its processes are the bench's
+    for (const pid of pidsOf({ uid })) end(pid, 'SIGKILL');
+    await sleep(200);
+    execFileSync('userdel', [user]);
     userMade = false;
-    // a tool interrupted mid-write may still be flushing: retried on ENOTEMPTY
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
-  });
+  }
+  // a tool interrupted mid-write may still be flushing: retried on ENOTEMPTY
+  rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 200 });
 }
 // interrupted (Ctrl-C, timeout): keep the figures so far, stop the tool and every sshd, remove the user and the folder
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {
@@ -141,7 +172,7 @@ try {
   userMade = true;
   // no password, but not locked: sshd without PAM refuses key logins of a locked account ('!')
   execFileSync('usermod', ['--password', '*', user]);
-  const uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
+  uid = Number(execFileSync('id', ['-u', user], { encoding: 'utf8' }).trim());
   const gid = Number(execFileSync('id', ['-g', user], { encoding: 'utf8' }).trim());
   const key = makeKeyPair(join(dir, 'id_ed25519'));
   const t0 = performance.now();
@@ -186,6 +217,8 @@ try {
     for (const pass of ['first converge', 'no-op']) {
       const run = await measure(['ansible-playbook', playbook, '-i', ansInv, '--forks', String(forks)], {
         ANSIBLE_CONFIG: join(repo, 'ansible.cfg'),
+        // its ssh masters' sockets in the bench's folder, so that the clean-up finds them
+        ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'ansible-cp'),
       });
       rows.push([`ansible-playbook ${pass}`, run]);
       r.out(`ansible-playbook ${pass}: ${run.wallS.toFixed(1)} s, peak ${run.peakMiB.toFixed(0)} MiB, changed=${run.changed} failed=${run.failed} exit ${run.code} (load ${load()})`);
