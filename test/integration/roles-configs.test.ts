@@ -54,8 +54,8 @@ const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: mo
 /** A rendered file with the `validate` command of the task that writes it. */
 type Rendered = RenderedFile & { validate: string | undefined };
 
-async function render(extraVars: Vars): Promise<Rendered[]> {
-  const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
+async function render(extraVars: Vars, inventoryFile = join(root, 'inventory', 'seed.yml')): Promise<Rendered[]> {
+  const inventory = loadInventory(inventoryFile);
   // the validate command comes with the write step of the plan
   return (await renderPlaybook({ playbook, inventory, extraVars })).map((f) => ({ ...f, validate: f.validate }));
 }
@@ -141,6 +141,22 @@ describe.skipIf(!canUseNamespaces)('rendered configurations pass the real tools'
       const f = fileOf(files, host, '/etc/nginx/nginx.conf');
       expect(f.validate).toBe('nginx -t -q -c %s');
       const r = await run('sh', ['-c', (f.validate ?? '').replace('%s', put(f, profile))]);
+      expect(r.out).toBe('');
+      expect(r.code).toBe(0);
+    });
+
+    it('with 20 backends (80 upstream entries with the last-resort rounds), nginx.conf passes nginx -t', async () => {
+      // the seed with web1..web20: a fixed 64k upstream zone held about 56 entries ("no memory in upstream zone")
+      const seed = readFileSync(join(root, 'inventory', 'seed.yml'), 'utf8');
+      const webs = Array.from({ length: 20 }, (_, i) => `        web${i + 1}:\n          ansible_host: 192.168.0.${60 + i}\n`).join('');
+      const big = seed.replace(/ {4}web:\n {6}hosts:\n(?: {8}web\d+:\n {10}ansible_host: [\d.]+\n)+/, `    web:\n      hosts:\n${webs}`);
+      expect(big).toContain('web20:');
+      const file = join(tmp, `${profile}-big.yml`);
+      writeFileSync(file, big);
+      const f = fileOf(await render(profileVars(profile), file), 'master', '/etc/nginx/nginx.conf');
+      expect(f.content.match(/^\s+server 192\.168\.0\.\d+:80/gm)?.length).toBe(profile === 'hapb' ? 80 : 20);
+      if (profile === 'hapb') expect(f.content).toContain('zone web 160k;');
+      const r = await run('sh', ['-c', (f.validate ?? '').replace('%s', put(f, `${profile}-big`))]);
       expect(r.out).toBe('');
       expect(r.code).toBe(0);
     });
