@@ -149,7 +149,11 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     const fromHapb = files(hapbRoot);
     // every template Ansible wrote, hapb rendered with the same bytes (hapb also renders copy contents)
     expect(fromAnsible.size).toBeGreaterThanOrEqual(profile.startsWith('hapb') ? 12 : 6);
-    if (profile === 'hapb with keepalived options') expect(fromAnsible.get(`${director}/etc/keepalived/keepalived.conf`)?.toString()).toContain('track_interface {');
+    if (profile === 'hapb with keepalived options') {
+      const conf = fromAnsible.get(`${director}/etc/keepalived/keepalived.conf`)?.toString();
+      expect(conf).toContain('track_interface {');
+      expect(conf).toContain('    vrrp_rt_priority 50\n');
+    }
     for (const [path, content] of fromAnsible) {
       expect(fromHapb.get(path)?.toString(), path).toBe(content.toString());
     }
