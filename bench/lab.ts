@@ -65,6 +65,8 @@ const withoutSysv = process.argv.includes('--without-sysv-scripts');
 
 const res = results(import.meta.url, 'lab', 'Lab timings: lab up + converge, second converge, lab down, memory');
 const TARGET = { upMs: 10_000, reconvergeMs: 3_000, downMs: 3_000 };
+/** issue 16: 2 directors + 20 backends up in 15 s */
+const BIG_UP_MS = 15_000;
 const VIP_POLL_MS = 100;
 const VIP_GIVE_UP_MS = 60_000;
 
@@ -222,6 +224,8 @@ interface RunResult {
   machines: number;
   bootMs: number;
   convergeMs: number;
+  /** of convergeMs: lab up's wait for the settled cluster (every service active, the VIP on its preferred director) */
+  settleMs: number;
   vipWaitMs: number;
   upMs: number;
   firstChanged: number;
@@ -247,6 +251,8 @@ async function oneRun(inventory: string): Promise<RunResult> {
   try {
     let bootEnd = 0;
     let asideMs = 0;
+    let settleStart = 0;
+    let settleMs = 0;
     const t0 = performance.now();
     const st = await labUp({
       name,
@@ -255,6 +261,8 @@ async function oneRun(inventory: string): Promise<RunResult> {
       converge: withoutSysv ? false : converge,
       onProgress: (l) => {
         if (l.startsWith('converging')) bootEnd = performance.now();
+        if (l.startsWith('settling') && settleStart === 0) settleStart = performance.now();
+        if (l.startsWith('settled in')) settleMs = settleStart === 0 ? 0 : performance.now() - settleStart;
       },
     });
     if (withoutSysv) {
@@ -298,6 +306,7 @@ async function oneRun(inventory: string): Promise<RunResult> {
       machines: st.machines.length,
       bootMs: bootEnd - t0,
       convergeMs: convergeEnd - bootEnd - asideMs,
+      settleMs,
       vipWaitMs: answer.at - convergeEnd,
       upMs,
       firstChanged: first.changed,
@@ -388,9 +397,10 @@ function report(label: string, rs: RunResult[]): void {
   const mem = rs.flatMap((r) => r.memMiB);
   const r0 = rs[0];
   res.out(`\n== ${label}: ${r0?.machines ?? 0} machines, ${rs.length} runs (min / median / max) ==`);
-  res.out(`  up + converge until the VIP answers   ${mmm(col((r) => r.upMs), sec)} s   ${verdict(col((r) => r.upMs), TARGET.upMs)}`);
+  res.out(`  up + converge until the VIP answers   ${mmm(col((r) => r.upMs), sec)} s   ${verdict(col((r) => r.upMs), (r0?.machines ?? 0) > 5 ? BIG_UP_MS : TARGET.upMs)}`);
   res.out(`    boot (until all machines running)   ${mmm(col((r) => r.bootMs), sec)} s`);
-  res.out(`    converge (hapb run, first)          ${mmm(col((r) => r.convergeMs), sec)} s   changed ${mmm(col((r) => r.firstChanged), String)}`);
+  res.out(`    converge (hapb run, first) + settle ${mmm(col((r) => r.convergeMs), sec)} s   changed ${mmm(col((r) => r.firstChanged), String)}`);
+  res.out(`      of which settle (VIP to its master) ${mmm(col((r) => r.settleMs), sec)} s   (the master takes the VIP from the backup, converged first, after keepalived_preempt_delay)`);
   res.out(`    VIP wait after the converge         ${mmm(col((r) => r.vipWaitMs), sec)} s   first answer: ${r0?.answeredBy ?? ''}`);
   res.out(`  second converge (nothing to change)  ${mmm(col((r) => r.reconvergeMs), sec)} s   ${verdict(col((r) => r.reconvergeMs), TARGET.reconvergeMs)}`);
   const changed = col((r) => r.reconvergeChanged);
