@@ -827,7 +827,7 @@ export function asBool(v: unknown): boolean {
 export function parseKeyValue(s: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   // an unquoted value runs to the next blank outside {{ }} and {% %} (msg={{ item }}, as Ansible reads it)
-  const re = /([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?:\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\S)+)/g;
+  const re = /([A-Za-z_][A-Za-z0-9_]*)=("(?:[^"\\]|\\.)*"|'[^']*'|(?:\{\{[\s\S]*?\}\}|\{%[\s\S]*?%\}|\S)*)/g;
   for (const m of s.matchAll(re)) {
     const key = m[1] as string;
     let val = m[2] as string;
