@@ -1,0 +1,153 @@
+/**
+ * False failovers under CPU saturation (issue 17): faster VRRP adverts move
+ * the VIP sooner after a director dies, but a director too busy to send its
+ * adverts on time looks dead to the others. This bench converges the
+ * directors of a running lab with the given advert interval (and real-time
+ * priority for keepalived's VRRP process, or none), saturates the directors'
+ * CPUs for the given time, and counts every VRRP state change the directors
+ * logged meanwhile: with nobody failing, each one is a false failover.
+ *
+ * The saturation: inside each director, as many busy loops as the box has
+ * cores, as a transient unit of the director's own systemd (so they run in
+ * the director's cgroup, competing with its keepalived and nginx), and
+ * `stress-ng --cpu <cores>` on the host (Debian's stress-ng), so that every
+ * core is busy. Nothing is sent on any network.
+ *
+ *   npx vite-node bench/vrrp-stress.ts --name LAB [--advert-int 0.02] [--rt-priority 50|none]
+ *                                      [--duration 30m] [--keep]
+ *
+ * The lab must be up with profile hapb (`hapb lab up --name LAB`). At the end
+ * the busy loops and stress-ng are stopped (also on Ctrl-C) and the directors
+ * converged back to the role's defaults, unless --keep. Root, `npm run build`
+ * first. Figures also go to bench/results/<date>-vrrp-stress.md.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execIn, labInventoryPath, loadLab, waitSettled } from '../src/lab/index.js';
+import { results } from './results.js';
+
+const { values } = parseArgs({
+  options: {
+    name: { type: 'string' },
+    'advert-int': { type: 'string', default: '0.02' },
+    'rt-priority': { type: 'string', default: '50' },
+    duration: { type: 'string', default: '30m' },
+    keep: { type: 'boolean', default: false },
+  },
+});
+const name = values.name;
+if (!name) throw new Error('--name LAB is required (a lab that is up, profile hapb)');
+const advertInt = Number(values['advert-int']);
+if (!(advertInt >= 0.01 && advertInt <= 40.95)) throw new Error(`--advert-int: VRRPv3 takes 0.01-40.95 s, got ${values['advert-int']}`);
+const rt = values['rt-priority'] === 'none' ? '' : values['rt-priority'];
+if (rt !== '' && !(Number.isInteger(Number(rt)) && Number(rt) >= 1 && Number(rt) <= 99)) throw new Error(`--rt-priority: 1-99 or none, got ${rt}`);
+function seconds(d: string): number {
+  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(d);
+  if (!m) throw new Error(`--duration: like 30m, 90s or 1h, got ${d}`);
+  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
+}
+const durationS = seconds(values.duration);
+
+const repo = resolve(import.meta.dirname, '..');
+const cores = cpus().length;
+const state = loadLab(name);
+const directors = state.machines.filter((m) => m.groups.includes('directors')).map((m) => m.host);
+if (directors.length < 2) throw new Error(`lab ${name} needs 2 or more directors`);
+const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+const r = results(import.meta.url, 'vrrp-stress', `False failovers with the directors' CPUs saturated: advert_int ${advertInt} s, real-time priority ${rt || 'none'}, ${values.duration}`);
+
+function hapbRun(extra: string[]): Promise<void> {
+  return new Promise((done, fail) => {
+    const argv = [join(repo, 'bin', 'hapb'), 'run', join(repo, 'playbooks', 'site.yml'), '-i', labInventoryPath(name as string), '--limit', 'directors', ...extra];
+    const child = spawn(argv[0] as string, argv.slice(1), { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => (code === 0 ? done() : fail(new Error(`converge failed (exit ${code}):\n${out.slice(-2000)}`))));
+  });
+}
+
+const HOG_UNIT = 'hapb-bench-hog';
+let stress: ChildProcess | undefined;
+let hogsOn = false;
+
+async function startHogs(): Promise<void> {
+  hogsOn = true;
+  for (const d of directors) {
+    for (let i = 0; i < cores; i++) {
+      const res = await execIn(name as string, d, ['systemd-run', '--quiet', `--unit=${HOG_UNIT}-${i}`, '/bin/sh', '-c', 'while :; do :; done']);
+      if (res.rc !== 0) throw new Error(`${d}: systemd-run failed: ${res.stderr}`);
+    }
+  }
+  stress = spawn('stress-ng', ['--cpu', String(cores), '--timeout', `${Math.ceil(durationS) + 60}s`, '--quiet'], { stdio: 'ignore' });
+}
+
+async function stopHogs(): Promise<void> {
+  if (stress && stress.exitCode === null) {
+    const gone = new Promise((done) => stress?.once('close', done));
+    stress.kill('SIGTERM');
+    await gone;
+  }
+  stress = undefined;
+  if (!hogsOn) return;
+  for (const d of directors) {
+    for (let i = 0; i < cores; i++) await execIn(name as string, d, ['systemctl', 'stop', `${HOG_UNIT}-${i}`]);
+  }
+  hogsOn = false;
+}
+
+process.once('SIGINT', () => {
+  r.out('interrupted: the figures above are all there is');
+  r.save();
+  void stopHogs().finally(() => process.exit(130));
+});
+
+/** VRRP state changes a director's keepalived logged since `sinceEpochS` */
+async function transitions(host: string, sinceEpochS: number): Promise<string[]> {
+  const res = await execIn(name as string, host, ['journalctl', '-u', 'keepalived', '--since', `@${sinceEpochS}`, '-o', 'short-iso-precise', '--no-pager', '-q']);
+  return res.stdout.split('\n').filter((l) => /Entering (MASTER|BACKUP|FAULT) STATE|received lower priority advert|received higher priority advert/.test(l));
+}
+
+try {
+  r.out(`lab ${name}: directors ${directors.join(', ')}; ${cores} cores; advert_int ${advertInt} s; vrrp_rt_priority ${rt || 'none'}`);
+  await hapbRun(['-e', `keepalived_advert_int=${advertInt}`, '-e', `keepalived_vrrp_rt_priority=${rt}`]);
+  const settleMs = await waitSettled(name);
+  r.out(`converged and settled (${(settleMs / 1000).toFixed(1)} s); load ${load()}`);
+  // the VRRP process's scheduling policy, as the kernel reports it
+  for (const d of directors) {
+    const pol = await execIn(name, d, ['sh', '-c', 'for p in $(pgrep keepalived); do chrt -p $p | head -1; done']);
+    r.out(`  ${d}: ${pol.stdout.trim().split('\n').join('; ')}`);
+  }
+  const since = Math.floor(Date.now() / 1000) + 1;
+  await new Promise((d) => setTimeout(d, 1500));
+  await startHogs();
+  r.out(`saturating: ${cores} busy loops in each director and stress-ng --cpu ${cores} on the host, for ${values.duration}`);
+  const t0 = Date.now();
+  const loads: number[] = [];
+  while (Date.now() - t0 < durationS * 1000) {
+    await new Promise((d) => setTimeout(d, Math.min(60_000, durationS * 1000 - (Date.now() - t0))));
+    loads.push(loadavg()[0] ?? 0);
+    const so = await Promise.all(directors.map((d) => transitions(d, since)));
+    process.stderr.write(`vrrp-stress: ${Math.round((Date.now() - t0) / 1000)} s, load ${load()}, VRRP log lines so far ${so.reduce((a, x) => a + x.length, 0)}\n`);
+  }
+  await stopHogs();
+  const lines = await Promise.all(directors.map(async (d) => ({ d, l: await transitions(d, since) })));
+  const states = lines.flatMap(({ d, l }) => l.filter((x) => /Entering/.test(x)).map((x) => `${d}: ${x}`));
+  r.out(`load average (1 min) while saturated: min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`);
+  r.out(`VRRP state changes during ${values.duration} with nobody failing (false failovers): ${states.length}`);
+  for (const x of states.slice(0, 40)) r.out(`  ${x}`);
+  for (const { d, l } of lines) {
+    const other = l.filter((x) => !/Entering/.test(x));
+    if (other.length > 0) r.out(`  ${d}: ${other.length} advert priority messages, first: ${other[0]}`);
+  }
+  r.out(`verdict: ${states.length === 0 ? 'PASS: no false failover' : 'FAIL: false failovers'}`);
+} finally {
+  await stopHogs();
+  if (!values.keep) {
+    await hapbRun([]);
+    await waitSettled(name);
+  }
+  r.save();
+}
