@@ -39,12 +39,13 @@
  * so the requests marked this way stay bounded by rate x detection time.
  */
 import { holdersAt } from './assertions.js';
+import { eventsThroughVip } from './per-vip.js';
 import type { Death, RequestRecord, TimelineEvent } from './types.js';
 
 export function deathOf(r: RequestRecord, allEvents: TimelineEvent[], deaths: readonly Death[]): Death | undefined {
   if (r.kind === 'ok' || r.connected === undefined) return undefined;
   const connected = r.connected;
-  const events = throughVip(allEvents, r.vip);
+  const events = eventsThroughVip(allEvents, r.vip);
   const end = r.started + r.latency;
   return deaths.find((d) => {
     if (end < d.from) return false;
@@ -54,12 +55,6 @@ export function deathOf(r: RequestRecord, allEvents: TimelineEvent[], deaths: re
     // ARP entry, and the VIP it keeps on lo), also while its interface has no VIP
     return connected <= hangBound(d, events) && (holders.includes(d.host) || (holders.length === 0 && connected >= d.from));
   });
-}
-
-/** the timeline as a request through `vip` sees it: the `vip` events of other VIPs left out */
-function throughVip(events: TimelineEvent[], vip: string | undefined): TimelineEvent[] {
-  if (vip === undefined) return events;
-  return events.filter((e) => e.kind !== 'vip' || e.vip === undefined || e.vip === vip);
 }
 
 /** the first SYN is retransmitted after 1 s (Linux's initial RTO): a connection made sooner was the answer to the first */

@@ -7,10 +7,16 @@ import { noFailedRequests, vipHeldAtEnd } from './assertions.js';
 import type { LabTopology } from './lab-control.js';
 import type { RequestRecord, TimelineEvent, Verdict } from './types.js';
 
+/** the timeline as seen through one VIP: the `vip` events of the other VIPs left out (all of it when `vip` is undefined) */
+export function eventsThroughVip(events: TimelineEvent[], vip: string | undefined): TimelineEvent[] {
+  if (vip === undefined) return events;
+  return events.filter((e) => e.kind !== 'vip' || e.vip === undefined || e.vip === vip);
+}
+
 /** the timeline with the `vip` events of the first VIP only (what the scenarios' own verdicts read) */
 export function primaryEvents(events: TimelineEvent[], topology: Pick<LabTopology, 'vip' | 'vips'>): TimelineEvent[] {
   if (!topology.vips || topology.vips.length < 2) return events;
-  return events.filter((e) => e.kind !== 'vip' || e.vip === undefined || e.vip === topology.vip);
+  return eventsThroughVip(events, topology.vip);
 }
 
 export function perVipVerdicts(
