@@ -28,9 +28,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { parseDuration } from '../src/drill/soak/plan.js';
 import { execIn, labInventoryPath, loadLab, waitSettled } from '../src/lab/index.js';
+import { hapb, repo } from './drill-lab.js';
 import { results } from './results.js';
 
 const { values } = parseArgs({
@@ -48,14 +50,8 @@ const advertInt = Number(values['advert-int']);
 if (!(advertInt >= 0.01 && advertInt <= 40.95)) throw new Error(`--advert-int: VRRPv3 takes 0.01-40.95 s, got ${values['advert-int']}`);
 const rt = values['rt-priority'] === 'none' ? '' : values['rt-priority'];
 if (rt !== '' && !(Number.isInteger(Number(rt)) && Number(rt) >= 1 && Number(rt) <= 99)) throw new Error(`--rt-priority: 1-99 or none, got ${rt}`);
-function seconds(d: string): number {
-  const m = /^(\d+(?:\.\d+)?)(s|m|h)?$/.exec(d);
-  if (!m) throw new Error(`--duration: like 30m, 90s or 1h, got ${d}`);
-  return Number(m[1]) * (m[2] === 'h' ? 3600 : m[2] === 'm' ? 60 : 1);
-}
-const durationS = seconds(values.duration);
+const durationS = parseDuration(values.duration) / 1000;
 
-const repo = resolve(import.meta.dirname, '..');
 const cores = cpus().length;
 const state = loadLab(name);
 const directors = state.machines.filter((m) => m.groups.includes('directors')).map((m) => m.host);
@@ -63,15 +59,10 @@ if (directors.length < 2) throw new Error(`lab ${name} needs 2 or more directors
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
 const r = results(import.meta.url, 'vrrp-stress', `False failovers with the directors' CPUs saturated: advert_int ${advertInt} s, real-time priority ${rt || 'none'}, ${values.duration}`);
 
-function hapbRun(extra: string[]): Promise<void> {
-  return new Promise((done, fail) => {
-    const argv = [join(repo, 'bin', 'hapb'), 'run', join(repo, 'playbooks', 'site.yml'), '-i', labInventoryPath(name as string), '--limit', 'directors', ...extra];
-    const child = spawn(argv[0] as string, argv.slice(1), { cwd: repo, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('close', (code) => (code === 0 ? done() : fail(new Error(`converge failed (exit ${code}):\n${out.slice(-2000)}`))));
-  });
+/** converge the lab's directors with this build's CLI (its output on stderr) */
+async function hapbRun(extra: string[]): Promise<void> {
+  const code = await hapb(['run', join(repo, 'playbooks', 'site.yml'), '-i', labInventoryPath(name as string), '--limit', 'directors', ...extra]);
+  if (code !== 0) throw new Error(`converge failed (exit ${code})`);
 }
 
 const HOG_UNIT = 'hapb-bench-hog';
@@ -109,10 +100,15 @@ process.once('SIGINT', () => {
   void stopHogs().finally(() => process.exit(130));
 });
 
-/** VRRP state changes a director's keepalived logged since `sinceEpochS` */
+/** what keepalived logs: a state change, an advert that moved priorities, its VRRP process dying */
+const STATE = /Entering (MASTER|BACKUP|FAULT) STATE/;
+const ADVERT = /received (lower|higher) priority advert/;
+const DEATH = /exited due to signal|Restart of VRRP process/;
+
+/** those lines of a director's keepalived since `sinceEpochS` */
 async function transitions(host: string, sinceEpochS: number): Promise<string[]> {
   const res = await execIn(name as string, host, ['journalctl', '-u', 'keepalived', '--since', `@${sinceEpochS}`, '-o', 'short-iso-precise', '--no-pager', '-q']);
-  return res.stdout.split('\n').filter((l) => /Entering (MASTER|BACKUP|FAULT) STATE|received lower priority advert|received higher priority advert|exited due to signal|Restart of VRRP process/.test(l));
+  return res.stdout.split('\n').filter((l) => STATE.test(l) || ADVERT.test(l) || DEATH.test(l));
 }
 
 try {
@@ -139,13 +135,14 @@ try {
   }
   await stopHogs();
   const lines = await Promise.all(directors.map(async (d) => ({ d, l: await transitions(d, since) })));
-  const states = lines.flatMap(({ d, l }) => l.filter((x) => /Entering/.test(x)).map((x) => `${d}: ${x}`));
-  const deaths = lines.flatMap(({ d, l }) => l.filter((x) => /exited due to signal|Restart of VRRP process/.test(x)).map((x) => `${d}: ${x}`));
+  const of = (re: RegExp): string[] => lines.flatMap(({ d, l }) => l.filter((x) => re.test(x)).map((x) => `${d}: ${x}`));
+  const states = of(STATE);
+  const deaths = of(DEATH);
   r.out(`load average (1 min) while saturated: min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`);
   r.out(`VRRP state changes during ${values.duration} with nobody failing (false failovers): ${states.length}`);
   for (const x of states.slice(0, 40)) r.out(`  ${x}`);
   for (const { d, l } of lines) {
-    const other = l.filter((x) => /advert/.test(x));
+    const other = l.filter((x) => ADVERT.test(x));
     if (other.length > 0) r.out(`  ${d}: ${other.length} advert priority messages, first: ${other[0]}`);
   }
   r.out(`VRRP process deaths: ${deaths.length}`);
