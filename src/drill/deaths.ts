@@ -27,6 +27,13 @@
  * A request whose SYN was lost and never reached anyone, or that went to the
  * other director, is never marked.
  *
+ * A reset (ECONNRESET) that came before the client stamped any connection was
+ * still a connection: a reset answering a SYN is ECONNREFUSED, ECONNRESET is
+ * a reset of an established connection (Linux tcp_reset), so the kernel made
+ * it and the reset came before the busy client saw it connect (or send). Its
+ * connection was made no later than the failure, which stands in for the
+ * missing stamp, under the same rules.
+ *
  * With several VIPs (active-active) each request is judged by the holders of
  * its own VIP (`vip` on the record and on the timeline's `vip` events).
  *
@@ -43,10 +50,11 @@ import { eventsThroughVip } from './per-vip.js';
 import type { Death, RequestRecord, TimelineEvent } from './types.js';
 
 export function deathOf(r: RequestRecord, allEvents: TimelineEvent[], deaths: readonly Death[]): Death | undefined {
-  if (r.kind === 'ok' || r.connected === undefined) return undefined;
-  const connected = r.connected;
-  const events = eventsThroughVip(allEvents, r.vip);
+  if (r.kind === 'ok') return undefined;
   const end = r.started + r.latency;
+  const connected = r.connected ?? (resetBeforeStamp(r) ? end : undefined);
+  if (connected === undefined) return undefined;
+  const events = eventsThroughVip(allEvents, r.vip);
   return deaths.find((d) => {
     if (end < d.from) return false;
     const holders = holdersAt(events, connected);
@@ -55,6 +63,11 @@ export function deathOf(r: RequestRecord, allEvents: TimelineEvent[], deaths: re
     // ARP entry, and the VIP it keeps on lo), also while its interface has no VIP
     return connected <= hangBound(d, events) && (holders.includes(d.host) || (holders.length === 0 && connected >= d.from));
   });
+}
+
+/** reset on a connection the client had not stamped yet: the kernel had established it (see above) */
+function resetBeforeStamp(r: RequestRecord): boolean {
+  return r.connected === undefined && r.kind === 'reset' && r.code === 'ECONNRESET';
 }
 
 /** the first SYN is retransmitted after 1 s (Linux's initial RTO): a connection made sooner was the answer to the first */
