@@ -12,7 +12,7 @@
  * Root; needs the build (`npm run build`).
  *
  *   npx vite-node bench/lossless.ts [--runs 20] [--rates 200,800,2000] [--modes fresh,keepalive]
- *                                   [--scenarios a,b,...] [--lab NAME]
+ *                                   [--scenarios a,b,...] [--lab NAME] [--from RUNS.jsonl ...]
  *
  * Without --lab it boots its own lab (`hapb lab up`) and takes it down at the
  * end; with --lab it uses that running lab (converged once with profile hapb
@@ -20,8 +20,15 @@
  * its healthy converged state (src/drill/healthy.ts), as `hapb drill` does.
  * The table is printed and written to bench/results/<date>-lossless.md
  * (bench/results.ts, with the commit, the cores and the load average).
+ * Every scenario run is also appended, as it ends, to
+ * bench/results/<date>-lossless-runs.jsonl: an interrupted bench keeps what
+ * it measured, and 20 runs × 3 rates × 2 modes (about 9 hours) can be made
+ * in parts: `--from` adds the runs of earlier logs to the table
+ * (`--runs 0 --from A --from B` only builds the table). The table names every
+ * commit its runs were made on.
  */
-import { join } from 'node:path';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ensureHealthy } from '../src/drill/healthy.js';
 import { openLabWith } from '../src/drill/open-lab.js';
@@ -38,6 +45,7 @@ const directorScenarios = new Set(['lb-nginx-killed', 'lb-recover', 'lb-poweroff
 const { values } = parseArgs({
   options: {
     runs: { type: 'string', default: '20' },
+    from: { type: 'string', multiple: true, default: [] },
     rates: { type: 'string', default: '200,800,2000' },
     modes: { type: 'string', default: 'fresh,keepalive' },
     scenarios: { type: 'string', default: singleMachine.join(',') },
@@ -45,7 +53,8 @@ const { values } = parseArgs({
   },
 });
 const runs = Number(values.runs);
-if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs: expected a whole number ≥ 1, got ${values.runs}`);
+if (!Number.isInteger(runs) || runs < 0) throw new Error(`--runs: expected a whole number (0: only the table of --from), got ${values.runs}`);
+const from = values.from;
 const rates = values.rates.split(',').map((r) => {
   const n = Number(r);
   if (!Number.isFinite(n) || n < 1) throw new Error(`--rates: expected numbers ≥ 1, got ${r}`);
@@ -63,33 +72,48 @@ const labName = values.lab ?? `b-lossless-${process.pid}`;
 const ms = (n: number): string => `${Math.round(n)} ms`;
 const sum = (xs: number[]): number => xs.reduce((a, b) => a + b, 0);
 
-interface Cell {
+/** one run of one scenario, as logged (one JSON line each) and as read back by --from */
+interface RunLine {
   scenario: string;
   rate: number;
   mode: Mode;
-  failed: number[];
-  lost: number[];
-  over250: number[];
-  synRetx: number[];
-  slowest: number[];
-  startLag: number[];
-  moves: number[];
-  errors: number;
+  run: number;
+  commit: string;
+  /** ISO time the run ended */
+  at: string;
+  /** the cluster could not be made healthy, or the scenario could not run */
+  error?: string;
+  failed?: number;
+  lost?: number;
+  over250?: number;
+  synRetx?: number;
+  slowest?: number;
+  startLag?: number;
+  /** director scenarios only: ms from the fault (or recovery) to a new single holder */
+  move?: number;
+  /** the failed requests not inside a dying director: what to look at first */
+  unmarked?: { seq: number; kind: string; code?: string; status?: number; started: number; latency: number; connected?: number }[];
 }
 
-async function main(): Promise<void> {
+function readLines(files: string[]): RunLine[] {
+  const out: RunLine[] = [];
+  for (const f of files) {
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .forEach((l, i) => {
+        if (l.trim() === '') return;
+        try {
+          out.push(JSON.parse(l) as RunLine);
+        } catch (err) {
+          throw new Error(`${f}:${i + 1}: not a JSON line of this bench (${err instanceof Error ? err.message : String(err)})`);
+        }
+      });
+  }
+  return out;
+}
+
+async function runAll(log: (line: RunLine) => void, commit: string): Promise<void> {
   const ownLab = await benchLab(labName, own);
-  const started = Date.now();
-  const res = results(import.meta.url, 'lossless', `Lossless bench (issue 17): ${runs} run(s) per scenario, rate and mode, profile hapb`);
-  const cells: Cell[] = [];
-  const cellOf = (scenario: string, rate: number, mode: Mode): Cell => {
-    let c = cells.find((x) => x.scenario === scenario && x.rate === rate && x.mode === mode);
-    if (!c) {
-      c = { scenario, rate, mode, failed: [], lost: [], over250: [], synRetx: [], slowest: [], startLag: [], moves: [], errors: 0 };
-      cells.push(c);
-    }
-    return c;
-  };
   try {
     const lab = await openLabWith({ loadgenPath: join(repo, 'dist', 'drill', 'loadgen', 'main.js') })(labName);
     process.stderr.write('bench: converging profile hapb\n');
@@ -100,26 +124,43 @@ async function main(): Promise<void> {
       for (const mode of modes) {
         for (let run = 1; run <= runs; run++) {
           for (const s of list) {
-            const c = cellOf(s.name, rate, mode);
+            const base = { scenario: s.name, rate, mode, run, commit };
             try {
               await ensureHealthy(lab, 'hapb', state);
             } catch (err) {
-              c.errors++;
-              process.stderr.write(`bench: ${s.name} ${rate}/s ${mode} run ${run}: the cluster is not healthy: ${err instanceof Error ? err.message : String(err)}\n`);
+              const error = `the cluster is not healthy: ${err instanceof Error ? err.message : String(err)}`;
+              process.stderr.write(`bench: ${s.name} ${rate}/s ${mode} run ${run}: ${error}\n`);
+              log({ ...base, at: new Date().toISOString(), error });
               continue;
             }
             const r = await runScenario(lab, s, 'hapb', state, { rate, timeoutMs: 5000, keepalive: mode === 'keepalive' ? 4 : 0 });
             const move = vipMoveMs(r);
-            if (r.error !== undefined) c.errors++;
-            else {
-              c.failed.push(r.summary.failed);
-              c.lost.push(r.summary.lostWithDeath);
-              c.over250.push(r.summary.over250ms);
-              c.synRetx.push(r.summary.synRetransmitDelayed);
-              c.slowest.push(r.summary.max);
-              c.startLag.push(r.summary.maxStartLag);
-              if (move !== undefined && directorScenarios.has(s.name)) c.moves.push(move);
-            }
+            const line: RunLine =
+              r.error !== undefined
+                ? { ...base, at: new Date().toISOString(), error: r.error }
+                : {
+                    ...base,
+                    at: new Date().toISOString(),
+                    failed: r.summary.failed,
+                    lost: r.summary.lostWithDeath,
+                    over250: r.summary.over250ms,
+                    synRetx: r.summary.synRetransmitDelayed,
+                    slowest: r.summary.max,
+                    startLag: r.summary.maxStartLag,
+                    ...(move !== undefined && directorScenarios.has(s.name) ? { move } : {}),
+                    unmarked: r.records
+                      .filter((x) => x.kind !== 'ok' && x.lostWith === undefined)
+                      .map((x) => ({
+                        seq: x.seq,
+                        kind: x.kind,
+                        ...(x.code !== undefined ? { code: x.code } : {}),
+                        ...(x.status !== undefined ? { status: x.status } : {}),
+                        started: x.started,
+                        latency: x.latency,
+                        ...(x.connected !== undefined ? { connected: x.connected } : {}),
+                      })),
+                  };
+            log(line);
             process.stderr.write(
               `bench: ${s.name} ${rate}/s ${mode} run ${run}/${runs}: ${r.summary.failed} failed (${r.summary.lostWithDeath} inside a dying director), ` +
                 `${r.summary.over250ms} over 250 ms, ${r.summary.synRetransmitDelayed} SYN retx, slowest ${formatMs(r.summary.max)}, ` +
@@ -132,48 +173,108 @@ async function main(): Promise<void> {
   } finally {
     await ownLab.down();
   }
-  const header = [
-    'scenario',
-    'req/s',
-    'mode',
-    'runs',
-    'failed (total; min / median / max)',
-    'of which inside a dying director',
-    'over 250 ms (min / median / max)',
-    'waited for a SYN retransmit (total)',
-    'slowest (worst run)',
-    'client start lag (worst run)',
-    'VIP move min / median / max',
-    'errors',
-  ];
-  res.out(
-    `lossless bench: ${runs} run(s) per scenario, rate and mode, profile hapb; fresh: a new connection per request; keepalive: 4 connections, browser-like retry; ${Math.round((Date.now() - started) / 1000)} s`,
-  );
-  res.out(`| ${header.join(' | ')} |`);
-  res.out(`| ${header.map(() => '---').join(' | ')} |`);
-  for (const c of cells) {
-    res.out(
+}
+
+const header = [
+  'scenario',
+  'req/s',
+  'mode',
+  'runs',
+  'failed (total; min / median / max)',
+  'of which inside a dying director',
+  'over 250 ms (min / median / max)',
+  'waited for a SYN retransmit (total)',
+  'slowest (worst run)',
+  'client start lag (worst run)',
+  'VIP move min / median / max',
+  'errors',
+];
+
+/** the table, one row per scenario, rate and mode, in the order the lines first name them */
+function table(lines: RunLine[]): string[] {
+  const keys: string[] = [];
+  const groups = new Map<string, RunLine[]>();
+  for (const l of lines) {
+    const k = `${l.scenario}\0${l.rate}\0${l.mode}`;
+    if (!groups.has(k)) {
+      groups.set(k, []);
+      keys.push(k);
+    }
+    groups.get(k)?.push(l);
+  }
+  const num = (ls: RunLine[], f: (l: RunLine) => number | undefined): number[] =>
+    ls.flatMap((l) => {
+      const v = f(l);
+      return v === undefined ? [] : [v];
+    });
+  const out = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`];
+  for (const k of keys) {
+    const ls = groups.get(k) ?? [];
+    const ok = ls.filter((l) => l.error === undefined);
+    const first = ls[0];
+    if (!first) continue;
+    const failed = num(ok, (l) => l.failed);
+    const slowest = num(ok, (l) => l.slowest);
+    const lag = num(ok, (l) => l.startLag);
+    out.push(
       `| ${[
-        c.scenario,
-        String(c.rate),
-        c.mode,
-        String(c.failed.length),
-        `${sum(c.failed)}; ${stats(c.failed, String)}`,
-        String(sum(c.lost)),
-        stats(c.over250, String),
-        String(sum(c.synRetx)),
-        c.slowest.length ? formatMs(Math.max(...c.slowest)) : '-',
-        c.startLag.length ? formatMs(Math.max(...c.startLag)) : '-',
-        stats(c.moves, ms),
-        String(c.errors),
+        first.scenario,
+        String(first.rate),
+        first.mode,
+        String(ok.length),
+        `${sum(failed)}; ${stats(failed, String)}`,
+        String(sum(num(ok, (l) => l.lost))),
+        stats(num(ok, (l) => l.over250), String),
+        String(sum(num(ok, (l) => l.synRetx))),
+        slowest.length ? formatMs(Math.max(...slowest)) : '-',
+        lag.length ? formatMs(Math.max(...lag)) : '-',
+        stats(num(ok, (l) => l.move), ms),
+        String(ls.length - ok.length),
       ].join(' | ')} |`,
     );
   }
+  return out;
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const earlier = readLines(from);
+  const res = results(import.meta.url, 'lossless', `Lossless bench (issue 17), profile hapb`);
+  const logFile = `${res.stem}-runs.jsonl`;
+  const mine: RunLine[] = [];
+  if (runs > 0) {
+    mkdirSync(dirname(logFile), { recursive: true });
+    process.stderr.write(`bench: every run is logged to ${relative(repo, logFile)} (give it to --from to add more runs later)\n`);
+    await runAll((line) => {
+      mine.push(line);
+      appendFileSync(logFile, `${JSON.stringify(line)}\n`);
+    }, res.commit);
+  }
+  const all = [...earlier, ...mine];
+  if (all.length === 0) throw new Error('no runs: give --runs ≥ 1, or --from with run logs of this bench');
+  const commits = [...new Set(all.map((l) => l.commit))];
+  const perCell = new Set(all.map((l) => `${l.scenario}/${l.rate}/${l.mode}`)).size;
+  res.out(
+    `lossless bench: ${all.length} scenario runs (${perCell} scenario/rate/mode cells), profile hapb; fresh: a new connection per request; keepalive: 4 connections, browser-like retry; ` +
+      `this invocation ${Math.round((Date.now() - started) / 1000)} s; commits: ${commits.join(', ')}` +
+      (from.length ? `; runs read from ${from.map((f) => relative(repo, resolve(f))).join(', ')}` : '') +
+      (runs > 0 ? `; runs logged to ${relative(repo, logFile)}` : ''),
+  );
+  for (const l of table(all)) res.out(l);
   res.out('');
   res.out('VIP move per rate (every director scenario, both modes): min / median / max');
-  for (const rate of rates) {
-    const moves = cells.filter((c) => c.rate === rate).flatMap((c) => c.moves);
+  for (const rate of [...new Set(all.map((l) => l.rate))]) {
+    const moves = all.filter((l) => l.rate === rate && l.error === undefined).flatMap((l) => (l.move === undefined ? [] : [l.move]));
     res.out(`- ${rate} req/s: ${stats(moves, ms)} (${moves.length} moves)`);
+  }
+  const failures = all.filter((l) => (l.unmarked ?? []).length > 0);
+  if (failures.length) {
+    res.out('');
+    res.out('Failed requests outside a dying director (run: kind code, started ms, latency ms):');
+    for (const l of failures) {
+      const u = (l.unmarked ?? []).map((x) => `${x.kind} ${x.code ?? x.status ?? ''} @${x.started} +${x.latency}`).join('; ');
+      res.out(`- ${l.scenario} ${l.rate}/s ${l.mode} run ${l.run} (${l.commit}): ${u}`);
+    }
   }
   res.save();
 }

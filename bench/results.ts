@@ -30,6 +30,10 @@ function commit(): string {
 }
 
 export interface Results {
+  /** the commit the bench runs (read when it started; "(with uncommitted changes)" when dirty) */
+  readonly commit: string;
+  /** where save() will write, and its stem for companion files (…/<date>-<name>[-N]) */
+  readonly stem: string;
   /** print a line on stdout and keep it for the result file */
   out(line?: string): void;
   /** write the result file; returns its path relative to the repository */
@@ -46,16 +50,22 @@ export function results(script: string, name: string, title: string): Results {
   // the code that runs: read now, not at save (a commit made while a long bench runs is not what it ran)
   const ranAt = commit();
   const lines: string[] = [];
+  const dir = join(repo, 'bench', 'results');
+  const date = started.toISOString().slice(0, 10);
+  // the file is chosen at the start, so companion files (a run log) share its name
+  let stem = join(dir, `${date}-${name}`);
+  for (let n = 2; existsSync(`${stem}.md`); n++) stem = join(dir, `${date}-${name}-${n}`);
   return {
+    commit: ranAt,
+    stem,
     out(line = '') {
       console.log(line);
       lines.push(line);
     },
     save() {
-      const dir = join(repo, 'bench', 'results');
       mkdirSync(dir, { recursive: true });
-      const date = started.toISOString().slice(0, 10);
-      let file = join(dir, `${date}-${name}.md`);
+      let file = `${stem}.md`;
+      // another run of the same bench saved first: the next free number
       for (let n = 2; existsSync(file); n++) file = join(dir, `${date}-${name}-${n}.md`);
       const cmd = ['npx vite-node', relative(repo, fileURLToPath(script)), ...process.argv.slice(2)].join(' ');
       const head = [
