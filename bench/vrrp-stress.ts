@@ -14,12 +14,16 @@
  * core is busy. Nothing is sent on any network.
  *
  *   npx vite-node bench/vrrp-stress.ts --name LAB [--advert-int 0.02] [--rt-priority none|1-99]
- *                                      [--duration 30m] [--keep]
+ *                                      [--duration 30m] [--reload-every 20s] [--keep]
  *
  * The lab must be up with profile hapb (`hapb lab up --name LAB`). At the end
  * the busy loops and stress-ng are stopped (also on Ctrl-C) and the directors
  * converged back to the role's defaults, unless --keep. Root, `npm run build`
  * first. Figures also go to bench/results/<date>-vrrp-stress.md.
+ *
+ * `--reload-every`: meanwhile, each director in turn reloads keepalived and
+ * nginx at that interval (what a converge that changes their configs does):
+ * a VRRP process busy re-reading its configuration sends no adverts.
  *
  * Busy loops are not every load: with --rt-priority 50 this bench passed 30
  * minutes, yet under the test suite's load keepalived's own real-time CPU
@@ -42,6 +46,7 @@ const { values } = parseArgs({
     'rt-priority': { type: 'string', default: 'none' },
     duration: { type: 'string', default: '30m' },
     keep: { type: 'boolean', default: false },
+    'reload-every': { type: 'string', default: '0' },
   },
 });
 const name = values.name;
@@ -51,6 +56,7 @@ if (!(advertInt >= 0.01 && advertInt <= 40.95)) throw new Error(`--advert-int: V
 const rt = values['rt-priority'] === 'none' ? '' : values['rt-priority'];
 if (rt !== '' && !(Number.isInteger(Number(rt)) && Number(rt) >= 1 && Number(rt) <= 99)) throw new Error(`--rt-priority: 1-99 or none, got ${rt}`);
 const durationS = parseDuration(values.duration) / 1000;
+const reloadEveryMs = values['reload-every'] === '0' ? 0 : parseDuration(values['reload-every']);
 
 const cores = cpus().length;
 const state = loadLab(name);
@@ -68,6 +74,8 @@ async function hapbRun(extra: string[]): Promise<void> {
 const HOG_UNIT = 'hapb-bench-hog';
 let stress: ChildProcess | undefined;
 let hogsOn = false;
+/** the reload loop runs while this is true */
+let reloading = false;
 
 async function startHogs(): Promise<void> {
   hogsOn = true;
@@ -126,6 +134,20 @@ try {
   await startHogs();
   r.out(`saturating: ${cores} busy loops in each director and stress-ng --cpu ${cores} on the host, for ${values.duration}`);
   const t0 = Date.now();
+  let reloads = 0;
+  reloading = true;
+  const reloader = (async () => {
+    if (reloadEveryMs === 0) return;
+    for (let i = 0; reloading; i++) {
+      await new Promise((d) => setTimeout(d, reloadEveryMs));
+      if (!reloading) break;
+      const d = directors[i % directors.length] as string;
+      const res = await execIn(name, d, ['systemctl', 'reload', 'keepalived', 'nginx']);
+      if (res.rc !== 0) process.stderr.write(`vrrp-stress: ${d}: reload failed: ${res.stderr.trim()}\n`);
+      else reloads++;
+    }
+  })();
+  if (reloadEveryMs > 0) r.out(`reloading keepalived and nginx every ${values['reload-every']}, on each director in turn`);
   const loads: number[] = [];
   while (Date.now() - t0 < durationS * 1000) {
     await new Promise((d) => setTimeout(d, Math.min(60_000, durationS * 1000 - (Date.now() - t0))));
@@ -133,7 +155,10 @@ try {
     const so = await Promise.all(directors.map((d) => transitions(d, since)));
     process.stderr.write(`vrrp-stress: ${Math.round((Date.now() - t0) / 1000)} s, load ${load()}, VRRP log lines so far ${so.reduce((a, x) => a + x.length, 0)}\n`);
   }
+  reloading = false;
+  await reloader;
   await stopHogs();
+  if (reloadEveryMs > 0) r.out(`reloads of keepalived and nginx done: ${reloads}`);
   const lines = await Promise.all(directors.map(async (d) => ({ d, l: await transitions(d, since) })));
   const of = (re: RegExp): string[] => lines.flatMap(({ d, l }) => l.filter((x) => re.test(x)).map((x) => `${d}: ${x}`));
   const states = of(STATE);
@@ -149,6 +174,7 @@ try {
   for (const x of deaths.slice(0, 20)) r.out(`  ${x}`);
   r.out(`verdict: ${states.length === 0 && deaths.length === 0 ? 'PASS: no false failover, no VRRP process death' : 'FAIL: false failovers or VRRP process deaths'}`);
 } finally {
+  reloading = false;
   await stopHogs();
   if (!values.keep) {
     await hapbRun([]);
