@@ -13,7 +13,7 @@
  * `stress-ng --cpu <cores>` on the host (Debian's stress-ng), so that every
  * core is busy. Nothing is sent on any network.
  *
- *   npx vite-node bench/vrrp-stress.ts --name LAB [--advert-int 0.02] [--rt-priority none|1-99]
+ *   npx vite-node bench/vrrp-stress.ts --name LAB [--advert-int 0.02] [--rt-priority none|1-99] [--rlimit-rttime USEC]
  *                                      [--duration 30m] [--reload-every 20s] [--keep]
  *
  * The lab must be up with profile hapb (`hapb lab up --name LAB`). At the end
@@ -44,6 +44,7 @@ const { values } = parseArgs({
     name: { type: 'string' },
     'advert-int': { type: 'string', default: '0.02' },
     'rt-priority': { type: 'string', default: 'none' },
+    'rlimit-rttime': { type: 'string', default: '' },
     duration: { type: 'string', default: '30m' },
     keep: { type: 'boolean', default: false },
     'reload-every': { type: 'string', default: '0' },
@@ -55,6 +56,8 @@ const advertInt = Number(values['advert-int']);
 if (!(advertInt >= 0.01 && advertInt <= 40.95)) throw new Error(`--advert-int: VRRPv3 takes 0.01-40.95 s, got ${values['advert-int']}`);
 const rt = values['rt-priority'] === 'none' ? '' : values['rt-priority'];
 if (rt !== '' && !(Number.isInteger(Number(rt)) && Number(rt) >= 1 && Number(rt) <= 99)) throw new Error(`--rt-priority: 1-99 or none, got ${rt}`);
+const rttime = values['rlimit-rttime'];
+if (rttime !== '' && !(Number.isInteger(Number(rttime)) && Number(rttime) >= 2)) throw new Error(`--rlimit-rttime: microseconds ≥ 2, got ${rttime}`);
 const durationS = parseDuration(values.duration) / 1000;
 const reloadEveryMs = values['reload-every'] === '0' ? 0 : parseDuration(values['reload-every']);
 
@@ -63,7 +66,7 @@ const state = loadLab(name);
 const directors = state.machines.filter((m) => m.groups.includes('directors')).map((m) => m.host);
 if (directors.length < 2) throw new Error(`lab ${name} needs 2 or more directors`);
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
-const r = results(import.meta.url, 'vrrp-stress', `False failovers with the directors' CPUs saturated: advert_int ${advertInt} s, real-time priority ${rt || 'none'}, ${values.duration}`);
+const r = results(import.meta.url, 'vrrp-stress', `False failovers with the directors' CPUs saturated: advert_int ${advertInt} s, real-time priority ${rt || 'none'}${rttime ? `, vrrp_rlimit_rttime ${rttime} µs` : ''}, ${values.duration}`);
 
 /** converge the lab's directors with this build's CLI (its output on stderr) */
 async function hapbRun(extra: string[]): Promise<void> {
@@ -102,8 +105,19 @@ async function stopHogs(): Promise<void> {
   hogsOn = false;
 }
 
-process.once('SIGINT', () => {
-  r.out('interrupted: the figures above are all there is');
+// Ctrl-C while saturating ends the saturation early and reports what it saw so far;
+// a second Ctrl-C (or one before the saturation began) stops at once
+let saturating = false;
+let stopEarly = false;
+let wake: (() => void) | undefined;
+process.on('SIGINT', () => {
+  if (saturating && !stopEarly) {
+    stopEarly = true;
+    process.stderr.write('vrrp-stress: interrupted: ending the saturation and reporting what was seen so far (Ctrl-C again to stop at once)\n');
+    wake?.();
+    return;
+  }
+  r.out('interrupted before the saturation ended: no figures');
   r.save();
   void stopHogs().finally(() => process.exit(130));
 });
@@ -120,8 +134,8 @@ async function transitions(host: string, sinceEpochS: number): Promise<string[]>
 }
 
 try {
-  r.out(`lab ${name}: directors ${directors.join(', ')}; ${cores} cores; advert_int ${advertInt} s; vrrp_rt_priority ${rt || 'none'}`);
-  await hapbRun(['-e', `keepalived_advert_int=${advertInt}`, '-e', `keepalived_vrrp_rt_priority=${rt}`]);
+  r.out(`lab ${name}: directors ${directors.join(', ')}; ${cores} cores; advert_int ${advertInt} s; vrrp_rt_priority ${rt || 'none'}; vrrp_rlimit_rttime ${rttime || 'default'}`);
+  await hapbRun(['-e', `keepalived_advert_int=${advertInt}`, '-e', `keepalived_vrrp_rt_priority=${rt}`, '-e', `keepalived_vrrp_rlimit_rttime=${rttime}`]);
   const settleMs = await waitSettled(name);
   r.out(`converged and settled (${(settleMs / 1000).toFixed(1)} s); load ${load()}`);
   // the VRRP process's scheduling policy, as the kernel reports it
@@ -149,12 +163,21 @@ try {
   })();
   if (reloadEveryMs > 0) r.out(`reloading keepalived and nginx every ${values['reload-every']}, on each director in turn`);
   const loads: number[] = [];
-  while (Date.now() - t0 < durationS * 1000) {
-    await new Promise((d) => setTimeout(d, Math.min(60_000, durationS * 1000 - (Date.now() - t0))));
+  saturating = true;
+  while (Date.now() - t0 < durationS * 1000 && !stopEarly) {
+    await new Promise<void>((d) => {
+      const timer = setTimeout(d, Math.min(60_000, durationS * 1000 - (Date.now() - t0)));
+      wake = () => {
+        clearTimeout(timer);
+        d();
+      };
+    });
     loads.push(loadavg()[0] ?? 0);
     const so = await Promise.all(directors.map((d) => transitions(d, since)));
     process.stderr.write(`vrrp-stress: ${Math.round((Date.now() - t0) / 1000)} s, load ${load()}, VRRP log lines so far ${so.reduce((a, x) => a + x.length, 0)}\n`);
   }
+  saturating = false;
+  const saturatedS = Math.round((Date.now() - t0) / 1000);
   reloading = false;
   await reloader;
   await stopHogs();
@@ -164,7 +187,7 @@ try {
   const states = of(STATE);
   const deaths = of(DEATH);
   r.out(`load average (1 min) while saturated: min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`);
-  r.out(`VRRP state changes during ${values.duration} with nobody failing (false failovers): ${states.length}`);
+  r.out(`VRRP state changes during ${saturatedS} s of saturation${stopEarly ? ' (ended early by Ctrl-C)' : ''} with nobody failing (false failovers): ${states.length}`);
   for (const x of states.slice(0, 40)) r.out(`  ${x}`);
   for (const { d, l } of lines) {
     const other = l.filter((x) => ADVERT.test(x));

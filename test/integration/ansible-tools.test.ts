@@ -153,6 +153,7 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
       const conf = fromAnsible.get(`${director}/etc/keepalived/keepalived.conf`)?.toString();
       expect(conf).toContain('track_interface {');
       expect(conf).toContain('    vrrp_rt_priority 50\n');
+      expect(conf).toContain('    vrrp_rlimit_rttime 500000\n');
     }
     for (const [path, content] of fromAnsible) {
       expect(fromHapb.get(path)?.toString(), path).toBe(content.toString());
