@@ -125,12 +125,13 @@ process.on('SIGINT', () => {
 /** what keepalived logs: a state change, an advert that moved priorities, its VRRP process dying */
 const STATE = /Entering (MASTER|BACKUP|FAULT) STATE/;
 const ADVERT = /received (lower|higher) priority advert/;
-const DEATH = /exited due to signal|Restart of VRRP process/;
+const DEATH = /exited due to signal/;
+const RLIMIT = /cannot set realtime rlimit/;
 
 /** those lines of a director's keepalived since `sinceEpochS` */
 async function transitions(host: string, sinceEpochS: number): Promise<string[]> {
   const res = await execIn(name as string, host, ['journalctl', '-u', 'keepalived', '--since', `@${sinceEpochS}`, '-o', 'short-iso-precise', '--no-pager', '-q']);
-  return res.stdout.split('\n').filter((l) => STATE.test(l) || ADVERT.test(l) || DEATH.test(l));
+  return res.stdout.split('\n').filter((l) => STATE.test(l) || ADVERT.test(l) || DEATH.test(l) || RLIMIT.test(l));
 }
 
 try {
@@ -138,10 +139,14 @@ try {
   await hapbRun(['-e', `keepalived_advert_int=${advertInt}`, '-e', `keepalived_vrrp_rt_priority=${rt}`, '-e', `keepalived_vrrp_rlimit_rttime=${rttime}`]);
   const settleMs = await waitSettled(name);
   r.out(`converged and settled (${(settleMs / 1000).toFixed(1)} s); load ${load()}`);
-  // the VRRP process's scheduling policy, as the kernel reports it
+  // the VRRP process's scheduling policy, as the kernel reports it, and whether keepalived
+  // may raise its own RLIMIT_RTTIME (CAP_SYS_RESOURCE, bit 24: without it, a reload at
+  // real-time priority logs "child process cannot set realtime rlimit")
   for (const d of directors) {
     const pol = await execIn(name, d, ['sh', '-c', 'for p in $(pgrep keepalived); do chrt -p $p | head -1; done']);
-    r.out(`  ${d}: ${pol.stdout.trim().split('\n').join('; ')}`);
+    const cap = await execIn(name, d, ['sh', '-c', 'grep CapEff /proc/$(pgrep -o keepalived)/status']);
+    const eff = BigInt(`0x${cap.stdout.trim().split(/\s+/)[1] ?? '0'}`);
+    r.out(`  ${d}: ${pol.stdout.trim().split('\n').join('; ')}; CAP_SYS_RESOURCE ${(eff >> 24n) & 1n ? 'yes' : 'no'}`);
   }
   const since = Math.floor(Date.now() / 1000) + 1;
   await new Promise((d) => setTimeout(d, 1500));
@@ -193,7 +198,7 @@ try {
     const other = l.filter((x) => ADVERT.test(x));
     if (other.length > 0) r.out(`  ${d}: ${other.length} advert priority messages, first: ${other[0]}`);
   }
-  r.out(`VRRP process deaths: ${deaths.length}`);
+  r.out(`VRRP process deaths: ${deaths.length}; "cannot set realtime rlimit" (at a reload, without CAP_SYS_RESOURCE): ${of(RLIMIT).length}`);
   for (const x of deaths.slice(0, 20)) r.out(`  ${x}`);
   r.out(`verdict: ${states.length === 0 && deaths.length === 0 ? 'PASS: no false failover, no VRRP process death' : 'FAIL: false failovers or VRRP process deaths'}`);
 } finally {
