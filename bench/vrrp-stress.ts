@@ -25,10 +25,12 @@
  * nginx at that interval (what a converge that changes their configs does):
  * a VRRP process busy re-reading its configuration sends no adverts.
  *
- * Busy loops are not every load: with --rt-priority 50 this bench passed 30
- * minutes, yet under the test suite's load keepalived's own real-time CPU
- * limit (vrrp_rlimit_rttime) killed its VRRP process. Such deaths are counted
- * too (`exited due to signal`), but only the load that causes them finds them.
+ * Busy loops alone are not every load: with --rt-priority 50 and no reloads
+ * this bench passed 30 minutes, yet a converge killed keepalived's VRRP
+ * process: at real-time priority each reload sets RLIMIT_RTTIME again, which
+ * fails without CAP_SYS_RESOURCE ("cannot set realtime rlimit"), and the
+ * process is then killed. `--reload-every` reproduces it; deaths (`exited due
+ * to signal`) and those failures are counted, and the capability is reported.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
