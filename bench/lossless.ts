@@ -25,7 +25,8 @@
  * it measured, and 20 runs × 3 rates × 2 modes (about 9 hours) can be made
  * in parts: `--from` adds the runs of earlier logs to the table
  * (`--runs 0 --from A --from B` only builds the table). The table names every
- * commit its runs were made on.
+ * commit its runs were made on. Each run goes through every rate and mode
+ * before the next begins, so a bench stopped part-way is still balanced.
  */
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -122,9 +123,11 @@ async function runAll(log: (line: RunLine) => void, commit: string): Promise<voi
     await lab.applyProfile('hapb');
     await waitStableHolder(lab);
     const state: DrillState = {};
-    for (const rate of rates) {
-      for (const mode of modes) {
-        for (let run = 1; run <= runs; run++) {
+    // run outermost: a bench stopped part-way leaves every cell with the same
+    // number of runs, give or take one
+    for (let run = 1; run <= runs; run++) {
+      for (const rate of rates) {
+        for (const mode of modes) {
           for (const s of list) {
             const base = { scenario: s.name, rate, mode, run, commit };
             try {
