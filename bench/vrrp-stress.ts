@@ -14,6 +14,7 @@
  * core is busy. Nothing is sent on any network.
  *
  *   npx vite-node bench/vrrp-stress.ts --name LAB [--advert-int 0.02] [--rt-priority none|1-99] [--rlimit-rttime USEC]
+ *                                      [--service-rt-priority none|1-99]
  *                                      [--duration 30m] [--reload-every 20s] [--keep]
  *
  * The lab must be up with profile hapb (`hapb lab up --name LAB`). At the end
@@ -31,6 +32,10 @@
  * fails without CAP_SYS_RESOURCE ("cannot set realtime rlimit"), and the
  * process is then killed. `--reload-every` reproduces it; deaths (`exited due
  * to signal`) and those failures are counted, and the capability is reported.
+ * The cause is keepalived's: at a reload it resets RLIMIT_RTTIME to a saved
+ * value it never read (zero), then cannot raise it again.
+ * `--service-rt-priority` gives keepalived real-time priority through systemd
+ * instead (keepalived_service_rt_priority), which keepalived leaves alone.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
@@ -47,6 +52,7 @@ const { values } = parseArgs({
     'advert-int': { type: 'string', default: '0.02' },
     'rt-priority': { type: 'string', default: 'none' },
     'rlimit-rttime': { type: 'string', default: '' },
+    'service-rt-priority': { type: 'string', default: 'none' },
     duration: { type: 'string', default: '30m' },
     keep: { type: 'boolean', default: false },
     'reload-every': { type: 'string', default: '0' },
@@ -60,6 +66,10 @@ const rt = values['rt-priority'] === 'none' ? '' : values['rt-priority'];
 if (rt !== '' && !(Number.isInteger(Number(rt)) && Number(rt) >= 1 && Number(rt) <= 99)) throw new Error(`--rt-priority: 1-99 or none, got ${rt}`);
 const rttime = values['rlimit-rttime'];
 if (rttime !== '' && !(Number.isInteger(Number(rttime)) && Number(rttime) >= 2)) throw new Error(`--rlimit-rttime: microseconds ≥ 2, got ${rttime}`);
+const serviceRt = values['service-rt-priority'] === 'none' ? '' : values['service-rt-priority'];
+if (serviceRt !== '' && !(Number.isInteger(Number(serviceRt)) && Number(serviceRt) >= 1 && Number(serviceRt) <= 99))
+  throw new Error(`--service-rt-priority: 1-99 or none, got ${serviceRt}`);
+if (serviceRt !== '' && rt !== '') throw new Error('--service-rt-priority and --rt-priority: one or the other');
 const durationS = parseDuration(values.duration) / 1000;
 const reloadEveryMs = values['reload-every'] === '0' ? 0 : parseDuration(values['reload-every']);
 
@@ -68,7 +78,7 @@ const state = loadLab(name);
 const directors = state.machines.filter((m) => m.groups.includes('directors')).map((m) => m.host);
 if (directors.length < 2) throw new Error(`lab ${name} needs 2 or more directors`);
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
-const r = results(import.meta.url, 'vrrp-stress', `False failovers with the directors' CPUs saturated: advert_int ${advertInt} s, real-time priority ${rt || 'none'}${rttime ? `, vrrp_rlimit_rttime ${rttime} µs` : ''}, ${values.duration}`);
+const r = results(import.meta.url, 'vrrp-stress', `False failovers with the directors' CPUs saturated: advert_int ${advertInt} s, real-time priority ${rt ? `${rt} (keepalived's own)` : serviceRt ? `${serviceRt} (systemd's)` : 'none'}${rttime ? `, vrrp_rlimit_rttime ${rttime} µs` : ''}${reloadEveryMs ? `, reloads every ${values['reload-every']}` : ''}, ${values.duration}`);
 
 /** converge the lab's directors with this build's CLI (its output on stderr) */
 async function hapbRun(extra: string[]): Promise<void> {
@@ -137,15 +147,24 @@ async function transitions(host: string, sinceEpochS: number): Promise<string[]>
 }
 
 try {
-  r.out(`lab ${name}: directors ${directors.join(', ')}; ${cores} cores; advert_int ${advertInt} s; vrrp_rt_priority ${rt || 'none'}; vrrp_rlimit_rttime ${rttime || 'default'}`);
-  await hapbRun(['-e', `keepalived_advert_int=${advertInt}`, '-e', `keepalived_vrrp_rt_priority=${rt}`, '-e', `keepalived_vrrp_rlimit_rttime=${rttime}`]);
+  r.out(`lab ${name}: directors ${directors.join(', ')}; ${cores} cores; advert_int ${advertInt} s; vrrp_rt_priority ${rt || 'none'}; vrrp_rlimit_rttime ${rttime || 'default'}; keepalived_service_rt_priority ${serviceRt || 'none'}`);
+  await hapbRun([
+    '-e',
+    `keepalived_advert_int=${advertInt}`,
+    '-e',
+    `keepalived_vrrp_rt_priority=${rt}`,
+    '-e',
+    `keepalived_vrrp_rlimit_rttime=${rttime}`,
+    '-e',
+    `keepalived_service_rt_priority=${serviceRt}`,
+  ]);
   const settleMs = await waitSettled(name);
   r.out(`converged and settled (${(settleMs / 1000).toFixed(1)} s); load ${load()}`);
   // the VRRP process's scheduling policy, as the kernel reports it, and whether keepalived
   // may raise its own RLIMIT_RTTIME (CAP_SYS_RESOURCE, bit 24: without it, a reload at
   // real-time priority logs "child process cannot set realtime rlimit")
   for (const d of directors) {
-    const pol = await execIn(name, d, ['sh', '-c', 'for p in $(pgrep keepalived); do chrt -p $p | head -1; done']);
+    const pol = await execIn(name, d, ['sh', '-c', 'for p in $(pgrep keepalived); do echo "$(chrt -p $p | head -1), RTTIME limit $(sed -n "s/^Max realtime timeout *//p" /proc/$p/limits | tr -s " ")"; done']);
     const cap = await execIn(name, d, ['sh', '-c', 'grep CapEff /proc/$(pgrep -o keepalived)/status']);
     const eff = BigInt(`0x${cap.stdout.trim().split(/\s+/)[1] ?? '0'}`);
     r.out(`  ${d}: ${pol.stdout.trim().split('\n').join('; ')}; CAP_SYS_RESOURCE ${(eff >> 24n) & 1n ? 'yes' : 'no'}`);

@@ -132,6 +132,8 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     ['tutorial', ['-e', `@${join(repoRoot, 'profiles', 'tutorial.yml')}`], 'seed.yml', 'master'],
     // the keepalived role's user options: notify commands (and the notify wrapper), track_interface, virtual_ipaddress_excluded
     ['hapb with keepalived options', ['-e', `@${join(repoRoot, 'test', 'fixtures', 'keepalived-notify', 'options.yml')}`], 'seed.yml', 'master'],
+    // keepalived at real-time priority through systemd (the drop-in; the check script drops to SCHED_OTHER)
+    ['hapb with systemd real-time', ['-e', 'keepalived_service_rt_priority=50'], 'seed.yml', 'master'],
     // three directors, two VIPs (keepalived_vips)
     ['hapb active-active', [], 'active-active.yml', 'lb1'],
   ])('profile %s', { timeout: 300_000 }, async (profile, extra, invFile, director) => {
@@ -154,6 +156,10 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
       expect(conf).toContain('track_interface {');
       expect(conf).toContain('    vrrp_rt_priority 50\n');
       expect(conf).toContain('    vrrp_rlimit_rttime 500000\n');
+    }
+    if (profile === 'hapb with systemd real-time') {
+      expect(fromAnsible.get(`${director}/etc/systemd/system/keepalived.service.d/hapb.conf`)?.toString()).toContain('\nCPUSchedulingPolicy=rr\nCPUSchedulingPriority=50\n');
+      expect(fromAnsible.get(`${director}/etc/keepalived/hapb-check-nginx.sh`)?.toString()).toContain('exec chrt --other 0 curl ');
     }
     for (const [path, content] of fromAnsible) {
       expect(fromHapb.get(path)?.toString(), path).toBe(content.toString());
