@@ -37,7 +37,7 @@
  * `--service-rt-priority` gives keepalived real-time priority through systemd
  * instead (keepalived_service_rt_priority), which keepalived leaves alone.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -73,6 +73,11 @@ if (serviceRt !== '' && rt !== '') throw new Error('--service-rt-priority and --
 const durationS = parseDuration(values.duration) / 1000;
 const reloadEveryMs = values['reload-every'] === '0' ? 0 : parseDuration(values['reload-every']);
 
+// the host's share of the saturation: checked before anything is changed on the lab
+if (spawnSync('stress-ng', ['--version'], { stdio: 'ignore' }).error) {
+  throw new Error('stress-ng not found: install it (apt-get install stress-ng), then run the bench again');
+}
+
 const cores = cpus().length;
 const state = loadLab(name);
 const directors = state.machines.filter((m) => m.groups.includes('directors')).map((m) => m.host);
@@ -101,6 +106,7 @@ async function startHogs(): Promise<void> {
     }
   }
   stress = spawn('stress-ng', ['--cpu', String(cores), '--timeout', `${Math.ceil(durationS) + 60}s`, '--quiet'], { stdio: 'ignore' });
+  stress.on('error', (err) => process.stderr.write(`vrrp-stress: stress-ng: ${err.message}\n`));
 }
 
 async function stopHogs(): Promise<void> {
