@@ -14,7 +14,7 @@
  * core is busy. Nothing is sent on any network.
  *
  *   npx vite-node bench/vrrp-stress.ts --name LAB [--advert-int 0.02] [--rt-priority none|1-99] [--rlimit-rttime USEC]
- *                                      [--service-rt-priority none|1-99]
+ *                                      [--service-rt-priority none|1-99] [--no-saturate]
  *                                      [--duration 30m] [--reload-every 20s] [--keep]
  *
  * The lab must be up with profile hapb (`hapb lab up --name LAB`). At the end
@@ -32,6 +32,11 @@
  * fails without CAP_SYS_RESOURCE ("cannot set realtime rlimit"), and the
  * process is then killed. `--reload-every` reproduces it; deaths (`exited due
  * to signal`) and those failures are counted, and the capability is reported.
+ * Beside the saturation, cyclictest (bench/stall-probe.ts) records every
+ * stall of the machine itself (a wake-up at priority 99 more than 20 ms
+ * late), and each false failover is matched with them: no scheduling setting
+ * helps across a stall of the whole machine.
+ *
  * The cause is keepalived's: at a reload it resets RLIMIT_RTTIME to a saved
  * value it never read (zero), then cannot raise it again.
  * `--service-rt-priority` gives keepalived real-time priority through systemd
@@ -45,6 +50,7 @@ import { parseDuration } from '../src/drill/soak/plan.js';
 import { execIn, labInventoryPath, loadLab, waitSettled } from '../src/lab/index.js';
 import { hapb, repo } from './drill-lab.js';
 import { results } from './results.js';
+import { hasCyclictest, type StallProbe, type StallReport, stallAt, startStallProbe } from './stall-probe.js';
 
 const { values } = parseArgs({
   options: {
@@ -56,6 +62,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '30m' },
     keep: { type: 'boolean', default: false },
     'reload-every': { type: 'string', default: '0' },
+    /** --no-saturate: the same watch on a quiet box (the baseline: stalls and false failovers without load) */
+    saturate: { type: 'boolean', default: true },
   },
 });
 const name = values.name;
@@ -77,13 +85,14 @@ const reloadEveryMs = values['reload-every'] === '0' ? 0 : parseDuration(values[
 if (spawnSync('stress-ng', ['--version'], { stdio: 'ignore' }).error) {
   throw new Error('stress-ng not found: install it (apt-get install stress-ng), then run the bench again');
 }
+if (!hasCyclictest()) throw new Error('cyclictest not found: install it (apt-get install rt-tests), then run the bench again');
 
 const cores = cpus().length;
 const state = loadLab(name);
 const directors = state.machines.filter((m) => m.groups.includes('directors')).map((m) => m.host);
 if (directors.length < 2) throw new Error(`lab ${name} needs 2 or more directors`);
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
-const r = results(import.meta.url, 'vrrp-stress', `False failovers with the directors' CPUs saturated: advert_int ${advertInt} s, real-time priority ${rt ? `${rt} (keepalived's own)` : serviceRt ? `${serviceRt} (systemd's)` : 'none'}${rttime ? `, vrrp_rlimit_rttime ${rttime} µs` : ''}${reloadEveryMs ? `, reloads every ${values['reload-every']}` : ''}, ${values.duration}`);
+const r = results(import.meta.url, 'vrrp-stress', `False failovers ${values.saturate ? "with the directors' CPUs saturated" : 'on a quiet box (--no-saturate)'}: advert_int ${advertInt} s, real-time priority ${rt ? `${rt} (keepalived's own)` : serviceRt ? `${serviceRt} (systemd's)` : 'none'}${rttime ? `, vrrp_rlimit_rttime ${rttime} µs` : ''}${reloadEveryMs ? `, reloads every ${values['reload-every']}` : ''}, ${values.duration}`);
 
 /** converge the lab's directors with this build's CLI (its output on stderr) */
 async function hapbRun(extra: string[]): Promise<void> {
@@ -92,6 +101,30 @@ async function hapbRun(extra: string[]): Promise<void> {
 }
 
 const HOG_UNIT = 'hapb-bench-hog';
+let probe: StallProbe | undefined;
+
+async function stopProbe(): Promise<StallReport | undefined> {
+  const p = probe;
+  probe = undefined;
+  return p?.stop();
+}
+
+/** the machine's stalls, and which false failovers (a director entering MASTER) began during one */
+function reportStalls(st: StallReport, states: string[]): void {
+  const ms = (us: number): string => `${(us / 1000).toFixed(1)} ms`;
+  const at = (t: number): string => new Date(t).toISOString().slice(11, 23);
+  r.out(
+    `machine stalls (cyclictest: a thread per core at priority 99 waking every 1 ms): largest wake-up delay per core ${st.maxUs.map(ms).join(', ')}; ` +
+      `${st.stalls.length} wake-ups more than 20 ms late${st.stalls.length ? ':' : ''}`,
+  );
+  for (const x of st.stalls.slice(0, 40)) r.out(`  ${at(x.endMs)} UTC, core ${x.thread}: ${ms(x.latencyUs)}`);
+  const masters = states.filter((l) => /Entering MASTER STATE/.test(l));
+  const during = masters.filter((l) => {
+    const stamp = /\d{4}-\d\d-\d\dT[\d:.]+[+-]\d{4}/.exec(l)?.[0];
+    return stamp !== undefined && stallAt(st.stalls, Date.parse(stamp)) !== undefined;
+  });
+  r.out(`false failovers (a director entering MASTER) that began during a stall of the machine: ${during.length} of ${masters.length}`);
+}
 let stress: ChildProcess | undefined;
 let hogsOn = false;
 /** the reload loop runs while this is true */
@@ -137,7 +170,9 @@ process.on('SIGINT', () => {
   }
   r.out('interrupted before the saturation ended: no figures');
   r.save();
-  void stopHogs().finally(() => process.exit(130));
+  void stopProbe()
+    .then(() => stopHogs())
+    .finally(() => process.exit(130));
 });
 
 /** what keepalived logs: a state change, an advert that moved priorities, its VRRP process dying */
@@ -177,8 +212,13 @@ try {
   }
   const since = Math.floor(Date.now() / 1000) + 1;
   await new Promise((d) => setTimeout(d, 1500));
-  await startHogs();
-  r.out(`saturating: ${cores} busy loops in each director and stress-ng --cpu ${cores} on the host, for ${values.duration}`);
+  if (values.saturate) await startHogs();
+  probe = startStallProbe(cores, durationS + 120);
+  r.out(
+    values.saturate
+      ? `saturating: ${cores} busy loops in each director and stress-ng --cpu ${cores} on the host, for ${values.duration}`
+      : `not saturating (--no-saturate): watching for ${values.duration}`,
+  );
   const t0 = Date.now();
   let reloads = 0;
   reloading = true;
@@ -212,24 +252,27 @@ try {
   const saturatedS = Math.round((Date.now() - t0) / 1000);
   reloading = false;
   await reloader;
+  const stalls = await stopProbe();
   await stopHogs();
   if (reloadEveryMs > 0) r.out(`reloads of keepalived and nginx done: ${reloads}`);
   const lines = await Promise.all(directors.map(async (d) => ({ d, l: await transitions(d, since) })));
   const of = (re: RegExp): string[] => lines.flatMap(({ d, l }) => l.filter((x) => re.test(x)).map((x) => `${d}: ${x}`));
   const states = of(STATE);
   const deaths = of(DEATH);
-  r.out(`load average (1 min) while saturated: min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`);
-  r.out(`VRRP state changes during ${saturatedS} s of saturation${stopEarly ? ' (ended early by Ctrl-C)' : ''} with nobody failing (false failovers): ${states.length}`);
+  r.out(`load average (1 min) meanwhile: min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`);
+  r.out(`VRRP state changes during ${saturatedS} s ${values.saturate ? 'of saturation' : 'watched'}${stopEarly ? ' (ended early by Ctrl-C)' : ''} with nobody failing (false failovers): ${states.length}`);
   for (const x of states.slice(0, 40)) r.out(`  ${x}`);
   for (const { d, l } of lines) {
     const other = l.filter((x) => ADVERT.test(x));
     if (other.length > 0) r.out(`  ${d}: ${other.length} advert priority messages, first: ${other[0]}`);
   }
+  if (stalls) reportStalls(stalls, states);
   r.out(`VRRP process deaths: ${deaths.length}; "cannot set realtime rlimit" (at a reload, without CAP_SYS_RESOURCE): ${of(RLIMIT).length}`);
   for (const x of deaths.slice(0, 20)) r.out(`  ${x}`);
   r.out(`verdict: ${states.length === 0 && deaths.length === 0 ? 'PASS: no false failover, no VRRP process death' : 'FAIL: false failovers or VRRP process deaths'}`);
 } finally {
   reloading = false;
+  await stopProbe();
   await stopHogs();
   if (!values.keep) {
     await hapbRun([]);
