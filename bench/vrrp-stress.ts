@@ -14,7 +14,7 @@
  * core is busy. Nothing is sent on any network.
  *
  *   npx vite-node bench/vrrp-stress.ts --name LAB [--advert-int 0.02] [--rt-priority none|1-99] [--rlimit-rttime USEC]
- *                                      [--service-rt-priority none|1-99] [--no-saturate]
+ *                                      [--service-rt-priority none|1-99] [--idle]
  *                                      [--duration 30m] [--reload-every 20s] [--keep]
  *
  * The lab must be up with profile hapb (`hapb lab up --name LAB`). At the end
@@ -62,8 +62,8 @@ const { values } = parseArgs({
     duration: { type: 'string', default: '30m' },
     keep: { type: 'boolean', default: false },
     'reload-every': { type: 'string', default: '0' },
-    /** --no-saturate: the same watch on a quiet box (the baseline: stalls and false failovers without load) */
-    saturate: { type: 'boolean', default: true },
+    /** --idle: the same watch without the saturation (the baseline: stalls and false failovers on a quiet box) */
+    idle: { type: 'boolean', default: false },
   },
 });
 const name = values.name;
@@ -92,7 +92,7 @@ const state = loadLab(name);
 const directors = state.machines.filter((m) => m.groups.includes('directors')).map((m) => m.host);
 if (directors.length < 2) throw new Error(`lab ${name} needs 2 or more directors`);
 const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
-const r = results(import.meta.url, 'vrrp-stress', `False failovers ${values.saturate ? "with the directors' CPUs saturated" : 'on a quiet box (--no-saturate)'}: advert_int ${advertInt} s, real-time priority ${rt ? `${rt} (keepalived's own)` : serviceRt ? `${serviceRt} (systemd's)` : 'none'}${rttime ? `, vrrp_rlimit_rttime ${rttime} µs` : ''}${reloadEveryMs ? `, reloads every ${values['reload-every']}` : ''}, ${values.duration}`);
+const r = results(import.meta.url, 'vrrp-stress', `False failovers ${!values.idle ? "with the directors' CPUs saturated" : 'on a quiet box (--idle)'}: advert_int ${advertInt} s, real-time priority ${rt ? `${rt} (keepalived's own)` : serviceRt ? `${serviceRt} (systemd's)` : 'none'}${rttime ? `, vrrp_rlimit_rttime ${rttime} µs` : ''}${reloadEveryMs ? `, reloads every ${values['reload-every']}` : ''}, ${values.duration}`);
 
 /** converge the lab's directors with this build's CLI (its output on stderr) */
 async function hapbRun(extra: string[]): Promise<void> {
@@ -212,12 +212,12 @@ try {
   }
   const since = Math.floor(Date.now() / 1000) + 1;
   await new Promise((d) => setTimeout(d, 1500));
-  if (values.saturate) await startHogs();
+  if (!values.idle) await startHogs();
   probe = startStallProbe(cores, durationS + 120);
   r.out(
-    values.saturate
+    !values.idle
       ? `saturating: ${cores} busy loops in each director and stress-ng --cpu ${cores} on the host, for ${values.duration}`
-      : `not saturating (--no-saturate): watching for ${values.duration}`,
+      : `not saturating (--idle): watching for ${values.duration}`,
   );
   const t0 = Date.now();
   let reloads = 0;
@@ -260,7 +260,7 @@ try {
   const states = of(STATE);
   const deaths = of(DEATH);
   r.out(`load average (1 min) meanwhile: min ${Math.min(...loads).toFixed(1)}, max ${Math.max(...loads).toFixed(1)}`);
-  r.out(`VRRP state changes during ${saturatedS} s ${values.saturate ? 'of saturation' : 'watched'}${stopEarly ? ' (ended early by Ctrl-C)' : ''} with nobody failing (false failovers): ${states.length}`);
+  r.out(`VRRP state changes during ${saturatedS} s ${!values.idle ? 'of saturation' : 'watched'}${stopEarly ? ' (ended early by Ctrl-C)' : ''} with nobody failing (false failovers): ${states.length}`);
   for (const x of states.slice(0, 40)) r.out(`  ${x}`);
   for (const { d, l } of lines) {
     const other = l.filter((x) => ADVERT.test(x));
