@@ -131,4 +131,42 @@ describe.skipIf(!canRun)('keepalived role options on a lab: notify scripts, trac
       'keepalived_vrrp_transitions_total{instance="VI_1"} 2',
     ]);
   }, 120_000);
+
+  it('keepalived_service_rt_priority: every keepalived process at SCHED_RR with a LimitRTTIME, at once and after a restart; reloads kill nothing and move nothing; off again: back to SCHED_OTHER', async () => {
+    /** per keepalived process of a host: "POLICY PRIORITY RTTIME-LIMIT" */
+    const sched = async (host: string): Promise<string[]> => {
+      const script = [
+        'for p in $(pidof keepalived); do',
+        '  policy=$(chrt -p $p | sed -n "s/.*policy: //p")',
+        '  prio=$(chrt -p $p | sed -n "s/.*priority: //p")',
+        "  limit=$(awk '/^Max realtime timeout/ {print $4}' /proc/$p/limits)",
+        '  echo "$policy $prio $limit"',
+        'done',
+      ].join('\n');
+      return (await sh(host, script)).split('\n').filter(Boolean);
+    };
+    const converge = async (extra: string[]): Promise<void> => {
+      const r = await hapbAsync(['run', 'playbooks/site.yml', '-i', labInventoryPath(LAB), '--limit', 'directors', '-e', `@${varsFile}`, ...extra], 300_000);
+      expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    };
+    await waitFor('VIP holders', holders, (h) => h.join() === 'master');
+    const since = (await sh('master', 'date +%s')).trim();
+    await converge(['-e', 'keepalived_service_rt_priority=40', '-e', 'keepalived_service_rttime_limit=500000']);
+    // the running processes moved without a restart (same PIDs): parent and VRRP child
+    for (const h of ['master', 'backup']) expect(await sched(h)).toEqual(['SCHED_RR 40 500000', 'SCHED_RR 40 500000']);
+    for (let i = 0; i < 3; i++) for (const h of ['backup', 'master']) await sh(h, 'systemctl reload keepalived');
+    await sh('backup', 'systemctl restart keepalived'); // a fresh start gets it from the drop-in
+    expect(await sched('backup')).toEqual(['SCHED_RR 40 500000', 'SCHED_RR 40 500000']);
+    await new Promise((r) => setTimeout(r, 2000));
+    for (const h of ['master', 'backup']) {
+      const log = await sh(h, `journalctl -u keepalived --since @${since} --no-pager -q`);
+      expect(log, h).not.toMatch(/exited due to signal|cannot set realtime rlimit/);
+      expect(await sched(h)).toEqual(['SCHED_RR 40 500000', 'SCHED_RR 40 500000']);
+    }
+    expect(await sh('master', `journalctl -u keepalived --since @${since} --no-pager -q`)).not.toMatch(/Entering (BACKUP|FAULT) STATE/);
+    expect(await holders()).toEqual(['master']);
+
+    await converge([]);
+    for (const h of ['master', 'backup']) expect((await sched(h)).map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['SCHED_OTHER 0', 'SCHED_OTHER 0']);
+  }, 600_000);
 });
