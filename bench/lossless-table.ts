@@ -28,6 +28,8 @@ export interface RunLine {
   startLag?: number;
   /** director scenarios only: ms from the fault (or recovery) to a new single holder */
   move?: number;
+  /** any other scenario: the VIP moved although no director failed (ms after the fault) */
+  strayMove?: number;
   /** the failed requests not inside a dying director: what to look at first */
   unmarked?: { seq: number; kind: string; code?: string; status?: number; started: number; latency: number; connected?: number }[];
 }
@@ -132,6 +134,8 @@ function targets(scenario: string, good: RunLine[]): string {
   const out: string[] = [];
   const lostOutside = sum(good.map(outside));
   out.push(lostOutside === 0 ? '0 failed: met' : `0 failed: **not met** (${lostOutside})`);
+  const stray = good.filter((l) => l.strayMove !== undefined).length;
+  if (stray > 0) out.push(`the VIP moved with no director failing in ${stray} run${stray === 1 ? '' : 's'}`);
   if (backendFaults.has(scenario)) {
     const slowest = num(good, (l) => l.slowest);
     const worst = slowest.length ? Math.max(...slowest) : Number.NaN;

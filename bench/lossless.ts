@@ -85,6 +85,10 @@ function readLines(files: string[]): RunLine[] {
   return out;
 }
 
+/** set on Ctrl-C (or SIGTERM): no further scenario starts or is logged while the lab goes down */
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => (interrupted = true));
+
 async function runAll(log: (line: RunLine) => void, commit: string): Promise<void> {
   const ownLab = await benchLab(labName, own);
   try {
@@ -99,10 +103,12 @@ async function runAll(log: (line: RunLine) => void, commit: string): Promise<voi
       for (const rate of rates) {
         for (const mode of modes) {
           for (const s of list) {
+            if (interrupted) return;
             const base = { scenario: s.name, rate, mode, run, commit };
             try {
               await ensureHealthy(lab, 'hapb', state);
             } catch (err) {
+              if (interrupted) return;
               const error = `the cluster is not healthy: ${err instanceof Error ? err.message : String(err)}`;
               process.stderr.write(`bench: ${s.name} ${rate}/s ${mode} run ${run}: ${error}\n`);
               log({ ...base, at: new Date().toISOString(), error });
@@ -122,7 +128,7 @@ async function runAll(log: (line: RunLine) => void, commit: string): Promise<voi
                     synRetx: r.summary.synRetransmitDelayed,
                     slowest: r.summary.max,
                     startLag: r.summary.maxStartLag,
-                    ...(move !== undefined && directorScenarios.has(s.name) ? { move } : {}),
+                    ...(move !== undefined ? (directorScenarios.has(s.name) ? { move } : { strayMove: move }) : {}),
                     unmarked: r.records
                       .filter((x) => x.kind !== 'ok' && x.lostWith === undefined)
                       .map((x) => ({
@@ -135,6 +141,7 @@ async function runAll(log: (line: RunLine) => void, commit: string): Promise<voi
                         ...(x.connected !== undefined ? { connected: x.connected } : {}),
                       })),
                   };
+            if (interrupted) return; // cut short by the lab going down: not a measurement
             log(line);
             process.stderr.write(
               `bench: ${s.name} ${rate}/s ${mode} run ${run}/${runs}: ${r.summary.failed} failed (${r.summary.lostWithDeath} inside a dying director), ` +
@@ -198,8 +205,15 @@ async function main(): Promise<void> {
     res.out('');
     res.out('Failed requests outside a dying director (run: kind code, started ms, latency ms):');
     for (const l of failures) {
-      const u = (l.unmarked ?? []).map((x) => `${x.kind} ${x.code ?? x.status ?? ''} @${x.started} +${x.latency}`).join('; ');
-      res.out(`- ${l.scenario} ${l.rate}/s ${l.mode} run ${l.run} (${l.commit}): ${u}`);
+      const all = l.unmarked ?? [];
+      const u = all
+        .slice(0, 5)
+        .map((x) => `${x.kind} ${x.code ?? x.status ?? ''} @${x.started} +${x.latency}`)
+        .join('; ');
+      const more = all.length > 5 ? `; ... ${all.length - 5} more` : '';
+      const lag = l.startLag !== undefined ? `; client start lag ${formatMs(l.startLag)}` : '';
+      const stray = l.strayMove !== undefined ? `; the VIP moved ${ms(l.strayMove)} after the fault, no director failing` : '';
+      res.out(`- ${l.scenario} ${l.rate}/s ${l.mode} run ${l.run} (${l.commit}): ${all.length}: ${u}${more}${lag}${stray}`);
     }
   }
   res.save();

@@ -61,6 +61,13 @@ describe('lossless bench: summary table (the README table)', () => {
   });
 });
 
+describe('lossless bench: a VIP move with no director failing', () => {
+  it('is named among the targets of the scenario', () => {
+    const rows = summaryTable([line('backend-stopped', 800, 'fresh', { failed: 90, lost: 0, strayMove: 3610 }), line('backend-stopped', 800, 'fresh')]);
+    expect(cells(rows, 'backend-stopped')[8]).toBe('0 failed: **not met** (90); the VIP moved with no director failing in 1 run; slowest < 250 ms: met');
+  });
+});
+
 describe('lossless bench: full table', () => {
   it('has one row per scenario, rate and mode, with the errors counted apart', () => {
     const rows = fullTable([
