@@ -150,7 +150,9 @@ function targets(scenario: string, good: RunLine[]): string {
 }
 
 /**
- * The summary: one row per scenario over every rate and mode, the issue's
+ * The summary: one row per scenario over every rate and mode (with the
+ * client's worst start lag, which says when the load generator, not the
+ * cluster, fell behind), the issue's
  * targets judged (0 failed requests outside a dying director everywhere;
  * slowest under 250 ms for a backend fault; VIP move of 100 ms or less for a
  * director's failure).
@@ -166,6 +168,7 @@ export function summaryTable(lines: RunLine[]): string[] {
     `waited for a SYN retransmit, median per run, fresh (${r})`,
     `slowest, fresh (${r})`,
     `slowest, keep-alive (${r})`,
+    `client start lag, worst run (${r})`,
     'VIP move min / median / max',
     'targets',
   ]);
@@ -190,6 +193,7 @@ export function summaryTable(lines: RunLine[]): string[] {
         }),
         perRate(ls, rates, 'fresh', worst),
         perRate(ls, rates, 'keepalive', worst),
+        perRate(ls, rates, undefined, (xs) => most(num(xs, (l) => l.startLag), formatMs)),
         directorScenarios.has(first.scenario) ? stats(num(good, (l) => l.move), ms) : '-',
         good.length ? targets(first.scenario, good) : 'no runs',
       ]),

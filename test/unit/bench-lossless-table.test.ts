@@ -40,31 +40,32 @@ describe('lossless bench: summary table (the README table)', () => {
     expect(c[4]).toBe('62 / - / 580'); // median of 60 and 64
     expect(c[5]).toBe('1.05 s / - / 1.06 s');
     expect(c[6]).toBe('450 ms / - / 640 ms');
-    expect(c[7]).toBe('95 ms / 300 ms / 320 ms');
+    expect(c[7]).toBe('5 ms / - / 5 ms'); // client start lag, worst run per rate
+    expect(c[8]).toBe('95 ms / 300 ms / 320 ms');
   });
 
   it('judges the VIP move on the slowest failover, not the median', () => {
-    expect(cells(rows, 'lb-poweroff')[8]).toBe('0 failed: met; VIP move ≤ 100 ms: **not met** (320 ms)');
+    expect(cells(rows, 'lb-poweroff')[9]).toBe('0 failed: met; VIP move ≤ 100 ms: **not met** (320 ms)');
   });
 
   it('judges a backend fault on its slowest request in any cell', () => {
-    expect(cells(rows, 'backend-cut')[8]).toBe('0 failed: met; slowest < 250 ms: **not met** (260 ms)');
+    expect(cells(rows, 'backend-cut')[9]).toBe('0 failed: met; slowest < 250 ms: **not met** (260 ms)');
     const fast = summaryTable([line('backend-cut', 200, 'fresh', { slowest: 103 })]);
-    expect(cells(fast, 'backend-cut')[8]).toBe('0 failed: met; slowest < 250 ms: met');
+    expect(cells(fast, 'backend-cut')[9]).toBe('0 failed: met; slowest < 250 ms: met');
   });
 
   it('counts a failure outside a dying director against the target, and leaves errored runs out', () => {
     const c = cells(rows, 'lb-recover');
     expect(c[1]).toBe('1');
     expect(c[2]).toBe('1');
-    expect(c[8]).toBe('0 failed: **not met** (1)'); // a hand-back, not a failover: no VIP target
+    expect(c[9]).toBe('0 failed: **not met** (1)'); // a hand-back, not a failover: no VIP target
   });
 });
 
 describe('lossless bench: a VIP move with no director failing', () => {
   it('is named among the targets of the scenario', () => {
     const rows = summaryTable([line('backend-stopped', 800, 'fresh', { failed: 90, lost: 0, strayMove: 3610 }), line('backend-stopped', 800, 'fresh')]);
-    expect(cells(rows, 'backend-stopped')[8]).toBe('0 failed: **not met** (90); the VIP moved with no director failing in 1 run; slowest < 250 ms: met');
+    expect(cells(rows, 'backend-stopped')[9]).toBe('0 failed: **not met** (90); the VIP moved with no director failing in 1 run; slowest < 250 ms: met');
   });
 });
 
