@@ -205,15 +205,15 @@ async function main(): Promise<void> {
     res.out('');
     res.out('Failed requests outside a dying director (run: kind code, started ms, latency ms):');
     for (const l of failures) {
-      const all = l.unmarked ?? [];
-      const u = all
+      const unmarked = l.unmarked ?? [];
+      const u = unmarked
         .slice(0, 5)
         .map((x) => `${x.kind} ${x.code ?? x.status ?? ''} @${x.started} +${x.latency}`)
         .join('; ');
-      const more = all.length > 5 ? `; ... ${all.length - 5} more` : '';
+      const more = unmarked.length > 5 ? `; ... ${unmarked.length - 5} more` : '';
       const lag = l.startLag !== undefined ? `; client start lag ${formatMs(l.startLag)}` : '';
       const stray = l.strayMove !== undefined ? `; the VIP moved ${ms(l.strayMove)} after the fault, no director failing` : '';
-      res.out(`- ${l.scenario} ${l.rate}/s ${l.mode} run ${l.run} (${l.commit}): ${all.length}: ${u}${more}${lag}${stray}`);
+      res.out(`- ${l.scenario} ${l.rate}/s ${l.mode} run ${l.run} (${l.commit}): ${unmarked.length}: ${u}${more}${lag}${stray}`);
     }
   }
   res.save();

@@ -22,12 +22,10 @@ export interface Stall {
 export interface StallReport {
   /** per thread: the largest wake-up latency, µs */
   maxUs: number[];
-  /** per thread: wake-ups counted */
-  loops: number[];
   stalls: Stall[];
 }
 
-const SUMMARY = /^T:\s*(\d+)\s+\(\d+\)\s+P:\s*\d+\s+I:\s*\d+\s+C:\s*(\d+)\s+Min:\s*\d+\s+Act:\s*\d+\s+Avg:\s*\d+\s+Max:\s*(\d+)/;
+const SUMMARY = /^T:\s*(\d+)\s+\(\d+\)\s+P:\s*\d+\s+I:\s*\d+\s+C:\s*\d+\s+Min:\s*\d+\s+Act:\s*\d+\s+Avg:\s*\d+\s+Max:\s*(\d+)/;
 const SPIKE = /^T:\s*(\d+)\s+Spike:\s*(\d+):\s*TS:\s*(\d+)/;
 
 /**
@@ -37,21 +35,18 @@ const SPIKE = /^T:\s*(\d+)\s+Spike:\s*(\d+):\s*TS:\s*(\d+)/;
  */
 export function parseCyclictest(text: string, monoToWallUs: number): StallReport {
   const maxUs: number[] = [];
-  const loops: number[] = [];
   const stalls: Stall[] = [];
   for (const line of text.split('\n')) {
     const s = SUMMARY.exec(line);
     if (s) {
-      const t = Number(s[1]);
-      loops[t] = Number(s[2]);
-      maxUs[t] = Number(s[3]);
+      maxUs[Number(s[1])] = Number(s[2]);
       continue;
     }
     const p = SPIKE.exec(line);
     if (p) stalls.push({ thread: Number(p[1]), latencyUs: Number(p[2]), endMs: (Number(p[3]) + monoToWallUs) / 1000 });
   }
   stalls.sort((a, b) => a.endMs - b.endMs);
-  return { maxUs, loops, stalls };
+  return { maxUs, stalls };
 }
 
 /**

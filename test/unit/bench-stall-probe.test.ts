@@ -16,9 +16,8 @@ describe('stall probe: cyclictest output', () => {
   const offsetUs = 1_796_607_000_000_000; // wall-clock µs at monotonic 0
   const r = parseCyclictest(OUT, offsetUs);
 
-  it('reads the largest delay and the wake-ups of each thread', () => {
+  it('reads the largest delay of each thread', () => {
     expect(r.maxUs).toEqual([100436, 101252]);
-    expect(r.loops).toEqual([1139394, 759607]);
   });
 
   it('turns each spike into a stall ending at wall-clock time, in time order', () => {
@@ -39,6 +38,6 @@ describe('stall probe: cyclictest output', () => {
   });
 
   it('reads nothing from an output without summary (cyclictest missing or killed)', () => {
-    expect(parseCyclictest('spawn cyclictest ENOENT', 0)).toEqual({ maxUs: [], loops: [], stalls: [] });
+    expect(parseCyclictest('spawn cyclictest ENOENT', 0)).toEqual({ maxUs: [], stalls: [] });
   });
 });
