@@ -47,7 +47,7 @@
  */
 import { holdersAt } from './assertions.js';
 import { eventsThroughVip } from './per-vip.js';
-import type { Death, RequestRecord, TimelineEvent } from './types.js';
+import type { Death, RequestRecord, TimelineEvent, Verdict } from './types.js';
 
 export function deathOf(r: RequestRecord, allEvents: TimelineEvent[], deaths: readonly Death[]): Death | undefined {
   if (r.kind === 'ok') return undefined;
@@ -98,4 +98,87 @@ export function markLostWithDeath(records: RequestRecord[], events: TimelineEven
     }
   }
   return n;
+}
+
+/**
+ * What one death took: the requests marked with it, and when all of them
+ * were open to the director together. A director dies at one instant inside
+ * its death's window [from, t], so the connection of every request inside it
+ * then was open at that instant: from the request's start (or its keep-alive
+ * connection's, when made earlier) to its end, as the client stamps a start
+ * before a connection is made and an end after the failure came. Requests
+ * marked with one death whose spans share no instant were not all inside the
+ * director as it died: the marking took in too much. (A marked span always
+ * begins by `t` and ends after `from`, so only that can go wrong.) A hang is
+ * not one instant (every connection until the VIP moves goes in), so it is
+ * not held to this.
+ */
+export interface DeathTally {
+  death: Death;
+  /** the requests marked with this death, in record order */
+  lost: RequestRecord[];
+  /** the span (ms since t0) of the death's window in which every one of them was open to the director; undefined when there is none */
+  together?: { from: number; to: number };
+}
+
+export function tallyDeaths(records: readonly RequestRecord[], events: TimelineEvent[], deaths: readonly Death[]): DeathTally[] {
+  const tallies: DeathTally[] = deaths.map((death) => ({ death, lost: [] }));
+  for (const r of records) {
+    if (r.lostWith === undefined) continue;
+    const d = deathOf(r, events, deaths);
+    if (d) tallies[deaths.indexOf(d)]?.lost.push(r);
+  }
+  for (const x of tallies) {
+    let from = x.death.from;
+    let to = x.death.t;
+    for (const r of x.lost) {
+      from = Math.max(from, openedAt(r));
+      to = Math.min(to, r.started + r.latency);
+    }
+    if (from <= to) x.together = { from, to };
+  }
+  return tallies;
+}
+
+/**
+ * Judged: the requests set apart with each death (not a hang) were inside
+ * the director together at one instant of its death (see DeathTally). Absent
+ * when nothing died.
+ */
+export function deathsVerdicts(records: readonly RequestRecord[], events: TimelineEvent[], deaths: readonly Death[]): Verdict[] {
+  const tallies = tallyDeaths(records, events, deaths).filter((x) => x.death.untilVipTaken !== true);
+  if (tallies.length === 0) return [];
+  const apart = tallies.filter((x) => x.lost.length > 0 && x.together === undefined);
+  const most = Math.max(...tallies.map((x) => x.lost.length));
+  const n = tallies.length;
+  const actual =
+    apart.length === 0
+      ? `${n} death${n === 1 ? '' : 's'}, at most ${most} request${most === 1 ? '' : 's'} with one`
+      : apart.map(describeApart).join('; ');
+  return [
+    {
+      id: 'lost-with-death-at-one-instant',
+      description: 'the requests set apart with each dying director were all inside it at one instant of its death',
+      target: 'every death',
+      actual,
+      pass: apart.length === 0,
+    },
+  ];
+}
+
+/** the request's start, or its keep-alive connection's when that was made earlier */
+function openedAt(r: RequestRecord): number {
+  return Math.min(r.started, r.connected ?? r.started);
+}
+
+/** "nginx killed on lb1 at 3.200 s: #40 began at 3.310 s, after #12 ended at 3.250 s" */
+function describeApart(x: DeathTally): string {
+  const late = x.lost.reduce((a, r) => (openedAt(r) > openedAt(a) ? r : a));
+  const early = x.lost.reduce((a, r) => (r.started + r.latency < a.started + a.latency ? r : a));
+  return `${x.death.what} on ${x.death.host} at ${sec(x.death.from)}: #${late.seq} began at ${sec(openedAt(late))}, after #${early.seq} ended at ${sec(early.started + early.latency)}`;
+}
+
+/** ms since t0 to the ms: the stamps this compares can be a few ms apart */
+function sec(ms: number): string {
+  return `${(ms / 1000).toFixed(3)} s`;
 }

@@ -13,6 +13,20 @@ export type OutcomeKind = 'ok' | 'http' | 'refused' | 'reset' | 'timeout' | 'oth
 
 export const failureKinds: readonly OutcomeKind[] = ['http', 'refused', 'reset', 'timeout', 'other'];
 
+/** one connection seen waiting for a lost segment (src/drill/tcp-backoff.ts) */
+export interface BackoffSighting {
+  /** when the sample was taken, ms since t0 */
+  t: number;
+  /** the client's port of the connection */
+  port: number;
+  /** the machine whose socket it was (the director or the client) */
+  host: string;
+  /** ss's backoff: how many times the retransmission timer had doubled */
+  backoff: number;
+  /** ms its unacknowledged data had waited since the last send (0: none unacknowledged) */
+  unackedMs: number;
+}
+
 export interface RequestRecord {
   /** sequence number, 0-based, in schedule order */
   seq: number;
@@ -56,6 +70,12 @@ export interface RequestRecord {
   lostWith?: string;
   /** several VIPs (active-active): the VIP this request went to */
   vip?: string;
+  /**
+   * a failed request, or one that took 1 s or more: the client's TCP port of
+   * the connection it was (last) sent on, to find that connection in `ss`
+   * samples (src/drill/tcp-backoff.ts)
+   */
+  port?: number;
 }
 
 /**
@@ -225,6 +245,12 @@ export interface ScenarioResult {
    * connects; absent when it could not be read.
    */
   clientSynRetransmits?: number;
+  /**
+   * a lossy link on a director: the connections seen waiting for a lost
+   * segment there or on the client, sampled while the loss and its requests
+   * lasted (src/drill/tcp-backoff.ts)
+   */
+  tcpBackoff?: BackoffSighting[];
   /** healthy-start mode: what this scenario left broken, repaired before the next one (empty: nothing) */
   findings?: Finding[];
 }

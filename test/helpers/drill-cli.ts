@@ -6,6 +6,8 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DrillReport, RequestRecord, ScenarioResult, TimelineEvent } from '../../src/drill/types.js';
+import { expect } from 'vitest';
+import { tallyDeaths } from '../../src/drill/deaths.js';
 import { repoRoot } from './cli.js';
 
 export interface Run {
@@ -80,4 +82,22 @@ export function unmarked(r: Pick<ScenarioResult, 'records'> & { deaths?: unknown
     deaths: r.deaths,
     vip: (r.events ?? []).filter((e) => e.kind === 'vip').map((e) => `${e.t} ${(e.holders ?? []).join('+') || 'none'}`),
   });
+}
+
+/**
+ * Every request set apart with a death was inside the director at one
+ * instant of it (src/drill/deaths.ts, tallyDeaths): how many that is follows
+ * from how long requests stay in a director, not from a constant. A hang
+ * lets requests in until the VIP moves; it is bounded elsewhere.
+ */
+export function expectInsideAtOneInstant(r: ScenarioResult): void {
+  const tallies = tallyDeaths(r.records, r.events, r.deaths);
+  expect(tallies.reduce((n, x) => n + x.lost.length, 0)).toBe(r.summary.lostWithDeath);
+  for (const x of tallies) {
+    const spans = x.lost.map((q) => `#${q.seq} ${q.started.toFixed(1)}+${q.latency.toFixed(1)}`).join(', ');
+    if (x.lost.length > 0 && x.death.untilVipTaken !== true) expect(x.together, `${r.scenario}: ${x.death.what} at ${x.death.from}-${x.death.t}: ${spans}`).toBeDefined();
+  }
+  // the drill judges the same (absent when nothing but a hang died)
+  const verdict = r.verdicts.find((v) => v.id === 'lost-with-death-at-one-instant');
+  expect(verdict?.pass ?? r.deaths.every((d) => d.untilVipTaken === true)).toBe(true);
 }

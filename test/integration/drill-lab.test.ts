@@ -10,8 +10,11 @@
  * and reports apart (src/drill/deaths.ts): a request whose connection was
  * established to a director that then died (nginx killed, power lost, link
  * cut), i.e. that was inside it at the instant. This test holds those to the
- * director-death scenarios and to a handful (at 200 req/s a request spends
- * ~2 ms in a director: 0-2 are in flight at an instant). The report stays in
+ * director-death scenarios, and those of each death to what was inside the
+ * director at one instant of it: their spans share an instant of the death's
+ * window (tallyDeaths). How many that is depends on how long a request stays
+ * in a director: ~2 ms on a quiet machine, tens of ms on a starved one, where
+ * 800 req/s then puts tens of requests inside it at once. The report stays in
  * out/test-drill-lab/ as a CI artifact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +22,7 @@ import { scenarios } from '../../src/drill/scenarios/catalog.js';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
+import { expectInsideAtOneInstant, hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-drl-all-${process.pid}`;
@@ -28,16 +31,12 @@ const all = scenarios.filter((s) => (s.minDirectors ?? 2) <= 2).map((s) => s.nam
 const judged = all.filter((n) => n !== 'lb-partition');
 /** the scenarios in which a director dies with connections on it */
 const deaths = ['lb-nginx-killed', 'lb-poweroff', 'lb-cut'];
-/** requests in flight inside one director at one instant, at 200 req/s */
-const maxInFlight = 3;
 
 /** the director faults again with 4 persistent connections (--keepalive), as browsers keep them */
 const keepalive = ['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed'];
 /** ... and at 800 req/s, a new connection per request */
 const fast = keepalive;
 const fastRate = 800;
-/** in flight inside one director at one instant at 800 req/s (4 × the 200 req/s bound) */
-const maxInFlightFast = 4 * maxInFlight;
 
 describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
   let run: Run;
@@ -83,7 +82,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
   });
 
-  it.each(judged)('%s: requests inside a dying director only where one died, and few', (name) => {
+  it.each(judged)('%s: requests inside a dying director only where one died, each death\'s inside it at one instant', (name) => {
     const r = result(name);
     const lost = r.records.filter((x) => x.lostWith !== undefined);
     expect(lost.length).toBe(r.summary.lostWithDeath);
@@ -92,7 +91,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
       expect(lost).toEqual([]);
     } else {
       expect(r.deaths.length).toBeGreaterThan(0);
-      expect(lost.length).toBeLessThanOrEqual(maxInFlight);
+      expectInsideAtOneInstant(r);
       for (const x of lost) expect(r.deaths.map((d) => d.host)).toContain(x.lostWith);
     }
   });
@@ -117,7 +116,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     expect(r.error).toBeUndefined();
     expect(r.load.keepalive).toBe(4);
     expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
-    expect(r.summary.lostWithDeath).toBeLessThanOrEqual(maxInFlight);
+    expectInsideAtOneInstant(r);
     const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
     expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);
   });
@@ -132,7 +131,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     expect(r.error).toBeUndefined();
     expect(r.load.rate).toBe(fastRate);
     expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
-    expect(r.summary.lostWithDeath).toBeLessThanOrEqual(maxInFlightFast);
+    expectInsideAtOneInstant(r);
     const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
     expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lostWithDeathReport, maxLatencyWithin, noFailedRequests } from '../../src/drill/assertions.js';
-import { deathOf, markLostWithDeath } from '../../src/drill/deaths.js';
+import { deathOf, deathsVerdicts, markLostWithDeath, tallyDeaths } from '../../src/drill/deaths.js';
 import { summarize } from '../../src/drill/summary.js';
 import type { Death, RequestRecord, TimelineEvent } from '../../src/drill/types.js';
 
@@ -109,6 +109,60 @@ describe('requests that died with a director', () => {
     });
     it('a VIP that nobody took bounds nothing beyond the stamp', () => {
       expect(deathOf(failed(2, 2300, 5000, 2300.4), [vip(0, ['lb1'])], hang)).toBeUndefined();
+    });
+  });
+
+  describe('each death holds only what was inside the director at one instant of it', () => {
+    it('requests in flight together are tallied with their death, and the verdict passes', () => {
+      // the kill lands in 2000-2010: #1 and #2 were both inside lb1 at 2001-2005
+      const records = [req(0, 1990, 2, { connected: 1990.2 }), failed(1, 1998, 3000, 1998.2), failed(2, 2001, 4, 2001.2, 'reset'), req(3, 2400, 3, { connected: 2400.1 })];
+      markLostWithDeath(records, events, deaths);
+      const [t] = tallyDeaths(records, events, deaths);
+      expect(t?.lost.map((r) => r.seq)).toEqual([1, 2]);
+      expect(t?.together).toEqual({ from: 2001, to: 2005 });
+      expect(deathsVerdicts(records, events, deaths)).toEqual([
+        expect.objectContaining({ id: 'lost-with-death-at-one-instant', pass: true, actual: '1 death, at most 2 requests with one' }),
+      ]);
+    });
+
+    it('fails when two marked requests never were in flight together: one ended before the other began', () => {
+      // both fall in the death's window, but #1 was reset at 2001.5 and #2 began at 2005
+      const records = [failed(1, 1999, 2.5, 1999.2, 'reset'), failed(2, 2005, 3, 2005.4, 'reset')];
+      markLostWithDeath(records, events, deaths);
+      expect(records.map((r) => r.lostWith)).toEqual(['lb1', 'lb1']);
+      expect(tallyDeaths(records, events, deaths)[0]?.together).toBeUndefined();
+      const [v] = deathsVerdicts(records, events, deaths);
+      expect(v?.pass).toBe(false);
+      expect(v?.actual).toBe('power lost on lb1 at 2.000 s: #2 began at 2.005 s, after #1 ended at 2.002 s');
+    });
+
+    it('takes a keep-alive request from its connection: opened before the death, the request sent on it after', () => {
+      // #1 in flight at 2001-2003; #2 sent at 2008 on a connection opened at 1500, answered by nothing (power lost)
+      const records = [failed(1, 2001, 2, 2001.1, 'reset'), failed(2, 2008, 5000, 1500)];
+      markLostWithDeath(records, events, deaths);
+      expect(records.map((r) => r.lostWith)).toEqual(['lb1', 'lb1']);
+      expect(tallyDeaths(records, events, deaths)[0]?.together).toEqual({ from: 2001, to: 2003 });
+    });
+
+    it('tallies each request with its own death when a director dies again', () => {
+      const twice: Death[] = [
+        { from: 2000, t: 2010, host: 'lb1', what: 'nginx killed' },
+        { from: 3000, t: 3010, host: 'lb1', what: 'nginx killed' },
+      ];
+      const records = [failed(1, 1999, 3, 1999.1, 'reset'), failed(2, 2999, 4, 2999.1, 'reset'), failed(3, 3001, 3, 3001.1, 'reset')];
+      markLostWithDeath(records, [vip(0, ['lb1'])], twice);
+      const tallies = tallyDeaths(records, [vip(0, ['lb1'])], twice);
+      expect(tallies.map((x) => x.lost.map((r) => r.seq))).toEqual([[1], [2, 3]]);
+      expect(deathsVerdicts(records, [vip(0, ['lb1'])], twice)[0]).toMatchObject({ pass: true, actual: '2 deaths, at most 2 requests with one' });
+    });
+
+    it('holds a hang to nothing of the kind (it lets requests in until the VIP moves), and says nothing without a death', () => {
+      const hang: Death[] = [{ from: 2000, t: 2010, host: 'lb1', what: 'nginx hung', untilVipTaken: true }];
+      const records = [failed(1, 2001, 5000, 2001.1), failed(2, 2040, 5000, 2040.1)];
+      markLostWithDeath(records, [vip(0, ['lb1']), vip(2300, ['lb2'])], hang);
+      expect(records.filter((r) => r.lostWith).length).toBe(2);
+      expect(deathsVerdicts(records, [vip(0, ['lb1']), vip(2300, ['lb2'])], hang)).toEqual([]);
+      expect(deathsVerdicts(records, events, [])).toEqual([]);
     });
   });
 });

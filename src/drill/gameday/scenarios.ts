@@ -16,7 +16,8 @@ import { scenarios as catalog } from '../scenarios/catalog.js';
 import { fact, factNum, restoreHealthy } from '../scenarios/catalog.js';
 import type { Scenario, ScenarioContext, VerdictInput } from '../scenarios/types.js';
 import { waitedSynRetransmit } from '../summary.js';
-import type { RequestRecord, Verdict } from '../types.js';
+import { backoffOf, sampleBackoff, servicePortOf } from '../tcp-backoff.js';
+import type { BackoffSighting, RequestRecord, Verdict } from '../types.js';
 import { ClusterControl } from './control.js';
 import { faultShell, type FaultArgs, type FaultKind } from './faults.js';
 
@@ -76,10 +77,11 @@ function held(
   verdicts: (i: VerdictInput) => Verdict[],
   args: Omit<FaultArgs, 'host'> = {},
 ): Scenario {
+  const durationMs = faultAt + holdMs + 8000;
   return {
     name,
     description,
-    durationMs: faultAt + holdMs + 8000,
+    durationMs,
     prepare: restoreHealthy,
     run: async (ctx: ScenarioContext) => {
       await ctx.at(faultAt);
@@ -89,6 +91,11 @@ function held(
       const t = ctx.mark('fault', faultShell(kind, { host, ...args }).label);
       ctx.facts.faultT = t;
       const made = await makeFault(ctx.lab, kind, { host, ...args });
+      // a lossy director: which connections TCP itself held up, until the last request the loss touched ended
+      const sampling =
+        kind === 'lossy-link' && on === 'holder'
+          ? sampleBackoff({ exec: (h, argv) => ctx.lab.exec(h, argv), now: ctx.now, at: ctx.at, server: host, client: ctx.lab.topology.client, servicePort: servicePortOf(ctx.lab.topology.url), untilMs: durationMs - 500 })
+          : undefined;
       if (kind === 'nginx-stopped' && on === 'holder') ctx.died(host, 'nginx stopped', from, made.stamp);
       if (kind === 'nginx-hung' && on === 'holder') ctx.died(host, 'nginx hung', from, made.stamp, { untilVipTaken: true });
       ctx.window(t, t + holdMs + 3000, faultShell(kind, { host, ...args }).label);
@@ -98,26 +105,35 @@ function held(
         await made.undo();
       }
       ctx.mark('recover', `${kind} undone on ${host}`);
+      if (sampling) ctx.sawBackoff(await sampling);
     },
     verdicts,
   };
 }
 
 /**
- * On a lossy link: the failed-requests verdict leaves out the timeouts whose
- * connection needed a SYN retransmit, and reports them apart. After a
- * retransmitted SYN the client's TCP starts data with a 3 s RTO (RFC 6298
- * 5.7), so one more lost segment of the request or its ACKs takes it past the
- * client's timeout: no director or backend configuration can shorten that.
+ * On a lossy link: the failed-requests verdict leaves out the timeouts TCP
+ * itself held up, and reports them apart:
+ * - the connection needed a SYN retransmit: after it the client's TCP starts
+ *   data with a 3 s RTO (RFC 6298 5.7), so one more lost segment of the
+ *   request or its ACKs takes it past the client's timeout;
+ * - the request's own connection was seen waiting on a retransmission timer
+ *   (a segment lost again and again, its RTO doubling), on the lossy director
+ *   or on the client, while it was in flight (src/drill/tcp-backoff.ts).
+ * No director or backend configuration can shorten either.
  */
-function lossyVerdicts(records: RequestRecord[]): Verdict[] {
-  const physics = (r: RequestRecord): boolean => r.kind === 'timeout' && waitedSynRetransmit(r);
+export function lossPhysics(r: RequestRecord, tcpBackoff: readonly BackoffSighting[]): boolean {
+  return r.kind === 'timeout' && (waitedSynRetransmit(r) || backoffOf(r, tcpBackoff).length > 0);
+}
+
+function lossyVerdicts(records: RequestRecord[], tcpBackoff: readonly BackoffSighting[]): Verdict[] {
+  const physics = (r: RequestRecord): boolean => lossPhysics(r, tcpBackoff);
   const apart = records.filter(physics);
   return [
     noFailedRequests(records.filter((r) => !physics(r))),
     {
-      id: 'lossy-syn-retransmit-timeouts',
-      description: 'timeouts after a retransmitted SYN (then a 3 s RTO for data, RFC 6298 5.7; out of reach of any configuration)',
+      id: 'lossy-tcp-timeouts',
+      description: 'timeouts TCP held up: after a retransmitted SYN (then a 3 s RTO for data, RFC 6298 5.7), or on a connection seen in retransmission backoff (a segment lost again and again); out of reach of any configuration',
       target: 'reported',
       actual: apart.length === 0 ? '0' : `${apart.length}: ${apart.slice(0, 5).map((r) => `#${r.seq}`).join(', ')}${apart.length > 5 ? ', …' : ''}`,
       pass: true,
@@ -161,12 +177,12 @@ export const gamedayScenarios: readonly Scenario[] = [
   ]),
   held('backend-slow', 'the first backend answers every request 2 s late for 8 s', 'backend-slow', 'backend', 8000, (i) => [noFailedRequests(i.records), ...latency(i, physical.slow)], { delaySeconds: 2 }),
   held('lb-lossy', '5 % packet loss each way on the VIP holder for 10 s (SSH spared)', 'lossy-link', 'holder', 10_000, (i) => [
-    ...lossyVerdicts(i.records),
+    ...lossyVerdicts(i.records, i.tcpBackoff),
     ...latency(i, physical.loss),
     vipHeldAtEnd(i.events, i.durationMs),
   ], { lossPercent: 5 }),
   held('backend-lossy', '5 % packet loss each way on the first backend for 10 s (SSH spared)', 'lossy-link', 'backend', 10_000, (i) => [
-    ...lossyVerdicts(i.records),
+    ...lossyVerdicts(i.records, i.tcpBackoff),
     ...latency(i, physical.loss),
   ], { lossPercent: 5 }),
 ];

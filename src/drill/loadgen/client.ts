@@ -89,6 +89,9 @@ const tcpConnectedKey = 'hapbTcpConnected';
 
 const maxBody = 64 * 1024;
 
+/** a request this slow keeps its connection's port too (RequestRecord.port) */
+const SLOW_MS = 1000;
+
 /** the header that ties undici's diagnostics messages to a request of ours */
 const seqHeader = 'x-hapb-seq';
 const seqPattern = new RegExp(`^${seqHeader}: (\\d+)\r?$`, 'im');
@@ -102,6 +105,8 @@ const seqPattern = new RegExp(`^${seqHeader}: (\\d+)\r?$`, 'im');
 export interface ConnectionUse {
   connected?: number;
   sent: number;
+  /** the client's TCP port of that connection */
+  port?: number;
   /** the request was the first on a TLS connection: its handshake */
   tls?: 'full' | 'resumed';
 }
@@ -130,7 +135,13 @@ export function trackConnections(): ConnectionTracker {
     const c = sock ? connectedAt.get(sock) : undefined;
     const first = sock !== undefined && !used.has(sock);
     if (sock) used.add(sock);
-    bySeq.set(Number(m[1]), { sent: performance.now(), ...(c ? { connected: c.t } : {}), ...(first && c?.tls ? { tls: c.tls } : {}) });
+    const port = sock !== undefined ? (sock as { localPort?: unknown }).localPort : undefined;
+    bySeq.set(Number(m[1]), {
+      sent: performance.now(),
+      ...(c ? { connected: c.t } : {}),
+      ...(first && c?.tls ? { tls: c.tls } : {}),
+      ...(typeof port === 'number' ? { port } : {}),
+    });
   };
   diagnostics.subscribe('undici:client:connected', onConnected);
   diagnostics.subscribe('undici:client:sendHeaders', onSend);
@@ -267,6 +278,8 @@ export function createClient(opts: ClientOptions): HttpClient {
       rec.sent = round(conn.sent - t0);
       if (conn.connected !== undefined) rec.connected = round(conn.connected - t0);
       if (conn.tls !== undefined) rec.tls = conn.tls;
+      // failed and slow requests only: what finds their connection in `ss` samples (tcp-backoff.ts)
+      if (conn.port !== undefined && (rec.kind !== 'ok' || rec.latency >= SLOW_MS)) rec.port = conn.port;
     }
     if (rec.connected === undefined && result.tcpConnected !== undefined) rec.connected = round(result.tcpConnected - t0);
     return rec;

@@ -6,8 +6,8 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { errorMessage } from '../../errors/index.js';
 import type { LabControl } from '../lab-control.js';
 import { summarize } from '../summary.js';
-import { markLostWithDeath } from '../deaths.js';
-import type { Death, LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
+import { deathsVerdicts, markLostWithDeath } from '../deaths.js';
+import type { BackoffSighting, Death, LoadOptions, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
 import { watchVip } from '../vip-watcher.js';
 import { perVipVerdicts, primaryEvents } from '../per-vip.js';
 import { tlsVerdicts } from '../https.js';
@@ -44,6 +44,7 @@ export async function runScenario(
   const windows: ScenarioResult['windows'] = [];
   const deaths: Death[] = [];
   const facts: Record<string, string | number> = {};
+  let tcpBackoff: BackoffSighting[] | undefined;
   const clock = opts.clock ?? systemClock;
   let t0Epoch = clock.now();
   const now = (): number => clock.now() - t0Epoch;
@@ -69,6 +70,7 @@ export async function runScenario(
       deaths.push({ from, t: Math.max(from, t), host, what, ...(o?.untilVipTaken === true ? { untilVipTaken: true } : {}) });
     },
     window: (from, to, label) => windows.push({ from, to, label }),
+    sawBackoff: (s) => void (tcpBackoff = [...(tcpBackoff ?? []), ...s]),
     vipHolder: async () => {
       const h = await lab.vipHolders();
       return h.length === 1 && h[0] !== undefined ? h[0] : lab.topology.directors[0];
@@ -131,8 +133,8 @@ export async function runScenario(
     events.sort((a, b) => a.t - b.t);
     markLostWithDeath(records, events, deaths);
     // the scenario judges the first VIP's moves (the VIP its faults aim at); every VIP is judged apart too
-    const own = scenario.verdicts({ records, events: primaryEvents(events, lab.topology), windows, facts, durationMs, lab });
-    const verdicts = [...own, ...perVipVerdicts(records, events, durationMs, lab.topology, own), ...tlsVerdicts(records, primaryEvents(events, lab.topology), load.url.startsWith('https:'))];
+    const own = scenario.verdicts({ records, events: primaryEvents(events, lab.topology), windows, facts, durationMs, lab, tcpBackoff: tcpBackoff ?? [] });
+    const verdicts = [...own, ...perVipVerdicts(records, events, durationMs, lab.topology, own), ...tlsVerdicts(records, primaryEvents(events, lab.topology), load.url.startsWith('https:')), ...deathsVerdicts(records, events, deaths)];
     const counters = nginxBefore && nginxAfter ? nginxCountersVerdict(nginxBefore, nginxAfter, records) : undefined;
     if (counters) verdicts.push(counters);
     const result: ScenarioResult = {
@@ -149,6 +151,7 @@ export async function runScenario(
     };
     if (stepError !== undefined) result.error = errorMessage(stepError);
     if (synBefore !== undefined && synAfter !== undefined) result.clientSynRetransmits = synAfter - synBefore;
+    if (tcpBackoff !== undefined) result.tcpBackoff = tcpBackoff;
     return result;
   } catch (err) {
     return {

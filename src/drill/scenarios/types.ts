@@ -1,7 +1,7 @@
 /** A scenario: fault steps and recovery under load, then verdicts. */
 import type { Clock } from '../../core/clock.js';
 import type { LabControl } from '../lab-control.js';
-import type { Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
+import type { BackoffSighting, Profile, RequestRecord, TimelineEvent, Verdict } from '../types.js';
 
 /**
  * What earlier scenarios left broken, so paired scenarios (lb-nginx-killed then
@@ -56,6 +56,8 @@ export interface ScenarioContext {
   vipHolder(): Promise<string>;
   /** remember a value for the verdicts (the faulted host, the fault time) */
   facts: Record<string, string | number>;
+  /** connections sampled in TCP retransmission backoff (a lossy link); kept in the result as `tcpBackoff` */
+  sawBackoff(sightings: readonly BackoffSighting[]): void;
 }
 
 export interface VerdictInput {
@@ -65,6 +67,8 @@ export interface VerdictInput {
   facts: Record<string, string | number>;
   durationMs: number;
   lab: LabControl;
+  /** what the scenario sampled with sawBackoff (empty when it sampled nothing) */
+  tcpBackoff: readonly BackoffSighting[];
 }
 
 export interface Scenario {

@@ -8,7 +8,7 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import { errorMessage } from '../../errors/index.js';
 import { splitBrainMs, targets, vipMoveDelay } from '../assertions.js';
-import { markLostWithDeath } from '../deaths.js';
+import { deathsVerdicts, markLostWithDeath } from '../deaths.js';
 import { ensureHealthy, type HealOptions } from '../healthy.js';
 import type { LabControl } from '../lab-control.js';
 import { formatMs, summarize } from '../summary.js';
@@ -337,6 +337,7 @@ export function soakFigures(raw: SoakRaw): SoakReport {
             },
           ]
         : []),
+      ...deathsVerdicts(records, events, deaths),
     ],
     pass: false,
   };
