@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     res.out(`| requests | ${s.total} | |`);
     res.out(`| failed | ${s.failed} | |`);
     res.out(`| failed outside a dying director | ${r.failedOutside} | 0 |`);
+    res.out(`| timeouts held up by TCP on a lossy link (reported apart) | ${r.lossyTcpTimeouts ?? 0} | |`);
     res.out(`| time with two VIP holders: total, longest | ${(r.twoHoldersMs / 1000).toFixed(2)} s, ${((r.longestTwoHoldersMs ?? 0) / 1000).toFixed(2)} s | no second |`);
     res.out(`| time with no VIP holder | ${(r.noHolderMs / 1000).toFixed(2)} s | |`);
     res.out(`| latency p50 / p99 / max | ${formatMs(s.p50)} / ${formatMs(s.p99)} / ${formatMs(s.max)} | |`);

@@ -143,3 +143,35 @@ describe('what a fault does to a director, as the soak counts it', () => {
     expect(soakDeath({ kind: 'keepalived-killed', target: { role: 'holder' } }, true)).toBeUndefined();
   });
 });
+
+describe('a lossy link in a soak', () => {
+  it('sets apart the timeouts TCP held up while the link was lossy, as lb-lossy does; any other failure counts', async () => {
+    const { soakFigures } = await import('../../src/drill/soak/run-soak.js');
+    const durationMs = 60_000;
+    const ok = (seq: number, started: number): RequestRecord => ({ seq, scheduled: started, started, latency: 2, kind: 'ok', connected: started + 0.3 });
+    const timeout = (seq: number, started: number, connectAfter: number, port: number): RequestRecord => ({
+      seq, scheduled: started, started, latency: 5000, kind: 'timeout', connected: started + connectAfter, port,
+    });
+    const records = [
+      ok(0, 1000),
+      timeout(1, 10_500, 1003, 40001), // lossy window, after a SYN retransmit
+      timeout(2, 11_000, 0.4, 40002), // lossy window, its connection seen waiting for a lost segment
+      timeout(3, 11_500, 0.4, 40003), // lossy window, nothing seen: counts
+      timeout(4, 30_000, 1003, 40004), // after the loss: counts
+    ];
+    const plan = [{ n: 1, at: 10_000, kind: 'lossy-link' as const, target: { role: 'holder' as const }, holdMs: 5000 }];
+    const faults = [{ n: 1, kind: 'lossy-link' as const, target: 'holder', host: 'master', label: '#1', t: 10_000, undoneT: 15_000, healedT: 16_000, requests: 0, failed: 0, lostWithDeath: 0, slowestMs: 0, vipChanges: 0, findings: [] }];
+    const load = { url: 'http://192.0.2.1/', rate: 200, timeoutMs: 5000, durationMs, keepalive: 0 };
+    const tcpBackoff = [{ t: 12_500, port: 40002, host: 'master', backoff: 0, unackedMs: 400 }];
+    const r = soakFigures({ target: 't', opts: { seed: 1, profile: 'hapb', rate: 200, keepalive: 0, durationMs }, plan, startedAt: '', t0: 0, load, records, events: [], deaths: [], faults, tcpBackoff });
+    expect(r.lossyTcpTimeouts).toBe(2);
+    expect(r.failedOutside).toBe(2);
+    expect(r.timeline.verdicts.find((v) => v.id === 'lossy-tcp-timeouts')?.actual).toBe('2: #1, #2');
+    expect(r.timeline.tcpBackoff).toEqual(tcpBackoff);
+    // without a lossy fault nothing is set apart
+    const none = soakFigures({ target: 't', opts: { seed: 1, profile: 'hapb', rate: 200, keepalive: 0, durationMs }, plan, startedAt: '', t0: 0, load, records, events: [], deaths: [], faults: [{ ...faults[0]!, kind: 'cut' as const }] });
+    expect(none.lossyTcpTimeouts).toBe(0);
+    expect(none.failedOutside).toBe(4);
+    expect(none.timeline.verdicts.find((v) => v.id === 'lossy-tcp-timeouts')).toBeUndefined();
+  });
+});

@@ -34,8 +34,8 @@ export function soakSummary(r: SoakReport): string {
   const lines = [
     `soak of ${r.target}: seed ${r.seed}, profile ${r.profile}, ${sec(r.durationMs)} at ${r.rate} req/s, ${r.keepalive ? `${r.keepalive} keep-alive connections` : 'a new connection per request'}`,
     `faults: ${r.faults.length} (planned ${r.plan.length})`,
-    `requests: ${s.total}, failed: ${s.failed}${s.failed ? ` (${describeFailures(s)})` : ''}, of which inside a dying or hung director: ${s.failed - r.failedOutside}`,
-    `failed outside a dying or hung director: ${r.failedOutside} (target 0)`,
+    `requests: ${s.total}, failed: ${s.failed}${s.failed ? ` (${describeFailures(s)})` : ''}, of which inside a dying or hung director: ${s.lostWithDeath}${r.lossyTcpTimeouts ? `, held up by TCP on a lossy link: ${r.lossyTcpTimeouts}` : ''}`,
+    `failed outside a dying or hung director${r.lossyTcpTimeouts ? ' (besides those held up by TCP)' : ''}: ${r.failedOutside} (target 0)`,
     `time with two VIP holders: ${(r.twoHoldersMs / 1000).toFixed(2)} s in total, longest ${(r.longestTwoHoldersMs / 1000).toFixed(2)} s (target: no second); with none: ${(r.noHolderMs / 1000).toFixed(2)} s`,
     `latency: p50 ${formatMs(s.p50)}, p99 ${formatMs(s.p99)}, max ${formatMs(s.max)}`,
     ...(r.error ? [`error: ${r.error}`] : []),
@@ -65,7 +65,8 @@ export function soakMarkdown(r: SoakReport): string {
       [
         ['requests', String(r.summary.total), ''],
         ['failed outside a dying or hung director', String(r.failedOutside), '0'],
-        ['failed inside a dying or hung director (reported)', String(r.summary.failed - r.failedOutside), '-'],
+        ['failed inside a dying or hung director (reported)', String(r.summary.lostWithDeath), '-'],
+        ['timeouts held up by TCP on a lossy link (reported)', String(r.lossyTcpTimeouts), '-'],
         ['time with two VIP holders (total)', `${(r.twoHoldersMs / 1000).toFixed(2)} s`, '-'],
         ['longest stretch with two VIP holders', `${(r.longestTwoHoldersMs / 1000).toFixed(2)} s`, '< 1 s'],
         ['time with no VIP holder', `${(r.noHolderMs / 1000).toFixed(2)} s`, '-'],
