@@ -2,9 +2,13 @@
  * Conformance with real Ansible (CONFORMANCE.md): every folder under
  * test/fixtures/conformance/ is a case. Its playbook runs with the local
  * connection under `ansible-playbook` (ansible-core from Debian) and under
- * `hapb run`, each into its own root (`-e root=DIR`), twice per tool: once
- * with the default output, once as JSON (ANSIBLE_STDOUT_CALLBACK=json /
- * `-o json`) into a second root. Asserted, with a diff when they disagree:
+ * `hapb run`, each into its own root (`-e root=DIR`). Ansible runs once: the
+ * default output on stdout, and the document ansible.posix.json prints
+ * (ANSIBLE_STDOUT_CALLBACK=json) written to a file by a notification callback
+ * subclassing it (test/fixtures/ansible-callbacks/json_file.py). hapb runs
+ * twice: the default output, and `-o json` into a second root. Two cases run
+ * at a time (Ansible's one process leaves the other core idle). Asserted, with
+ * a diff when they disagree:
  * the files written (path, type, mode, content), the PLAY RECAP lines, the
  * exit code (and case.yml's expect_rc), and the JSON shape (keys at the
  * plays/play/tasks/task/stats levels, task names, each host's status per task,
@@ -147,6 +151,67 @@ function tail(r: Run): string {
   return `\n--- ${r.tool}: ${r.command} (exit ${r.code})\n${t(r.stdout)}\n--- stderr\n${t(r.stderr)}`;
 }
 
+function specOf(name: string): CaseSpec {
+  const file = join(casesDir, name, 'case.yml');
+  return existsSync(file) ? ((load(readFileSync(file, 'utf8')) as CaseSpec | null) ?? {}) : {};
+}
+
+interface CaseRuns {
+  /** ansibleJson: the same run as ansible, its stdout the JSON document the callback wrote ('' when none) */
+  runs: { ansible: Run; ansibleJson: Run; hapb: Run; hapbJson: Run };
+  /** a root as the runs start from it */
+  pristine: string;
+}
+
+/** run one case: Ansible once (text, and JSON through the callback), hapb twice (text, -o json) */
+async function runCase(name: string, work: string): Promise<CaseRuns> {
+  const dir = join(casesDir, name);
+  const spec = specOf(name);
+  const base = join(work, name);
+  mkdirSync(base, { recursive: true });
+  let inventory = join(dir, 'inventory.yml');
+  if (!existsSync(inventory)) {
+    inventory = join(base, 'inventory.yml');
+    writeFileSync(inventory, defaultInventory);
+  }
+  const extra = [...(spec.args ?? [])];
+  if (spec.vault_password !== undefined) {
+    const pw = join(base, 'vault-password');
+    writeFileSync(pw, `${spec.vault_password}\n`, { mode: 0o600 });
+    extra.push('--vault-password-file', pw);
+  }
+  const root = (label: string): string => {
+    const r = join(base, label);
+    mkdirSync(r, { recursive: true });
+    if (existsSync(join(dir, 'seed'))) cpSync(join(dir, 'seed'), r, { recursive: true });
+    return r;
+  };
+  const jsonFile = join(base, 'ansible.json');
+  const ansibleEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_RETRY_FILES_ENABLED: '0',
+    ANSIBLE_LOCAL_TEMP: join(base, 'ansible-tmp'),
+    ANSIBLE_REMOTE_TEMP: join(base, 'ansible-tmp'),
+    ANSIBLE_CALLBACK_PLUGINS: join(repoRoot, 'test', 'fixtures', 'ansible-callbacks'),
+    ANSIBLE_CALLBACKS_ENABLED: 'json_file',
+    HAPB_JSON_FILE: jsonFile,
+  };
+  const hapbEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  const ansible = (r: string): string[] => ['ansible-playbook', '-i', inventory, 'playbook.yml', '-e', `root=${r}`, ...extra];
+  const hapb = (r: string): string[] => [process.execPath, join(repoRoot, 'bin', 'hapb'), 'run', 'playbook.yml', '-i', inventory, '-e', `root=${r}`, ...extra];
+  const [a, h, hj] = [root('ansible'), root('hapb'), root('hapb-json')];
+  const pristine = root('pristine');
+  const [ansibleRun, hapbRun, hapbJsonRun] = await Promise.all([
+    exec('ansible', ansible(a), { cwd: dir, env: ansibleEnv, root: a }),
+    exec('hapb', hapb(h), { cwd: dir, env: hapbEnv, root: h }),
+    exec('hapb', [...hapb(hj), '-o', 'json'], { cwd: dir, env: hapbEnv, root: hj }),
+  ]);
+  const json = existsSync(jsonFile) ? readFileSync(jsonFile, 'utf8') : '';
+  const ansibleJson: Run = { ...ansibleRun, stdout: json, command: `${ansibleRun.command} (its JSON callback's document)` };
+  return { runs: { ansible: ansibleRun, ansibleJson, hapb: hapbRun, hapbJson: hapbJsonRun }, pristine };
+}
+
 describe('conformance with ansible-playbook', () => {
   let work: string;
   beforeAll(() => {
@@ -163,55 +228,45 @@ describe('conformance with ansible-playbook', () => {
     expect(cases.length).toBeGreaterThan(0);
   });
 
+  // every case's runs, started in order two at a time; each case's beforeAll awaits its own
+  const started = new Map<string, Promise<CaseRuns>>();
+  const running = new Set<Promise<unknown>>();
+  const queue = [...cases];
+  const startNext = (): void => {
+    while (running.size < 2 && queue.length > 0) {
+      const name = queue.shift()!;
+      const p = runCase(name, work);
+      started.set(name, p);
+      const done = p.then(
+        () => undefined,
+        () => undefined,
+      );
+      running.add(done);
+      void done.then(() => {
+        running.delete(done);
+        startNext();
+      });
+    }
+  };
+  const runsOf = async (name: string): Promise<CaseRuns> => {
+    if (started.size === 0) startNext();
+    while (!started.has(name)) await Promise.race(running);
+    return started.get(name)!;
+  };
+
   for (const name of cases) {
     describe(name, () => {
-      const dir = join(casesDir, name);
-      const spec: CaseSpec = existsSync(join(dir, 'case.yml')) ? ((load(readFileSync(join(dir, 'case.yml'), 'utf8')) as CaseSpec | null) ?? {}) : {};
-      const runs: Record<string, Run> = {};
+      const spec = specOf(name);
+      const runs: Partial<CaseRuns['runs']> = {};
       // hapb refuses at load what Ansible finds only at run time: exit codes and "nothing touched" are compared
       const deliberate = spec.ansible_rc !== undefined || spec.files_differ === true;
       let pristine = '';
 
       beforeAll(async () => {
-        const base = join(work, name);
-        mkdirSync(base, { recursive: true });
-        let inventory = join(dir, 'inventory.yml');
-        if (!existsSync(inventory)) {
-          inventory = join(base, 'inventory.yml');
-          writeFileSync(inventory, defaultInventory);
-        }
-        const extra = [...(spec.args ?? [])];
-        if (spec.vault_password !== undefined) {
-          const pw = join(base, 'vault-password');
-          writeFileSync(pw, `${spec.vault_password}\n`, { mode: 0o600 });
-          extra.push('--vault-password-file', pw);
-        }
-        const root = (label: string): string => {
-          const r = join(base, label);
-          mkdirSync(r, { recursive: true });
-          if (existsSync(join(dir, 'seed'))) cpSync(join(dir, 'seed'), r, { recursive: true });
-          return r;
-        };
-        const ansibleEnv: NodeJS.ProcessEnv = {
-          ...process.env,
-          ANSIBLE_NOCOLOR: '1',
-          ANSIBLE_RETRY_FILES_ENABLED: '0',
-          ANSIBLE_LOCAL_TEMP: join(base, 'ansible-tmp'),
-          ANSIBLE_REMOTE_TEMP: join(base, 'ansible-tmp'),
-        };
-        const hapbEnv: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-        const ansible = (r: string): string[] => ['ansible-playbook', '-i', inventory, 'playbook.yml', '-e', `root=${r}`, ...extra];
-        const hapb = (r: string): string[] => [process.execPath, join(repoRoot, 'bin', 'hapb'), 'run', 'playbook.yml', '-i', inventory, '-e', `root=${r}`, ...extra];
-        const [a, aj, h, hj] = [root('ansible'), root('ansible-json'), root('hapb'), root('hapb-json')];
-        pristine = root('pristine'); // a root as the runs start from it
-        const done = await Promise.all([
-          exec('ansible', ansible(a), { cwd: dir, env: ansibleEnv, root: a }),
-          exec('ansible', ansible(aj), { cwd: dir, env: { ...ansibleEnv, ANSIBLE_STDOUT_CALLBACK: 'json' }, root: aj }),
-          exec('hapb', hapb(h), { cwd: dir, env: hapbEnv, root: h }),
-          exec('hapb', [...hapb(hj), '-o', 'json'], { cwd: dir, env: hapbEnv, root: hj }),
-        ]);
-        [runs.ansible, runs.ansibleJson, runs.hapb, runs.hapbJson] = done;
-      }, 300_000);
+        const got = await runsOf(name);
+        Object.assign(runs, got.runs);
+        pristine = got.pristine;
+      }, 600_000);
 
       const both = (): string => tail(runs.ansible!) + tail(runs.hapb!);
 
@@ -246,7 +301,7 @@ describe('conformance with ansible-playbook', () => {
 
       if (spec.known_differences?.includes('json')) return;
 
-      it('the same JSON shape (-o json / ANSIBLE_STDOUT_CALLBACK=json)', () => {
+      it('the same JSON shape (-o json / ansible.posix.json)', () => {
         const parse = (r: Run): unknown => {
           // a playbook refused before any play: neither tool writes a JSON document
           if (r.stdout.trim() === '' && r.code !== 0) return null;
