@@ -10,6 +10,7 @@ import { armShell, disarmShell, FAULT_KINDS, faultShell, fakeWebConfig, parseFau
 import { realHostScenarios, resolveGameday } from '../../src/drill/gameday/scenarios.js';
 import { CONTROLLER, gamedayTopology, isLabInventory } from '../../src/drill/gameday/topology.js';
 import { cmd } from '../../src/drill/scenarios/steps.js';
+import { backoffSampleArgv } from '../../src/drill/tcp-backoff.js';
 import { RecordingConnection } from '../helpers/recording-connection.js';
 
 const inventory = `
@@ -124,11 +125,20 @@ describe('ClusterControl', () => {
     expect(c.armedFaults()).toEqual([]);
     expect(conns.get('backup')?.calls.map((x) => x.command).join('\n')).toMatch(/systemctl stop hapb-drill-dm-r1-1\.timer/);
   });
+  it('lets the lossy link\'s samples through: ss -tinH with one port filter, read-only', async () => {
+    const { c, conns } = control([{ match: /^ss /, reply: { stdout: 'ESTAB 0 0 10.0.0.150:80 10.0.0.9:40000\n' } }]);
+    const r = await c.exec('master', backoffSampleArgv(80, 'server'));
+    expect(r.stdout).toContain('10.0.0.9:40000');
+    expect(conns.get('master')?.calls.map((x) => x.command)).toEqual(["ss -tinH '( sport = :80 )'"]);
+    expect(c.armedFaults()).toEqual([]);
+  });
   it('refuses commands that are no listed fault, and lab-only faults', async () => {
     const { c, conns } = control();
     await expect(c.exec('master', ['rm', '-rf', '/'])).rejects.toThrow(/refused on master/);
     await expect(c.exec('master', ['sh', '-c', 'reboot'])).rejects.toThrow(/refused/);
     await expect(c.exec('client', [...cmd.killNginx])).rejects.toThrow(/refused on client/);
+    await expect(c.exec('master', ['ss', '-tinH', '( sport = :80 ) or ( dport = :22 )'])).rejects.toThrow(/refused/);
+    await expect(c.exec('master', ['ss', '-tinHK', '( sport = :80 )'])).rejects.toThrow(/refused/);
     await expect(c.poweroff('master')).rejects.toThrow(/lab-only/);
     await expect(c.cut('master')).rejects.toThrow(/SSH path/);
     expect([...conns.values()].every((x) => x.calls.length === 0)).toBe(true);

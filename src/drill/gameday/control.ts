@@ -199,8 +199,9 @@ export class ClusterControl implements LabControl {
     });
   }
 
-  /** read-only commands of the healthy check and the client probe */
+  /** read-only commands of the healthy check, the client probe and the lossy link's samples (tcp-backoff.ts) */
   private isObservation(argv: string[]): boolean {
+    if (argv[0] === 'ss') return argv.length === 3 && argv[1] === '-tinH' && /^\( [sd]port = :\d+ \)$/.test(argv[2] ?? '');
     if (argv[0] !== 'sh' || argv[1] !== '-c' || argv.length !== 3) return argv[0] === 'ip' && argv[1] === 'neigh' && argv[2] === 'flush';
     const s = argv[2] ?? '';
     return s === probeScript || s === 'cat /sys/class/net/*/address' || s.startsWith('curl -s -m 1 -o /dev/null');
