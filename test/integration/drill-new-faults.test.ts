@@ -10,8 +10,8 @@
  *   until the other director took the VIP (hapb-nginx-watch tells a hang in
  *   ~2 probes; the VIP must leave within 1 s, so at 200 req/s at most ~200);
  * - the lossy links: timeouts TCP held up: after a retransmitted SYN (a 3 s
- *   data RTO follows), or, on the lossy director, on a connection seen in
- *   retransmission backoff while the request was in flight (lossPhysics).
+ *   data RTO follows), or, on the lossy director, on a connection seen
+ *   waiting for a lost segment while the request was in flight (lossPhysics).
  * The report stays in out/test-drill-new-faults/ as a CI artifact.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -75,7 +75,7 @@ describe.skipIf(!canRun)('hapb drill new-faults on a real lab (profile hapb)', (
   });
 
   it('the lossy links: only timeouts TCP held up are set apart, and they are few', () => {
-    // the lossy director was sampled for connections in backoff; the lossy backend is not
+    // the lossy director was sampled for connections waiting for a lost segment; the lossy backend is not
     expect(result('lb-lossy').tcpBackoff?.length ?? 0).toBeGreaterThan(0);
     expect(result('backend-lossy').tcpBackoff).toBeUndefined();
     for (const name of ['lb-lossy', 'backend-lossy']) {

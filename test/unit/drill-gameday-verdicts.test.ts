@@ -1,7 +1,7 @@
 /**
  * The verdicts of two faults that are not clean deaths, on synthetic records:
  * a lossy link (timeouts TCP held up, after a retransmitted SYN or on a
- * connection seen in retransmission backoff, are reported apart; any other
+ * connection seen waiting for a lost segment, are reported apart; any other
  * failure counts) and a hung nginx (the requests inside the frozen
  * director are reported apart, and the detection time is judged).
  */

@@ -117,29 +117,31 @@ function held(
  * - the connection needed a SYN retransmit: after it the client's TCP starts
  *   data with a 3 s RTO (RFC 6298 5.7), so one more lost segment of the
  *   request or its ACKs takes it past the client's timeout;
- * - the request's own connection was seen waiting on a retransmission timer
- *   (a segment lost again and again, its RTO doubling), on the lossy director
- *   or on the client, while it was in flight (src/drill/tcp-backoff.ts).
+ * - the request's own connection was seen waiting for a lost segment (data
+ *   unacknowledged long after its last send, or a retransmission timer that
+ *   already doubled), on the lossy director or on the client, while it was in
+ *   flight (src/drill/tcp-backoff.ts).
  * No director or backend configuration can shorten either.
  */
 export function lossPhysics(r: RequestRecord, tcpBackoff: readonly BackoffSighting[]): boolean {
   return r.kind === 'timeout' && (waitedSynRetransmit(r) || backoffOf(r, tcpBackoff).length > 0);
 }
 
+/** the informational verdict listing the timeouts lossPhysics set apart (a lossy scenario, a soak with a lossy fault) */
+export function lossyTcpTimeoutsVerdict(apart: readonly RequestRecord[]): Verdict {
+  return {
+    id: 'lossy-tcp-timeouts',
+    description: 'timeouts TCP held up on a lossy link: after a retransmitted SYN (then a 3 s RTO for data, RFC 6298 5.7), or on a connection seen waiting for a lost segment; out of reach of any configuration',
+    target: 'reported',
+    actual: apart.length === 0 ? '0' : `${apart.length}: ${apart.slice(0, 5).map((r) => `#${r.seq}`).join(', ')}${apart.length > 5 ? ', …' : ''}`,
+    pass: true,
+    informational: true,
+  };
+}
+
 function lossyVerdicts(records: RequestRecord[], tcpBackoff: readonly BackoffSighting[]): Verdict[] {
   const physics = (r: RequestRecord): boolean => lossPhysics(r, tcpBackoff);
-  const apart = records.filter(physics);
-  return [
-    noFailedRequests(records.filter((r) => !physics(r))),
-    {
-      id: 'lossy-tcp-timeouts',
-      description: 'timeouts TCP held up: after a retransmitted SYN (then a 3 s RTO for data, RFC 6298 5.7), or on a connection seen in retransmission backoff (a segment lost again and again); out of reach of any configuration',
-      target: 'reported',
-      actual: apart.length === 0 ? '0' : `${apart.length}: ${apart.slice(0, 5).map((r) => `#${r.seq}`).join(', ')}${apart.length > 5 ? ', …' : ''}`,
-      pass: true,
-      informational: true,
-    },
-  ];
+  return [noFailedRequests(records.filter((r) => !physics(r))), lossyTcpTimeoutsVerdict(records.filter(physics))];
 }
 
 const physical = {

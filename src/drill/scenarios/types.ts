@@ -56,7 +56,7 @@ export interface ScenarioContext {
   vipHolder(): Promise<string>;
   /** remember a value for the verdicts (the faulted host, the fault time) */
   facts: Record<string, string | number>;
-  /** connections sampled in TCP retransmission backoff (a lossy link); kept in the result as `tcpBackoff` */
+  /** connections sampled waiting for a lost segment (a lossy link, tcp-backoff.ts); kept in the result as `tcpBackoff` */
   sawBackoff(sightings: readonly BackoffSighting[]): void;
 }
 

@@ -15,7 +15,7 @@ import { formatMs, summarize } from '../summary.js';
 import type { BackoffSighting, Death, Finding, LoadSummary, Profile, RequestRecord, ScenarioResult, TimelineEvent } from '../types.js';
 import { watchVip } from '../vip-watcher.js';
 import { ClusterControl } from '../gameday/control.js';
-import { lossPhysics, makeFault } from '../gameday/scenarios.js';
+import { lossPhysics, lossyTcpTimeoutsVerdict, makeFault } from '../gameday/scenarios.js';
 import { sampleBackoff, servicePortOf } from '../tcp-backoff.js';
 import { soakPlan, targetText, type PlannedFault, type SoakFault, type SoakPlanOptions } from './plan.js';
 
@@ -338,18 +338,7 @@ export function soakFigures(raw: SoakRaw): SoakReport {
     ...(raw.tcpBackoff !== undefined ? { tcpBackoff: raw.tcpBackoff } : {}),
     verdicts: [
       { id: 'failed-requests', description: 'failed requests outside a dying or hung director (and besides timeouts TCP held up on a lossy link)', target: '0', actual: String(failedOutside), pass: failedOutside === 0 },
-      ...(lossy.length > 0
-        ? [
-            {
-              id: 'lossy-tcp-timeouts',
-              description: 'timeouts TCP held up while a link was lossy: after a retransmitted SYN, or on a connection seen waiting for a lost segment (out of reach of any configuration)',
-              target: 'reported',
-              actual: lossyApart.length === 0 ? '0' : `${lossyApart.length}: ${lossyApart.slice(0, 5).map((r) => `#${r.seq}`).join(', ')}${lossyApart.length > 5 ? ', …' : ''}`,
-              pass: true,
-              informational: true,
-            },
-          ]
-        : []),
+      ...(lossy.length > 0 ? [lossyTcpTimeoutsVerdict(lossyApart)] : []),
       {
         id: 'two-holders',
         description: 'two VIP holders: no second of it (the longest stretch; the total is reported)',
