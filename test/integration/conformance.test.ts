@@ -228,33 +228,19 @@ describe('conformance with ansible-playbook', () => {
     expect(cases.length).toBeGreaterThan(0);
   });
 
-  // every case's runs, started in order two at a time; each case's beforeAll awaits its own
-  const started = new Map<string, Promise<CaseRuns>>();
-  const running = new Set<Promise<unknown>>();
-  const queue = [...cases];
-  const startNext = (): void => {
-    while (running.size < 2 && queue.length > 0) {
-      const name = queue.shift()!;
+  // each case's beforeAll starts its runs and the next case's, so two cases run at a time
+  const pending = new Map<string, Promise<CaseRuns>>();
+  const runsOf = (i: number): Promise<CaseRuns> => {
+    for (const name of cases.slice(i, i + 2)) {
+      if (pending.has(name)) continue;
       const p = runCase(name, work);
-      started.set(name, p);
-      const done = p.then(
-        () => undefined,
-        () => undefined,
-      );
-      running.add(done);
-      void done.then(() => {
-        running.delete(done);
-        startNext();
-      });
+      p.catch(() => undefined); // awaited by its own beforeAll, which reports the error
+      pending.set(name, p);
     }
-  };
-  const runsOf = async (name: string): Promise<CaseRuns> => {
-    if (started.size === 0) startNext();
-    while (!started.has(name)) await Promise.race(running);
-    return started.get(name)!;
+    return pending.get(cases[i]!)!;
   };
 
-  for (const name of cases) {
+  cases.forEach((name, i) => {
     describe(name, () => {
       const spec = specOf(name);
       const runs: Partial<CaseRuns['runs']> = {};
@@ -263,7 +249,7 @@ describe('conformance with ansible-playbook', () => {
       let pristine = '';
 
       beforeAll(async () => {
-        const got = await runsOf(name);
+        const got = await runsOf(i);
         Object.assign(runs, got.runs);
         pristine = got.pristine;
       }, 600_000);
@@ -314,5 +300,5 @@ describe('conformance with ansible-playbook', () => {
         expect(parse(runs.hapbJson!), tail(runs.ansibleJson!) + tail(runs.hapbJson!)).toEqual(parse(runs.ansibleJson!));
       });
     });
-  }
+  });
 });
