@@ -35,6 +35,7 @@ Examples:
   hapb drill seed-plan --report out/drill     the prior art's faults; report.md + SVGs in out/drill
   hapb drill baseline --rate 50 -o json       one scenario, the whole report as JSON on stdout
   hapb drill lb-nginx-killed --keepalive      4 keep-alive connections, browser-like retries
+  hapb drill lb-poweroff --no-converge        a lab already at the profile: check its health, converge nothing
   hapb drill all --carry-over                 no repairs between scenarios: each starts from what the last one left
   hapb drill baseline --engine ansible       the cluster as ansible-playbook converges it (lab up --python)
   hapb drill lb-poweroff --https              over TLS: handshakes, resumed sessions, resumption on the new director
@@ -67,6 +68,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('--engine <engine>', 'who converges the lab to each profile: hapb, or real ansible-playbook (lab up --python)', 'hapb')
     .option('--https', 'every scenario over HTTPS (https://VIP/, the lab CA trusted): handshakes, resumed sessions, TLS failures, resumption after a failover')
     .option('--ipv6', "every scenario to the lab's IPv6 VIP, http://[VIP6]/ (a lab made with hapb lab up --ipv6); with --https over TLS")
+    .option('--no-converge', 'the lab is at the profile already (as lab up or lab converge left it): check that it is healthy, converge nothing')
     .option('--carry-over', 'start each scenario from what the previous one left (default: from the healthy converged state, repairs listed as findings)')
     .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
     .option('--list', 'list the scenarios and exit')
@@ -90,16 +92,31 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
         if (raw.engine !== 'hapb' && raw.engine !== 'ansible') {
           throw new HapbError(`--engine: expected hapb or ansible, got "${raw.engine ?? ''}"`, { exitCode: ExitCode.invalidInput });
         }
-        const open = deps.openLab ?? (raw.engine === 'ansible' ? openLabWith({ converge: ansibleConverge({ quiet: true }) }) : openRealLab);
+        const at = opts.converge ? undefined : readState(opts.name)?.profile;
+        if (at !== undefined && !opts.profiles.includes(at)) {
+          throw new HapbError(`--no-converge: lab ${opts.name} runs profile ${at}, not ${opts.profiles.join(', ')}, and --no-converge converges nothing`, {
+            exitCode: ExitCode.invalidInput,
+            hint: `drop --no-converge, or drill --profile ${at}`,
+          });
+        }
+        const open =
+          deps.openLab ??
+          (raw.engine === 'ansible'
+            ? openLabWith({ converge: ansibleConverge({ quiet: true }), checkOnly: !opts.converge })
+            : opts.converge
+              ? openRealLab
+              : openLabWith({ checkOnly: true }));
         const opened = await open(opts.name);
         const overTls = opts.https ? overHttps(opened) : opened;
         const lab = opts.ipv6 ? overIpv6(overTls, readState(opts.name)?.vips6) : overTls;
         const list = resolveScenarios(names, lab.topology.directors.length);
-        const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress();
+        const progress = process.stderr.isTTY ? listrProgress(list, opts.profiles) : plainProgress(undefined, { converge: opts.converge });
         let report;
         try {
           const runOpts: DrillRunOptions = {
             ...opts,
+            // nothing converged, nothing to settle: the healthy start's own 2 s hold remains
+            ...(!opts.converge ? { settleMs: 0 } : {}),
             ...(deps.settleMs !== undefined ? { settleMs: deps.settleMs } : {}),
             ...(deps.heal ? { heal: deps.heal } : {}),
             ...(deps.clock ? { clock: deps.clock } : {}),

@@ -215,6 +215,10 @@ function otherVipProblems(facts: ClusterFacts, vips: LabTopology['vips']): Probl
 export async function observe(lab: LabControl): Promise<ClusterFacts> {
   const net = await lab.faultsInPlace();
   const hosts = [...lab.topology.directors, ...lab.topology.backends, lab.topology.client];
+  const others = (lab.topology.vips ?? []).slice(1);
+  // the VIPs are read while the machines are probed: each read is a command per director
+  const holders = Promise.all([lab.vipHolders(), ...others.map((v) => lab.vipHolders(v.vip))]);
+  holders.catch(() => undefined); // awaited below; a failure then is thrown there, not unhandled now
   const machines = await Promise.all(
     hosts.map(async (host): Promise<MachineFacts> => {
       const power = net.poweredOff.includes(host) ? 'off' : 'on';
@@ -227,9 +231,8 @@ export async function observe(lab: LabControl): Promise<ClusterFacts> {
       return { host, power, cut, ...probed };
     }),
   );
-  const vipHolders = await lab.vipHolders();
-  const others = (lab.topology.vips ?? []).slice(1);
-  const otherVips = others.length ? Object.fromEntries(await Promise.all(others.map(async (v) => [v.vip, await lab.vipHolders(v.vip)] as const))) : undefined;
+  const [vipHolders = [], ...otherHolders] = await holders;
+  const otherVips = others.length ? Object.fromEntries(others.map((v, i) => [v.vip, otherHolders[i] ?? []] as const)) : undefined;
   const client = machines.find((m) => m.host === lab.topology.client)?.power === 'on' ? await probeClient(lab, machines) : undefined;
   return { machines, partitioned: net.partitioned, vipHolders, ...(otherVips ? { otherVips } : {}), ...(client ? { client } : {}) };
 }
@@ -240,14 +243,13 @@ async function probeClient(lab: LabControl, machines: MachineFacts[]): Promise<N
   const r = await lab.exec(client, ['sh', '-c', `curl -s -m 1 -o /dev/null -w '%{http_code}' ${url}; echo; ip neigh show ${vip}`]);
   const [code = '', ...rest] = r.stdout.split('\n');
   const answered = /^[23]\d\d$/.test(code.trim());
-  const mac = /lladdr ([0-9a-f:]{17})/.exec(rest.join('\n'))?.[1];
+  // whose MAC the client's ARP entry names matters only when it gets no answer (a stale entry)
+  const mac = answered ? undefined : /lladdr ([0-9a-f:]{17})/.exec(rest.join('\n'))?.[1];
   let arpHost: string | undefined;
   if (mac) {
-    for (const host of lab.topology.directors) {
-      if (machines.find((m) => m.host === host)?.power !== 'on') continue;
-      const m = await lab.exec(host, ['sh', '-c', 'cat /sys/class/net/*/address']);
-      if (m.stdout.split('\n').includes(mac)) arpHost = host;
-    }
+    const on = lab.topology.directors.filter((host) => machines.find((m) => m.host === host)?.power === 'on');
+    const macs = await Promise.all(on.map(async (host) => (await lab.exec(host, ['sh', '-c', 'cat /sys/class/net/*/address'])).stdout.split('\n')));
+    arpHost = on.filter((_, i) => macs[i]?.includes(mac)).pop();
   }
   const status = answered ? code.trim() : code.trim() === '000' || code.trim() === '' ? 'no answer within 1 s' : `HTTP ${code.trim()}`;
   return { answered, status, ...(arpHost ? { arpHost } : {}) };
@@ -294,14 +296,41 @@ function clearDrillState(state: DrillState): void {
   for (const k of Object.keys(state) as (keyof DrillState)[]) delete state[k];
 }
 
-async function until(clock: Clock, ms: number, pollMs: number, probe: () => Promise<Problem[]>): Promise<Problem[]> {
+async function until(clock: Clock, ms: number, pollMs: number, probe: () => Promise<Problem[]>, first?: Problem[]): Promise<Problem[]> {
   const end = clock.now() + ms;
-  let problems = await probe();
+  let problems = first ?? (await probe());
   while (problems.length > 0 && clock.now() < end) {
     await clock.sleep(pollMs);
     problems = await probe();
   }
   return problems;
+}
+
+/**
+ * Faults the drill made that nothing in either profile undoes: a machine it
+ * powered off, a link it cut, the partition, a backend's nginx it stopped
+ * (a clean stop; no restart policy or check script acts on a backend).
+ */
+export function lastingDrillFault(p: Problem, state: DrillState): boolean {
+  if (!drillMade(p, state)) return false;
+  if (p.kind === 'power' || p.kind === 'cut' || p.kind === 'partition') return true;
+  return p.kind === 'service' && p.unit === 'nginx' && state.backendStopped === p.host && p.facts.active === 'inactive';
+}
+
+/**
+ * Every problem is such a fault, or the VIP away from a preferred director the
+ * drill powered off or cut (it cannot come back before the repair). Then the
+ * grace period has nothing to wait for; anything else (a killed service that
+ * a restart policy may bring back, a VIP moving back by itself) gets it.
+ */
+export function onlyLastingDrillFaults(problems: Problem[], facts: ClusterFacts, state: DrillState): boolean {
+  const down = new Set(facts.machines.filter((m) => m.power === 'off' || m.cut).map((m) => m.host));
+  return problems.every((p) => {
+    if (p.kind === 'vip') {
+      return problems.some((q) => (q.kind === 'power' || q.kind === 'cut') && q.host === p.preferred && lastingDrillFault(q, state) && down.has(q.host));
+    }
+    return lastingDrillFault(p, state);
+  });
 }
 
 /**
@@ -322,7 +351,11 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
     return diagnose(facts, lab.topology);
   };
   opts.step?.('checking the cluster is healthy');
-  const left = await until(clock, graceMs, pollMs, probe);
+  const graceFrom = clock.now();
+  const first = await probe();
+  // nothing heals by itself a fault the drill made and left in place: no grace to wait out
+  const left =
+    first.length === 0 || onlyLastingDrillFaults(first, facts, state) ? first : await until(clock, graceMs - (clock.now() - graceFrom), pollMs, probe, first);
   const findings: Finding[] = [];
   if (left.length > 0) {
     opts.step?.(`repairing: ${left.map(describeProblem).join('; ')}`);

@@ -36,6 +36,8 @@ export interface AdapterOptions {
   groups?: { directors: string; backends: string; clients: string };
   /** the compiled load generator (default: next to this file) */
   loadgenPath?: string;
+  /** applyProfile converges nothing, even with a converge: the lab must be at the profile (--no-converge) */
+  checkOnly?: boolean;
 }
 
 const defaultGroups = { directors: 'directors', backends: 'web', clients: 'clients' };
@@ -163,12 +165,17 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
       }),
     applyProfile: async (profile) => {
       const now = api.loadLab(name);
+      if (opts.checkOnly && now.profile !== profile) {
+        throw new HapbError(`lab ${name} runs profile ${now.profile}, not ${profile}, and --no-converge converges nothing`, {
+          hint: `drop --no-converge, or converge it first: hapb lab converge --name ${name} --profile ${profile}`,
+        });
+      }
       await api.heal(name);
       for (const m of now.machines) {
         if (m.power === 'off') await api.poweron(name, m.host);
         if (m.cut) await api.uncut(name, m.host);
       }
-      if (opts.converge) {
+      if (opts.converge && !opts.checkOnly) {
         await api.convergeLab(name, opts.converge, { profile });
       } else if (now.profile !== profile) {
         throw new HapbError(`lab ${name} runs profile ${now.profile}, not ${profile}, and no engine is wired to converge it`, {

@@ -15,6 +15,8 @@ export interface DrillOptions {
   https: boolean;
   /** every scenario to the lab's IPv6 VIP (http://[VIP6]/) */
   ipv6: boolean;
+  /** converge the lab to the profile first (--no-converge: the lab is at it; check its health only) */
+  converge: boolean;
 }
 
 export interface RawDrillOptions {
@@ -28,6 +30,8 @@ export interface RawDrillOptions {
   carryOver?: boolean;
   https?: boolean;
   ipv6?: boolean;
+  /** false with --no-converge */
+  converge?: boolean;
 }
 
 function bad(msg: string, hint?: string): HapbError {
@@ -66,7 +70,11 @@ export function parseDrillOptions(raw: RawDrillOptions): DrillOptions {
     mode: raw.carryOver === true ? 'carry-over' : 'healthy-start',
     https: raw.https === true,
     ipv6: raw.ipv6 === true,
+    converge: raw.converge !== false,
   };
+  if (!out.converge && profiles.length > 1) {
+    throw bad('--no-converge: --profile both converges the lab to each profile in turn', 'drop --no-converge, or drill one profile: the one the lab is at');
+  }
   if (raw.report !== undefined) out.reportDir = raw.report;
   return out;
 }

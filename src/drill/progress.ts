@@ -45,8 +45,8 @@ function count(l: Live, r: RequestRecord): void {
   l.recent.push(Date.now());
 }
 
-/** plain lines for logs and CI */
-export function plainProgress(write: (line: string) => void = (s) => process.stderr.write(s + '\n')): Progress {
+/** plain lines for logs and CI; `converge: false` (--no-converge) says the profile is only checked */
+export function plainProgress(write: (line: string) => void = (s) => process.stderr.write(s + '\n'), opts: { converge?: boolean } = {}): Progress {
   let live = newLive();
   let current = '';
   let lastPrint = 0;
@@ -55,7 +55,7 @@ export function plainProgress(write: (line: string) => void = (s) => process.std
     listener: {
       profileStart: (p) => {
         current = `profile ${p}`;
-        write(`drill: profile ${p}: converging`);
+        write(`drill: profile ${p}: ${opts.converge === false ? 'the lab is at it (--no-converge): converging nothing' : 'converging'}`);
       },
       scenarioStart: (s, p) => {
         live = newLive();

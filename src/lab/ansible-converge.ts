@@ -34,6 +34,9 @@ export const ansibleControlDir = (lab: string): string => join(labRunDir(lab), '
  * The environment of the run: the caller's, plus what makes the package's
  * roles found from anywhere (its ansible.cfg, unless one is in the working
  * directory or named by ANSIBLE_CONFIG) and the lab's control socket dir.
+ * Pipelining is on unless the environment says otherwise: the lab's login is
+ * root (no sudo, no requiretty), and a module sent on the SSH session's stdin
+ * saves the upload and the cleanup of its file, about a fifth of a converge.
  */
 export function ansibleEnv(lab: string, base: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ANSIBLE_SSH_CONTROL_PATH_DIR: ansibleControlDir(lab) };
@@ -41,6 +44,7 @@ export function ansibleEnv(lab: string, base: NodeJS.ProcessEnv = process.env, c
   if (env['ANSIBLE_CONFIG'] === undefined && !existsSync(join(cwd, 'ansible.cfg')) && existsSync(own)) env['ANSIBLE_CONFIG'] = own;
   // the lab's Debian has /usr/bin/python3: no warning about interpreter discovery
   env['ANSIBLE_PYTHON_INTERPRETER'] ??= 'auto_silent';
+  env['ANSIBLE_PIPELINING'] ??= 'True';
   return env;
 }
 

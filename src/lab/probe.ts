@@ -18,26 +18,57 @@ export interface UnitFacts {
   result: string;
 }
 
-/** The shell probe run in each machine; `parseProbe` reads its output. */
+/**
+ * The shell probe run in each machine; `parseProbe` reads its output. One
+ * `systemctl show` for every service (a block per unit, in the order asked,
+ * also for a unit that does not exist): one process, not three per unit (the
+ * drill's healthy check probes five machines at once, twice per scenario).
+ * The last line says the shell ran, even when systemctl could not.
+ */
 export const probeScript = [
-  `for u in ${SERVICES.join(' ')}; do`,
-  '  e=$(systemctl is-enabled "$u" 2>/dev/null); a=$(systemctl show -p ActiveState --value "$u" 2>/dev/null); r=$(systemctl show -p Result --value "$u" 2>/dev/null)',
-  '  echo "unit $u ${e:--} ${a:--} ${r:--}"',
-  'done',
+  `systemctl show -p Id -p UnitFileState -p ActiveState -p Result ${SERVICES.join(' ')} 2>/dev/null`,
   "grep -l 'systemctl stop keepalived' /etc/keepalived/*.sh 2>/dev/null | sed 's/^/stopper /'",
-  'true',
+  'echo probed',
 ].join('\n');
 
+const serviceOf = (id: string): string => id.replace(/\.service$/, '');
+
+/**
+ * Reads the probe's output: the `systemctl show` blocks (UnitFileState as
+ * `systemctl is-enabled` says it), or lines `unit NAME ENABLED ACTIVE RESULT`
+ * ("-" for empty; what stand-ins of a machine answer), and `stopper` lines.
+ * A machine whose shell ran but whose systemctl gave nothing (still booting)
+ * has every service with empty facts, not none: no answer at all means off.
+ */
 export function parseProbe(stdout: string): { units: Record<string, UnitFacts>; keepalivedStoppers: string[] } {
   const units: Record<string, UnitFacts> = {};
   const keepalivedStoppers: string[] = [];
+  let block: Record<string, string> = {};
+  let blocks = 0;
+  let probed = false;
+  const flush = (): void => {
+    if (Object.keys(block).length === 0) return;
+    const name = block['Id'] ? serviceOf(block['Id']) : SERVICES[blocks];
+    blocks++;
+    if (name) units[name] = { enabled: block['UnitFileState'] ?? '', active: block['ActiveState'] ?? '', result: block['Result'] ?? '' };
+    block = {};
+  };
   for (const line of stdout.split('\n')) {
+    const kv = /^(Id|UnitFileState|ActiveState|Result)=(.*)$/.exec(line);
+    if (kv) {
+      block[kv[1] as string] = (kv[2] ?? '').trim();
+      continue;
+    }
+    flush();
     const f = line.trim().split(/\s+/);
     if (f[0] === 'unit' && f[1] && f.length >= 5) {
-      const v = (s: string | undefined): string => (s === undefined || s === '-' ? '' : s);
+      const v = (x: string | undefined): string => (x === undefined || x === '-' ? '' : x);
       units[f[1]] = { enabled: v(f[2]), active: v(f[3]), result: v(f[4]) };
     } else if (f[0] === 'stopper' && f[1]) keepalivedStoppers.push(f[1]);
+    else if (f[0] === 'probed' && f.length === 1) probed = true;
   }
+  flush();
+  if (probed && Object.keys(units).length === 0) for (const u of SERVICES) units[u] = { enabled: '', active: '', result: '' };
   return { units, keepalivedStoppers };
 }
 

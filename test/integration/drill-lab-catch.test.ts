@@ -24,7 +24,7 @@ describe.skipIf(!canRun)('hapb drill catches the tutorial profile losing request
 
   beforeAll(async () => {
     await labUpOrThrow(LAB, ['--profile', 'tutorial']);
-    run = await hapbAsync(['drill', 'lb-nginx-killed', 'lb-poweroff', '--name', LAB, '--profile', 'tutorial', '-o', 'json'], 400_000);
+    run = await hapbAsync(['drill', 'lb-nginx-killed', 'lb-poweroff', '--name', LAB, '--profile', 'tutorial', '--no-converge', '-o', 'json'], 400_000);
     report = parseReport(run);
   }, 900_000);
   afterAll(async () => {
@@ -74,5 +74,14 @@ describe.skipIf(!canRun)('hapb drill catches the tutorial profile losing request
   it('the drill fails: report.pass false, exit code 2', () => {
     expect(report.pass).toBe(false);
     expect(run.code).toBe(2);
+  });
+
+  it('--no-converge on a lab at another profile: refused before anything is done (exit 4), the lab left at its profile', async () => {
+    const r = await hapbAsync(['drill', 'baseline', '--name', LAB, '--profile', 'hapb', '--no-converge', '-o', 'json'], 60_000);
+    expect(r.code).toBe(4);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/--no-converge: lab t-drl-tut-\d+ runs profile tutorial, not hapb/);
+    const conf = await hapbAsync(['lab', 'exec', '--name', LAB, 'master', '--', 'grep', '-c', 'check_nginx', '/etc/keepalived/keepalived.conf'], 30_000);
+    expect(Number(conf.stdout.trim())).toBeGreaterThan(0);
   });
 });

@@ -34,9 +34,9 @@ describe.skipIf(!canRun)('HTTPS on a real lab: hapb drill --https (profile hapb)
 
   beforeAll(async () => {
     await labUpOrThrow(LAB);
-    run = await hapbAsync(['drill', ...scenariosRun, '--https', '--rate', '50', '--name', LAB, '--report', 'out/test-drill-lab-https', '-o', 'json'], 900_000);
+    run = await hapbAsync(['drill', ...scenariosRun, '--https', '--rate', '50', '--no-converge', '--name', LAB, '--report', 'out/test-drill-lab-https', '-o', 'json'], 900_000);
     report = parseReport(run);
-    kaReport = parseReport(await hapbAsync(['drill', 'lb-poweroff', '--https', '--rate', '50', '--keepalive', '4', '--name', LAB, '-o', 'json'], 600_000));
+    kaReport = parseReport(await hapbAsync(['drill', 'lb-poweroff', '--https', '--rate', '50', '--keepalive', '4', '--no-converge', '--name', LAB, '-o', 'json'], 600_000));
   }, 1_800_000);
   afterAll(async () => {
     await labDownQuietly(LAB);

@@ -58,10 +58,10 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     report = parseReport(run);
     // keep-alive after `all` on the same lab: the directors then hold thousands of
     // TIME_WAIT sockets whose 4-tuples the client reuses (hapb-took-vip.sh clears them)
-    const ka = ['drill', ...keepalive, '--keepalive', '4', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-keepalive', '-o', 'json'];
+    const ka = ['drill', ...keepalive, '--keepalive', '4', '--no-converge', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-keepalive', '-o', 'json'];
     kaRun = await hapbAsync(ka, 600_000);
     kaReport = parseReport(kaRun);
-    const f = ['drill', ...fast, '--rate', String(fastRate), '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-800', '-o', 'json'];
+    const f = ['drill', ...fast, '--rate', String(fastRate), '--no-converge', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-800', '-o', 'json'];
     fastReport = parseReport(await hapbAsync(f, 600_000));
   }, 2_500_000);
   afterAll(async () => {

@@ -39,7 +39,7 @@ describe.skipIf(!canRun)('hapb drill new-faults on a real lab (profile hapb)', (
 
   beforeAll(async () => {
     await labUpOrThrow(LAB);
-    run = await hapbAsync(['drill', 'new-faults', '--rate', String(RATE), '--name', LAB, '--report', 'out/test-drill-new-faults', '-o', 'json'], 1_200_000);
+    run = await hapbAsync(['drill', 'new-faults', '--rate', String(RATE), '--no-converge', '--name', LAB, '--report', 'out/test-drill-new-faults', '-o', 'json'], 1_200_000);
     report = parseReport(run);
     const both = await Promise.all(
       ['master', 'backup'].map((h) => hapbAsync(['lab', 'exec', h, '--name', LAB, '--', 'journalctl', '-u', 'hapb-nginx-watch', '--no-pager', '-o', 'cat'], 60_000)),

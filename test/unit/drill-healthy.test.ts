@@ -44,6 +44,41 @@ describe('parseProbe', () => {
     });
     expect(p.keepalivedStoppers).toEqual(['/etc/keepalived/check_nginx.sh']);
   });
+
+  it("reads systemctl show's blocks, whatever the order of a block's lines (as systemd 252 prints them)", () => {
+    const show = [
+      'Result=signal',
+      'Id=nginx.service',
+      'ActiveState=failed',
+      'UnitFileState=enabled',
+      '',
+      'Id=keepalived.service',
+      'ActiveState=inactive',
+      'UnitFileState=disabled',
+      'Result=success',
+      '',
+      'Result=success',
+      'Id=hapb-firewall.service',
+      'ActiveState=inactive',
+      'UnitFileState=',
+      'stopper /etc/keepalived/check_nginx.sh',
+      'probed',
+    ].join('\n');
+    const p = parseProbe(show + '\n');
+    expect(p.units).toEqual({
+      nginx: { enabled: 'enabled', active: 'failed', result: 'signal' },
+      keepalived: { enabled: 'disabled', active: 'inactive', result: 'success' },
+      'hapb-firewall': { enabled: '', active: 'inactive', result: 'success' },
+    });
+    expect(p.keepalivedStoppers).toEqual(['/etc/keepalived/check_nginx.sh']);
+  });
+
+  it('a shell that ran while systemctl could not (a machine still booting): every service, facts empty; no output at all: none', () => {
+    const booting = parseProbe('probed\n');
+    expect(Object.keys(booting.units)).toEqual(['nginx', 'keepalived', 'ssh', 'hapb-firewall', 'hapb-vip-lo']);
+    expect(Object.values(booting.units).every((u) => u.enabled === '' && u.active === '' && u.result === '')).toBe(true);
+    expect(parseProbe('').units).toEqual({});
+  });
 });
 
 describe('diagnose', () => {
@@ -146,16 +181,56 @@ describe('ensureHealthy over the in-memory lab', () => {
     expect(await lab.vipHolders()).toEqual(['lb1']);
   });
 
+  /** the time (since `from`) at which each logged action of the lab happened */
+  const timed = (lab: MemoryLab, from: number): string[] => {
+    const out: string[] = [];
+    const push = lab.log.push.bind(lab.log);
+    const stamped = (...items: string[]): number => {
+      for (const i of items) out.push(`${lab.clock.now() - from} ${i}`);
+      return push(...items);
+    };
+    Object.defineProperty(lab.log, 'push', { value: stamped, enumerable: false });
+    return out;
+  };
+
   it('powers on what the drill powered off, and says so', async () => {
     const lab = new MemoryLab(30, new VirtualClock());
     await lab.poweroff('lb1');
     lab.log.length = 0;
+    const at = timed(lab, lab.clock.now());
     const found = await ensureHealthy(lab, 'hapb', { poweredOff: 'lb1' }, { ...heal, clock: lab.clock });
+    // nothing powers a machine on by itself: no grace period waited out first
+    expect(at).toEqual(['0 poweron lb1']);
     expect(found[0]).toMatchObject({ host: 'lb1', cause: 'drill', repair: 'hapb lab poweron lb1' });
     // the VIP on lb2 follows from the drill's fault alone
     expect(found[1]).toMatchObject({ host: 'VIP', cause: 'drill', explanation: 'a consequence of the faults above' });
     expect(lab.log).toEqual(['poweron lb1']);
     expect(await lab.vipHolders()).toEqual(['lb1']);
+  });
+
+  it('starts at once the backend nginx the drill stopped: nothing on a backend restarts it', async () => {
+    const lab = new MemoryLab(20, new VirtualClock());
+    lab.stopped.set('web1 nginx', 'inactive success');
+    const at = timed(lab, lab.clock.now());
+    const found = await ensureHealthy(lab, 'hapb', { backendStopped: 'web1' }, { ...heal, clock: lab.clock });
+    expect(found.map((f) => [f.host, f.cause])).toEqual([['web1', 'drill']]);
+    expect(at).toHaveLength(1);
+    expect(at[0]).toMatch(/^0 web1: /);
+  });
+
+  it('waits out the grace period for what may heal by itself: a killed nginx, a VIP away beside a stopped backend', async () => {
+    const killed = new MemoryLab(20, new VirtualClock());
+    killed.stopped.set('lb1 nginx', 'failed signal');
+    const atKilled = timed(killed, killed.clock.now());
+    await ensureHealthy(killed, 'hapb', { nginxDown: 'lb1' }, { ...heal, clock: killed.clock });
+    expect(Number(atKilled[0]?.split(' ')[0])).toBeGreaterThanOrEqual(heal.graceMs);
+
+    const stray = new MemoryLab(20, new VirtualClock());
+    stray.stopped.set('web1 nginx', 'inactive success');
+    stray.holders = ['lb2'];
+    const atStray = timed(stray, stray.clock.now());
+    await ensureHealthy(stray, 'hapb', { backendStopped: 'web1' }, { ...heal, clock: stray.clock });
+    expect(Number(atStray[0]?.split(' ')[0])).toBeGreaterThanOrEqual(heal.graceMs);
   });
 
   it("a client whose ARP entry still names the director that gave the VIP up: flushed, and said why", async () => {

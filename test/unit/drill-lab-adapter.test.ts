@@ -82,6 +82,19 @@ describe('lab adapter', () => {
     await expect(labControl(api, 't').applyProfile('tutorial')).rejects.toThrow(/runs profile hapb, not tutorial/);
   });
 
+  it('checkOnly (--no-converge): heals, powers on, uncuts, converges nothing; another profile is refused before anything is done', async () => {
+    const s = seedState();
+    const master = s.machines.find((m) => m.host === 'master');
+    if (master) master.cut = true;
+    const api = recordingApi(s, {});
+    const lab = labControl(api, 't', { converge: async () => undefined, checkOnly: true });
+    await lab.applyProfile('hapb');
+    expect(api.calls).toEqual(['heal', 'uncut master']);
+    api.calls.length = 0;
+    await expect(lab.applyProfile('tutorial')).rejects.toThrow(/runs profile hapb, not tutorial, and --no-converge converges nothing/);
+    expect(api.calls).toEqual([]);
+  });
+
   it('passes faults and exec through with the lab name', async () => {
     const api = recordingApi(seedState(), {});
     const lab = labControl(api, 't');

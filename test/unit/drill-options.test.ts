@@ -15,7 +15,7 @@ function exitCodeOf(f: () => unknown): number | undefined {
 
 describe('drill options', () => {
   it('defaults: lab default, profile hapb, 200 req/s, 5 s, a new connection per request, text, healthy start, plain HTTP', () => {
-    expect(parseDrillOptions({})).toEqual({ name: 'default', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false, mode: 'healthy-start', https: false, ipv6: false });
+    expect(parseDrillOptions({})).toEqual({ name: 'default', profiles: ['hapb'], rate: 200, timeoutMs: 5000, keepalive: 0, json: false, mode: 'healthy-start', https: false, ipv6: false, converge: true });
     expect(parseDrillOptions({ https: true }).https).toBe(true);
     expect(parseDrillOptions({ ipv6: true }).ipv6).toBe(true);
   });
@@ -27,11 +27,13 @@ describe('drill options', () => {
     [{ timeout: '1.5' }, { timeoutMs: 1500 }],
     [{ output: 'json', report: 'out/x' }, { json: true, reportDir: 'out/x' }],
     [{ carryOver: true }, { mode: 'carry-over' }],
+    [{ converge: false }, { converge: false, profiles: ['hapb'] }],
+    [{ converge: false, profile: 'tutorial' }, { converge: false, profiles: ['tutorial'] }],
   ])('%j → %j', (raw, want) => {
     expect(parseDrillOptions(raw)).toMatchObject(want);
   });
 
-  it.each([[{ profile: 'nginx-plus' }], [{ rate: '0' }], [{ rate: 'fast' }], [{ timeout: '-1' }], [{ output: 'yaml' }], [{ keepalive: '0' }]])(
+  it.each([[{ profile: 'nginx-plus' }], [{ rate: '0' }], [{ rate: 'fast' }], [{ timeout: '-1' }], [{ output: 'yaml' }], [{ keepalive: '0' }], [{ converge: false, profile: 'both' }]])(
     'rejects %j as bad input (exit 4)',
     (raw) => {
       expect(exitCodeOf(() => parseDrillOptions(raw))).toBe(4);

@@ -51,4 +51,9 @@ describe('ansible-playbook converge', () => {
     expect(ansibleEnv('demo', {}, packageRoot())['ANSIBLE_PYTHON_INTERPRETER']).toBe('auto_silent');
     expect(ansibleEnv('demo', { ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3' }, packageRoot())['ANSIBLE_PYTHON_INTERPRETER']).toBe('/usr/bin/python3');
   });
+
+  it('pipelines modules over SSH unless the caller says otherwise', () => {
+    expect(ansibleEnv('demo', {}, packageRoot())['ANSIBLE_PIPELINING']).toBe('True');
+    expect(ansibleEnv('demo', { ANSIBLE_PIPELINING: 'False' }, packageRoot())['ANSIBLE_PIPELINING']).toBe('False');
+  });
 });
