@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Clock } from '../core/clock.js';
 import { ExitCode, errorMessage, HapbError } from '../errors/index.js';
-import { openLab as openRealLab, openLabWith, type OpenLab } from '../drill/open-lab.js';
+import { openLabWith, type OpenLab } from '../drill/open-lab.js';
 import { parseDrillOptions } from '../drill/options.js';
 import { ansibleConverge } from '../lab/ansible-converge.js';
 import { listrProgress, plainProgress } from '../drill/progress.js';
@@ -99,13 +99,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
             hint: `drop --no-converge, or drill --profile ${at}`,
           });
         }
-        const open =
-          deps.openLab ??
-          (raw.engine === 'ansible'
-            ? openLabWith({ converge: ansibleConverge({ quiet: true }), checkOnly: !opts.converge })
-            : opts.converge
-              ? openRealLab
-              : openLabWith({ checkOnly: true }));
+        const open = deps.openLab ?? openLabWith({ ...(raw.engine === 'ansible' ? { converge: ansibleConverge({ quiet: true }) } : {}), checkOnly: !opts.converge });
         const opened = await open(opts.name);
         const overTls = opts.https ? overHttps(opened) : opened;
         const lab = opts.ipv6 ? overIpv6(overTls, readState(opts.name)?.vips6) : overTls;

@@ -323,14 +323,10 @@ export function lastingDrillFault(p: Problem, state: DrillState): boolean {
  * grace period has nothing to wait for; anything else (a killed service that
  * a restart policy may bring back, a VIP moving back by itself) gets it.
  */
-export function onlyLastingDrillFaults(problems: Problem[], facts: ClusterFacts, state: DrillState): boolean {
-  const down = new Set(facts.machines.filter((m) => m.power === 'off' || m.cut).map((m) => m.host));
-  return problems.every((p) => {
-    if (p.kind === 'vip') {
-      return problems.some((q) => (q.kind === 'power' || q.kind === 'cut') && q.host === p.preferred && lastingDrillFault(q, state) && down.has(q.host));
-    }
-    return lastingDrillFault(p, state);
-  });
+export function onlyLastingDrillFaults(problems: Problem[], state: DrillState): boolean {
+  return problems.every((p) =>
+    p.kind === 'vip' ? problems.some((q) => (q.kind === 'power' || q.kind === 'cut') && q.host === p.preferred && lastingDrillFault(q, state)) : lastingDrillFault(p, state),
+  );
 }
 
 /**
@@ -355,7 +351,7 @@ export async function ensureHealthy(lab: LabControl, profile: Profile, state: Dr
   const first = await probe();
   // nothing heals by itself a fault the drill made and left in place: no grace to wait out
   const left =
-    first.length === 0 || onlyLastingDrillFaults(first, facts, state) ? first : await until(clock, graceMs - (clock.now() - graceFrom), pollMs, probe, first);
+    first.length === 0 || onlyLastingDrillFaults(first, state) ? first : await until(clock, graceMs - (clock.now() - graceFrom), pollMs, probe, first);
   const findings: Finding[] = [];
   if (left.length > 0) {
     opts.step?.(`repairing: ${left.map(describeProblem).join('; ')}`);

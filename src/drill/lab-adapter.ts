@@ -165,23 +165,24 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
       }),
     applyProfile: async (profile) => {
       const now = api.loadLab(name);
-      if (opts.checkOnly && now.profile !== profile) {
-        throw new HapbError(`lab ${name} runs profile ${now.profile}, not ${profile}, and --no-converge converges nothing`, {
-          hint: `drop --no-converge, or converge it first: hapb lab converge --name ${name} --profile ${profile}`,
-        });
+      const converge = opts.checkOnly ? undefined : opts.converge;
+      // nothing to converge it with: the lab must be at the profile already; refused before anything is done
+      if (!converge && now.profile !== profile) {
+        throw new HapbError(
+          `lab ${name} runs profile ${now.profile}, not ${profile}, and ${opts.checkOnly ? '--no-converge converges nothing' : 'no engine is wired to converge it'}`,
+          {
+            hint: opts.checkOnly
+              ? `drop --no-converge, or converge it first: hapb lab converge --name ${name} --profile ${profile}`
+              : `converge it yourself (hapb lab converge --name ${name} --profile ${profile}) or run the drill through the hapb CLI`,
+          },
+        );
       }
       await api.heal(name);
       for (const m of now.machines) {
         if (m.power === 'off') await api.poweron(name, m.host);
         if (m.cut) await api.uncut(name, m.host);
       }
-      if (opts.converge && !opts.checkOnly) {
-        await api.convergeLab(name, opts.converge, { profile });
-      } else if (now.profile !== profile) {
-        throw new HapbError(`lab ${name} runs profile ${now.profile}, not ${profile}, and no engine is wired to converge it`, {
-          hint: `converge it yourself (hapb lab converge --name ${name} --profile ${profile}) or run the drill through the hapb CLI`,
-        });
-      }
+      if (converge) await api.convergeLab(name, converge, { profile });
     },
   };
 }

@@ -36,7 +36,7 @@ export const ansibleControlDir = (lab: string): string => join(labRunDir(lab), '
  * directory or named by ANSIBLE_CONFIG) and the lab's control socket dir.
  * Pipelining is on unless the environment says otherwise: the lab's login is
  * root (no sudo, no requiretty), and a module sent on the SSH session's stdin
- * saves the upload and the cleanup of its file, about a fifth of a converge.
+ * saves the upload and the cleanup of its file.
  */
 export function ansibleEnv(lab: string, base: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...base, ANSIBLE_SSH_CONTROL_PATH_DIR: ansibleControlDir(lab) };

@@ -44,13 +44,10 @@ export function parseProbe(stdout: string): { units: Record<string, UnitFacts>; 
   const units: Record<string, UnitFacts> = {};
   const keepalivedStoppers: string[] = [];
   let block: Record<string, string> = {};
-  let blocks = 0;
   let probed = false;
   const flush = (): void => {
-    if (Object.keys(block).length === 0) return;
-    const name = block['Id'] ? serviceOf(block['Id']) : SERVICES[blocks];
-    blocks++;
-    if (name) units[name] = { enabled: block['UnitFileState'] ?? '', active: block['ActiveState'] ?? '', result: block['Result'] ?? '' };
+    const id = block['Id'];
+    if (id) units[serviceOf(id)] = { enabled: block['UnitFileState'] ?? '', active: block['ActiveState'] ?? '', result: block['Result'] ?? '' };
     block = {};
   };
   for (const line of stdout.split('\n')) {
@@ -62,7 +59,7 @@ export function parseProbe(stdout: string): { units: Record<string, UnitFacts>; 
     flush();
     const f = line.trim().split(/\s+/);
     if (f[0] === 'unit' && f[1] && f.length >= 5) {
-      const v = (x: string | undefined): string => (x === undefined || x === '-' ? '' : x);
+      const v = (s: string | undefined): string => (s === undefined || s === '-' ? '' : s);
       units[f[1]] = { enabled: v(f[2]), active: v(f[3]), result: v(f[4]) };
     } else if (f[0] === 'stopper' && f[1]) keepalivedStoppers.push(f[1]);
     else if (f[0] === 'probed' && f.length === 1) probed = true;
