@@ -68,7 +68,7 @@ export function registerDrillCommands(program: Command, deps: DrillCommandDeps =
     .option('--engine <engine>', 'who converges the lab to each profile: hapb, or real ansible-playbook (lab up --python)', 'hapb')
     .option('--https', 'every scenario over HTTPS (https://VIP/, the lab CA trusted): handshakes, resumed sessions, TLS failures, resumption after a failover')
     .option('--ipv6', "every scenario to the lab's IPv6 VIP, http://[VIP6]/ (a lab made with hapb lab up --ipv6); with --https over TLS")
-    .option('--no-converge', 'the lab is at the profile already (as lab up or lab converge left it): check that it is healthy, converge nothing')
+    .option('--no-converge', 'the lab is at the profile already (as lab up or lab converge left it): check that it is healthy, converge nothing first (converge-under-load still converges)')
     .option('--carry-over', 'start each scenario from what the previous one left (default: from the healthy converged state, repairs listed as findings)')
     .option('--report <dir>', 'write report.md, report.json and SVG timelines into DIR')
     .option('--list', 'list the scenarios and exit')

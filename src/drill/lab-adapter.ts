@@ -36,7 +36,11 @@ export interface AdapterOptions {
   groups?: { directors: string; backends: string; clients: string };
   /** the compiled load generator (default: next to this file) */
   loadgenPath?: string;
-  /** applyProfile converges nothing, even with a converge: the lab must be at the profile (--no-converge) */
+  /**
+   * --no-converge: the drill's start (the first applyProfile) converges
+   * nothing, even with a converge: the lab must be at the profile. Later
+   * calls (converge-under-load, whose fault is the converge) still converge.
+   */
   checkOnly?: boolean;
 }
 
@@ -97,6 +101,8 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
     return m;
   };
   const client = machine(topology.client);
+  /** applyProfile has run once: the drill's start is behind */
+  let started = false;
   return {
     name,
     topology,
@@ -165,7 +171,9 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
       }),
     applyProfile: async (profile) => {
       const now = api.loadLab(name);
-      const converge = opts.checkOnly ? undefined : opts.converge;
+      const later = started;
+      started = true;
+      const converge = opts.checkOnly && !later ? undefined : opts.converge;
       // nothing to converge it with: the lab must be at the profile already; refused before anything is done
       if (!converge && now.profile !== profile) {
         throw new HapbError(
@@ -176,6 +184,12 @@ export function labControl(api: LabApi, name: string, opts: AdapterOptions = {})
               : `converge it yourself (hapb lab converge --name ${name} --profile ${profile}) or run the drill through the hapb CLI`,
           },
         );
+      }
+      // the same profile again is converge-under-load, whose fault is the converge: without an engine it would pass having done nothing
+      if (later && !converge) {
+        throw new HapbError(`lab ${name}: no engine is wired to converge it, and converge-under-load converges while the load runs`, {
+          hint: 'run the drill through the hapb CLI (build it first: npm run build)',
+        });
       }
       await api.heal(name);
       for (const m of now.machines) {

@@ -91,7 +91,28 @@ describe('lab adapter', () => {
     await lab.applyProfile('hapb');
     expect(api.calls).toEqual(['heal', 'uncut master']);
     api.calls.length = 0;
-    await expect(lab.applyProfile('tutorial')).rejects.toThrow(/runs profile hapb, not tutorial, and --no-converge converges nothing/);
+    await expect(labControl(recordingApi(seedState(), {}), 't', { converge: async () => undefined, checkOnly: true }).applyProfile('tutorial')).rejects.toThrow(
+      /runs profile hapb, not tutorial, and --no-converge converges nothing/,
+    );
+    expect(api.calls).toEqual([]);
+  });
+
+  it('checkOnly: only the start converges nothing; converge-under-load (a later call) converges for real', async () => {
+    const api = recordingApi(seedState(), {});
+    const lab = labControl(api, 't', { converge: async () => undefined, checkOnly: true });
+    await lab.applyProfile('hapb');
+    expect(api.calls).toEqual(['heal']);
+    api.calls.length = 0;
+    await lab.applyProfile('hapb');
+    expect(api.calls).toEqual(['heal', 'converge t hapb']);
+  });
+
+  it('no engine: a later call (converge-under-load) is an error, not a pass that converged nothing', async () => {
+    const api = recordingApi(seedState(), {});
+    const lab = labControl(api, 't');
+    await lab.applyProfile('hapb');
+    api.calls.length = 0;
+    await expect(lab.applyProfile('hapb')).rejects.toThrow(/no engine is wired to converge it, and converge-under-load converges while the load runs/);
     expect(api.calls).toEqual([]);
   });
 
