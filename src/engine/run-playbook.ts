@@ -17,9 +17,10 @@ import { evaluateTags, taskTags } from '../playbook/tags.js';
 import { flatTasks, handlerKey, isBlock, isInclude, roleKey, type Block, type Include, type Play, type Playbook, type Task, type TaskNode } from '../playbook/types.js';
 import { runSecrets } from '../secrets/registry.js';
 import { createTemplater, isTruthy, markUnsafe, type Templater } from '../template/index.js';
+import { markScope } from '../template/lazy-vars.js';
 import { mapLimit } from './pool.js';
 import { runTask, type TaskEnv, type TaskRunInfo } from './run-task.js';
-import { serialBatches } from './serial.js';
+import { serialBatches, templatedSerial } from './serial.js';
 import { newHostState, type HostState } from './state.js';
 import { newResult, statusOf, type EngineEvent, type EventListener, type Recap, type TaskResult, type Vars } from './types.js';
 import { hostLevelVars, taskVars, type VarScope } from './vars.js';
@@ -107,7 +108,8 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
       }
       const playVars = play.vars;
       const exposed = exposedRoleVars(play.exposedRoles);
-      const batches = serialBatches(playHosts, play.serial);
+      const serial = templatedSerial(play.serial, markScope({ ...exposed.roleDefaults, ...playVars, ...exposed.roleVars, ...(opts.extraVars ?? {}) }), (v, vars) => templater.templateValue(v, vars), play.pos);
+      const batches = serialBatches(playHosts, serial);
       for (const [bi, batch] of batches.entries()) {
         const scope: VarScope = {
           inventory: opts.inventory,

@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import { checkExpression, checkTemplate, type SyntaxProblem } from '../template/syntax.js';
+import { containsTemplate } from '../template/lazy-vars.js';
 import { joinPointer, type Located } from '../yaml/load.js';
 
 const CONDITIONALS = ['when', 'changed_when', 'failed_when', 'until'] as const;
@@ -105,13 +106,15 @@ export function checkPlaySyntax(raw: Record<string, unknown>, doc: Located, ptr:
     const list = Array.isArray(serial) ? serial : [serial];
     if (list.length === 0) errors.push(new SchemaError('serial: an empty list', doc.pos(joinPointer(ptr, 'serial')), 'use serial: 1, serial: "30%" or a list of them'));
     list.forEach((s, i) => {
-      const ok = (typeof s === 'number' && Number.isInteger(s) && s >= 1) || (typeof s === 'string' && /^\s*(\d+(\.\d+)?)\s*%?\s*$/.test(s) && Number.parseFloat(s) > 0);
+      // a template is rendered with the play's variables when the play starts (src/engine/serial.ts), and checked then
+      const ok =
+        (typeof s === 'number' && Number.isInteger(s) && s >= 1) || (typeof s === 'string' && ((/^\s*\d+\s*%?\s*$/.test(s) && Number.parseFloat(s) > 0) || containsTemplate(s)));
       if (!ok) {
         errors.push(new SchemaError(`serial: ${JSON.stringify(s)} is neither a whole number of hosts (1 or more) nor a percentage`, doc.pos(Array.isArray(serial) ? joinPointer(ptr, 'serial', i) : joinPointer(ptr, 'serial')), 'use serial: 1, serial: "30%" or a list of them'));
       }
     });
   }
-  for (const kw of ['vars', 'name', 'become_user'] as const) {
+  for (const kw of ['vars', 'name', 'become_user', 'serial'] as const) {
     if (raw[kw] === undefined) continue;
     walkStrings(raw[kw], joinPointer(ptr, kw), (s, p) => {
       for (const pr of checkTemplate(s)) errors.push(problemError(kw, s, pr, doc.pos(p) ?? doc.pos(ptr)));

@@ -88,6 +88,9 @@ describe('conditionals and templates are parsed at load', () => {
 
   it('valid conditionals and templates pass', () => {
     expect(errorsOf(task('    - debug: msg="{{ x | default(1) }}"\n      when: x is not defined or (x | int > 3 and y in [1, 2])\n'))).toEqual([]);
+    // a templated serial is rendered when the play starts (src/engine/serial.ts)
+    expect(errorsOf('- hosts: all\n  serial: "{{ n | default(1) }}"\n  tasks: []\n')).toEqual([]);
+    expect(errorsOf('- hosts: all\n  serial: ["{{ a }}", 2]\n  tasks: []\n')).toEqual([]);
   });
 });
 
@@ -96,6 +99,8 @@ describe('keyword types are checked at load', () => {
     ['serial: one', '- hosts: all\n  gather_facts: false\n  serial: one\n  tasks: []\n', /serial: "one"/, 3],
     ['serial: 0', '- hosts: all\n  serial: 0\n  tasks: []\n', /serial/, 2],
     ['serial list with junk', '- hosts: all\n  serial: [1, "x%"]\n  tasks: []\n', /serial: "x%"/, 2],
+    ['serial: a template that does not parse', '- hosts: all\n  serial: "{{ n | default(1 }}"\n  tasks: []\n', /serial: syntax error/, 2],
+    ['serial: a decimal (Ansible stops on it)', '- hosts: all\n  serial: "1.5"\n  tasks: []\n', /serial: "1\.5"/, 2],
     ['symbolic mode', task('    - file: path=/tmp/x state=touch mode=u+rw\n'), /argument 'mode' must be an octal mode/, 4],
     ['mode as a mapping', task('    - file:\n        path: /tmp/x\n        mode: "rw-r--r--"\n'), /argument 'mode'/, 6],
     ['loop: a number', task('    - debug: msg=x\n      loop: 5\n'), /loop must be a list/, 5],
