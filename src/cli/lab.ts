@@ -143,7 +143,7 @@ Examples:
       { renderer: tty ? 'default' : 'silent', rendererOptions: { collapseSubtasks: false }, exitOnError: true },
     );
     await tasks.run();
-    if (o.converge && (await converge(o.name, o.playbook, o.profile, o.engine))) await settle(o.name);
+    if (o.converge && (await converge(o.name, o.playbook, o.profile, o.engine, true))) await settle(o.name);
     const promUrl = o.monitor ? await startMonitor(o.name, (l) => process.stderr.write(`lab ${o.name}: ${l}\n`)) : undefined;
     process.stderr.write(`lab ${o.name} up in ${((Date.now() - started) / 1000).toFixed(1)} s; inventory: ${labInventoryPath(o.name)}\n`);
     const st = loadLab(o.name);
@@ -172,13 +172,13 @@ Examples:
   };
 
   /** false when this build has no engine to converge with */
-  const converge = async (name: string, playbook: string, profile: Profile, engine: Engine): Promise<boolean> => {
+  const converge = async (name: string, playbook: string, profile: Profile, engine: Engine, fresh = false): Promise<boolean> => {
     const fn = engine === 'ansible' ? ansibleConverge() : cliConverge();
     if (!fn) {
       process.stderr.write(`lab ${name}: no engine in this build; converge yourself:\n  hapb run ${playbook} -i ${labInventoryPath(name)}\n`);
       return false;
     }
-    await convergeLab(name, fn, { playbook, profile });
+    await convergeLab(name, fn, { playbook, profile, fresh });
     return true;
   };
 

@@ -24,6 +24,7 @@ export function ansibleArgv(req: ConvergeRequest, extra: readonly string[] = [])
   const argv = [ANSIBLE_PLAYBOOK, located(req.playbook), '-i', req.inventory];
   const profile = located(join('profiles', `${req.profile}.yml`));
   if (existsSync(profile)) argv.push('-e', `@${profile}`);
+  for (const [k, v] of Object.entries(req.extraVars ?? {})) argv.push('-e', `${k}=${v}`);
   return [...argv, ...extra];
 }
 

@@ -26,6 +26,7 @@ export function convergeArgv(req: ConvergeRequest): string[] {
   const argv = [join(packageRoot(), 'bin', 'hapb'), 'run', located(req.playbook), '-i', req.inventory];
   const profile = located(join('profiles', `${req.profile}.yml`));
   if (existsSync(profile)) argv.push('-e', `@${profile}`);
+  for (const [k, v] of Object.entries(req.extraVars ?? {})) argv.push('-e', `${k}=${v}`);
   return argv;
 }
 

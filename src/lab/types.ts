@@ -8,6 +8,8 @@ export interface ConvergeRequest {
   inventory: string;
   playbook: string;
   profile: Profile;
+  /** more -e key=value, after the profile's file */
+  extraVars?: Readonly<Record<string, string>>;
 }
 
 /** A converge: runs the playbook against the lab (src/lab/converge.ts runs this build's `hapb run`). */

@@ -152,7 +152,7 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
 
   if (opts.converge) {
     progress(`converging with ${opts.playbook ?? DEFAULT_PLAYBOOK}`);
-    await convergeLab(name, opts.converge, { playbook: opts.playbook ?? DEFAULT_PLAYBOOK, profile: state.profile });
+    await convergeLab(name, opts.converge, { playbook: opts.playbook ?? DEFAULT_PLAYBOOK, profile: state.profile, fresh: true });
     const ms = await waitSettled(name, { onProgress: progress });
     progress(`settled in ${(ms / 1000).toFixed(1)} s`);
     // the CLI converges on its own (converge: false here) and starts Prometheus after it
@@ -160,6 +160,9 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
   }
   return state;
 }
+
+/** the converge of machines lab up has just booted: every director at once (site.yml's serial) */
+export const FRESH_VARS: Readonly<Record<string, string>> = { hapb_director_serial: '100%' };
 
 /**
  * ---- THE CONVERGE CALL SITE ----
@@ -169,10 +172,17 @@ export async function labUp(opts: UpOptions = {}): Promise<LabState> {
 export async function convergeLab(
   name: string,
   converge: ConvergeFn,
-  opts: { playbook?: string; profile?: Profile } = {},
+  opts: { playbook?: string; profile?: Profile; fresh?: boolean } = {},
 ): Promise<void> {
   const profile = opts.profile ?? loadLab(name).profile;
-  await converge({ lab: name, inventory: labInventoryPath(name), playbook: opts.playbook ?? DEFAULT_PLAYBOOK, profile });
+  await converge({
+    lab: name,
+    inventory: labInventoryPath(name),
+    playbook: opts.playbook ?? DEFAULT_PLAYBOOK,
+    profile,
+    // machines lab up has just booted serve nothing yet: no director has to keep the VIP while the other changes
+    ...(opts.fresh ? { extraVars: FRESH_VARS } : {}),
+  });
   // the lab now runs this profile (the drill checks it)
   await withLabLock(name, async () => {
     const state = loadLab(name);

@@ -32,6 +32,15 @@ describe('ansible-playbook converge', () => {
     expect(argv[argv.indexOf('-e') + 1]).toMatch(/^@(.*\/)?profiles\/tutorial\.yml$/);
   });
 
+  it("a fresh lab's converge: both engines get -e hapb_director_serial=100% after the profile (site.yml's serial)", async () => {
+    const { FRESH_VARS } = await import('../../src/lab/up.js');
+    const fresh = { ...req, extraVars: FRESH_VARS };
+    const a = ansibleArgv(fresh);
+    expect(a.slice(-4)).toEqual(['-e', expect.stringMatching(/profiles\/tutorial\.yml$/), '-e', 'hapb_director_serial=100%']);
+    expect(a.slice(1)).toEqual(convergeArgv(fresh).slice(2));
+    expect(ansibleArgv(req)).not.toContain('hapb_director_serial=100%');
+  });
+
   it("keeps Ansible's SSH control sockets in the lab's run dir", () => {
     const env = ansibleEnv('demo', {}, packageRoot());
     expect(env['ANSIBLE_SSH_CONTROL_PATH_DIR']).toBe(ansibleControlDir('demo'));
