@@ -1,10 +1,17 @@
 /**
- * The drill on a real lab, through the built CLI: `hapb lab up`, then `hapb
- * drill all -o json` on profile hapb: every scenario in turn. Each but
- * lb-partition (reported only) must lose no request and meet every verdict.
- * Then the director faults again with 4 keep-alive connections, and again
- * with a new connection per request at 800 req/s (issue 17: the hand-back
- * race showed at 800, never at 200).
+ * The drill on a real lab, through the built CLI: `hapb lab up`, then three
+ * drills on profile hapb, `-o json`:
+ * - the scenarios of the plan `all` that fault no director (the baseline,
+ *   the backend faults, lb-partition, converge-under-load) at 200 req/s, a
+ *   new connection per request; this one converges the lab first, as a drill
+ *   without --no-converge does;
+ * - the director faults with 4 keep-alive connections;
+ * - the director faults at 800 req/s, a new connection per request (issue
+ *   17: the hand-back race showed at 800, never at 200; the drill's CI test
+ *   runs the director scenarios at 800). Their 200 req/s cells are the
+ *   lossless bench's (bench/lossless.ts), not this test's.
+ * Each but lb-partition (reported only) must lose no request and meet every
+ * verdict.
  *
  * "No request" leaves out exactly one kind of failure, which the drill marks
  * and reports apart (src/drill/deaths.ts): a request whose connection was
@@ -14,8 +21,9 @@
  * director at one instant of it: their spans share an instant of the death's
  * window (tallyDeaths). How many that is depends on how long a request stays
  * in a director: ~2 ms on a quiet machine, tens of ms on a starved one, where
- * 800 req/s then puts tens of requests inside it at once. The report stays in
- * out/test-drill-lab/ as a CI artifact.
+ * 800 req/s then puts tens of requests inside it at once. The reports stay in
+ * out/test-drill-lab, out/test-drill-lab-keepalive and out/test-drill-lab-800
+ * as CI artifacts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scenarios } from '../../src/drill/scenarios/catalog.js';
@@ -26,19 +34,35 @@ import { expectInsideAtOneInstant, hapbAsync, labDownQuietly, labUpOrThrow, pars
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-drl-all-${process.pid}`;
-// the plan `all` on a lab of two directors: every scenario that needs no more (lb-two-fail needs three)
-const all = scenarios.filter((s) => (s.minDirectors ?? 2) <= 2).map((s) => s.name);
-const judged = all.filter((n) => n !== 'lb-partition');
-/** the scenarios in which a director dies with connections on it */
-const deaths = ['lb-nginx-killed', 'lb-poweroff', 'lb-cut'];
-
-/** the director faults again with 4 persistent connections (--keepalive), as browsers keep them */
+/** the director faults: with 4 persistent connections (--keepalive), as browsers keep them */
 const keepalive = ['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed'];
 /** ... and at 800 req/s, a new connection per request */
 const fast = keepalive;
 const fastRate = 800;
+// the plan `all` on a lab of two directors (lb-two-fail needs three) without the director faults
+const all = scenarios.filter((s) => (s.minDirectors ?? 2) <= 2 && !fast.includes(s.name)).map((s) => s.name);
+const judged = all.filter((n) => n !== 'lb-partition');
+/** the scenarios in which a director dies with connections on it */
+const deaths = ['lb-nginx-killed', 'lb-poweroff', 'lb-cut'];
 
-describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
+/**
+ * requests inside a dying director only in a scenario where one died, each
+ * of them inside a director that died, and each death's inside it at one instant
+ */
+function expectDeathsOnlyWhereOneDied(r: ScenarioResult, name: string): void {
+  const lost = r.records.filter((x) => x.lostWith !== undefined);
+  expect(lost.length).toBe(r.summary.lostWithDeath);
+  if (!deaths.includes(name)) {
+    expect(r.deaths).toEqual([]);
+    expect(lost).toEqual([]);
+    return;
+  }
+  expect(r.deaths.length).toBeGreaterThan(0);
+  expectInsideAtOneInstant(r);
+  for (const x of lost) expect(r.deaths.map((d) => d.host)).toContain(x.lostWith);
+}
+
+describe.skipIf(!canRun)('hapb drill on a real lab (profile hapb): every scenario of the plan all', () => {
   let run: Run;
   let report: DrillReport;
   let kaRun: Run;
@@ -53,10 +77,10 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
 
   beforeAll(async () => {
     await labUpOrThrow(LAB);
-    const args = ['drill', 'all', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab', '-o', 'json'];
+    const args = ['drill', ...all, '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab', '-o', 'json'];
     run = await hapbAsync(args, 1_200_000);
     report = parseReport(run);
-    // keep-alive after `all` on the same lab: the directors then hold thousands of
+    // keep-alive after the first drill on the same lab: the directors then hold thousands of
     // TIME_WAIT sockets whose 4-tuples the client reuses (hapb-took-vip.sh clears them)
     const ka = ['drill', ...keepalive, '--keepalive', '4', '--no-converge', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-keepalive', '-o', 'json'];
     kaRun = await hapbAsync(ka, 600_000);
@@ -82,18 +106,9 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
   });
 
-  it.each(judged)('%s: requests inside a dying director only where one died, each death\'s inside it at one instant', (name) => {
+  it.each(judged)('%s: no director died, no request is set apart as inside one', (name) => {
     const r = result(name);
-    const lost = r.records.filter((x) => x.lostWith !== undefined);
-    expect(lost.length).toBe(r.summary.lostWithDeath);
-    if (!deaths.includes(name)) {
-      expect(r.deaths).toEqual([]);
-      expect(lost).toEqual([]);
-    } else {
-      expect(r.deaths.length).toBeGreaterThan(0);
-      expectInsideAtOneInstant(r);
-      for (const x of lost) expect(r.deaths.map((d) => d.host)).toContain(x.lostWith);
-    }
+    expectDeathsOnlyWhereOneDied(r, name);
   });
 
   it.each(judged)('%s: every verdict met', (name) => {
@@ -116,7 +131,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     expect(r.error).toBeUndefined();
     expect(r.load.keepalive).toBe(4);
     expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
-    expectInsideAtOneInstant(r);
+    expectDeathsOnlyWhereOneDied(r, name);
     const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
     expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);
   });
@@ -131,7 +146,7 @@ describe.skipIf(!canRun)('hapb drill all on a real lab (profile hapb)', () => {
     expect(r.error).toBeUndefined();
     expect(r.load.rate).toBe(fastRate);
     expect(r.summary.failed - r.summary.lostWithDeath, `${name}: ${describeFailures(r.summary)}; ${unmarked(r)}`).toBe(0);
-    expectInsideAtOneInstant(r);
+    expectDeathsOnlyWhereOneDied(r, name);
     const missed = r.verdicts.filter((v) => !v.pass && v.informational !== true);
     expect(missed.map((v) => `${v.description}: ${v.actual}, wanted ${v.target}`)).toEqual([]);
   });
