@@ -164,6 +164,27 @@ Examples:
     );
   });
 
+  example(
+    lab
+      .command('image')
+      .description("build the machine image lab up boots (debootstrap; cached, so a later lab up starts at once); prints its hash and folder")
+      .option('--python', 'the image of lab up --python')
+      .option('--monitor', 'the image of lab up --monitor')
+      .option('--rebuild', 'build it again even when cached')
+      .option('-o, --output <format>', 'text, or json: {"hash", "path", "built"}', 'text'),
+    'hapb lab image                 # before a session offline, or ahead of the tests (scripts/test.sh)\n  hapb lab image --python --monitor',
+  ).action(async (o: { python?: boolean; monitor?: boolean; rebuild?: boolean; output: string }) => {
+    if (o.output !== 'text' && o.output !== 'json') throw usageError(`-o: expected text or json, got "${o.output}"`, 'use -o json');
+    requireHostTools(IMAGE_TOOLS);
+    const img = await ensureImage({
+      rebuild: o.rebuild ?? false,
+      recipe: labRecipe({ python: o.python ?? false, monitor: o.monitor ?? false }),
+      inUse: labsOnImage,
+      onProgress: (l) => process.stderr.write(`image: ${l}\n`),
+    });
+    process.stdout.write(o.output === 'json' ? `${JSON.stringify({ hash: img.hash, path: img.root, built: img.built })}\n` : `${img.hash} ${img.root} (${img.built ? 'built' : 'cached'})\n`);
+  });
+
   /** the converge returns while a master may still wait out its preempt delay: wait for the settled cluster */
   const settle = async (name: string): Promise<void> => {
     const ms = await waitSettled(name, { onProgress: (l) => process.stderr.write(`lab ${name}: ${l}\n`) });

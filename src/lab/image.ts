@@ -12,6 +12,7 @@ import { imagesDir } from './paths.js';
 import { runOk } from './run.js';
 import { LabError } from './errors.js';
 import { IMAGE_TOOLS, requireHostTools } from './host-tools.js';
+import { withPidFile } from './lock.js';
 
 export const IMAGE_SUITE = 'bookworm';
 export const IMAGE_VARIANT = 'minbase';
@@ -185,8 +186,23 @@ export function imageReady(hash: string): boolean {
 export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
   const recipe = opts.recipe ?? defaultRecipe;
   const hash = recipeHash(recipe);
-  const root = imagePath(hash);
   const progress = opts.onProgress ?? ((): void => undefined);
+  if (imageReady(hash) && !opts.rebuild) return { hash, root: imagePath(hash), built: false };
+  requireHostTools(IMAGE_TOOLS);
+  await mkdir(imagesDir(), { recursive: true });
+  // one build of an image at a time: another process building it (a second lab up, or scripts/test.sh
+  // building the tests' images ahead) is waited for, and its image used
+  return withPidFile(join(imagesDir(), `.build-${hash}.lock`), () => buildImage(recipe, hash, opts, progress), {
+    timeoutMs: 60 * 60_000,
+    pollMs: 500,
+    onWait: (owner) => progress(`waiting for process ${owner}, which is building image ${hash}`),
+    busy: (owner, file) => new LabError(`image ${hash}: process ${owner} has been building it for an hour (${file})`, { hint: `if it hangs, end it: kill ${owner}` }),
+  });
+}
+
+async function buildImage(recipe: ImageRecipe, hash: string, opts: BuildOptions, progress: (line: string) => void): Promise<Image> {
+  const root = imagePath(hash);
+  // built meanwhile by the process this one waited for
   if (imageReady(hash) && !opts.rebuild) return { hash, root, built: false };
   const users = existsSync(root) ? (opts.inUse?.(hash) ?? []) : [];
   if (users.length > 0) {
@@ -195,8 +211,6 @@ export async function ensureImage(opts: BuildOptions = {}): Promise<Image> {
     });
   }
 
-  requireHostTools(IMAGE_TOOLS);
-  await mkdir(imagesDir(), { recursive: true });
   const tmp = join(imagesDir(), `.tmp-${hash}-${process.pid}`);
   await rm(tmp, { recursive: true, force: true });
   const mirror = aptMirror(recipe.suite);

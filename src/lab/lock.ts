@@ -24,9 +24,27 @@ export function withLabLock<T>(lab: string, fn: () => Promise<T>, timeoutMs = 12
 }
 
 async function withFileLock<T>(lab: string, fn: () => Promise<T>, timeoutMs: number): Promise<T> {
-  const file = join(labRunDir(lab), 'lock');
   mkdirSync(labRunDir(lab), { recursive: true });
-  const deadline = Date.now() + timeoutMs;
+  return withPidFile(join(labRunDir(lab), 'lock'), fn, { timeoutMs, busy: (owner, file) => new LabError(`lab ${lab} is busy (process ${owner} holds ${file})`) });
+}
+
+export interface PidFileOptions {
+  timeoutMs: number;
+  /** the error when the wait times out */
+  busy: (owner: number, file: string) => Error;
+  /** how often to look again (ms) */
+  pollMs?: number;
+  /** called once, when another live process holds the file */
+  onWait?: (owner: number) => void;
+}
+
+/**
+ * Run `fn` holding `file` (created exclusively, holding this PID); a file
+ * whose process is gone is taken over. Its folder must exist.
+ */
+export async function withPidFile<T>(file: string, fn: () => Promise<T>, o: PidFileOptions): Promise<T> {
+  const deadline = Date.now() + o.timeoutMs;
+  let told = false;
   for (;;) {
     try {
       writeFileSync(file, String(process.pid), { flag: 'wx' });
@@ -37,8 +55,10 @@ async function withFileLock<T>(lab: string, fn: () => Promise<T>, timeoutMs: num
         rmSync(file, { force: true });
         continue;
       }
-      if (Date.now() > deadline) throw new LabError(`lab ${lab} is busy (process ${owner} holds ${file})`);
-      await sleep(20);
+      if (Date.now() > deadline) throw o.busy(owner, file);
+      if (!told) o.onWait?.(owner);
+      told = true;
+      await sleep(o.pollMs ?? 20);
     }
   }
   try {

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { withLabLock } from '../../src/lab/lock.js';
+import { withLabLock, withPidFile } from '../../src/lab/lock.js';
 import { labRunDir } from '../../src/lab/paths.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -45,5 +45,40 @@ describe('withLabLock', () => {
     writeFileSync(join(labRunDir('c'), 'lock'), String(process.pid));
     await expect(withLabLock('c', () => Promise.resolve('never'), 100)).rejects.toThrow(/is busy/);
     rmSync(join(labRunDir('c'), 'lock'));
+  });
+});
+
+describe('withPidFile (the image build lock)', () => {
+  let dir = '';
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'hapb-t-pid-file-'));
+  });
+  afterAll(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const busy = (owner: number): Error => new Error(`busy ${owner}`);
+
+  it('a live holder is waited for (told once, with its PID), then the waiter runs; the file is gone after', async () => {
+    const file = join(dir, '.build-x.lock');
+    writeFileSync(file, String(process.pid)); // a live process, as another builder would be
+    const waits: number[] = [];
+    const p = withPidFile(file, () => Promise.resolve('built'), { timeoutMs: 5000, pollMs: 10, busy, onWait: (o) => waits.push(o) });
+    await sleep(60);
+    expect(waits).toEqual([process.pid]);
+    rmSync(file); // the holder finishes
+    await expect(p).resolves.toBe('built');
+    expect(waits).toEqual([process.pid]);
+    expect(existsSync(file)).toBe(false);
+  });
+
+  it("a dead holder's file is taken over without waiting; a live one past the timeout is the caller's error", async () => {
+    const file = join(dir, '.build-y.lock');
+    writeFileSync(file, '999999999');
+    const waits: number[] = [];
+    await expect(withPidFile(file, () => Promise.resolve(1), { timeoutMs: 1000, busy, onWait: (o) => waits.push(o) })).resolves.toBe(1);
+    expect(waits).toEqual([]);
+    writeFileSync(file, String(process.pid));
+    await expect(withPidFile(file, () => Promise.resolve(2), { timeoutMs: 50, pollMs: 10, busy })).rejects.toThrow(`busy ${process.pid}`);
+    rmSync(file);
   });
 });
