@@ -112,12 +112,34 @@ export function markLostWithDeath(records: RequestRecord[], events: TimelineEven
  * begins by `t` and ends after `from`, so only that can go wrong.) A hang is
  * not one instant (every connection until the VIP moves goes in), so it is
  * not held to this.
+ *
+ * A machine that loses power or its link dies at one instant. nginx killed
+ * or stopped does not quite: the signal reaches its processes one after the
+ * other and each exits when it next runs, so a worker's connections die when
+ * that worker exits, and those the kernel completed on the listener meanwhile
+ * when the last process does: on a busy box, milliseconds apart, so one
+ * request can be reset just before the next one begins, both with one kill.
+ * Such a death's requests must share an instant give or take
+ * NGINX_EXIT_SPREAD_MS.
  */
+/** how far apart nginx's processes may die in one kill or stop (ms) */
+export const NGINX_EXIT_SPREAD_MS = 20;
+
+/** ms by which the requests of a death may miss one shared instant: nginx's processes die one by one */
+export function exitSpreadOf(death: Death): number {
+  return death.what.startsWith('nginx ') ? NGINX_EXIT_SPREAD_MS : 0;
+}
+
 export interface DeathTally {
   death: Death;
   /** the requests marked with this death, in record order */
   lost: RequestRecord[];
-  /** the span (ms since t0) of the death's window in which every one of them was open to the director; undefined when there is none */
+  /**
+   * the span (ms since t0) of the death's window in which every one of them
+   * was open to the director; for an nginx death whose requests miss one
+   * instant by at most its exit spread, the stretch between the last start
+   * and the first end (from > to then). Undefined when there is none.
+   */
   together?: { from: number; to: number };
 }
 
@@ -135,7 +157,7 @@ export function tallyDeaths(records: readonly RequestRecord[], events: TimelineE
       from = Math.max(from, openedAt(r));
       to = Math.min(to, r.started + r.latency);
     }
-    if (from <= to) x.together = { from, to };
+    if (from <= to + exitSpreadOf(x.death)) x.together = { from, to };
   }
   return tallies;
 }

@@ -14,13 +14,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/types.js';
+import { labInventoryPath } from '../../src/lab/paths.js';
 import { repoRoot } from '../helpers/cli.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-drg-${process.pid}`;
-const inventory = `/var/lib/hapb/labs/${LAB}/inventory.yml`;
+const inventory = labInventoryPath(LAB);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function inMachine(host: string, script: string): Promise<string> {

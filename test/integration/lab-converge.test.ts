@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 import { execIn, labDown, labUp, poweroff, poweron, vipHolders, type ConvergeRequest } from '../../src/lab/index.js';
 import { main } from '../../src/cli/program.js';
+import { labInventoryPath } from '../../src/lab/paths.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-labc-${process.pid}`;
@@ -67,7 +68,7 @@ describe.skipIf(!canRun)('lab up converges the seed topology over SSH', () => {
   it('converges without failures, and a second run changes nothing', async () => {
     expect(firstRun).toBe(0);
     const again = await hapbRun(
-      { lab: LAB, inventory: `/var/lib/hapb/labs/${LAB}/inventory.yml`, playbook: 'playbooks/site.yml', profile: 'hapb' },
+      { lab: LAB, inventory: labInventoryPath(LAB), playbook: 'playbooks/site.yml', profile: 'hapb' },
       ['-o', 'json'],
     );
     expect(again.rc).toBe(0);

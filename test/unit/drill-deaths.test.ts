@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lostWithDeathReport, maxLatencyWithin, noFailedRequests } from '../../src/drill/assertions.js';
-import { deathOf, deathsVerdicts, markLostWithDeath, tallyDeaths } from '../../src/drill/deaths.js';
+import { deathOf, deathsVerdicts, exitSpreadOf, markLostWithDeath, NGINX_EXIT_SPREAD_MS, tallyDeaths } from '../../src/drill/deaths.js';
 import { summarize } from '../../src/drill/summary.js';
 import type { Death, RequestRecord, TimelineEvent } from '../../src/drill/types.js';
 
@@ -134,6 +134,25 @@ describe('requests that died with a director', () => {
       const [v] = deathsVerdicts(records, events, deaths);
       expect(v?.pass).toBe(false);
       expect(v?.actual).toBe('power lost on lb1 at 2.000 s: #2 began at 2.005 s, after #1 ended at 2.002 s');
+    });
+
+    it("nginx killed: its processes die one by one, so its requests may miss one instant by up to the exit spread, no more", () => {
+      const kill: Death[] = [{ from: 2000, t: 2200, host: 'lb1', what: 'nginx killed' }];
+      const killEvents = [vip(0, ['lb1']), vip(2500, ['lb2'])];
+      // as seen over SSH on a busy box: #1 reset by its worker's exit at 2052.75, #2 began at 2052.97 and was reset by the last exit
+      const close = [failed(1, 2045.16, 7.59, 2047.44, 'reset'), failed(2, 2052.97, 7.27, 2053.61, 'reset')];
+      markLostWithDeath(close, killEvents, kill);
+      expect(close.map((r) => r.lostWith)).toEqual(['lb1', 'lb1']);
+      expect(tallyDeaths(close, killEvents, kill)[0]?.together).toEqual({ from: 2052.97, to: 2052.75 });
+      expect(deathsVerdicts(close, killEvents, kill)[0]?.pass).toBe(true);
+      // 30 ms apart is more than a kill's spread: the marking took in too much
+      const far = [failed(1, 2045, 5, 2045.2, 'reset'), failed(2, 2080, 5, 2080.2, 'reset')];
+      markLostWithDeath(far, killEvents, kill);
+      expect(tallyDeaths(far, killEvents, kill)[0]?.together).toBeUndefined();
+      expect(deathsVerdicts(far, killEvents, kill)[0]?.pass).toBe(false);
+      // a power loss is one instant: no spread (the case above, 3.5 ms apart, fails)
+      expect(exitSpreadOf({ from: 0, t: 1, host: 'lb1', what: 'power lost' })).toBe(0);
+      expect(exitSpreadOf({ from: 0, t: 1, host: 'lb1', what: 'nginx stopped' })).toBe(NGINX_EXIT_SPREAD_MS);
     });
 
     it('takes a keep-alive request from its connection: opened before the death, the request sent on it after', () => {
