@@ -175,7 +175,7 @@ Examples:
     'hapb lab image                 # before a session offline, or ahead of the tests (scripts/test.sh)\n  hapb lab image --python --monitor',
   ).action(async (o: { python?: boolean; monitor?: boolean; rebuild?: boolean; output: string }) => {
     if (o.output !== 'text' && o.output !== 'json') throw usageError(`-o: expected text or json, got "${o.output}"`, 'use -o json');
-    requireHostTools(IMAGE_TOOLS);
+    // ensureImage asks for debootstrap only when it has to build
     const img = await ensureImage({
       rebuild: o.rebuild ?? false,
       recipe: labRecipe({ python: o.python ?? false, monitor: o.monitor ?? false }),

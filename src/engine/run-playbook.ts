@@ -108,7 +108,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunOutcome> {
       }
       const playVars = play.vars;
       const exposed = exposedRoleVars(play.exposedRoles);
-      const serial = templatedSerial(play.serial, markScope({ ...exposed.roleDefaults, ...playVars, ...exposed.roleVars, ...(opts.extraVars ?? {}) }), (v, vars) => templater.templateValue(v, vars), play.pos);
+      const serial = templatedSerial(play.serial, () => markScope({ ...exposed.roleDefaults, ...playVars, ...exposed.roleVars, ...(opts.extraVars ?? {}) }), (v, vars) => templater.templateValue(v, vars), play.pos);
       const batches = serialBatches(playHosts, serial);
       for (const [bi, batch] of batches.entries()) {
         const scope: VarScope = {

@@ -1,18 +1,16 @@
 /** Splits a play's hosts into rolling batches, as Ansible's `serial` does. */
 import { HapbError, ExitCode, SchemaError, errorMessage, type SourcePos } from '../errors/index.js';
-import type { SerialSpec } from '../playbook/types.js';
+import { SERIAL_HINT, SERIAL_VALUE, type SerialSpec } from '../playbook/types.js';
 import { containsTemplate } from '../template/index.js';
 import type { Vars } from './types.js';
-
-const HINT = 'use serial: 1, serial: "30%" or a list of them';
 
 /** a batch size; 0 or less is every remaining host (Ansible's serial <= 0) */
 function batchSize(spec: number | string, total: number): number {
   if (typeof spec === 'number') return spec;
-  const m = /^\s*(\d+(?:\.\d+)?)\s*(%?)\s*$/.exec(spec);
-  if (!m) throw new HapbError(`serial: '${spec}' is neither a number nor a percentage`, { exitCode: ExitCode.invalidInput, hint: HINT });
+  const m = SERIAL_VALUE.exec(spec);
+  if (!m) throw new HapbError(`serial: '${spec}' is neither a number nor a percentage`, { exitCode: ExitCode.invalidInput, hint: SERIAL_HINT });
   const n = Number(m[1]);
-  return m[2] === '%' ? Math.max(1, Math.floor((total * n) / 100)) : Math.floor(n);
+  return m[2] === '%' ? Math.max(1, Math.floor((total * n) / 100)) : n;
 }
 
 export function serialBatches<T>(hosts: readonly T[], serial: SerialSpec | undefined): T[][] {
@@ -39,20 +37,20 @@ export function serialBatches<T>(hosts: readonly T[], serial: SerialSpec | undef
  * defaults and vars, the play's vars, extra vars), never a host's. Every
  * value is checked here, so a bad one stops the play before any host is touched.
  */
-export function templatedSerial(serial: SerialSpec | undefined, vars: Vars, render: (v: unknown, vars: Vars) => unknown, pos: SourcePos | undefined): SerialSpec | undefined {
+export function templatedSerial(serial: SerialSpec | undefined, vars: () => Vars, render: (v: unknown, vars: Vars) => unknown, pos: SourcePos | undefined): SerialSpec | undefined {
   if (serial === undefined) return undefined;
   let out: unknown = serial;
   if (containsTemplate(serial)) {
     try {
-      out = render(serial, vars);
+      out = render(serial, vars());
     } catch (err) {
-      throw new SchemaError(`serial: ${errorMessage(err)}`, pos, HINT);
+      throw new SchemaError(`serial: ${errorMessage(err)}`, pos, SERIAL_HINT);
     }
   }
   const items = Array.isArray(out) ? out : [out];
   for (const v of items) {
-    const ok = (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && /^\s*\d+\s*%?\s*$/.test(v));
-    if (!ok) throw new SchemaError(`serial: ${JSON.stringify(v)}${out !== serial ? ` (from ${JSON.stringify(serial)})` : ''} is neither a whole number nor a percentage`, pos, HINT);
+    const ok = (typeof v === 'number' && Number.isInteger(v)) || (typeof v === 'string' && SERIAL_VALUE.test(v));
+    if (!ok) throw new SchemaError(`serial: ${JSON.stringify(v)}${out !== serial ? ` (from ${JSON.stringify(serial)})` : ''} is neither a whole number nor a percentage`, pos, SERIAL_HINT);
   }
   return out as SerialSpec;
 }

@@ -13,7 +13,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LabError } from './errors.js';
-import { located, packageRoot } from './converge.js';
+import { extraVarArgs, located, packageRoot } from './converge.js';
 import { labRunDir } from './paths.js';
 import { run } from './run.js';
 import type { ConvergeFn, ConvergeRequest } from './types.js';
@@ -21,11 +21,7 @@ import type { ConvergeFn, ConvergeRequest } from './types.js';
 export const ANSIBLE_PLAYBOOK = 'ansible-playbook';
 
 export function ansibleArgv(req: ConvergeRequest, extra: readonly string[] = []): string[] {
-  const argv = [ANSIBLE_PLAYBOOK, located(req.playbook), '-i', req.inventory];
-  const profile = located(join('profiles', `${req.profile}.yml`));
-  if (existsSync(profile)) argv.push('-e', `@${profile}`);
-  for (const [k, v] of Object.entries(req.extraVars ?? {})) argv.push('-e', `${k}=${v}`);
-  return [...argv, ...extra];
+  return [ANSIBLE_PLAYBOOK, located(req.playbook), '-i', req.inventory, ...extraVarArgs(req), ...extra];
 }
 
 /** where Ansible keeps its SSH control sockets for this lab (short: a socket path has at most 107 bytes) */

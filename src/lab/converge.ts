@@ -22,12 +22,17 @@ export function located(path: string): string {
   return existsSync(own) ? own : path;
 }
 
-export function convergeArgv(req: ConvergeRequest): string[] {
-  const argv = [join(packageRoot(), 'bin', 'hapb'), 'run', located(req.playbook), '-i', req.inventory];
+/** the -e arguments of a converge, the same for hapb and ansible-playbook: the profile's file, then the request's extra vars */
+export function extraVarArgs(req: ConvergeRequest): string[] {
+  const argv: string[] = [];
   const profile = located(join('profiles', `${req.profile}.yml`));
   if (existsSync(profile)) argv.push('-e', `@${profile}`);
   for (const [k, v] of Object.entries(req.extraVars ?? {})) argv.push('-e', `${k}=${v}`);
   return argv;
+}
+
+export function convergeArgv(req: ConvergeRequest): string[] {
+  return [join(packageRoot(), 'bin', 'hapb'), 'run', located(req.playbook), '-i', req.inventory, ...extraVarArgs(req)];
 }
 
 export interface CliConvergeOptions {

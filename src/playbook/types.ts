@@ -208,6 +208,9 @@ export interface RoleArgumentSpec {
 }
 
 export type SerialSpec = number | string | (number | string)[];
+/** a `serial` string Ansible accepts: a whole number of hosts, or a whole percentage of them ("30%") */
+export const SERIAL_VALUE = /^\s*(\d+)\s*(%?)\s*$/;
+export const SERIAL_HINT = 'use serial: 1, serial: "30%" or a list of them';
 
 export interface Play {
   name: string;

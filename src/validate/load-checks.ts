@@ -9,6 +9,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SchemaError, type SourcePos } from '../errors/index.js';
 import { checkExpression, checkTemplate, type SyntaxProblem } from '../template/syntax.js';
+import { SERIAL_HINT, SERIAL_VALUE } from '../playbook/types.js';
 import { containsTemplate } from '../template/lazy-vars.js';
 import { joinPointer, type Located } from '../yaml/load.js';
 
@@ -104,13 +105,13 @@ export function checkPlaySyntax(raw: Record<string, unknown>, doc: Located, ptr:
   const serial = raw.serial;
   if (serial !== undefined) {
     const list = Array.isArray(serial) ? serial : [serial];
-    if (list.length === 0) errors.push(new SchemaError('serial: an empty list', doc.pos(joinPointer(ptr, 'serial')), 'use serial: 1, serial: "30%" or a list of them'));
+    if (list.length === 0) errors.push(new SchemaError('serial: an empty list', doc.pos(joinPointer(ptr, 'serial')), SERIAL_HINT));
     list.forEach((s, i) => {
       // a template is rendered with the play's variables when the play starts (src/engine/serial.ts), and checked then
       const ok =
-        (typeof s === 'number' && Number.isInteger(s) && s >= 1) || (typeof s === 'string' && ((/^\s*\d+\s*%?\s*$/.test(s) && Number.parseFloat(s) > 0) || containsTemplate(s)));
+        (typeof s === 'number' && Number.isInteger(s) && s >= 1) || (typeof s === 'string' && ((SERIAL_VALUE.test(s) && Number.parseFloat(s) > 0) || containsTemplate(s)));
       if (!ok) {
-        errors.push(new SchemaError(`serial: ${JSON.stringify(s)} is neither a whole number of hosts (1 or more) nor a percentage`, doc.pos(Array.isArray(serial) ? joinPointer(ptr, 'serial', i) : joinPointer(ptr, 'serial')), 'use serial: 1, serial: "30%" or a list of them'));
+        errors.push(new SchemaError(`serial: ${JSON.stringify(s)} is neither a whole number of hosts (1 or more) nor a percentage`, doc.pos(Array.isArray(serial) ? joinPointer(ptr, 'serial', i) : joinPointer(ptr, 'serial')), SERIAL_HINT));
       }
     });
   }

@@ -23,16 +23,16 @@ describe('serial batches (Ansible semantics)', () => {
 
 describe('templatedSerial: rendered with the play\'s variables before batching', () => {
   it('leaves a plain value alone, renders a template and a list of templates', () => {
-    expect(templatedSerial(1, {}, render, pos)).toBe(1);
-    expect(templatedSerial(undefined, {}, render, pos)).toBeUndefined();
-    expect(templatedSerial('{{ n | default(1) }}', { n: '100%' }, render, pos)).toBe('100%');
-    expect(templatedSerial('{{ n | default(1) }}', {}, render, pos)).toBe(1);
-    expect(templatedSerial(['{{ a }}', '{{ b }}'], { a: 1, b: '50%' }, render, pos)).toEqual([1, '50%']);
+    expect(templatedSerial(1, () => ({}), render, pos)).toBe(1);
+    expect(templatedSerial(undefined, () => ({}), render, pos)).toBeUndefined();
+    expect(templatedSerial('{{ n | default(1) }}', () => ({ n: '100%' }), render, pos)).toBe('100%');
+    expect(templatedSerial('{{ n | default(1) }}', () => ({}), render, pos)).toBe(1);
+    expect(templatedSerial(['{{ a }}', '{{ b }}'], () => ({ a: 1, b: '50%' }), render, pos)).toEqual([1, '50%']);
   });
   it('an undefined variable: an input error at the play\'s line, before any host', () => {
     const err = (() => {
       try {
-        templatedSerial('{{ nope }}', {}, render, pos);
+        templatedSerial('{{ nope }}', () => ({}), render, pos);
       } catch (e) {
         return e;
       }
@@ -42,8 +42,8 @@ describe('templatedSerial: rendered with the play\'s variables before batching',
     expect((err as Error).message).toMatch(/^site\.yml:12:11: serial: .*nope/);
   });
   it('a value that is no whole number or percentage names it and the template', () => {
-    expect(() => templatedSerial('{{ n }}', { n: 'abc' }, render, pos)).toThrow(/site\.yml:12:11: serial: "abc" \(from "\{\{ n \}\}"\) is neither a whole number nor a percentage/);
-    expect(() => templatedSerial('{{ n }}', { n: '1.5' }, render, pos)).toThrow(/"1\.5"/);
-    expect(() => templatedSerial('{{ n }}', { n: '' }, render, pos)).toThrow(/serial: ""/);
+    expect(() => templatedSerial('{{ n }}', () => ({ n: 'abc' }), render, pos)).toThrow(/site\.yml:12:11: serial: "abc" \(from "\{\{ n \}\}"\) is neither a whole number nor a percentage/);
+    expect(() => templatedSerial('{{ n }}', () => ({ n: '1.5' }), render, pos)).toThrow(/"1\.5"/);
+    expect(() => templatedSerial('{{ n }}', () => ({ n: '' }), render, pos)).toThrow(/serial: ""/);
   });
 });
