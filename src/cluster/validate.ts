@@ -64,6 +64,8 @@ export const ShellSafe: Record<string, { pattern: RegExp; what: string }> = {
   keepalived_instance_name: { pattern: /^[A-Za-z0-9_.-]+$/, what: 'a name of letters, digits and _ . -' },
   keepalived_remove_vip_delay: { pattern: NUMBER_OR_EMPTY, what: "a number of seconds or ''" },
   keepalived_handback_window: { pattern: NUMBER_OR_EMPTY, what: "a number of seconds or ''" },
+  keepalived_handback_heartbeat_port: { pattern: /^(|\d{1,5})$/, what: "a UDP port number or ''" },
+  keepalived_handback_heartbeat_timeout_ms: { pattern: /^\d+$/, what: 'a number of milliseconds' },
   keepalived_garp_lower_prio_repeat: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
   keepalived_garp_master_refresh: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },
   keepalived_script_interval: { pattern: NUMBER_OR_EMPTY, what: "a number or ''" },

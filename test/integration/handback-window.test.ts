@@ -18,6 +18,7 @@
  * written after the switch) right after the switch.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,16 +45,42 @@ function sh(...argv: string[]): string {
 }
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** the director firewall of profile hapb, as the role renders it for the master, with this test's addresses and interface */
-async function directorNft(): Promise<string> {
+/** a file of profile hapb as the role renders it for HOST */
+async function rendered(host: string, destSuffix: string): Promise<string> {
   const playbook = loadPlaybook(join(root, 'playbooks', 'site.yml'), { modules: moduleCatalog });
   const inventory = loadInventory(join(root, 'inventory', 'seed.yml'));
   const extraVars = loadYamlFile<Vars>(join(root, 'profiles', 'hapb.yml')).value;
-  const f = (await renderPlaybook({ playbook, inventory, extraVars })).find((x) => x.host === 'master' && x.dest.endsWith('/director.nft'));
-  if (!f) throw new Error('no director.nft rendered');
-  if (!f.content.includes('dup to 192.168.0.41 device "ens33"')) throw new Error('director.nft of master does not forward to backup');
-  // the master's peer (backup, 192.168.0.41) is d1 here; the set keeps its name
-  return f.content.replaceAll('192.168.0.41', addr.d1).replaceAll('"ens33"', `"${dev('d2')}"`);
+  const f = (await renderPlaybook({ playbook, inventory, extraVars })).find((x) => x.host === host && x.dest.endsWith(destSuffix));
+  if (!f) throw new Error(`no ${destSuffix} rendered for ${host}`);
+  return f.content;
+}
+
+/** the director firewall of profile hapb, as the role renders it for the master, with this test's addresses and interface */
+async function directorNft(): Promise<string> {
+  const content = await rendered('master', '/director.nft');
+  if (!content.includes('dup to 192.168.0.41 device "ens33"')) throw new Error('director.nft of master does not forward to backup');
+  // the master's peer (backup, 192.168.0.41) is d1 here; the sets keep their names
+  return content.replaceAll('192.168.0.41', addr.d1).replaceAll('"ens33"', `"${dev('d2')}"`).replaceAll('192.168.0.150', vip);
+}
+
+/**
+ * the backup's hung-nginx watcher (hapb-nginx-watch) and its arguments as the
+ * role renders them, to run on d1: heartbeats from d1 to d2 for the VIP, its
+ * own nginx being a health server on 127.0.0.1:8080 of d1
+ */
+async function backupWatcher(hungFile: string): Promise<{ script: string; args: string[] }> {
+  const script = await rendered('backup', '/hapb-nginx-watch');
+  const unit = await rendered('backup', '/hapb-nginx-watch.service');
+  const exec = /^ExecStart=\/usr\/bin\/perl \S+ (.*)$/m.exec(unit)?.[1];
+  if (!exec?.includes('192.168.0.41,192.168.0.40,192.168.0.150')) throw new Error(`the backup's watcher sends no heartbeat to the master: ${exec ?? unit}`);
+  const args = exec
+    .replaceAll('192.168.0.41', addr.d1)
+    .replaceAll('192.168.0.40', addr.d2)
+    .replaceAll('192.168.0.150', vip)
+    .replace('http://127.0.0.1:80/', 'http://127.0.0.1:8080/')
+    .replace('/run/hapb-nginx.hung', hungFile)
+    .split(' ');
+  return { script, args };
 }
 
 const oldDirectorJs = `
@@ -66,6 +93,11 @@ net.createServer((s) => {
     setTimeout(() => s.end(), 1500);
   });
 }).listen(80, '0.0.0.0', () => process.stdout.write('listening\\n'));
+`;
+/** d1's own nginx for its watcher: a health page on 127.0.0.1:8080 */
+const healthJs = `
+const http = require('node:http');
+http.createServer((q, r) => r.end('ok')).listen(8080, '127.0.0.1', () => process.stdout.write('listening\\n'));
 `;
 const newDirectorJs = `
 const net = require('node:net');
@@ -87,13 +119,21 @@ setTimeout(() => { process.stdout.write('timeout got:' + JSON.stringify(got) + '
 
 const servers: ChildProcess[] = [];
 
-async function startServer(netns: string, js: string): Promise<void> {
+async function startServer(netns: string, js: string): Promise<ChildProcess> {
   const child = spawn('ip', ['netns', 'exec', netns, process.execPath, '-e', js], { stdio: ['ignore', 'pipe', 'inherit'] });
   servers.push(child);
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   for (let i = 0; i < 300 && !out.includes('listening'); i++) await sleep(10);
   if (!out.includes('listening')) throw new Error(`server in ${netns} did not start`);
+  return child;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const closed = new Promise((r) => child.once('close', r));
+  child.kill('SIGKILL');
+  await closed;
 }
 
 function macOf(host: 'd1' | 'd2'): string {
@@ -153,10 +193,17 @@ describe.skipIf(!canUseNamespaces)('hand-back forwarding (real kernel, the rende
     }
   });
 
+  /** segments forwarded by the transition window's rule */
   const forwarded = (): number => {
     const rule = sh('ip', 'netns', 'exec', ns.d2, 'nft', 'list', 'chain', 'ip', 'hapb_handback', 'input');
-    return Number(/counter packets (\d+)/.exec(rule)?.[1]);
+    return Number(/@handback_\S+ .*counter packets (\d+)/.exec(rule)?.[1]);
   };
+  /** ...and by the heartbeat's */
+  const forwardedAlive = (): number => {
+    const rule = sh('ip', 'netns', 'exec', ns.d2, 'nft', 'list', 'chain', 'ip', 'hapb_handback', 'input');
+    return Number(/@alive_\S+ .*counter packets (\d+)/.exec(rule)?.[1]);
+  };
+  const aliveSet = (): string => sh('ip', 'netns', 'exec', ns.d2, 'nft', 'list', 'set', 'ip', 'hapb_handback', 'alive_192_168_0_41');
   const set = 'handback_192_168_0_41';
   const arm = (): void => {
     sh('ip', 'netns', 'exec', ns.d2, 'nft', 'add', 'element', 'ip', 'hapb_handback', set, `{ ${vip} timeout 10s }`);
@@ -204,6 +251,55 @@ describe.skipIf(!canUseNamespaces)('hand-back forwarding (real kernel, the rende
     } finally {
       sh('ip', 'netns', 'exec', ns.c, 'nft', 'delete', 'table', 'ip', 't_ttl');
     }
+  });
+
+  describe("the old director's heartbeats (its hung-nginx watcher, as rendered)", () => {
+    let health: ChildProcess | undefined;
+    let watcher: ChildProcess | undefined;
+    const hungFile = `/tmp/${tag}.hung`;
+    const startWatcher = async (): Promise<void> => {
+      const { script, args } = await backupWatcher(hungFile);
+      watcher = spawn('ip', ['netns', 'exec', ns.d1, 'perl', '-e', script, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      servers.push(watcher);
+    };
+    afterAll(async () => {
+      if (watcher) await stop(watcher);
+      if (health) await stop(health);
+      rmSync(hungFile, { force: true });
+    });
+
+    it('while its nginx answers, d2 forwards the VIP\'s unknown segments to it without any window: the answer arrives whole', async () => {
+      sh('ip', 'netns', 'exec', ns.d2, 'nft', 'flush', 'set', 'ip', 'hapb_handback', set);
+      health = await startServer(ns.d1, healthJs);
+      await startWatcher();
+      for (let i = 0; i < 100 && !aliveSet().includes(vip); i++) await sleep(20);
+      expect(aliveSet()).toMatch(new RegExp(`elements = \\{ ${vip.replaceAll('.', '\\.')} timeout 2\\d\\dms`));
+      const [before, beforeAlive] = [forwarded(), forwardedAlive()];
+      const out = await moveDuringAnswer(true);
+      expect(out).toContain('got:"part1\\npart2\\n"');
+      expect(out).not.toMatch(/error:/);
+      expect(forwardedAlive()).toBeGreaterThan(beforeAlive);
+      expect(forwarded()).toBe(before);
+    });
+
+    it('a refusal is no heartbeat: once its nginx is gone the forwarding ends within the timeout and d2 resets', async () => {
+      if (health) await stop(health);
+      await sleep(400);
+      expect(aliveSet()).not.toContain(vip);
+      const beforeAlive = forwardedAlive();
+      const out = await moveDuringAnswer(true);
+      expect(out).toMatch(/^error:ECONNRESET /m);
+      expect(forwardedAlive()).toBe(beforeAlive);
+    });
+
+    it('its nginx back, the heartbeats resume; the watcher gone (a dead director), the forwarding ends within the timeout', async () => {
+      health = await startServer(ns.d1, healthJs);
+      for (let i = 0; i < 100 && !aliveSet().includes(vip); i++) await sleep(20);
+      expect(aliveSet()).toContain(vip);
+      if (watcher) await stop(watcher);
+      await sleep(300);
+      expect(aliveSet()).not.toContain(vip);
+    });
   });
 
   it('new connections to the new director are not touched by the window', async () => {
