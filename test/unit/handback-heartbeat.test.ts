@@ -32,6 +32,9 @@ function file(files: RenderedFile[], host: string, dest: string): string {
 
 const NFT = '/etc/hapb/director.nft';
 const UNIT = '/etc/systemd/system/hapb-nginx-watch.service';
+const TOOK = '/etc/keepalived/hapb-took-vip.sh';
+/** the backup) branch of hapb-took-vip.sh */
+const backupBranch = (script: string): string => /\nbackup\)\n([\s\S]*?)\n {4};;\n/.exec(script)?.[1] ?? '';
 const execStart = (unit: string): string => /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
 
 describe('hand-back heartbeats', () => {
@@ -55,8 +58,17 @@ describe('hand-back heartbeats', () => {
     expect(nft).toMatch(/ip6 daddr @alive_192_168_0_41 tcp flags & syn == 0 ip6 hoplimit > 1 socket wildcard 1 counter ip6 hoplimit set 2 dup to fd00::192:168:0:41 /);
   });
 
-  it("port '' turns them off: no heartbeat sent, no alive set", async () => {
+  it('with them, entering BACKUP opens no window (a holder that dies right after a hand-back is not forwarded to)', async () => {
+    const files = await render({});
+    const branch = backupBranch(file(files, 'backup', TOOK));
+    expect(branch).toContain(':');
+    expect(branch).not.toContain('open_window');
+    expect(file(files, 'backup', TOOK)).toMatch(/\nmaster\)\n[\s\S]*open_window "\$peer" 5000\n/);
+  });
+
+  it("port '' turns them off: no heartbeat sent, no alive set; entering BACKUP opens the window for preempt_delay + the window", async () => {
     const files = await render({ keepalived_handback_heartbeat_port: '' });
+    expect(backupBranch(file(files, 'backup', TOOK))).toContain('open_window "$peer" 10000');
     expect(execStart(file(files, 'master', UNIT))).toMatch(/ \/run\/hapb-nginx\.hung$/);
     expect(file(files, 'master', NFT)).not.toContain('alive_');
     expect(file(files, 'master', NFT)).toContain('@handback_192_168_0_41');

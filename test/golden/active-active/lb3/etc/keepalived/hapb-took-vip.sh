@@ -6,7 +6,8 @@
 # The hand-back (director.nft, table ip hapb_handback): for a while after a
 # transition, segments of connections this director does not know are sent on
 # to the other director, which has them. Why both transitions:
-# - backup: the other director is master, so alive. A preempting director
+# - backup (without the heartbeats, keepalived_handback_heartbeat_port: they
+#   do it better): the other director is master, so alive. A preempting director
 #   enters BACKUP preempt_delay (5 s) before it takes the VIP back, so
 #   the window is already open when its gratuitous ARP turns the clients'
 #   traffic over: nothing depends on how fast keepalived runs this script
@@ -49,9 +50,14 @@ close_window() {
 }
 case "$state" in
 backup)
-    for peer in "$@"; do
-        open_window "$peer" 10000
-    done
+    # Nothing to open: the heartbeats of the director that holds the VIP keep the
+    # forwarding to it on for as long as it serves (director.nft, alive_ sets),
+    # before and during a hand-back, and end it once it dies. A window opened
+    # here would stay open for preempt_delay + the window after a hand-back,
+    # and segments of a holder that dies meanwhile (a power loss, a cut) would
+    # be forwarded into the void instead of reset: measured, keep-alive
+    # requests then waited a retransmission or two longer (slowest ~1.0-1.2 s).
+    :
     ;;
 master)
     for peer in "$@"; do
