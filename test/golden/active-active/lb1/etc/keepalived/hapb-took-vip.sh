@@ -55,8 +55,8 @@ backup)
     # before and during a hand-back, and end it once it dies. A window opened
     # here would stay open for preempt_delay + the window after a hand-back,
     # and segments of a holder that dies meanwhile (a power loss, a cut) would
-    # be forwarded into the void instead of reset: measured, keep-alive
-    # requests then waited a retransmission or two longer (slowest ~1.0-1.2 s).
+    # be forwarded into the void instead of reset, and keep-alive clients would
+    # wait a retransmission or two instead of retrying at once.
     :
     ;;
 master)
