@@ -24,7 +24,10 @@ function step(command: string, doing: string, path: string, attrs: FileAttrs = {
 /**
  * Create a directory and its missing parents, each created one with the
  * task's mode, owner and group (as Ansible's file module does; `mkdir -p`
- * would leave the parents at the umask's mode).
+ * would leave the parents at the umask's mode). A directory that another
+ * process made between the test and the mkdir (two hosts of one machine
+ * making the same parent) is no error and keeps its attributes, as in
+ * Ansible (EEXIST on a directory is ignored).
  */
 function mkdirs(path: string, attrs: FileAttrs): string {
   const parts = path.split('/').filter(Boolean);
@@ -32,7 +35,8 @@ function mkdirs(path: string, attrs: FileAttrs): string {
   return prefixes
     .map((p) => {
       const q = shellQuote(p);
-      return `{ [ -e ${q} ] || { mkdir -- ${q}${attrCommands(p, attrs).map((c) => ` && ${c}`).join('')}; }; }`;
+      const then = attrCommands(p, attrs).join(' && ') || ':';
+      return `{ [ -e ${q} ] || if mkdir -- ${q}; then ${then}; else [ -d ${q} ]; fi; }`;
     })
     .join(' && ');
 }

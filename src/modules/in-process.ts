@@ -205,8 +205,15 @@ export async function mkdirsInProcess(path: string, mode: number | undefined): P
         },
       );
       if (exists) continue;
-      await mkdir(p);
-      if (mode !== undefined) await chmod(p, mode);
+      // made meanwhile by another process: no error, its mode left as it is (as the shell form)
+      const made = await mkdir(p).then(
+        () => true,
+        async (e: unknown) => {
+          if ((e as NodeJS.ErrnoException).code === 'EEXIST' && (await stat(p)).isDirectory()) return false;
+          throw e;
+        },
+      );
+      if (made && mode !== undefined) await chmod(p, mode);
     }
     return true;
   } catch {

@@ -52,7 +52,7 @@ const READS = /^(cat \/proc\/sys\/kernel\/random\/boot_id$|if \[ -d |getent pass
 const rows: [string, Record<string, unknown>, Partial<TaskResult>, (string | RegExp)[]][] = [
   ['template', { src: join(dir, 'a.conf.j2'), dest: '/etc/a.conf', mode: '0640' }, { changed: true }, [/^write \/etc\/a\.conf \(8 bytes, sha1 [0-9a-f]{40}, mode 0640\)$/]],
   ['copy', { content: 'x\n', dest: '/etc/x', validate: 'test -s %s' }, { changed: true }, [/^write \/etc\/x \(2 bytes, sha1 [0-9a-f]{40}, validate: test -s %s\)$/]],
-  ['file', { path: '/srv/d', state: 'directory', owner: 'www-data' }, { changed: true }, ["{ [ -e /srv ] || { mkdir -- /srv && chown -- www-data /srv; }; } && { [ -e /srv/d ] || { mkdir -- /srv/d && chown -- www-data /srv/d; }; }"]],
+  ['file', { path: '/srv/d', state: 'directory', owner: 'www-data' }, { changed: true }, ["{ [ -e /srv ] || if mkdir -- /srv; then chown -- www-data /srv; else [ -d /srv ]; fi; } && { [ -e /srv/d ] || if mkdir -- /srv/d; then chown -- www-data /srv/d; else [ -d /srv/d ]; fi; }"]],
   ['lineinfile', { path: '/etc/l', line: 'a=1', create: true }, { changed: true, msg: 'line added' }, [/^write \/etc\/l \(4 bytes/]],
   ['package', { name: 'nginx', update_cache: true }, { changed: true, packages: ['nginx'], cache_updated: false }, [/apt-get update -q$/, /apt-get install .* -- nginx$/]],
   ['service', { name: 'nginx', state: 'started', enabled: true }, { changed: true }, ['systemctl enable -- nginx', 'systemctl start -- nginx']],

@@ -1,7 +1,12 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { copyModule } from '../../src/modules/copy.js';
 import { pathInfo, sha1, STALE_UPLOADS } from '../../src/modules/files.js';
 import { fileModule } from '../../src/modules/file.js';
+import { mkdirsInProcess } from '../../src/modules/in-process.js';
 import { runModule } from '../../src/modules/run-module.js';
 import { makeContext } from '../helpers/module-context.js';
 import { RecordingConnection, type Rule } from '../helpers/recording-connection.js';
@@ -118,7 +123,7 @@ describe('copy plans', () => {
 /** [title, host file, args, changed, failed, commands applied (substrings)] */
 const fileTable: [string, Fake | undefined, Record<string, unknown>, boolean, boolean, string[]][] = [
   // each missing parent is created with the mode too, as Ansible's file module does
-  ['directory created', undefined, { state: 'directory', mode: '0750' }, true, false, ['[ -e /srv ] || { mkdir -- /srv && chmod -- 0750 /srv; }', '[ -e /srv/p ] || { mkdir -- /srv/p && chmod -- 0750 /srv/p; }']],
+  ['directory created', undefined, { state: 'directory', mode: '0750' }, true, false, ['[ -e /srv ] || if mkdir -- /srv; then chmod -- 0750 /srv; else [ -d /srv ]; fi', '[ -e /srv/p ] || if mkdir -- /srv/p; then chmod -- 0750 /srv/p; else [ -d /srv/p ]; fi']],
   ['directory exists', { kind: 'directory', mode: '755' }, { state: 'directory' }, false, false, []],
   ['directory mode fixed', { kind: 'directory', mode: '700' }, { state: 'directory', mode: '0755' }, true, false, ['chmod -- 0755 /srv/p']],
   ['directory over a file fails', { content: 'x' }, { state: 'directory' }, false, true, []],
@@ -153,6 +158,53 @@ describe('file plans', () => {
     const shown = ((result.plan as string[] | undefined) ?? []).join('\n');
     for (const a of applied) expect(shown).toContain(a);
     if (!changed) expect(result).not.toHaveProperty('plan');
+  });
+});
+
+describe('file state=directory when another process makes a parent meanwhile (two hosts of one machine)', () => {
+  /** the command file applies for `path`, taken from a run against a host where nothing exists */
+  async function mkdirCommand(path: string, mode: string): Promise<string> {
+    const conn = host({});
+    await runModule(fileModule, makeContext(conn), { path, state: 'directory', mode });
+    const cmd = conn.commands.find((c) => c.startsWith('{ [ -e '));
+    if (!cmd) throw new Error('no mkdir command');
+    return cmd;
+  }
+
+  it('the shell form: EEXIST on a directory is no error, and the other maker keeps its mode', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-t-mkdirs-'));
+    try {
+      const cmd = await mkdirCommand(`${dir}/a/b`, '0700');
+      // the race, made certain: the other process makes the directory just before this mkdir runs
+      const racing = `mkdir() { command mkdir -m 0755 -- "$2"; command mkdir "$@"; }\n${cmd}`;
+      const r = spawnSync('sh', ['-c', racing], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      expect(statSync(`${dir}/a/b`).isDirectory()).toBe(true);
+      expect(statSync(`${dir}/a`).mode & 0o777).toBe(0o755);
+      // a file in the way is still an error
+      rmSync(`${dir}/a`, { recursive: true });
+      writeFileSync(`${dir}/a`, 'x');
+      expect(spawnSync('sh', ['-c', cmd]).status).not.toBe(0);
+      // without a race, each made parent gets the mode
+      rmSync(`${dir}/a`);
+      expect(spawnSync('sh', ['-c', cmd]).status).toBe(0);
+      expect(statSync(`${dir}/a`).mode & 0o777).toBe(0o700);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the in-process form: two makers of one path at once both succeed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hapb-t-mkdirs-'));
+    try {
+      for (let i = 0; i < 20; i++) {
+        const path = `${dir}/${i}/x/y/z`;
+        expect(await Promise.all([mkdirsInProcess(path, 0o750), mkdirsInProcess(path, 0o750)])).toEqual([true, true]);
+        expect(statSync(path).isDirectory()).toBe(true);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
