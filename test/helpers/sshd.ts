@@ -109,6 +109,9 @@ export async function startSshd(opts: SshdOptions): Promise<Sshd> {
       ...(opts.sftp === false ? [] : ['Subsystem sftp internal-sftp']),
       'LogLevel VERBOSE',
       'MaxStartups 100',
+      // bash sources ~/.bashrc for a command sshd runs unless it is a nested shell;
+      // a developer's .bashrc (pyenv init, seen on the test machines) costs ~0.5 s a command
+      'SetEnv SHLVL=1',
       '',
     ].join('\n'),
   );
