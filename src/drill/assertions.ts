@@ -75,9 +75,22 @@ export function maxLatencyWithin(
     id: 'failover-latency',
     description: 'slowest request during the failover',
     target: `≤ ${formatMs(limitMs)}`,
-    actual: worst ? `${formatMs(worst.latency)} (request #${worst.seq} at ${formatMs(worst.started)})` : 'no requests',
+    actual: worst ? `${formatMs(worst.latency)} (request #${worst.seq} at ${formatMs(worst.started)}${worst.latency > limitMs ? whereItWaited(worst) : ''})` : 'no requests',
     pass: worst !== undefined && worst.latency <= limitMs,
   };
+}
+
+/**
+ * Where a request over the limit spent its time, for the verdict's text: how
+ * late the client started it, how long its connect took (a SYN retransmit is
+ * 1 s), and how long its answer took once the request was written.
+ */
+export function whereItWaited(r: RequestRecord): string {
+  const parts = [`started ${formatMs(Math.max(0, r.started - r.scheduled))} late`];
+  if (r.connected !== undefined) parts.push(`connected after ${formatMs(Math.max(0, r.connected - r.started))}`);
+  if (r.sent !== undefined) parts.push(`answered ${formatMs(Math.max(0, r.started + r.latency - r.sent))} after it was sent`);
+  if (r.retriedAfter !== undefined) parts.push(`retried after ${r.retriedAfter}`);
+  return `: ${parts.join(', ')}`;
 }
 
 function vipEvents(events: TimelineEvent[]): TimelineEvent[] {

@@ -79,6 +79,15 @@ describe('verdicts', () => {
     expect(maxLatencyWithin([], { from: 0, to: 1 }).pass).toBe(false);
   });
 
+  it('failover latency over the limit says where the request waited', () => {
+    const slow = { ...rec(7, 2460, 2920), scheduled: 2400, connected: 3470, sent: 3471 };
+    const v = maxLatencyWithin([slow], { from: 2000, to: 7000 });
+    expect(v.pass).toBe(false);
+    expect(v.actual).toBe('2.92 s (request #7 at 2.46 s: started 60 ms late, connected after 1.01 s, answered 1.91 s after it was sent)');
+    // within the limit the text stays short
+    expect(maxLatencyWithin([{ ...slow, latency: 1040 }], { from: 2000, to: 7000 }).actual).toBe('1.04 s (request #7 at 2.46 s)');
+  });
+
   it('VIP move time is from the fault to the other director holding it', () => {
     expect(vipMoveDelay(moved, 2000, 'lb1')).toBe(330);
     expect(vipMovedWithin(moved, 2000, 'lb1')).toMatchObject({ pass: true, actual: '330 ms' });
