@@ -3,7 +3,10 @@
  * they change. The first observation is recorded too, so the picture's band
  * starts at t0. The holders are polled every `intervalMs`; a lab that can tell
  * when addresses change (`subscribe`) wakes the poller at once, so a VIP move
- * is timed to a few ms instead of the polling interval.
+ * is timed to a few ms instead of the polling interval. A change found by a
+ * check that a wake started is stamped with the wake's time: the address had
+ * changed by then, and reading the holders (a command per director, slow on
+ * a starved box) is the watcher's delay, not the cluster's.
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import type { TimelineEvent } from './types.js';
@@ -27,19 +30,24 @@ export function watchVip(
   let running = true;
   let wakeSleep: (() => void) | undefined;
   let pending = false;
+  /** when the first wake since the last check began came */
+  let wokeAt: number | undefined;
   const wake = (): void => {
+    wokeAt ??= now();
     pending = true;
     wakeSleep?.();
   };
   const unsubscribe = subscribe?.(wake);
   const check = async (): Promise<void> => {
+    const woke = wokeAt;
+    wokeAt = undefined;
     let h: string[];
     try {
       h = [...(await holders())].sort();
     } catch {
       h = last ?? [];
     }
-    const t = now();
+    const t = woke ?? now();
     if (running && (last === undefined || h.join(',') !== last.join(','))) {
       const label = h.length === 0 ? 'VIP: nobody' : h.length === 1 ? `VIP on ${h[0]}` : `VIP on ${h.join(' + ')} (split brain)`;
       onEvent({ t, kind: 'vip', label, holders: h, ...(last ? { from: last } : {}) });

@@ -165,6 +165,42 @@ describe('VIP watcher', () => {
     ]);
     expect(unsubscribed).toBe(true);
   });
+
+  it("a change a wake-up finds is stamped with the wake's time, not the end of the slow look; a poll's with the look's end", async () => {
+    const { watchVip } = await import('../../src/drill/vip-watcher.js');
+    let holders = ['lb1'];
+    let wake: () => void = () => undefined;
+    const events: TimelineEvent[] = [];
+    let t = 0;
+    let polls = 0;
+    const w = watchVip(
+      async () => {
+        polls++;
+        const h = holders;
+        t += 40; // reading the holders takes 40 ms
+        await new Promise((r) => setTimeout(r, 5));
+        return h;
+      },
+      () => t,
+      (e) => events.push(e),
+      60_000,
+      (cb) => {
+        wake = cb;
+        return () => undefined;
+      },
+    );
+    await new Promise((r) => setTimeout(r, 20));
+    holders = ['lb2'];
+    t = 2000;
+    wake();
+    await new Promise((r) => setTimeout(r, 30));
+    await w.stop();
+    expect(polls).toBe(2);
+    expect(events.map((e) => [e.t, e.label])).toEqual([
+      [40, 'VIP on lb1'],
+      [2000, 'VIP on lb2'],
+    ]);
+  });
 });
 
 describe('the client kernel\'s SYN retransmits', () => {
