@@ -5,7 +5,7 @@
  * and turn its JSON lines into a LoadHandle.
  */
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { HapbError } from '../errors/index.js';
@@ -14,10 +14,14 @@ import type { LoadHandle } from './lab-control.js';
 import { loadArgs, parseLoadLine } from './loadgen/protocol.js';
 import type { LoadOptions, RequestRecord } from './types.js';
 
-/** dist/drill/loadgen/main.js next to this file once built */
+/**
+ * dist/drill/loadgen/main.js of this package once built. Found from the
+ * package's root, two levels above this module in dist/drill/ as in the CLI's
+ * bundle, dist/cli/main.js (scripts/bundle-cli.mjs).
+ */
 export function defaultLoadgenPath(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  return join(here, 'loadgen', 'main.js');
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  return join(root, 'dist', 'drill', 'loadgen', 'main.js');
 }
 
 export interface SpawnLoadOptions {
