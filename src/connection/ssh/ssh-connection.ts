@@ -33,6 +33,27 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_MS = 15_000;
 /** below OpenSSH's default MaxSessions (10), one left for SFTP */
 const MAX_CHANNELS = 8;
+
+/**
+ * Open a channel again when the server refused it, a few times, a little
+ * later each time. sshd counts a closed session until its main loop collects
+ * it, which may be after it reads the next open on the same connection: a
+ * channel opened as soon as another closed is then refused ("no more
+ * sessions" in its log, "Channel open failure: open failed" here) though this
+ * side never has more than MAX_CHANNELS open. Seen with commands that take a
+ * few ms. A refused open ran nothing, so opening again is safe.
+ */
+export async function retryRefusedOpen<T>(open: () => Promise<T>, delaysMs: readonly number[] = [5, 20, 50, 100, 200, 400]): Promise<T> {
+  for (const delay of delaysMs) {
+    try {
+      return await open();
+    } catch (err) {
+      if (!(err instanceof Error && /Channel open failure/.test(err.message))) throw err;
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+  return open();
+}
 const MAX_JUMP_DEPTH = 8;
 /** rc of a command stopped for running past its timeout (like coreutils `timeout`) */
 export const TIMEOUT_RC = 124;
@@ -316,7 +337,7 @@ export class SshConnection implements Connection {
     const client = await this.ready();
     const release = await this.channels.acquire();
     try {
-      const r = await runOnChannel(client, run);
+      const r = await retryRefusedOpen(() => runOnChannel(client, run));
       if (this.lost && r.rc === null) throw this.lost;
       return r;
     } catch (err) {
@@ -385,11 +406,13 @@ export class SshConnection implements Connection {
   }
 
   private sftp(): Promise<SFTPWrapper | null> {
-    this.sftpSession ??= this.ready().then(
-      (client) =>
-        new Promise<SFTPWrapper | null>((resolve) => {
-          client.sftp((err, sftp) => resolve(err ? null : sftp));
-        }),
+    this.sftpSession ??= this.ready().then((client) =>
+      retryRefusedOpen(
+        () =>
+          new Promise<SFTPWrapper>((resolve, reject) => {
+            client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp)));
+          }),
+      ).catch(() => null),
     );
     return this.sftpSession;
   }
