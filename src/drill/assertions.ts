@@ -85,7 +85,7 @@ export function maxLatencyWithin(
  * late the client started it, how long its connect took (a SYN retransmit is
  * 1 s), and how long its answer took once the request was written.
  */
-export function whereItWaited(r: RequestRecord): string {
+function whereItWaited(r: RequestRecord): string {
   const parts = [`started ${formatMs(Math.max(0, r.started - r.scheduled))} late`];
   if (r.connected !== undefined) parts.push(`connected after ${formatMs(Math.max(0, r.connected - r.started))}`);
   if (r.sent !== undefined) parts.push(`answered ${formatMs(Math.max(0, r.started + r.latency - r.sent))} after it was sent`);

@@ -6,7 +6,10 @@
  * is timed to a few ms instead of the polling interval. A change found by a
  * check that a wake started is stamped with the wake's time: the address had
  * changed by then, and reading the holders (a command per director, slow on
- * a starved box) is the watcher's delay, not the cluster's.
+ * a starved box) is the watcher's delay, not the cluster's. The poll's
+ * default: 100 ms, or 500 ms with `subscribe`, where it only catches what no
+ * address event shows (a powered-off holder) and each poll's command per
+ * director takes CPU from the box the load runs on.
  */
 import { systemClock, type Clock } from '../core/clock.js';
 import type { TimelineEvent } from './types.js';
@@ -22,10 +25,11 @@ export function watchVip(
   holders: () => Promise<string[]>,
   now: () => number,
   onEvent: (e: TimelineEvent) => void,
-  intervalMs = 100,
+  intervalMs: number | undefined,
   subscribe?: VipSubscribe,
   clock: Clock = systemClock,
 ): VipWatcher {
+  const every = intervalMs ?? (subscribe ? 500 : 100);
   let last: string[] | undefined;
   let running = true;
   let wakeSleep: (() => void) | undefined;
@@ -59,7 +63,7 @@ export function watchVip(
       const started = clock.now();
       pending = false;
       await check();
-      const wait = intervalMs - (clock.now() - started);
+      const wait = every - (clock.now() - started);
       if (running && !pending && wait > 0) {
         // a wake ends the sleep early; the clock's own timer then resolves into nothing
         await new Promise<void>((resolve) => {

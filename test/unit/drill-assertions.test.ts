@@ -203,6 +203,26 @@ describe('VIP watcher', () => {
   });
 });
 
+describe('VIP watcher poll', () => {
+  it('polls every 100 ms by default, every 500 ms when address changes wake it', async () => {
+    const { watchVip } = await import('../../src/drill/vip-watcher.js');
+    const sleepsOf = async (subscribe?: (wake: () => void) => () => void): Promise<number[]> => {
+      const sleeps: number[] = [];
+      const clock = { now: () => 0, sleep: (ms: number) => {
+          sleeps.push(ms);
+          return new Promise<void>((r) => setTimeout(r, 1));
+        },
+      };
+      const w = watchVip(async () => ['lb1'], () => 0, () => undefined, undefined, subscribe, clock);
+      await new Promise((r) => setTimeout(r, 5));
+      await w.stop();
+      return sleeps;
+    };
+    expect((await sleepsOf())[0]).toBe(100);
+    expect((await sleepsOf(() => () => undefined))[0]).toBe(500);
+  });
+});
+
 describe('the client kernel\'s SYN retransmits', () => {
   it('reads TcpExt TCPSynRetrans from /proc/net/netstat', () => {
     const netstat = [

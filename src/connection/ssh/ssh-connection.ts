@@ -33,6 +33,9 @@ export const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 const DEFAULT_KEEPALIVE_MS = 15_000;
 /** below OpenSSH's default MaxSessions (10), one left for SFTP */
 const MAX_CHANNELS = 8;
+const MAX_JUMP_DEPTH = 8;
+/** rc of a command stopped for running past its timeout (like coreutils `timeout`) */
+export const TIMEOUT_RC = 124;
 
 /**
  * Open a channel again when the server refused it, a few times, a little
@@ -54,9 +57,6 @@ export async function retryRefusedOpen<T>(open: () => Promise<T>, delaysMs: read
   }
   return open();
 }
-const MAX_JUMP_DEPTH = 8;
-/** rc of a command stopped for running past its timeout (like coreutils `timeout`) */
-export const TIMEOUT_RC = 124;
 
 export interface SshConnectionOptions extends ConnectionOptions {
   /** local environment: home, user, ssh config path, agent socket (tests set these) */

@@ -18,13 +18,7 @@ export interface RunOptions {
   rate: number;
   timeoutMs: number;
   keepalive: number;
-  /**
-   * VIP poll interval, ms. Default 100, or 500 where the lab reports address
-   * changes (onAddressChange): those wake the watcher at once, and the poll is
-   * left to catch what no address event shows (a powered-off holder). Each
-   * poll spawns a command per director, from the drill's process, which the
-   * load shares the box with: at 100 ms that was ~10 % of a core.
-   */
+  /** VIP poll interval, ms (default: watchVip's, 500 where the lab reports address changes, else 100) */
   vipPollMs?: number;
   /** after a converge, how long one director must hold the VIP before the first scenario (default 8 s) */
   settleMs?: number;
@@ -116,7 +110,7 @@ export async function runScenario(
         () => (vip === undefined ? lab.vipHolders() : lab.vipHolders(vip)),
         now,
         (e) => events.push(vip === undefined ? e : { ...e, vip, label: e.label.replace(/^VIP/, `VIP ${vip}`) }),
-        opts.vipPollMs ?? (lab.onAddressChange ? 500 : 100),
+        opts.vipPollMs,
         lab.onAddressChange ? (wake) => lab.onAddressChange?.(wake) ?? (() => undefined) : undefined,
         clock,
       ),

@@ -196,8 +196,7 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
     step(label);
     return t;
   };
-  // address events wake the watcher; the poll only catches a powered-off holder (RunOptions.vipPollMs)
-  const watcher = watchVip(() => lab.vipHolders(), now, (e) => events.push(e), lab.onAddressChange ? 500 : 100, lab.onAddressChange ? (w) => lab.onAddressChange?.(w) ?? (() => undefined) : undefined, clock);
+  const watcher = watchVip(() => lab.vipHolders(), now, (e) => events.push(e), undefined, lab.onAddressChange ? (w) => lab.onAddressChange?.(w) ?? (() => undefined) : undefined, clock);
   let error: string | undefined;
   try {
     for (const p of plan) {
