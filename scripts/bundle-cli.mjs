@@ -1,9 +1,9 @@
 // The CLI as one file: dist/cli/main.js, which bin/hapb loads, replaced by a
 // bundle of it and every module it imports (ours and the packages'), after
 // `tsc` has built dist/ (the load generator and the other modules stay as tsc
-// wrote them). Node's ES module loader costs about a millisecond per module,
-// and hapb is ~240 of its own plus the packages': a bundle halves the CPU of
-// every start (`hapb --version`: 0.63 s → 0.31 s). ssh2 and nunjucks stay
+// wrote them). Node's ES module loader pays for every module, and hapb is
+// ~240 of its own plus the packages': a bundle halves the CPU of every start
+// (bench/cli-start.ts measures it). ssh2 and nunjucks stay
 // packages: hapb loads them through createRequire (ssh2 has an optional native
 // part; nunjucks' internals are reached by path). Paths a module finds from
 // its own location are two levels under the package root in dist/ either way.
