@@ -345,7 +345,11 @@ function cutScenario(name: string, which: 'director' | 'backend'): Scenario {
   return {
     name,
     description: which === 'director' ? "the VIP holder's link down for 8 s" : "the first web backend's link down for 8 s (black hole)",
-    durationMs: 16_000,
+    // a director back on the wire takes the VIP back preempt_delay (5 s) + ~0.4 s
+    // after the link returns (at 10 s): ~15.4 s. The end leaves that hand-back
+    // ~2.5 s to settle, so "one holder at the end" never reads its instant
+    // (at 16 s a CI run on a busy box ended inside it: both held the VIP)
+    durationMs: which === 'director' ? 18_000 : 16_000,
     prepare: restoreHealthy,
     run: async (ctx) => {
       await ctx.at(faultAt);
@@ -381,7 +385,10 @@ const keepalivedKill = {
 const keepalivedKilled: Scenario = {
   name: 'keepalived-killed',
   description: 'keepalived on the VIP holder killed with SIGKILL, restarted 6 s later',
-  durationMs: 14_000,
+  // the restart returns at ~9.2 s and the master takes the VIP back preempt_delay
+  // (5 s) + ~0.3 s after: ~14.5 s. At 14 s the end fell half a second from that
+  // hand-back; at 18 s it is judged, under load, and settled by the end
+  durationMs: 18_000,
   prepare: restoreHealthy,
   run: async (ctx) => {
     await ctx.at(faultAt);
