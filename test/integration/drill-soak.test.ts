@@ -1,9 +1,11 @@
 /**
- * The soak in CI (issue 15): 3 minutes of `hapb drill soak` on a real lab,
+ * The soak in CI (issue 15): 2.5 minutes of `hapb drill soak` on a real lab,
  * profile hapb, seed 1, the built CLI with `-o json`. It replays the seeded
  * plan (the plan in the report is `soakPlan` of that seed), makes and heals
  * every fault of it, and its figures are the records': failed requests
- * outside a dying director 0, never a second with two VIP holders.
+ * outside a dying director 0, never a second with two VIP holders. Seed 1
+ * over 150 s plans 4 faults: nginx killed, keepalived killed, a link cut and
+ * keepalived stopped (3 minutes only added a second nginx kill).
  * The 30-minute soak is bench/drill-soak.ts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,13 +18,13 @@ import { hapbAsync, labDownQuietly, labUpOrThrow, type Run, unmarked } from '../
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
 const LAB = `t-dsk-${process.pid}`;
 
-describe.skipIf(!canRun)('hapb drill soak: 3 minutes on a lab', () => {
+describe.skipIf(!canRun)('hapb drill soak: 2.5 minutes on a lab', () => {
   let run: Run;
   let report: SoakReport;
 
   beforeAll(async () => {
     await labUpOrThrow(LAB);
-    run = await hapbAsync(['drill', 'soak', '--name', LAB, '--duration', '3m', '--seed', '1', '-o', 'json', '--report', 'out/test-drill-soak'], 600_000);
+    run = await hapbAsync(['drill', 'soak', '--name', LAB, '--duration', '150s', '--seed', '1', '-o', 'json', '--report', 'out/test-drill-soak'], 600_000);
     try {
       report = JSON.parse(run.stdout) as SoakReport;
     } catch {
@@ -35,7 +37,7 @@ describe.skipIf(!canRun)('hapb drill soak: 3 minutes on a lab', () => {
 
   it('replays the plan of its seed, and makes and heals every fault of it', () => {
     expect(report.seed).toBe(1);
-    expect(report.plan).toEqual(soakPlan({ seed: 1, durationMs: 180_000, faults: SOAK_FAULTS, backends: 2 }));
+    expect(report.plan).toEqual(soakPlan({ seed: 1, durationMs: 150_000, faults: SOAK_FAULTS, backends: 2 }));
     expect(report.faults.map((f) => f.kind)).toEqual(report.plan.map((p) => p.kind));
     for (const f of report.faults) {
       expect(f.error, `#${f.n} ${f.label}`).toBeUndefined();
