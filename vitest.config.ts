@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { configDefaults, defineConfig } from 'vitest/config';
+import { defineConfig } from 'vitest/config';
 
 // Two projects. `vitest run` runs both, unit first (the README's test command,
 // scripts/test.sh); `vitest run --project unit` (npm run test:unit) only the fast one.
@@ -17,25 +17,6 @@ import { configDefaults, defineConfig } from 'vitest/config';
 //   the built CLI (bin/hapb → dist/). One file at a time, each in its own process:
 //   they boot machines and share the box. Vitest sizes a pool globally, not per
 //   project, hence the pool per project and the pool sizes here.
-// - integration-cpu: the integration files that only compute (real Ansible, Python,
-//   nginx -t, the long fuzz run, all on the local connection or in-process: no
-//   machine, no lab, no time measured) and keep the CPU busy doing it (conformance
-//   kept both cores at 100 % for 394 s in a CI run). scripts/test.sh runs them in a
-//   second vitest beside the others, at idle priority (SCHED_IDLE), so they take
-//   the CPU the lab and drill files leave idle (~half of it: they mostly wait on
-//   timers and machines) and never the CPU those need: the drills' timings stay
-//   as they were. Their timeouts are hang guards, long enough for a file that
-//   gets no CPU for minutes. `vitest run` alone runs them after the others.
-const cpuFiles = [
-  'test/integration/conformance.test.ts',
-  'test/integration/ansible-tools.test.ts',
-  'test/integration/nginx-tls.test.ts',
-  'test/integration/template-ansible-formats.test.ts',
-  'test/integration/vault-ansible.test.ts',
-  'test/integration/input-fuzz-many.test.ts',
-  'test/cli/ansible-inventory.test.ts',
-];
-
 export default defineConfig({
   test: {
     poolOptions: {
@@ -57,21 +38,10 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, ...cpuFiles],
           pool: 'forks',
           sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 600_000, // the first lab test may build the machine image (debootstrap, ~80 s idle)
-        },
-      },
-      {
-        test: {
-          name: 'integration-cpu',
-          include: cpuFiles,
-          pool: 'forks',
-          sequence: { groupOrder: 2 },
-          testTimeout: 900_000,
-          hookTimeout: 1_800_000,
         },
       },
     ],

@@ -34,37 +34,12 @@ fi
 npm run -s typecheck
 npm run -s lint
 report=$(mktemp /tmp/hapb-vitest.XXXXXX.json)
-reports=("$report")
-cpu_pid=""
-if [[ $# -eq 0 ]]; then
-  # The files of project integration-cpu (they only compute: real Ansible,
-  # Python, nginx -t) run in a second vitest beside the others, at idle
-  # priority: they take the CPU the lab and drill files leave idle and never
-  # the CPU those need (vitest.config.ts). Their output follows the rest.
-  cpu_report=$(mktemp /tmp/hapb-vitest-cpu.XXXXXX.json)
-  cpu_log=$(mktemp /tmp/hapb-vitest-cpu.XXXXXX.log)
-  reports+=("$cpu_report")
-  echo "test.sh: project integration-cpu runs beside the others at idle priority; its output comes at the end ($cpu_log)" >&2
-  # chrt execs vitest itself: $! is vitest's PID, ended with this script (Ctrl-C too)
-  chrt --idle 0 node_modules/.bin/vitest run --project integration-cpu --reporter=default --reporter=json --outputFile="$cpu_report" >"$cpu_log" 2>&1 &
-  cpu_pid=$!
-  trap 'kill "$cpu_pid" 2>/dev/null || true' EXIT
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-  set -- --project unit --project integration
-fi
 set +e
 npx vitest run --reporter=default --reporter=json --outputFile="$report" "$@"
 rc=$?
-if [[ -n $cpu_pid ]]; then
-  echo "test.sh: waiting for project integration-cpu" >&2
-  wait "$cpu_pid" || rc=1
-  cat "$cpu_log"
-  rm -f "$cpu_log"
-fi
 set -e
-node scripts/test-summary.mjs "${reports[@]}" || rc=$?
-rm -f "${reports[@]}"
+node scripts/test-summary.mjs "$report" || rc=$?
+rm -f "$report"
 if [[ -n $images_pid ]]; then
   # done long before now; a failed build was built again (or failed) by the test that needed it
   wait "$images_pid" || { echo "building the lab images ahead failed (the tests built what they needed):" >&2; tail -n 20 "$images_log" >&2; }

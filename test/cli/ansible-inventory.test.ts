@@ -18,7 +18,7 @@ writeFileSync(cfg, '');
 afterAll(() => rmSync(cfgDir, { recursive: true, force: true }));
 
 function ansible(cmd: string, args: string[], cwd = repoRoot): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_CONFIG: cfg, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False' }, timeout: 900_000 });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_CONFIG: cfg, ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False' }, timeout: 120_000 });
   if (r.error) throw new Error(`${cmd} is needed for this test (apt-get install ansible-core): ${r.error.message}`);
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

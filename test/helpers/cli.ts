@@ -21,8 +21,7 @@ export function hapb(args: string[], opts: { cwd?: string; input?: string; env?:
     input: opts.input ?? '',
     encoding: 'utf8',
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
-    // a hang guard; some callers run at idle priority beside the other files (vitest.config.ts)
-    timeout: 600_000,
+    timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }

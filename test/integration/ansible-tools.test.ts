@@ -35,7 +35,7 @@ function run(cmd: string, args: string[], opts: { cwd?: string; env?: Record<str
       cwd: opts.cwd ?? repoRoot,
       env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_FORCE_COLOR: '0', NO_COLOR: '1', ...opts.env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: opts.timeoutMs ?? 900_000,
+      timeout: opts.timeoutMs ?? 240_000,
     });
     let stdout = '';
     let stderr = '';
@@ -73,8 +73,8 @@ describe('the repository is an Ansible project', () => {
     expect(r.stdout).toContain('playbook: playbooks/site.yml');
   });
 
-  it('ansible-lint passes on the production profile', async () => {
-    const r = await run('ansible-lint', ['--offline', '--nocolor', '-q'], { timeoutMs: 900_000 });
+  it('ansible-lint passes on the production profile', { timeout: 300_000 }, async () => {
+    const r = await run('ansible-lint', ['--offline', '--nocolor', '-q'], { timeoutMs: 290_000 });
     expect(r.code, r.stdout + r.stderr).toBe(0);
   });
 });
@@ -136,7 +136,7 @@ describe('role templates: ansible-playbook and hapb render write the same bytes'
     ['hapb with systemd real-time', ['-e', 'keepalived_service_rt_priority=50'], 'seed.yml', 'master'],
     // three directors, two VIPs (keepalived_vips)
     ['hapb active-active', [], 'active-active.yml', 'lb1'],
-  ])('profile %s', async (profile, extra, invFile, director) => {
+  ])('profile %s', { timeout: 300_000 }, async (profile, extra, invFile, director) => {
     const roles = templateOnlyRoles();
     const inventory = localSeed(invFile);
     const ansibleRoot = join(dir, `ansible-${profile.replace(/\W+/g, '-')}`);

@@ -33,7 +33,7 @@ interface Run {
 }
 function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
+    const child = spawn(cmd, args, { cwd: repoRoot, env: { ...process.env, ANSIBLE_NOCOLOR: '1', NO_COLOR: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -91,7 +91,7 @@ const keyLines = (): string[] => readFileSync(tls.key, 'utf8').split('\n').filte
 const recap = (out: string): string => /d1\s+: (ok=\d+\s+changed=\d+\s+unreachable=\d+\s+failed=\d+)/.exec(out)?.[1]?.replace(/\s+/g, ' ') ?? `no recap in:\n${out}`;
 
 describe.skipIf(!ready)('role nginx_director: HTTPS files under real Ansible and hapb', () => {
-  it('both tools install the same files: key 0600 root, the controller\'s ticket keys, no key line printed; a second run changes nothing', async () => {
+  it('both tools install the same files: key 0600 root, the controller\'s ticket keys, no key line printed; a second run changes nothing', { timeout: 300_000 }, async () => {
     const env = { ANSIBLE_ROLES_PATH: roles };
     const a = await run('ansible-playbook', [join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--diff', ...tlsVars('ansible')], env);
     expect(a.code, a.out).toBe(0);
@@ -125,7 +125,7 @@ describe.skipIf(!ready)('role nginx_director: HTTPS files under real Ansible and
     expect(recap(ansibleAgain.out)).toBe('ok=9 changed=0 unreachable=0 failed=0');
   });
 
-  it('a forced rotation makes a new first key and keeps the old one second, once per run', async () => {
+  it('a forced rotation makes a new first key and keeps the old one second, once per run', { timeout: 120_000 }, async () => {
     const env = { ANSIBLE_ROLES_PATH: roles };
     const t = join(dir, 'hapb', 'tickets');
     const before = readFileSync(join(t, 'ticket.0.key'));
@@ -186,19 +186,19 @@ describe.skipIf(!ready)('role nginx_director: the HTTPS nginx.conf passes nginx 
     ['defaults', {}],
     ['redirect, HSTS, 3 ticket keys, port 8443', { nginx_director_tls_redirect: true, nginx_director_tls_hsts_max_age: 63072000, nginx_director_tls_ticket_keys_kept: 3, nginx_director_tls_port: 8443 }],
     ['no session tickets, no HTTP/2, no DHE', { nginx_director_tls_session_tickets: false, nginx_director_tls_http2: false, nginx_director_tls_dhparam: '' }],
-  ] as const)('%s', async (_name, vars) => {
+  ] as const)('%s', { timeout: 60_000 }, async (_name, vars) => {
     const r = await nginxT(vars);
     expect(r.out).toBe('');
     expect(r.code).toBe(0);
   });
 
-  it('stapling "always" with a certificate that names no responder: nginx warns (what "auto" avoids)', async () => {
+  it('stapling "always" with a certificate that names no responder: nginx warns (what "auto" avoids)', { timeout: 60_000 }, async () => {
     const r = await nginxT({ nginx_director_tls_ocsp_stapling: 'always' });
     expect(r.out).toContain('"ssl_stapling" ignored, no OCSP responder URL in the certificate');
     expect(r.code).toBe(0);
   });
 
-  it('a stream block (TCP services, Debian\'s libnginx-mod-stream) beside HTTPS passes nginx -t', async () => {
+  it('a stream block (TCP services, Debian\'s libnginx-mod-stream) beside HTTPS passes nginx -t', { timeout: 60_000 }, async () => {
     const streams = [
       { name: 'pg', port: 5432, backend_port: 5432 },
       { name: 'redis', port: 6379, backend_port: 6380, balance: 'least_conn', connect_timeout: '2s', timeout: '1h' },
@@ -213,7 +213,7 @@ describe.skipIf(!ready)('role nginx_director: the HTTPS nginx.conf passes nginx 
     expect(conf).toMatch(/listen 5432;\n\s+proxy_pass pg;/);
   });
 
-  it('a key of another certificate fails nginx -t', async () => {
+  it('a key of another certificate fails nginx -t', { timeout: 60_000 }, async () => {
     const r = await nginxT({}, other.key);
     expect(r.out).toContain('key values mismatch');
     expect(r.code).not.toBe(0);
