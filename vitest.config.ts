@@ -15,8 +15,10 @@ import { defineConfig } from 'vitest/config';
 //   unhandled "Terminating worker thread" and fails. bench/unit-suite.ts times it.
 // - integration: real nginx, keepalived, nftables, sshd, namespaces and machines, and
 //   the built CLI (bin/hapb → dist/). One file at a time, each in its own process:
-//   they boot machines and share the box. Vitest sizes a pool globally, not per
-//   project, hence the pool per project and the pool sizes here.
+//   they boot machines and share the box. The files that only drill a lab or read its
+//   status share one lab (test/helpers/shared-lab.ts), named by the global setup.
+//   Vitest sizes a pool globally, not per project, hence the pool per project and
+//   the pool sizes here.
 export default defineConfig({
   test: {
     poolOptions: {
@@ -39,6 +41,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/cli/**/*.test.ts'],
           pool: 'forks',
+          globalSetup: ['test/helpers/shared-lab-setup.ts'],
           sequence: { groupOrder: 1 },
           testTimeout: 60_000,
           hookTimeout: 600_000, // the first lab test may build the machine image (debootstrap, ~80 s idle)

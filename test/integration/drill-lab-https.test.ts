@@ -10,14 +10,15 @@
  * over resumed a session the other director issued. Then the same with 4
  * keep-alive connections. The report stays in out/test-drill-lab-https/.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { expectInsideAtOneInstant, hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
+import { expectInsideAtOneInstant, hapbAsync, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
+import { sharedLab, sharedLabName } from '../helpers/shared-lab.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('openssl');
-const LAB = `t-drl-tls-${process.pid}`;
+const LAB = sharedLabName();
 const scenariosRun = ['lb-poweroff', 'lb-nginx-killed'];
 
 const exec = (host: string, cmd: string): Promise<Run> => hapbAsync(['lab', 'exec', host, '--name', LAB, '--', 'sh', '-c', cmd], 60_000);
@@ -33,14 +34,11 @@ describe.skipIf(!canRun)('HTTPS on a real lab: hapb drill --https (profile hapb)
   };
 
   beforeAll(async () => {
-    await labUpOrThrow(LAB);
+    await sharedLab();
     run = await hapbAsync(['drill', ...scenariosRun, '--https', '--rate', '50', '--no-converge', '--name', LAB, '--report', 'out/test-drill-lab-https', '-o', 'json'], 900_000);
     report = parseReport(run);
     kaReport = parseReport(await hapbAsync(['drill', 'lb-poweroff', '--https', '--rate', '50', '--keepalive', '4', '--no-converge', '--name', LAB, '-o', 'json'], 600_000));
   }, 1_800_000);
-  afterAll(async () => {
-    await labDownQuietly(LAB);
-  }, 180_000);
 
   it('the client machine trusts the lab CA: curl verifies https://VIP/ (and refuses a name the certificate does not carry)', async () => {
     const ok = await exec('client', "curl -sS -m 5 -o /dev/null -w '%{http_code} %{ssl_verify_result} %{http_version}' https://192.168.0.150/");

@@ -1,6 +1,6 @@
 /**
- * The drill on a real lab, through the built CLI: `hapb lab up`, then three
- * drills on profile hapb, `-o json`:
+ * The drill on a real lab, through the built CLI: the shared lab (as `hapb lab up`
+ * leaves it: test/helpers/shared-lab.ts), then three drills on profile hapb, `-o json`:
  * - the scenarios of the plan `all` that fault no director (the baseline,
  *   the backend faults, lb-partition, converge-under-load) at 200 req/s, a
  *   new connection per request; this one converges the lab first, as a drill
@@ -25,15 +25,16 @@
  * out/test-drill-lab, out/test-drill-lab-keepalive and out/test-drill-lab-800
  * as CI artifacts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { scenarios } from '../../src/drill/scenarios/catalog.js';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { expectInsideAtOneInstant, hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
+import { expectInsideAtOneInstant, hapbAsync, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
+import { sharedLab, sharedLabName } from '../helpers/shared-lab.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
-const LAB = `t-drl-all-${process.pid}`;
+const LAB = sharedLabName();
 /** the director faults: with 4 persistent connections (--keepalive), as browsers keep them */
 const keepalive = ['lb-nginx-killed', 'lb-recover', 'lb-poweroff', 'lb-poweron', 'lb-cut', 'keepalived-killed'];
 /** ... and at 800 req/s, a new connection per request */
@@ -76,7 +77,7 @@ describe.skipIf(!canRun)('hapb drill on a real lab (profile hapb): every scenari
   const result = (name: string): ScenarioResult => resultIn(report, name);
 
   beforeAll(async () => {
-    await labUpOrThrow(LAB);
+    await sharedLab();
     const args = ['drill', ...all, '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab', '-o', 'json'];
     run = await hapbAsync(args, 1_200_000);
     report = parseReport(run);
@@ -88,9 +89,6 @@ describe.skipIf(!canRun)('hapb drill on a real lab (profile hapb): every scenari
     const f = ['drill', ...fast, '--rate', String(fastRate), '--no-converge', '--name', LAB, '--profile', 'hapb', '--report', 'out/test-drill-lab-800', '-o', 'json'];
     fastReport = parseReport(await hapbAsync(f, 600_000));
   }, 2_500_000);
-  afterAll(async () => {
-    await labDownQuietly(LAB);
-  }, 180_000);
 
   it('ran every scenario asked for once, each to its end', () => {
     expect(report.profiles).toEqual(['hapb']);

@@ -14,16 +14,17 @@
  *   waiting for a lost segment while the request was in flight (lossPhysics).
  * The report stays in out/test-drill-new-faults/ as a CI artifact.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gamedayPlans } from '../../src/drill/gameday/scenarios.js';
 import { lossPhysics } from '../../src/drill/gameday/scenarios.js';
 import { describeFailures } from '../../src/drill/summary.js';
 import type { DrillReport, ScenarioResult } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run } from '../helpers/drill-cli.js';
+import { hapbAsync, parseReport, type Run } from '../helpers/drill-cli.js';
+import { sharedLab, sharedLabName } from '../helpers/shared-lab.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
-const LAB = `t-drl-new-${process.pid}`;
+const LAB = sharedLabName();
 const RATE = 200;
 const planned = [...(gamedayPlans['new-faults'] ?? [])];
 
@@ -38,7 +39,7 @@ describe.skipIf(!canRun)('hapb drill new-faults on a real lab (profile hapb)', (
   };
 
   beforeAll(async () => {
-    await labUpOrThrow(LAB);
+    await sharedLab();
     run = await hapbAsync(['drill', 'new-faults', '--rate', String(RATE), '--no-converge', '--name', LAB, '--report', 'out/test-drill-new-faults', '-o', 'json'], 1_200_000);
     report = parseReport(run);
     const both = await Promise.all(
@@ -46,9 +47,6 @@ describe.skipIf(!canRun)('hapb drill new-faults on a real lab (profile hapb)', (
     );
     watchLog = both.map((r, i) => `${i === 0 ? 'master' : 'backup'}:\n${r.stdout}`).join('\n');
   }, 1_800_000);
-  afterAll(async () => {
-    await labDownQuietly(LAB);
-  }, 180_000);
 
   it('ran every scenario of the plan, and the drill passed', () => {
     expect(planned.length).toBeGreaterThanOrEqual(7);

@@ -12,15 +12,16 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrillReport } from '../../src/drill/types.js';
 import { labInventoryPath } from '../../src/lab/paths.js';
 import { repoRoot } from '../helpers/cli.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
+import { hapbAsync, parseReport, type Run, unmarked } from '../helpers/drill-cli.js';
+import { sharedLab, sharedLabName } from '../helpers/shared-lab.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
-const LAB = `t-drg-${process.pid}`;
+const LAB = sharedLabName();
 const inventory = labInventoryPath(LAB);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -75,13 +76,10 @@ describe.skipIf(!canRun)('hapb drill -i <lab inventory>: over SSH only', () => {
   let report: DrillReport;
 
   beforeAll(async () => {
-    await labUpOrThrow(LAB);
+    await sharedLab();
     run = await hapbAsync(['drill', '-i', inventory, '--client', 'client', '--yes', 'real-host', '-o', 'json', '--report', 'out/test-drill-real-hosts'], 900_000);
     report = parseReport(run);
   }, 1_500_000);
-  afterAll(async () => {
-    await labDownQuietly(LAB);
-  }, 180_000);
 
   it('runs the real-host scenarios of the issue, none needing a lab', () => {
     expect(report.results.map((r) => r.scenario)).toEqual([

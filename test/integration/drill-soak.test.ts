@@ -8,15 +8,16 @@
  * keepalived stopped (3 minutes only added a second nginx kill).
  * The 30-minute soak is bench/drill-soak.ts.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { SOAK_FAULTS, soakPlan } from '../../src/drill/soak/plan.js';
 import type { SoakReport } from '../../src/drill/soak/run-soak.js';
 import type { RequestRecord } from '../../src/drill/types.js';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow, type Run, unmarked } from '../helpers/drill-cli.js';
+import { hapbAsync, type Run, unmarked } from '../helpers/drill-cli.js';
+import { sharedLab, sharedLabName } from '../helpers/shared-lab.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
-const LAB = `t-dsk-${process.pid}`;
+const LAB = sharedLabName();
 /** the soak's length: seed 1 plans 4 faults in it */
 const SECONDS = 150;
 
@@ -25,7 +26,7 @@ describe.skipIf(!canRun)('hapb drill soak: 2.5 minutes on a lab', () => {
   let report: SoakReport;
 
   beforeAll(async () => {
-    await labUpOrThrow(LAB);
+    await sharedLab();
     run = await hapbAsync(['drill', 'soak', '--name', LAB, '--duration', `${SECONDS}s`, '--seed', '1', '-o', 'json', '--report', 'out/test-drill-soak'], 600_000);
     try {
       report = JSON.parse(run.stdout) as SoakReport;
@@ -33,9 +34,6 @@ describe.skipIf(!canRun)('hapb drill soak: 2.5 minutes on a lab', () => {
       throw new Error(`hapb drill soak exited ${run.code} without a JSON report; stderr:\n${run.stderr.slice(-3000)}`);
     }
   }, 1_200_000);
-  afterAll(async () => {
-    await labDownQuietly(LAB);
-  }, 180_000);
 
   it('replays the plan of its seed, and makes and heals every fault of it', () => {
     expect(report.seed).toBe(1);

@@ -9,15 +9,16 @@ import { spawn } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { canUseNamespaces, hasCommand } from '../helpers/env.js';
 import { repoRoot } from '../helpers/cli.js';
-import { hapbAsync, labDownQuietly, labUpOrThrow } from '../helpers/drill-cli.js';
+import { hapbAsync } from '../helpers/drill-cli.js';
+import { sharedLab, sharedLabName } from '../helpers/shared-lab.js';
 import { cut, execIn, labInventoryPath, uncut, vipHolders } from '../../src/lab/index.js';
 import type { ClusterStatus } from '../../src/status/index.js';
 
 const canRun = canUseNamespaces && hasCommand('systemd-nspawn') && hasCommand('debootstrap');
-const LAB = `t-status-${process.pid}`;
+const LAB = sharedLabName();
 const VIP = '192.168.0.150';
 
 async function status(extra: string[] = []): Promise<{ code: number; doc: ClusterStatus; stderr: string }> {
@@ -55,11 +56,8 @@ const director = (doc: ClusterStatus, host: string) => {
 
 describe.skipIf(!canRun)('hapb status on a lab', () => {
   beforeAll(async () => {
-    await labUpOrThrow(LAB);
+    await sharedLab();
   }, 600_000);
-  afterAll(async () => {
-    await labDownQuietly(LAB);
-  }, 120_000);
 
   it('a converged lab is healthy: master holds the VIP, priorities as configured, every backend up from both directors, no drift', async () => {
     const { code, doc } = await status();
