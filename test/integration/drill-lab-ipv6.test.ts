@@ -41,15 +41,18 @@ describe.skipIf(!canRun)('IPv6 on a real lab: hapb lab up --ipv6, hapb drill --i
   }, 180_000);
 
   it('the client reaches the IPv6 VIP; the director saw the client by its IPv6 address and asked a backend over IPv6', async () => {
-    // An open defect, not this test's subject (the address family is): right after
-    // `lab up --ipv6` the director's first IPv6 connects to the backends have failed
-    // in some CI runs (us="502, 502, 504, 200" once; an nginx error page once), on
-    // a quiet box never. So first wait until the VIP serves (at most 30 s), and
-    // print what failed before, with the director's error log, for the record.
+    // Not this test's subject (the address family is): right after `lab up --ipv6`
+    // the director's first IPv6 connects to the backends failed in two CI runs
+    // (us="502, 502, 504, 200" once; an nginx error page once), on a quiet box
+    // never. The likely cause, the VIP as the source of the director's upstream
+    // connects, is fixed (keepalived's preferred_lft 0, docs/ipv6.md); until that
+    // is borne out, first wait until the VIP serves (at most 30 s), and print what
+    // failed before, with the director's logs, for the record.
     const first = await exec('client', `for i in $(seq 1 60); do c=$(curl -s -o /dev/null -w '%{http_code}' -m 2 '${URL6}'); [ "$c" = 200 ] && echo "served at try $i" && exit 0; echo "try $i: HTTP $c"; sleep 0.5; done; exit 1`);
     if (first.code !== 0 || !first.stdout.includes('served at try 1\n')) {
       const errors = await exec('master', 'tail -n 20 /var/log/nginx/error.log');
-      console.log(`IPv6 VIP after lab up:\n${first.stdout}director's error log:\n${errors.stdout}`);
+      const more = await exec('master', 'journalctl -u hapb-backend-watch --no-pager -o short-precise | tail -n 20; ip -6 neigh; tail -n 6 /var/log/nginx/access.log');
+      console.log(`IPv6 VIP after lab up:\n${first.stdout}director's error log:\n${errors.stdout}backend watcher, neighbours, access log:\n${more.stdout}`);
     }
     expect(first.code, first.stdout).toBe(0);
     const pages = await exec('client', `for i in 1 2 3 4; do curl -sS -m 5 'http://[${VIP6}]/'; done`);
@@ -64,11 +67,17 @@ describe.skipIf(!canRun)('IPv6 on a real lab: hapb lab up --ipv6, hapb drill --i
     // this is about the address family, the drills count failures)
     const ua = '\\[fd00::192:168:0:4[23]\\]:80';
     for (const l of lines) expect(l).toMatch(new RegExp(`^fd00::192:168:0:10 .* ua="${ua}(, ${ua})*" us="(\\d{3}, )*200"`));
+    // ...from its own address, never from the VIP (deprecated: preferred_lft 0), so a
+    // backend's answer goes back to this director wherever the VIP is by then
+    const from: string[] = [];
+    for (const w of ['web1', 'web2']) from.push(...(await exec(w, 'cat /var/log/nginx/access.log')).stdout.trim().split('\n').map((l) => l.split(' ')[0] ?? ''));
+    expect(from).toContain('fd00::192:168:0:40');
+    expect(from).not.toContain(VIP6);
   });
 
-  it('keepalived put the IPv6 VIP on the master without DAD; the backup keeps it on lo only (unannounced)', async () => {
+  it('keepalived put the IPv6 VIP on the master without DAD, deprecated (never a source address); the backup keeps it on lo only (unannounced)', async () => {
     const m = await exec('master', 'ip -6 -o addr show dev ens33');
-    expect(m.stdout).toMatch(new RegExp(`inet6 ${VIP6}/64 scope global nodad`));
+    expect(m.stdout).toMatch(new RegExp(`inet6 ${VIP6}/64 scope global nodad deprecated`));
     const b = await exec('backup', 'ip -6 -o addr show dev ens33; echo ---; ip -6 -o addr show dev lo');
     const [eth, lo] = b.stdout.split('---');
     expect(eth).not.toContain(VIP6);

@@ -101,7 +101,7 @@ describe('rendering inventory/dual-stack.yml (profile hapb)', () => {
   it('keepalived: the IPv6 VIP moves with the IPv4 one, in the same instance', async () => {
     const conf = await file('master', '/etc/keepalived/keepalived.conf');
     expect(conf).toMatch(/virtual_ipaddress \{\n\s+192\.168\.0\.150\/24\n\s+\}\n/);
-    expect(conf).toMatch(/virtual_ipaddress_excluded \{\n\s+fd00::192:168:0:150\/64 dev ens33\n\s+\}/);
+    expect(conf).toMatch(/virtual_ipaddress_excluded \{\n\s+fd00::192:168:0:150\/64 dev ens33 preferred_lft 0\n\s+\}/);
     expect(conf.match(/vrrp_instance/g)).toHaveLength(1);
   });
 
