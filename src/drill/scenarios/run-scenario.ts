@@ -111,7 +111,7 @@ export async function runScenario(
         now,
         (e) => events.push(vip === undefined ? e : { ...e, vip, label: e.label.replace(/^VIP/, `VIP ${vip}`) }),
         opts.vipPollMs,
-        lab.onAddressChange ? (wake) => lab.onAddressChange?.(wake) ?? (() => undefined) : undefined,
+        lab.onAddressChange?.bind(lab),
         clock,
       ),
     );

@@ -196,7 +196,7 @@ export async function runSoak(lab: LabControl, opts: SoakOptions): Promise<SoakR
     step(label);
     return t;
   };
-  const watcher = watchVip(() => lab.vipHolders(), now, (e) => events.push(e), undefined, lab.onAddressChange ? (w) => lab.onAddressChange?.(w) ?? (() => undefined) : undefined, clock);
+  const watcher = watchVip(() => lab.vipHolders(), now, (e) => events.push(e), undefined, lab.onAddressChange?.bind(lab), clock);
   let error: string | undefined;
   try {
     for (const p of plan) {
