@@ -50,9 +50,8 @@ describe.skipIf(!canRun)('IPv6 on a real lab: hapb lab up --ipv6, hapb drill --i
     // failed before, with the director's logs, for the record.
     const first = await exec('client', `for i in $(seq 1 60); do c=$(curl -s -o /dev/null -w '%{http_code}' -m 2 '${URL6}'); [ "$c" = 200 ] && echo "served at try $i" && exit 0; echo "try $i: HTTP $c"; sleep 0.5; done; exit 1`);
     if (first.code !== 0 || !first.stdout.includes('served at try 1\n')) {
-      const errors = await exec('master', 'tail -n 20 /var/log/nginx/error.log');
-      const more = await exec('master', 'journalctl -u hapb-backend-watch --no-pager -o short-precise | tail -n 20; ip -6 neigh; tail -n 6 /var/log/nginx/access.log');
-      console.log(`IPv6 VIP after lab up:\n${first.stdout}director's error log:\n${errors.stdout}backend watcher, neighbours, access log:\n${more.stdout}`);
+      const logs = await exec('master', 'echo "error log:"; tail -n 20 /var/log/nginx/error.log; echo "backend watcher:"; journalctl -u hapb-backend-watch --no-pager -o short-precise | tail -n 20; echo "neighbours:"; ip -6 neigh; echo "access log:"; tail -n 6 /var/log/nginx/access.log');
+      console.log(`IPv6 VIP after lab up:\n${first.stdout}the director's:\n${logs.stdout}`);
     }
     expect(first.code, first.stdout).toBe(0);
     const pages = await exec('client', `for i in 1 2 3 4; do curl -sS -m 5 'http://[${VIP6}]/'; done`);
